@@ -1,0 +1,39 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else here is optional.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+.PHONY: run test lint bench worker beat migrate seed clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed  ## Set up SQLite, seed the demo data and serve the portal on http://127.0.0.1:$(PORT)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --port $(PORT)
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.installed  ## Run the whole suite (SQLite unless DATABASE_URL says otherwise)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -n 2
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy config chargepoints tariffs billing ocpi_api
+
+bench: $(VENV)/.installed  ## Benchmarks, printed as ratios against a baseline in the same process
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m tests.bench
+
+worker: $(VENV)/.installed  ## A real Celery worker with embedded beat (set CELERY_BROKER_URL=redis://…)
+	$(BIN)/celery -A config worker -B -l info --concurrency=2
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChargepointsConfig(AppConfig):
+    name = "chargepoints"
+    verbose_name = "Charging stations"

@@ -1,0 +1,179 @@
+"""Enumerations of the station domain. Values are the OCPI 2.2.1 ones, so that nothing is lost on the way out."""
+
+from django.db import models
+
+
+class EvseStatus(models.TextChoices):
+    AVAILABLE = "AVAILABLE", "Available"
+    BLOCKED = "BLOCKED", "Blocked"
+    CHARGING = "CHARGING", "Charging"
+    INOPERATIVE = "INOPERATIVE", "Inoperative"
+    OUTOFORDER = "OUTOFORDER", "Out of order"
+    PLANNED = "PLANNED", "Planned"
+    REMOVED = "REMOVED", "Removed"
+    RESERVED = "RESERVED", "Reserved"
+    UNKNOWN = "UNKNOWN", "Unknown"
+
+
+class Capability(models.TextChoices):
+    CHARGING_PROFILE_CAPABLE = "CHARGING_PROFILE_CAPABLE"
+    CHARGING_PREFERENCES_CAPABLE = "CHARGING_PREFERENCES_CAPABLE"
+    CHIP_CARD_SUPPORT = "CHIP_CARD_SUPPORT"
+    CONTACTLESS_CARD_SUPPORT = "CONTACTLESS_CARD_SUPPORT"
+    CREDIT_CARD_PAYABLE = "CREDIT_CARD_PAYABLE"
+    DEBIT_CARD_PAYABLE = "DEBIT_CARD_PAYABLE"
+    PED_TERMINAL = "PED_TERMINAL"
+    REMOTE_START_STOP_CAPABLE = "REMOTE_START_STOP_CAPABLE"
+    RESERVABLE = "RESERVABLE"
+    RFID_READER = "RFID_READER"
+    START_SESSION_CONNECTOR_REQUIRED = "START_SESSION_CONNECTOR_REQUIRED"
+    TOKEN_GROUP_CAPABLE = "TOKEN_GROUP_CAPABLE"
+    UNLOCK_CAPABLE = "UNLOCK_CAPABLE"
+
+
+class ConnectorFormat(models.TextChoices):
+    SOCKET = "SOCKET", "Socket"
+    CABLE = "CABLE", "Cable"
+
+
+class ConnectorType(models.TextChoices):
+    CHADEMO = "CHADEMO", "CHAdeMO"
+    CHAOJI = "CHAOJI", "ChaoJi"
+    DOMESTIC_A = "DOMESTIC_A", "Domestic A"
+    DOMESTIC_B = "DOMESTIC_B", "Domestic B"
+    DOMESTIC_C = "DOMESTIC_C", "Domestic C"
+    DOMESTIC_D = "DOMESTIC_D", "Domestic D"
+    DOMESTIC_E = "DOMESTIC_E", "Domestic E"
+    DOMESTIC_F = "DOMESTIC_F", "Domestic F (Schuko)"
+    DOMESTIC_G = "DOMESTIC_G", "Domestic G"
+    DOMESTIC_H = "DOMESTIC_H", "Domestic H"
+    DOMESTIC_I = "DOMESTIC_I", "Domestic I"
+    DOMESTIC_J = "DOMESTIC_J", "Domestic J"
+    DOMESTIC_K = "DOMESTIC_K", "Domestic K"
+    DOMESTIC_L = "DOMESTIC_L", "Domestic L"
+    DOMESTIC_M = "DOMESTIC_M", "Domestic M"
+    DOMESTIC_N = "DOMESTIC_N", "Domestic N"
+    DOMESTIC_O = "DOMESTIC_O", "Domestic O"
+    GBT_AC = "GBT_AC", "GB/T AC"
+    GBT_DC = "GBT_DC", "GB/T DC"
+    IEC_60309_2_single_16 = "IEC_60309_2_single_16", "IEC 60309-2 single 16 A"
+    IEC_60309_2_three_16 = "IEC_60309_2_three_16", "IEC 60309-2 three 16 A"
+    IEC_60309_2_three_32 = "IEC_60309_2_three_32", "IEC 60309-2 three 32 A"
+    IEC_60309_2_three_64 = "IEC_60309_2_three_64", "IEC 60309-2 three 64 A"
+    IEC_62196_T1 = "IEC_62196_T1", "Type 1"
+    IEC_62196_T1_COMBO = "IEC_62196_T1_COMBO", "CCS1"
+    IEC_62196_T2 = "IEC_62196_T2", "Type 2"
+    IEC_62196_T2_COMBO = "IEC_62196_T2_COMBO", "CCS2"
+    IEC_62196_T3A = "IEC_62196_T3A", "Type 3A"
+    IEC_62196_T3C = "IEC_62196_T3C", "Type 3C"
+    NEMA_5_20 = "NEMA_5_20", "NEMA 5-20"
+    NEMA_6_30 = "NEMA_6_30", "NEMA 6-30"
+    NEMA_6_50 = "NEMA_6_50", "NEMA 6-50"
+    NEMA_10_30 = "NEMA_10_30", "NEMA 10-30"
+    NEMA_10_50 = "NEMA_10_50", "NEMA 10-50"
+    NEMA_14_30 = "NEMA_14_30", "NEMA 14-30"
+    NEMA_14_50 = "NEMA_14_50", "NEMA 14-50"
+    PANTOGRAPH_BOTTOM_UP = "PANTOGRAPH_BOTTOM_UP", "Pantograph bottom-up"
+    PANTOGRAPH_TOP_DOWN = "PANTOGRAPH_TOP_DOWN", "Pantograph top-down"
+    TESLA_R = "TESLA_R", "Tesla Roadster"
+    TESLA_S = "TESLA_S", "Tesla Model S"
+
+
+class PowerType(models.TextChoices):
+    AC_1_PHASE = "AC_1_PHASE", "AC 1-phase"
+    AC_2_PHASE = "AC_2_PHASE", "AC 2-phase"
+    AC_2_PHASE_SPLIT = "AC_2_PHASE_SPLIT", "AC split-phase"
+    AC_3_PHASE = "AC_3_PHASE", "AC 3-phase"
+    DC = "DC", "DC"
+
+
+class Facility(models.TextChoices):
+    HOTEL = "HOTEL"
+    RESTAURANT = "RESTAURANT"
+    CAFE = "CAFE"
+    MALL = "MALL"
+    SUPERMARKET = "SUPERMARKET"
+    SPORT = "SPORT"
+    RECREATION_AREA = "RECREATION_AREA"
+    NATURE = "NATURE"
+    MUSEUM = "MUSEUM"
+    BIKE_SHARING = "BIKE_SHARING"
+    BUS_STOP = "BUS_STOP"
+    TAXI_STAND = "TAXI_STAND"
+    TRAM_STOP = "TRAM_STOP"
+    METRO_STATION = "METRO_STATION"
+    TRAIN_STATION = "TRAIN_STATION"
+    AIRPORT = "AIRPORT"
+    PARKING_LOT = "PARKING_LOT"
+    CARPOOL_PARKING = "CARPOOL_PARKING"
+    FUEL_STATION = "FUEL_STATION"
+    WIFI = "WIFI"
+
+
+class ParkingRestriction(models.TextChoices):
+    EV_ONLY = "EV_ONLY"
+    PLUGGED = "PLUGGED"
+    DISABLED = "DISABLED"
+    CUSTOMERS = "CUSTOMERS"
+    MOTORCYCLES = "MOTORCYCLES"
+
+
+class ParkingType(models.TextChoices):
+    ALONG_MOTORWAY = "ALONG_MOTORWAY", "Along motorway"
+    PARKING_GARAGE = "PARKING_GARAGE", "Parking garage"
+    PARKING_LOT = "PARKING_LOT", "Parking lot"
+    ON_DRIVEWAY = "ON_DRIVEWAY", "On driveway"
+    ON_STREET = "ON_STREET", "On street"
+    UNDERGROUND_GARAGE = "UNDERGROUND_GARAGE", "Underground garage"
+
+
+class ImageCategory(models.TextChoices):
+    CHARGER = "CHARGER"
+    ENTRANCE = "ENTRANCE"
+    LOCATION = "LOCATION"
+    NETWORK = "NETWORK"
+    OPERATOR = "OPERATOR"
+    OTHER = "OTHER"
+    OWNER = "OWNER"
+
+
+class EnergySourceCategory(models.TextChoices):
+    NUCLEAR = "NUCLEAR"
+    GENERAL_FOSSIL = "GENERAL_FOSSIL"
+    COAL = "COAL"
+    GAS = "GAS"
+    GENERAL_GREEN = "GENERAL_GREEN"
+    SOLAR = "SOLAR"
+    WIND = "WIND"
+    WATER = "WATER"
+
+
+class EnvironmentalImpactCategory(models.TextChoices):
+    NUCLEAR_WASTE = "NUCLEAR_WASTE"
+    CARBON_DIOXIDE = "CARBON_DIOXIDE"
+
+
+class TokenType(models.TextChoices):
+    AD_HOC_USER = "AD_HOC_USER"
+    APP_USER = "APP_USER"
+    OTHER = "OTHER"
+    RFID = "RFID"
+
+
+class PowerClass(models.TextChoices):
+    """Staff-facing speed classes, by the highest connector power of an EVSE."""
+
+    SLOW = "slow", "Slow (< 11 kW)"
+    FAST = "fast", "Fast (11–49 kW)"
+    RAPID = "rapid", "Rapid (50–149 kW)"
+    ULTRA = "ultra", "Ultra (≥ 150 kW)"
+
+    @classmethod
+    def for_watts(cls, watts: int) -> "PowerClass":
+        if watts >= 150_000:
+            return cls.ULTRA
+        if watts >= 50_000:
+            return cls.RAPID
+        if watts >= 11_000:
+            return cls.FAST
+        return cls.SLOW

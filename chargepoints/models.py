@@ -1,0 +1,287 @@
+"""Stations as OCPI 2.2.1 sees them: Location 1–n EVSE 1–n Connector.
+
+Every OCPI field has a home here so that a Location can be stored and served back without loss. Small nested
+structures that are never queried (images, directions, business details, energy mix) are JSON; everything that staff
+or partners filter on (coordinates, status, connector standard, power, opening hours) is a real, indexed column.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from . import validators as v
+from .enums import (
+    Capability,
+    ConnectorFormat,
+    ConnectorType,
+    EvseStatus,
+    Facility,
+    ParkingRestriction,
+    ParkingType,
+    PowerType,
+)
+
+
+def _default_country_code() -> str:
+    return str(settings.CPO_COUNTRY_CODE)
+
+
+def _default_party_id() -> str:
+    return str(settings.CPO_PARTY_ID)
+
+
+def touch_location(location_id: int, when: datetime) -> None:
+    """OCPI: a change to an EVSE, connector or opening hours is a change of its Location too."""
+    Location.objects.filter(pk=location_id).update(last_updated=when)
+
+
+class NeverDeletedQuerySet(models.QuerySet[Any]):
+    """Sessions and CDRs point at stations for years: OCPI retires them by status, never by deletion."""
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValidationError(f"{self.model._meta.verbose_name_plural} are never deleted; set status REMOVED instead.")
+
+
+class Location(models.Model):
+    country_code = models.CharField(max_length=2, default=_default_country_code, validators=[v.validate_alpha2_country])
+    party_id = models.CharField(max_length=3, default=_default_party_id, validators=[v.validate_party_id])
+    ocpi_id = models.CharField(
+        "location id",
+        max_length=36,
+        default=uuid.uuid4,
+        validators=[v.validate_ci_string],
+        help_text="OCPI Location id: unique on the platform and never changed.",
+    )
+    publish = models.BooleanField(default=True, help_text="Drivers may see this location in apps and on websites.")
+    publish_allowed_to = models.JSONField(default=list, blank=True, validators=[v.validate_publish_allowed_to])
+    roaming_enabled = models.BooleanField(
+        default=True,
+        help_text="Released for roaming. Other locations (private or test sites) are never shared with partners.",
+    )
+    name = models.CharField(max_length=255, blank=True, validators=[v.validate_no_control_characters])
+    address = models.CharField(max_length=255, validators=[v.validate_no_control_characters])
+    city = models.CharField(max_length=45, db_index=True, validators=[v.validate_no_control_characters])
+    postal_code = models.CharField(max_length=10, blank=True)
+    state = models.CharField(max_length=45, blank=True)
+    country = models.CharField(max_length=3, validators=[v.validate_alpha3_country], db_index=True)
+    latitude = models.CharField(max_length=10, validators=[v.validate_latitude])
+    longitude = models.CharField(max_length=11, validators=[v.validate_longitude])
+    # Numeric copies of the coordinates for bounding-box and distance queries; derived from the strings on save.
+    lat = models.FloatField(editable=False, db_index=True)
+    lon = models.FloatField(editable=False, db_index=True)
+    related_locations = models.JSONField(default=list, blank=True, validators=[v.validate_related_locations])
+    parking_type = models.CharField(max_length=32, choices=ParkingType.choices, blank=True)
+    directions = models.JSONField(default=list, blank=True, validators=[v.validate_display_texts])
+    operator = models.JSONField(null=True, blank=True, validators=[v.validate_operator])
+    suboperator = models.JSONField(null=True, blank=True, validators=[v.validate_suboperator])
+    owner = models.JSONField(null=True, blank=True, validators=[v.validate_owner])
+    facilities = models.JSONField(
+        default=list, blank=True, validators=[v.EnumListValidator("facilities", Facility.values)]
+    )
+    time_zone = models.CharField(max_length=255, default="Europe/Stockholm", validators=[v.validate_time_zone])
+    # Opening hours: null means the source gave none (treated as always open); see RegularHours and
+    # ExceptionalPeriod for the rest of the OCPI Hours object.
+    twentyfourseven = models.BooleanField(null=True, blank=True, verbose_name="open 24/7")
+    charging_when_closed = models.BooleanField(null=True, blank=True)
+    images = models.JSONField(default=list, blank=True, validators=[v.validate_images])
+    energy_mix = models.JSONField(null=True, blank=True, validators=[v.validate_energy_mix])
+    source = models.CharField(max_length=16, blank=True, help_text="Data set this location was imported from.")
+    source_ref = models.CharField(max_length=64, blank=True, help_text="The record's id in that data set.")
+    created = models.DateTimeField(auto_now_add=True)
+    last_updated = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = NeverDeletedQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["country_code", "party_id", "ocpi_id"], name="location_unique_ocpi_id"),
+            models.UniqueConstraint(
+                fields=["source", "source_ref"], condition=~models.Q(source=""), name="location_unique_source_ref"
+            ),
+        ]
+        indexes: ClassVar = [models.Index(fields=["last_updated", "id"], name="location_sync_order")]
+
+    def __str__(self) -> str:
+        return self.name or self.address
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.lat, self.lon = float(self.latitude), float(self.longitude)
+        self.last_updated = timezone.now()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValidationError("Locations are never deleted; take them out of roaming or remove their EVSEs instead.")
+
+
+class RegularHours(models.Model):
+    """One opening period on a weekday, in the location's local time. Overnight spans are two rows."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="regular_hours")
+    weekday = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(7)], help_text="1 = Monday … 7 = Sunday"
+    )
+    period_begin = models.CharField(max_length=5, help_text="HH:MM, local time")
+    period_end = models.CharField(max_length=5, help_text="HH:MM, local time, later than the beginning")
+
+    class Meta:
+        ordering: ClassVar = ["location", "id"]
+        verbose_name_plural = "regular hours"
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.period_begin}-{self.period_end}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        touch_location(self.location_id, timezone.now())
+
+    def clean(self) -> None:
+        errors = {}
+        for field in ("period_begin", "period_end"):
+            if not v.HOUR_MINUTE_RE.match(getattr(self, field)):
+                errors[field] = f"{field} must be HH:MM between 00:00 and 23:59."
+        if not errors and self.period_end <= self.period_begin:
+            errors["period_end"] = "period_end must be later than period_begin; split overnight hours into two days."
+        if errors:
+            raise ValidationError(errors)
+
+
+class ExceptionalPeriod(models.Model):
+    class Kind(models.TextChoices):
+        OPENING = "opening", "Exceptional opening"
+        CLOSING = "closing", "Exceptional closing"
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="exceptional_periods")
+    kind = models.CharField(max_length=7, choices=Kind.choices)
+    period_begin = models.DateTimeField()
+    period_end = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["location", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period_begin:%Y-%m-%d %H:%M}–{self.period_end:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        touch_location(self.location_id, timezone.now())
+
+    def clean(self) -> None:
+        if self.period_begin and self.period_end and self.period_end <= self.period_begin:
+            raise ValidationError({"period_end": "period_end must be later than period_begin."})
+
+
+class EVSE(models.Model):
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="evses")
+    uid = models.CharField(
+        max_length=36,
+        unique=True,
+        default=uuid.uuid4,
+        validators=[v.validate_ci_string],
+        help_text="Technical id, unique on the whole platform and never reused.",
+    )
+    evse_id = models.CharField(
+        "EVSE ID",
+        max_length=48,
+        blank=True,
+        db_index=True,
+        validators=[v.validate_ci_string],
+        help_text="eMI3 EVSE ID, such as SE*CPO*E123.",
+    )
+    status = models.CharField(max_length=16, choices=EvseStatus.choices, default=EvseStatus.UNKNOWN, db_index=True)
+    status_schedule = models.JSONField(default=list, blank=True, validators=[v.validate_status_schedule])
+    capabilities = models.JSONField(
+        default=list, blank=True, validators=[v.EnumListValidator("capabilities", Capability.values)]
+    )
+    floor_level = models.CharField(max_length=4, blank=True)
+    latitude = models.CharField(max_length=10, blank=True, validators=[v.validate_latitude])
+    longitude = models.CharField(max_length=11, blank=True, validators=[v.validate_longitude])
+    physical_reference = models.CharField(max_length=16, blank=True)
+    directions = models.JSONField(default=list, blank=True, validators=[v.validate_display_texts])
+    parking_restrictions = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[v.EnumListValidator("parking_restrictions", ParkingRestriction.values)],
+    )
+    images = models.JSONField(default=list, blank=True, validators=[v.validate_images])
+    last_updated = models.DateTimeField(default=timezone.now)
+
+    objects = NeverDeletedQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["location", "id"]
+        verbose_name = "EVSE"
+        verbose_name_plural = "EVSEs"
+
+    def __str__(self) -> str:
+        return self.evse_id or self.uid
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.last_updated = timezone.now()
+        super().save(*args, **kwargs)
+        touch_location(self.location_id, self.last_updated)
+
+    def clean(self) -> None:
+        if bool(self.latitude) != bool(self.longitude):
+            raise ValidationError({"longitude": "EVSE coordinates need both latitude and longitude."})
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValidationError("EVSEs are never deleted: set status REMOVED so that its uid is never reused.")
+
+
+class Connector(models.Model):
+    evse = models.ForeignKey(EVSE, on_delete=models.CASCADE, related_name="connectors")
+    connector_id = models.CharField(
+        "connector id", max_length=36, validators=[v.validate_ci_string], help_text="Unique within its EVSE."
+    )
+    standard = models.CharField(max_length=32, choices=ConnectorType.choices, db_index=True)
+    format = models.CharField(max_length=8, choices=ConnectorFormat.choices)
+    power_type = models.CharField(max_length=16, choices=PowerType.choices, db_index=True)
+    max_voltage = models.PositiveIntegerField(help_text="V; line to neutral for AC 3-phase.")
+    max_amperage = models.PositiveIntegerField(help_text="A")
+    max_electric_power = models.PositiveIntegerField(
+        null=True, blank=True, help_text="W; only when lower than voltage and amperage suggest."
+    )
+    # What the connector can deliver, in W: max_electric_power, or derived from voltage, amperage and phases.
+    rated_power_w = models.PositiveIntegerField(editable=False, db_index=True)
+    tariff_ids = models.JSONField(default=list, blank=True, validators=[v.validate_tariff_ids])
+    terms_and_conditions = models.URLField(max_length=255, blank=True)
+    last_updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["evse", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["evse", "connector_id"], name="connector_unique_per_evse"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_standard_display()} {self.rated_power_w / 1000:g} kW"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.rated_power_w = self.compute_rated_power_w()
+        self.last_updated = timezone.now()
+        super().save(*args, **kwargs)
+        EVSE.objects.filter(pk=self.evse_id).update(last_updated=self.last_updated)
+        Location.objects.filter(evses__pk=self.evse_id).update(last_updated=self.last_updated)
+
+    @property
+    def power_kw(self) -> float:
+        return self.rated_power_w / 1000
+
+    def compute_rated_power_w(self) -> int:
+        if self.max_electric_power:
+            return self.max_electric_power
+        phases = {
+            PowerType.AC_3_PHASE.value: 3,
+            PowerType.AC_2_PHASE.value: 2,
+            PowerType.AC_2_PHASE_SPLIT.value: 2,
+        }.get(self.power_type, 1)
+        return int(self.max_voltage) * int(self.max_amperage) * phases
