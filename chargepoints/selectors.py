@@ -1,0 +1,63 @@
+"""Reads of the station catalogue. Prefetching lives here, so that pages and APIs have a constant query count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from .enums import EvseStatus, PowerClass
+from .models import EVSE, Connector, Location
+
+
+@dataclass(frozen=True)
+class CatalogueOverview:
+    locations: int
+    roaming_locations: int
+    evses: int
+    connectors: int
+    evses_by_status: dict[str, int]
+    evses_by_power_class: dict[str, int]
+
+
+def _evse_max_power() -> Subquery:
+    return Subquery(
+        Connector.objects.filter(evse=OuterRef("pk")).order_by("-rated_power_w").values("rated_power_w")[:1]
+    )
+
+
+def catalogue_overview() -> CatalogueOverview:
+    """Counts for the staff dashboard, in four queries whatever the size of the catalogue."""
+    location_counts = Location.objects.aggregate(total=Count("pk"), roaming=Count("pk", filter=Q(roaming_enabled=True)))
+    by_status = dict(EVSE.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    power_buckets = {
+        PowerClass.SLOW: Q(max_power__lt=11_000),
+        PowerClass.FAST: Q(max_power__gte=11_000, max_power__lt=50_000),
+        PowerClass.RAPID: Q(max_power__gte=50_000, max_power__lt=150_000),
+        PowerClass.ULTRA: Q(max_power__gte=150_000),
+    }
+    by_power = (
+        EVSE.objects.exclude(status=EvseStatus.REMOVED)
+        .annotate(max_power=_evse_max_power())
+        .aggregate(**{str(power_class): Count("pk", filter=q) for power_class, q in power_buckets.items()})
+    )
+    return CatalogueOverview(
+        locations=location_counts["total"],
+        roaming_locations=location_counts["roaming"],
+        evses=sum(by_status.values()),
+        connectors=Connector.objects.count(),
+        evses_by_status={status: by_status.get(status, 0) for status in EvseStatus.values},
+        evses_by_power_class={power_class.label: by_power[str(power_class)] for power_class in power_buckets},
+    )
+
+
+def location_detail(*, pk: int) -> Location:
+    """One location with everything its page shows, in a fixed number of queries."""
+    evses = EVSE.objects.prefetch_related("connectors").order_by("id")
+    return Location.objects.prefetch_related(
+        Prefetch("evses", queryset=evses), "regular_hours", "exceptional_periods"
+    ).get(pk=pk)
+
+
+def recently_changed_locations(*, limit: int = 8) -> QuerySet[Location]:
+    return Location.objects.order_by("-last_updated", "-id")[:limit]
