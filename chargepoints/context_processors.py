@@ -2,14 +2,30 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+# Sections of the staff portal: label, URL name, and the permission that shows it. Sections whose app is not
+# installed yet have no URL and are left out.
+PORTAL_SECTIONS = [
+    ("Dashboard", "stations:dashboard", "chargepoints.view_location"),
+    ("Stations", "stations:list", "chargepoints.view_location"),
+    ("Tariffs", "tariffs:list", "tariffs.view_tariff"),
+    ("Partners", "partners:list", "ocpi_api.view_partner"),
+    ("Sessions", "sessions:list", "chargepoints.view_chargingsession"),
+    ("Invoices", "billing:invoice_list", "billing.view_invoice"),
+]
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
-    """What every page's layout shows: our operator name and the user's roles for the navigation."""
-    user = request.user
-    groups = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
-    return {
-        "cpo_name": settings.CPO_BUSINESS_NAME,
-        "is_operations": user.is_superuser or "CPO operations" in groups,
-        "is_finance": user.is_superuser or "Finance" in groups,
-    }
+    """What every page's layout shows: our operator name and the sections this user may open."""
+    nav = []
+    if request.user.is_authenticated:
+        for label, url_name, permission in PORTAL_SECTIONS:
+            if not request.user.has_perm(permission):
+                continue
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:
+                continue
+            nav.append({"label": label, "url": url, "active": request.path.startswith(url)})
+    return {"cpo_name": settings.CPO_BUSINESS_NAME, "portal_nav": nav}

@@ -7,6 +7,7 @@ or partners filter on (coordinates, status, connector standard, power, opening h
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from datetime import datetime
 from typing import Any, ClassVar
@@ -137,11 +138,15 @@ class RegularHours(models.Model):
         verbose_name_plural = "regular hours"
 
     def __str__(self) -> str:
-        return f"{self.weekday} {self.period_begin}-{self.period_end}"
+        return f"{self.weekday_name} {self.period_begin}-{self.period_end}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         touch_location(self.location_id, timezone.now())
+
+    @property
+    def weekday_name(self) -> str:
+        return calendar.day_name[self.weekday - 1]
 
     def clean(self) -> None:
         errors = {}

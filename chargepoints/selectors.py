@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from .enums import EvseStatus, PowerClass
 from .models import EVSE, Connector, Location
@@ -53,10 +53,7 @@ def catalogue_overview() -> CatalogueOverview:
 
 def location_detail(*, pk: int) -> Location:
     """One location with everything its page shows, in a fixed number of queries."""
-    evses = EVSE.objects.prefetch_related("connectors").order_by("id")
-    return Location.objects.prefetch_related(
-        Prefetch("evses", queryset=evses), "regular_hours", "exceptional_periods"
-    ).get(pk=pk)
+    return Location.objects.prefetch_related("evses__connectors", "regular_hours", "exceptional_periods").get(pk=pk)
 
 
 def recently_changed_locations(*, limit: int = 8) -> QuerySet[Location]:

@@ -1,2 +1,12 @@
+from django.urls import path
+
+from . import views
+
 app_name = "stations"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("stations/", views.StationListView.as_view(), name="list"),
+    path("stations/<int:pk>/", views.StationDetailView.as_view(), name="detail"),
+    path("stations/<int:pk>/evses/<int:evse_pk>/status/", views.EvseStatusView.as_view(), name="evse_status"),
+]

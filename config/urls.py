@@ -3,10 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from chargepoints.views import AttributionView
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="stations:dashboard", permanent=False)),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("stations/", include("chargepoints.urls")),
+    path("about/data/", AttributionView.as_view(), name="attribution"),
+    path("", include("chargepoints.urls")),
 ]

@@ -1,0 +1,183 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
+from django.forms import BaseInlineFormSet
+from django.http import HttpRequest
+
+from . import services
+from .enums import EvseStatus
+from .models import EVSE, Connector, ExceptionalPeriod, Location, RegularHours
+
+
+class NeverDeletedAdmin(admin.ModelAdmin):
+    """Stations and EVSEs are retired by status, never deleted: sessions and CDRs refer to them for years."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RegularHoursInline(admin.TabularInline):
+    model = RegularHours
+    extra = 0
+
+
+class ExceptionalPeriodInline(admin.TabularInline):
+    model = ExceptionalPeriod
+    extra = 0
+
+
+class EvseInline(admin.TabularInline):
+    model = EVSE
+    extra = 0
+    fields = ("uid", "evse_id", "status", "physical_reference", "floor_level", "capabilities")
+    show_change_link = True
+    can_delete = False
+
+
+class AtLeastOneConnectorFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        remaining = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not remaining:
+            raise ValidationError("An EVSE needs at least one connector.")
+
+
+class ConnectorInline(admin.TabularInline):
+    model = Connector
+    formset = AtLeastOneConnectorFormSet
+    extra = 0
+    min_num = 1
+    fields = (
+        "connector_id",
+        "standard",
+        "format",
+        "power_type",
+        "max_voltage",
+        "max_amperage",
+        "max_electric_power",
+        "tariff_ids",
+        "terms_and_conditions",
+    )
+
+
+@admin.register(Location)
+class LocationAdmin(NeverDeletedAdmin):
+    list_display = ("name", "address", "city", "country", "evse_total", "roaming_enabled", "publish", "last_updated")
+    list_filter = (
+        "roaming_enabled",
+        "publish",
+        "country",
+        "city",
+        "evses__status",
+        "evses__connectors__power_type",
+        "evses__connectors__standard",
+        "source",
+    )
+    search_fields = ("name", "address", "city", "ocpi_id", "evses__evse_id", "evses__uid")
+    readonly_fields = ("last_updated", "created")
+    inlines = (EvseInline, RegularHoursInline, ExceptionalPeriodInline)
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ("mark_evses_out_of_order", "mark_evses_available", "release_for_roaming", "withdraw_from_roaming")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "country_code",
+                    "party_id",
+                    "ocpi_id",
+                    "name",
+                    "address",
+                    "postal_code",
+                    "city",
+                    "state",
+                    "country",
+                    "latitude",
+                    "longitude",
+                    "time_zone",
+                )
+            },
+        ),
+        ("Publication", {"fields": ("roaming_enabled", "publish", "publish_allowed_to")}),
+        (
+            "Details",
+            {
+                "fields": (
+                    "parking_type",
+                    "facilities",
+                    "twentyfourseven",
+                    "charging_when_closed",
+                    "operator",
+                    "suboperator",
+                    "owner",
+                    "directions",
+                    "related_locations",
+                    "images",
+                    "energy_mix",
+                )
+            },
+        ),
+        ("Source", {"fields": ("source", "source_ref", "created", "last_updated")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Location]:
+        return super().get_queryset(request).annotate(evse_total=Count("evses", distinct=True))
+
+    @admin.display(description="EVSEs", ordering="evse_total")
+    def evse_total(self, obj: Location) -> int:
+        return obj.evse_total  # type: ignore[attr-defined]
+
+    def _set_status(self, request: HttpRequest, queryset: QuerySet[Location], status: EvseStatus) -> None:
+        evses = EVSE.objects.filter(location__in=queryset).exclude(status=EvseStatus.REMOVED)
+        changed = services.evses_set_status(evses=evses, status=status)
+        self.message_user(request, f"{changed} EVSE(s) set to {status.label}.", messages.SUCCESS)
+
+    @admin.action(description="Mark their EVSEs out of order", permissions=["change"])
+    def mark_evses_out_of_order(self, request: HttpRequest, queryset: QuerySet[Location]) -> None:
+        self._set_status(request, queryset, EvseStatus.OUTOFORDER)
+
+    @admin.action(description="Mark their EVSEs available", permissions=["change"])
+    def mark_evses_available(self, request: HttpRequest, queryset: QuerySet[Location]) -> None:
+        self._set_status(request, queryset, EvseStatus.AVAILABLE)
+
+    @admin.action(description="Release for roaming", permissions=["change"])
+    def release_for_roaming(self, request: HttpRequest, queryset: QuerySet[Location]) -> None:
+        for location in queryset:
+            services.location_set_roaming(location=location, enabled=True)
+
+    @admin.action(description="Withdraw from roaming (private or test site)", permissions=["change"])
+    def withdraw_from_roaming(self, request: HttpRequest, queryset: QuerySet[Location]) -> None:
+        for location in queryset:
+            services.location_set_roaming(location=location, enabled=False)
+
+
+@admin.register(EVSE)
+class EvseAdmin(NeverDeletedAdmin):
+    list_display = ("__str__", "uid", "location", "status", "last_updated")
+    list_filter = ("status", "connectors__power_type", "connectors__standard", "location__country", "location__city")
+    search_fields = ("evse_id", "uid", "location__name", "location__address")
+    list_select_related = ("location",)
+    raw_id_fields = ("location",)
+    readonly_fields = ("last_updated",)
+    inlines = (ConnectorInline,)
+    actions = ("mark_out_of_order", "mark_available", "mark_removed")
+    list_per_page = 50
+    show_full_result_count = False
+
+    @admin.action(description="Mark out of order", permissions=["change"])
+    def mark_out_of_order(self, request: HttpRequest, queryset: QuerySet[EVSE]) -> None:
+        changed = services.evses_set_status(evses=queryset, status=EvseStatus.OUTOFORDER)
+        self.message_user(request, f"{changed} EVSE(s) marked out of order.", messages.SUCCESS)
+
+    @admin.action(description="Mark available", permissions=["change"])
+    def mark_available(self, request: HttpRequest, queryset: QuerySet[EVSE]) -> None:
+        changed = services.evses_set_status(evses=queryset, status=EvseStatus.AVAILABLE)
+        self.message_user(request, f"{changed} EVSE(s) marked available.", messages.SUCCESS)
+
+    @admin.action(description="Retire (status REMOVED)", permissions=["change"])
+    def mark_removed(self, request: HttpRequest, queryset: QuerySet[EVSE]) -> None:
+        changed = services.evses_set_status(evses=queryset, status=EvseStatus.REMOVED)
+        self.message_user(request, f"{changed} EVSE(s) retired.", messages.SUCCESS)

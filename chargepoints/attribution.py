@@ -1,0 +1,55 @@
+"""Attribution that the licences of the data we ship and show require. Rendered on the public attribution page."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Attribution:
+    title: str
+    used_for: str
+    licence: str
+    licence_url: str
+    source_url: str
+    statement: str
+
+
+ATTRIBUTIONS: tuple[Attribution, ...] = (
+    Attribution(
+        title="NOBIL charging station database (Sweden)",
+        used_for="Demo stations in Uppsala and Nässjö",
+        licence="CC BY 4.0",
+        licence_url="https://creativecommons.org/licenses/by/4.0/",
+        source_url="https://nobil.no",
+        statement=(
+            "Charging station data © NOBIL (nobil.no), Swedish data registered via Energimyndigheten, "
+            "licensed under CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
+        ),
+    ),
+    Attribution(
+        title="Bundesnetzagentur Ladesäulenregister (Germany)",
+        used_for="Demo stations in Germany (a 918-station subset)",
+        licence="CC BY 4.0",
+        licence_url="https://creativecommons.org/licenses/by/4.0/",
+        source_url="https://www.bundesnetzagentur.de/ladesaeulenkarte",
+        statement=(
+            "Quelle: Bundesnetzagentur, Ladesäulenregister (www.bundesnetzagentur.de/ladesaeulenkarte), "
+            "Lizenz CC BY 4.0"
+        ),
+    ),
+    Attribution(
+        title="Open Charge Map reference data",
+        used_for="The mapping of connector names to OCPI connector types",
+        licence="CC BY-SA 4.0",
+        licence_url="https://creativecommons.org/licenses/by-sa/4.0/",
+        source_url="https://openchargemap.org",
+        statement="Reference data © Open Charge Map contributors (openchargemap.org), CC BY-SA 4.0",
+    ),
+    Attribution(
+        title="OCPI 2.2.1 specification examples",
+        used_for="Contract tests of our OCPI output (files kept verbatim)",
+        licence="CC BY-ND 4.0",
+        licence_url="https://creativecommons.org/licenses/by-nd/4.0/",
+        source_url="https://github.com/ocpi/ocpi",
+        statement="Copyright © 2014 – 2026 EVRoaming Foundation. All rights reserved. Licensed under CC BY-ND 4.0.",
+    ),
+)

@@ -1,0 +1,140 @@
+"""Staff pages for stations. Thin: filtering lives in the search selector, changes in services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from . import selectors, services
+from .attribution import ATTRIBUTIONS
+from .forms import EvseStatusForm, StationFilterForm
+from .models import EVSE, Location
+from .search import StationFilters, station_search
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class StationRow:
+    location: Location
+    connector_types: list[str]
+
+
+class StaffViewMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    permission_required = "chargepoints.view_location"
+
+
+class DashboardView(StaffViewMixin, TemplateView):
+    template_name = "chargepoints/dashboard.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        overview = selectors.catalogue_overview()
+        largest = max([*overview.evses_by_power_class.values(), 1])
+        return {
+            **super().get_context_data(**kwargs),
+            "overview": overview,
+            "power_classes": [
+                (label, count, round(100 * count / largest)) for label, count in overview.evses_by_power_class.items()
+            ],
+            "open_now": station_search(filters=StationFilters(open_now=True)).count(),
+            "recent": selectors.recently_changed_locations(),
+        }
+
+
+def _filters_from(form: StationFilterForm) -> StationFilters:
+    data = form.cleaned_data
+    return StationFilters(
+        text=data["q"],
+        city=data["city"],
+        min_power_kw=float(data["min_power_kw"]) if data["min_power_kw"] is not None else None,
+        connector_standards=(data["connector"],) if data["connector"] else (),
+        capabilities=(data["capability"],) if data["capability"] else (),
+        status=data["status"],
+        open_now=data["open_now"],
+    )
+
+
+class StationListView(StaffViewMixin, TemplateView):
+    template_name = "chargepoints/station_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        form = StationFilterForm(self.request.GET or None)
+        filters = _filters_from(form) if form.is_valid() else StationFilters()
+        stations = station_search(filters=filters).prefetch_related("evses__connectors")
+        page = Paginator(stations, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        rows = [
+            StationRow(
+                location=location,
+                connector_types=sorted(
+                    {c.get_standard_display() for evse in location.evses.all() for c in evse.connectors.all()}
+                ),
+            )
+            for location in page
+        ]
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return {
+            **super().get_context_data(**kwargs),
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+        }
+
+
+class StationDetailView(StaffViewMixin, TemplateView):
+    template_name = "chargepoints/station_detail.html"
+
+    def get_template_names(self) -> list[str]:
+        # The live status panel refreshes itself with htmx and only needs its own fragment.
+        if self.request.headers.get("HX-Request"):
+            return ["chargepoints/_evse_panel.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        try:
+            location = selectors.location_detail(pk=self.kwargs["pk"])
+        except Location.DoesNotExist as error:
+            raise Http404("No such station") from error
+        return {
+            **super().get_context_data(**kwargs),
+            "location": location,
+            "status_form": EvseStatusForm(),
+            "can_edit": self.request.user.has_perm("chargepoints.change_evse"),
+        }
+
+
+class EvseStatusView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = "chargepoints.change_evse"
+
+    def post(self, request: HttpRequest, pk: int, evse_pk: int) -> HttpResponse:
+        evse = get_object_or_404(EVSE, pk=evse_pk, location_id=pk)
+        form = EvseStatusForm(request.POST)
+        if form.is_valid():
+            try:
+                if services.evse_set_status(evse=evse, status=form.cleaned_data["status"]):
+                    messages.success(request, f"{evse} is now {evse.get_status_display()}.")
+            except ValidationError as error:
+                messages.error(request, "; ".join(error.messages))
+        else:
+            messages.error(request, "Choose a valid status.")
+        return HttpResponseRedirect(reverse("stations:detail", args=[pk]))
+
+
+class AttributionView(TemplateView):
+    """Public: the licences of the data we show require visible attribution."""
+
+    template_name = "chargepoints/attribution.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "attributions": ATTRIBUTIONS}

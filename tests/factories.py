@@ -1,0 +1,78 @@
+"""Builders for test data. Stations go through the real write path (location_upsert), so invariants hold."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from django.contrib.auth.models import Group, User
+
+from chargepoints.models import Location
+from chargepoints.roles import FINANCE, OPERATIONS, roles_sync
+from chargepoints.services import ConnectorInput, EvseInput, LocationInput, location_upsert
+
+_sequence = itertools.count(1)
+
+
+def connector_data(**overrides: Any) -> ConnectorInput:
+    data: dict[str, Any] = {
+        "connector_id": "1",
+        "standard": "IEC_62196_T2",
+        "format": "SOCKET",
+        "power_type": "AC_3_PHASE",
+        "max_voltage": 230,
+        "max_amperage": 32,
+    }
+    data.update(overrides)
+    return data  # type: ignore[return-value]
+
+
+def evse_data(**overrides: Any) -> EvseInput:
+    n = next(_sequence)
+    data: dict[str, Any] = {
+        "uid": f"EVSE-{n}",
+        "evse_id": f"SE*CPO*E{n}",
+        "status": "AVAILABLE",
+        "capabilities": ["RFID_READER"],
+        "connectors": [connector_data()],
+    }
+    data.update(overrides)
+    return data  # type: ignore[return-value]
+
+
+def location_data(**overrides: Any) -> LocationInput:
+    n = next(_sequence)
+    data: dict[str, Any] = {
+        "ocpi_id": f"LOC-{n}",
+        "name": f"Station {n}",
+        "address": f"Storgatan {n}",
+        "city": "Uppsala",
+        "postal_code": "75320",
+        "country": "SWE",
+        "latitude": "59.858562",
+        "longitude": "17.638927",
+        "time_zone": "Europe/Stockholm",
+        "evses": [evse_data()],
+    }
+    data.update(overrides)
+    return data  # type: ignore[return-value]
+
+
+def make_location(**overrides: Any) -> Location:
+    return location_upsert(data=location_data(**overrides)).location
+
+
+def make_user(username: str, *, group: str | None = None, password: str = "secret-pass-123", **extra: Any) -> User:
+    user = User.objects.create_user(username=username, password=password, **extra)
+    if group:
+        roles_sync()
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def operations_user() -> User:
+    return make_user("ops", group=OPERATIONS, is_staff=True)
+
+
+def finance_user() -> User:
+    return make_user("finance", group=FINANCE)
