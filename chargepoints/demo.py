@@ -1,0 +1,69 @@
+"""Demo data for `make run`. Each app may have a ``demo`` module that registers a seeder here; seeders are idempotent.
+
+The registry lets the one ``seed_demo`` command seed every app without this domain app importing the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+
+from .roles import FINANCE, OPERATIONS, roles_sync
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEMO_DATA_SETS = (
+    ("nobil", DATA_DIR / "nobil-se-uppsala" / "Response-1571118216182.http"),
+    ("bnetza", DATA_DIR / "bnetza-ladesaeulenregister-subset" / "bnetza.json"),
+)
+# Demo logins. They are printed by `make run`; a real installation creates its own users.
+DEMO_USERS = (
+    ("admin", "admin-demo-2026", None, True),
+    ("operations", "operations-demo-2026", OPERATIONS, False),
+    ("finance", "finance-demo-2026", FINANCE, False),
+)
+
+
+@dataclass(frozen=True)
+class Seeder:
+    order: int
+    name: str
+    run: Callable[[str], list[str]]  # takes the portal's base URL, returns lines to print
+
+
+SEEDERS: list[Seeder] = []
+
+
+def register(order: int, name: str) -> Callable[[Callable[[str], list[str]]], Callable[[str], list[str]]]:
+    def decorate(function: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+        SEEDERS.append(Seeder(order=order, name=name, run=function))
+        return function
+
+    return decorate
+
+
+@register(order=10, name="users")
+def seed_users(base_url: str) -> list[str]:
+    roles_sync()
+    lines = []
+    for username, password, group, is_superuser in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"is_staff": True, "is_superuser": is_superuser}
+        )
+        if created:
+            user.set_password(password)
+            user.save()
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        lines.append(f"  {username:<11} / {password:<22} {group or 'superuser'}")
+    return ["Logins (user / password):", *lines]
+
+
+@register(order=20, name="stations")
+def seed_stations(base_url: str) -> list[str]:
+    for data_format, path in DEMO_DATA_SETS:
+        call_command("import_locations", str(path), format=data_format, no_progress=True, verbosity=0)
+    return []
