@@ -1,0 +1,1 @@
+"""Importers of station data sets into the catalogue."""
