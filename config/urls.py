@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chargepoints.views import AttributionView
 
@@ -12,4 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("about/data/", AttributionView.as_view(), name="attribution"),
     path("", include("chargepoints.urls")),
+    path("ocpi/", include("ocpi_api.urls")),
+    path("partners/", include("ocpi_api.staff_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

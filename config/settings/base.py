@@ -144,3 +144,22 @@ CPO_BUSINESS_NAME = env("CPO_BUSINESS_NAME", default="Nordic Charge AB")
 CPO_WEBSITE = env("CPO_WEBSITE", default="https://cpo.example")
 # Used to build absolute URLs (versions URL, credentials) when there is no request to take them from.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# --- OCPI protocol (ocpi_api) -------------------------------------------------------------------
+# Outside the OCPI views the catch-all turns anything under /ocpi/ (unknown URLs, crashes) into an OCPI envelope.
+MIDDLEWARE = [*MIDDLEWARE, "ocpi_api.core.middleware.OcpiEnvelopeMiddleware"]
+INSTALLED_APPS = [*INSTALLED_APPS, "drf_spectacular_sidecar"]
+OCPI_MAX_PAGE_SIZE = env.int("OCPI_MAX_PAGE_SIZE", default=1000)  # advertised in X-Limit
+OCPI_DEFAULT_PAGE_SIZE = env.int("OCPI_DEFAULT_PAGE_SIZE", default=100)
+# (connect, read) seconds for every call to a partner; the credentials POST waits on two of them.
+OCPI_CLIENT_TIMEOUT = (
+    env.float("OCPI_CLIENT_CONNECT_TIMEOUT", default=5.0),
+    env.float("OCPI_CLIENT_TIMEOUT", default=30.0),
+)
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,
+    "SWAGGER_UI_DIST": "SIDECAR",  # Swagger UI from our static files, never a CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}

@@ -1,0 +1,60 @@
+"""OpenAPI description of the OCPI conventions: the envelope around every answer, the token scheme, paging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+_ENVELOPE_FIELDS: dict[str, serializers.Field] = {
+    "status_code": serializers.IntegerField(help_text="OCPI status code: 1000 success, 2xxx client, 3xxx server."),
+    "status_message": serializers.CharField(required=False),
+    "timestamp": serializers.CharField(help_text="RFC 3339 in UTC, e.g. 2024-06-30T21:59:59Z."),
+}
+
+ERROR_ENVELOPE = inline_serializer(
+    name="OcpiErrorResponse",
+    fields={"data": serializers.JSONField(required=False, allow_null=True), **_ENVELOPE_FIELDS},
+)
+
+_ERRORS = {
+    400: OpenApiResponse(ERROR_ENVELOPE, description="Invalid parameters or body (OCPI 2001)."),
+    401: OpenApiResponse(ERROR_ENVELOPE, description="Missing or unknown token, or token A outside credentials."),
+    404: OpenApiResponse(ERROR_ENVELOPE, description="Unknown object."),
+    405: OpenApiResponse(ERROR_ENVELOPE, description="Method not allowed (credentials: wrong registration state)."),
+}
+
+
+def envelope_of(data: Any, *, name: str | None = None, status: int = 200) -> dict[int, Any]:
+    """Responses of an OCPI operation: ``data`` wrapped in the envelope, plus the error envelopes."""
+    base = name or getattr(getattr(data, "child", data), "__class__", type(data)).__name__.removesuffix("Serializer")
+    many = getattr(data, "many", False)
+    wrapper = inline_serializer(
+        name=f"{base}{'List' if many else ''}Response",
+        fields={"data": data if data is not None else serializers.JSONField(allow_null=True), **_ENVELOPE_FIELDS},
+    )
+    return {status: wrapper, **_ERRORS}
+
+
+PAGINATION_PARAMETERS = [
+    OpenApiParameter("date_from", OpenApiTypes.DATETIME, description="Only objects with last_updated >= date_from."),
+    OpenApiParameter("date_to", OpenApiTypes.DATETIME, description="Only objects with last_updated < date_to."),
+    OpenApiParameter("offset", OpenApiTypes.INT, description="Index of the first object, default 0."),
+    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size; capped at the server maximum (X-Limit)."),
+]
+
+
+class OcpiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "ocpi_api.core.auth.OcpiTokenAuthentication"
+    name = "ocpiToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "'Token <base64(token)>' (OCPI 2.2.1); the raw token is accepted too.",
+        }

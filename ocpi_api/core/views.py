@@ -1,0 +1,69 @@
+"""The base of every OCPI view: token auth, envelope, request ids, routing headers, OCPI errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .auth import CONFIGURATION_MODULES, OcpiCaller, OcpiModulePermission, OcpiTokenAuthentication
+from .envelope import envelope
+from .exceptions import ocpi_exception_handler
+from .headers import CORRELATION_ID, REQUEST_ID, Party, Routing, correlation_ids, routing_from_request
+from .status import OcpiStatus
+
+
+def finish_headers(request: HttpRequest, response: HttpResponse, *, functional: bool, caller: Party | None) -> None:
+    """Echo the request ids; on functional modules add the routing headers, mirrored for the answer."""
+    request_id, correlation_id = correlation_ids(request)
+    response[REQUEST_ID] = request_id
+    response[CORRELATION_ID] = correlation_id
+    if functional:
+        incoming = routing_from_request(request)
+        answer = Routing(from_party=incoming.to_party or Party.ours(), to_party=incoming.from_party or caller)
+        for name, value in answer.as_headers().items():
+            response[name] = value
+
+
+class OcpiView(APIView):
+    """Subclasses set ``ocpi_module`` (the ModuleID) and return ``self.ok(data)``; errors raise ``OcpiError``."""
+
+    ocpi_module = ""
+    authentication_classes = [OcpiTokenAuthentication]
+    permission_classes = [OcpiModulePermission]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    versioning_class = None
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return csrf_exempt(super().as_view(**initkwargs))
+
+    def get_exception_handler(self) -> Any:
+        return ocpi_exception_handler
+
+    @property
+    def caller(self) -> OcpiCaller:
+        caller = self.request.auth
+        assert isinstance(caller, OcpiCaller)  # guaranteed by OcpiModulePermission
+        return caller
+
+    def ok(
+        self, data: Any = None, *, message: str = "Success", headers: dict[str, str] | None = None, status: int = 200
+    ) -> Response:
+        return Response(envelope(data, OcpiStatus.SUCCESS, message), status=status, headers=headers)
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        caller = request.auth if isinstance(request.auth, OcpiCaller) else None
+        party = None
+        if caller is not None and caller.partner.country_code and caller.partner.party_id:
+            party = Party(caller.partner.country_code, caller.partner.party_id)
+        finish_headers(request, response, functional=self.ocpi_module not in CONFIGURATION_MODULES, caller=party)
+        return response

@@ -1,0 +1,25 @@
+"""Staff forms for partner connections."""
+
+from django import forms
+
+
+class PartnerRegisterForm(forms.Form):
+    """We register with a partner: it gave us its versions URL and a token A out of band."""
+
+    versions_url = forms.URLField(label="Their versions URL", max_length=255, assume_scheme="https")
+    token_a = forms.CharField(label="Their token A", max_length=64, strip=True)
+    name = forms.CharField(label="Name", max_length=100, required=False)
+
+    def clean_token_a(self) -> str:
+        token = str(self.cleaned_data["token_a"])
+        if not all(0x21 <= ord(ch) <= 0x7E for ch in token):
+            raise forms.ValidationError("Tokens are printable ASCII without spaces.")
+        return token
+
+
+class TokenAForm(forms.Form):
+    """A partner will register with us: we give it a token A and our versions URL."""
+
+    country_code = forms.CharField(label="Country code", min_length=2, max_length=2)
+    party_id = forms.CharField(label="Party id", min_length=1, max_length=3)
+    name = forms.CharField(label="Name", max_length=100, required=False)

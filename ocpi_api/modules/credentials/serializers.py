@@ -1,0 +1,52 @@
+"""Credentials object (digest §2.2), used to read partners' credentials and to describe ours in the schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from ocpi_api.core.fields import CiStringField, OcpiUrlField
+from ocpi_api.core.status import Role
+
+IMAGE_CATEGORIES = ["CHARGER", "ENTRANCE", "LOCATION", "NETWORK", "OPERATOR", "OTHER", "OWNER"]
+
+
+class ImageSerializer(serializers.Serializer):
+    url = OcpiUrlField()
+    thumbnail = OcpiUrlField(required=False, allow_null=True)
+    category = serializers.ChoiceField(choices=IMAGE_CATEGORIES)
+    type = CiStringField(max_length=4)
+    width = serializers.IntegerField(min_value=0, max_value=99999, required=False, allow_null=True)
+    height = serializers.IntegerField(min_value=0, max_value=99999, required=False, allow_null=True)
+
+
+class BusinessDetailsSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    website = OcpiUrlField(required=False, allow_null=True)
+    logo = ImageSerializer(required=False, allow_null=True)
+
+
+class CredentialsRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=[r.value for r in Role])
+    business_details = BusinessDetailsSerializer()
+    party_id = CiStringField(min_length=1, max_length=3)
+    country_code = CiStringField(min_length=2, max_length=2)
+
+
+class CredentialsSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=64, trim_whitespace=False)
+    url = OcpiUrlField()
+    roles = CredentialsRoleSerializer(many=True, allow_empty=False)
+
+    def validate_token(self, value: str) -> str:
+        # Printable, non-whitespace ASCII only (U+0021..U+007E), so it survives an HTTP header unencoded.
+        if not value or not all(0x21 <= ord(ch) <= 0x7E for ch in value):
+            raise serializers.ValidationError("Must be 1 to 64 printable ASCII characters without whitespace.")
+        return value
+
+    def validate_roles(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        keys = [(r["role"], r["party_id"].upper(), r["country_code"].upper()) for r in value]
+        if len(keys) != len(set(keys)):
+            raise serializers.ValidationError("Each (role, party_id, country_code) may appear only once.")
+        return value

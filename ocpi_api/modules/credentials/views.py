@@ -1,0 +1,100 @@
+"""Credentials module, server side (digest §2.1): GET, POST (register), PUT (update/rotate), DELETE (unregister)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ocpi_api.core.exceptions import OcpiError
+from ocpi_api.core.openapi import envelope_of
+from ocpi_api.core.status import OcpiStatus
+from ocpi_api.core.views import OcpiView
+from ocpi_api.services import (
+    HandshakeError,
+    credentials_delete,
+    credentials_register,
+    credentials_update,
+    our_credentials,
+)
+
+from .serializers import CredentialsSerializer
+
+
+def _not_allowed(message: str) -> OcpiError:
+    return OcpiError(OcpiStatus.CLIENT_ERROR, message, http_status=405)
+
+
+def _handshake_failed(error: HandshakeError) -> OcpiError:
+    # The request reached the OCPI layer: the failure is the partner's API, told by status_code (errata §1.6).
+    return OcpiError(error.status_code, error.message, http_status=200)
+
+
+class CredentialsView(OcpiView):
+    ocpi_module = "credentials"
+
+    @extend_schema(
+        operation_id="ocpi_credentials_get", responses=envelope_of(CredentialsSerializer()), tags=["credentials"]
+    )
+    def get(self, request: Request, ocpi_version: str) -> Response:
+        """The credentials the caller uses with us: the token it presented, our versions URL and our roles."""
+        return self.ok(our_credentials(token=self.caller.token, request=request))
+
+    @extend_schema(
+        operation_id="ocpi_credentials_register",
+        request=CredentialsSerializer,
+        responses=envelope_of(CredentialsSerializer()),
+        tags=["credentials"],
+    )
+    def post(self, request: Request, ocpi_version: str) -> Response:
+        partner = self.caller.partner
+        if partner.is_registered:
+            raise _not_allowed("Already registered: use PUT to update the credentials or DELETE to unregister.")
+        credentials = self._credentials(request)
+        try:
+            data = credentials_register(partner=partner, credentials=credentials, version=ocpi_version, request=request)
+        except HandshakeError as error:
+            raise _handshake_failed(error) from error
+        return self.ok(data)
+
+    @extend_schema(
+        operation_id="ocpi_credentials_update",
+        request=CredentialsSerializer,
+        responses=envelope_of(CredentialsSerializer()),
+        tags=["credentials"],
+    )
+    def put(self, request: Request, ocpi_version: str) -> Response:
+        partner = self.caller.partner
+        if not partner.is_registered:
+            raise _not_allowed("Not registered: register with POST first.")
+        credentials = self._credentials(request)
+        try:
+            data = credentials_update(
+                partner=partner,
+                credentials=credentials,
+                version=ocpi_version,
+                presented_token=self.caller.token,
+                request=request,
+            )
+        except HandshakeError as error:
+            raise _handshake_failed(error) from error
+        return self.ok(data)
+
+    @extend_schema(
+        operation_id="ocpi_credentials_delete",
+        request=None,
+        responses=envelope_of(None, name="Empty"),
+        tags=["credentials"],
+    )
+    def delete(self, request: Request, ocpi_version: str) -> Response:
+        partner = self.caller.partner
+        if not partner.is_registered:
+            raise _not_allowed("Not registered.")
+        credentials_delete(partner=partner)
+        return self.ok()
+
+    @staticmethod
+    def _credentials(request: Request) -> dict:
+        serializer = CredentialsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)

@@ -1,0 +1,61 @@
+"""Versions module (digest §1.2): our version list and the details of each version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ocpi_api.core.openapi import envelope_of
+from ocpi_api.core.views import OcpiView
+from ocpi_api.versions import SUPPORTED, VERSIONS
+
+from .serializers import VersionDetailsSerializer, VersionSerializer
+
+
+def version_list(request: Request | None = None) -> list[dict[str, str]]:
+    return [
+        {"version": v.number, "url": absolute_url(request, reverse(f"ocpi:{v.details_url_name}"))} for v in VERSIONS
+    ]
+
+
+def version_details(number: str, request: Request | None = None) -> dict[str, Any]:
+    version = SUPPORTED[number]
+    endpoints = [
+        {
+            "identifier": module.identifier,
+            "role": str(module.role),
+            "url": absolute_url(request, reverse(f"ocpi:{module.url_name(number)}")),
+        }
+        for module in version.modules
+    ]
+    return {"version": number, "endpoints": endpoints}
+
+
+def absolute_url(request: Request | None, path: str) -> str:
+    """URLs we advertise: from the request a partner reached us with, else from PORTAL_BASE_URL."""
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return str(settings.PORTAL_BASE_URL).rstrip("/") + path
+
+
+class VersionListView(OcpiView):
+    ocpi_module = "versions"
+
+    @extend_schema(operation_id="ocpi_versions", responses=envelope_of(VersionSerializer(many=True)), tags=["versions"])
+    def get(self, request: Request) -> Response:
+        return self.ok(version_list(request))
+
+
+class VersionDetailsView(OcpiView):
+    ocpi_module = "versions"
+
+    @extend_schema(
+        operation_id="ocpi_version_details", responses=envelope_of(VersionDetailsSerializer), tags=["versions"]
+    )
+    def get(self, request: Request, ocpi_version: str) -> Response:
+        return self.ok(version_details(ocpi_version, request))

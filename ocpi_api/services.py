@@ -1,0 +1,293 @@
+"""Partner connections: the credentials handshake in both directions, token rotation and unregistration (§2).
+
+The server side runs inside the partner's request. The initiator side (``partner_register``, ``partner_rotate_token``,
+``partner_unregister``) must run outside a transaction: the partner calls us back with the new token while we wait
+for its answer, so that token has to be committed before we call.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from rest_framework.request import Request
+
+from .core.client import OcpiClient, OcpiClientError
+from .core.status import OcpiStatus, Role
+from .core.tokens import token_generate, token_hash
+from .models import Partner
+from .modules.credentials.serializers import CredentialsSerializer
+from .modules.versions.serializers import VersionDetailsSerializer, VersionSerializer
+from .modules.versions.views import absolute_url
+from .versions import SUPPORTED
+
+logger = logging.getLogger(__name__)
+REQUIRED_MODULES = ("credentials",)
+
+
+class HandshakeError(Exception):
+    """The partner's side of a handshake failed; ``status_code`` is the OCPI code to answer with (3001–3003)."""
+
+    def __init__(self, status_code: OcpiStatus, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Discovery:
+    version: str
+    endpoints: list[dict[str, Any]]
+
+
+def our_versions_url(request: Request | None = None) -> str:
+    return absolute_url(request, reverse("ocpi:versions"))
+
+
+def our_credentials(*, token: str, request: Request | None = None) -> dict[str, Any]:
+    business: dict[str, Any] = {"name": settings.CPO_BUSINESS_NAME}
+    if settings.CPO_WEBSITE:
+        business["website"] = settings.CPO_WEBSITE
+    role = {
+        "role": Role.CPO.value,
+        "business_details": business,
+        "party_id": settings.CPO_PARTY_ID,
+        "country_code": settings.CPO_COUNTRY_CODE,
+    }
+    return {"token": token, "url": our_versions_url(request), "roles": [role]}
+
+
+def _client(partner: Partner, token: str | None = None) -> OcpiClient:
+    return OcpiClient(token=token or partner.outbound_token, base64_header=partner.auth_header_base64)
+
+
+def _parse(serializer_class: type, data: Any, what: str, *, many: bool = False) -> Any:
+    serializer = serializer_class(data=data, many=many)
+    if not serializer.is_valid():
+        raise HandshakeError(OcpiStatus.CLIENT_API_UNUSABLE, f"Their {what} is not valid OCPI: {serializer.errors}")
+    return serializer.validated_data
+
+
+def partner_discover(*, client: OcpiClient, versions_url: str, version: str | None = None) -> Discovery:
+    """Read a partner's versions and the details of ``version`` (or of the highest version we share).
+
+    Raises ``HandshakeError`` with 3001 when their API cannot be used, 3002 when no version fits and 3003 when a
+    required module is missing.
+    """
+    try:
+        reply = client.get(versions_url, try_other_header=True)
+        versions = _parse(VersionSerializer, reply.data, "version list", many=True)
+        offered = {v["version"]: v["url"] for v in versions}
+        if version is None:
+            shared = [v for v in SUPPORTED if v in offered]
+            if not shared:
+                raise HandshakeError(
+                    OcpiStatus.UNSUPPORTED_VERSION, f"No common OCPI version: they offer {sorted(offered)}."
+                )
+            version = shared[0]
+        elif version not in offered:
+            raise HandshakeError(OcpiStatus.UNSUPPORTED_VERSION, f"They do not offer OCPI {version}.")
+        details = _parse(VersionDetailsSerializer, client.get(offered[version]).data, "version details")
+    except OcpiClientError as error:
+        raise HandshakeError(OcpiStatus.CLIENT_API_UNUSABLE, f"Cannot use their API: {error}") from error
+    endpoints = [{"identifier": e["identifier"], "role": e.get("role"), "url": e["url"]} for e in details["endpoints"]]
+    missing = [m for m in REQUIRED_MODULES if not any(e["identifier"] == m for e in endpoints)]
+    if missing:
+        raise HandshakeError(OcpiStatus.NO_MATCHING_ENDPOINTS, f"Their OCPI {version} has no {', '.join(missing)}.")
+    return Discovery(version=version, endpoints=endpoints)
+
+
+def _adopt(partner: Partner, credentials: dict[str, Any], discovery: Discovery | None) -> None:
+    partner.versions_url = credentials["url"]
+    partner.roles = [
+        {**role, "party_id": role["party_id"].upper(), "country_code": role["country_code"].upper()}
+        for role in credentials["roles"]
+    ]
+    parties = [(r["country_code"], r["party_id"]) for r in partner.roles]
+    if (partner.country_code, partner.party_id) not in parties:
+        partner.country_code, partner.party_id = parties[0]
+    if not partner.name:
+        partner.name = credentials["roles"][0]["business_details"]["name"]
+    if discovery is not None:
+        partner.version = discovery.version
+        partner.endpoints = discovery.endpoints
+
+
+# --- Server side: a partner calls our credentials endpoint ---------------------------------------------------------
+
+
+def credentials_register(
+    *, partner: Partner, credentials: dict[str, Any], version: str, request: Request | None = None
+) -> dict[str, Any]:
+    """POST: the partner sends token B; we read their API with it, then issue token C (token A dies)."""
+    client = OcpiClient(token=credentials["token"], base64_header=partner.auth_header_base64)
+    discovery = partner_discover(client=client, versions_url=credentials["url"], version=version)
+    token_c = token_generate()
+    _adopt(partner, credentials, discovery)
+    partner.outbound_token = credentials["token"]
+    partner.auth_header_base64 = client.base64_header
+    partner.token_hash, partner.previous_token_hash = token_hash(token_c), None
+    partner.status = Partner.Status.REGISTERED
+    partner.record_success()
+    partner.save()
+    logger.info("OCPI partner %s registered with us (OCPI %s)", partner, version)
+    return our_credentials(token=token_c, request=request)
+
+
+def credentials_update(
+    *, partner: Partner, credentials: dict[str, Any], version: str, presented_token: str, request: Request | None = None
+) -> dict[str, Any]:
+    """PUT: new token for us, new endpoints or a new version. The token they used stays valid until they use the new
+    one, so an answer lost on the way never locks them out."""
+    client = OcpiClient(token=credentials["token"], base64_header=partner.auth_header_base64)
+    discovery = partner_discover(client=client, versions_url=credentials["url"], version=version)
+    token_c = token_generate()
+    _adopt(partner, credentials, discovery)
+    partner.outbound_token = credentials["token"]
+    partner.auth_header_base64 = client.base64_header
+    partner.previous_token_hash, partner.token_hash = token_hash(presented_token), token_hash(token_c)
+    partner.record_success()
+    partner.save()
+    logger.info("OCPI partner %s updated its credentials (OCPI %s)", partner, version)
+    return our_credentials(token=token_c, request=request)
+
+
+def credentials_delete(*, partner: Partner) -> None:
+    """DELETE: the partner unregisters; its token stops working at once."""
+    _forget(partner)
+    logger.info("OCPI partner %s unregistered itself", partner)
+
+
+def _forget(partner: Partner) -> None:
+    partner.status = Partner.Status.UNREGISTERED
+    partner.token_hash = partner.previous_token_hash = None
+    partner.outbound_token = ""
+    partner.save()
+
+
+# --- Our side: token A for a new partner, and calls we initiate ----------------------------------------------------
+
+
+def partner_issue_token_a(*, country_code: str, party_id: str, name: str = "") -> tuple[Partner, str]:
+    """A token A for a partner that will register with us. Only the hash is kept: show the token once."""
+    country_code, party_id = country_code.strip().upper(), party_id.strip().upper()
+    if len(country_code) != 2 or not country_code.isalpha():
+        raise ValidationError({"country_code": "Two letters, ISO 3166-1 alpha-2."})
+    if not 1 <= len(party_id) <= 3 or not party_id.isalnum() or not party_id.isascii():
+        raise ValidationError({"party_id": "One to three letters or digits."})
+    same_party = Partner.objects.filter(country_code=country_code, party_id=party_id)
+    registered = same_party.filter(status=Partner.Status.REGISTERED).first()
+    if registered is not None:
+        raise ValidationError(f"{registered} is registered; unregister it before issuing a new token A.")
+    partner = same_party.order_by("-id").first() or Partner(country_code=country_code, party_id=party_id)
+    token_a = token_generate()
+    partner.name = name or partner.name
+    partner.status = Partner.Status.PENDING
+    partner.token_hash, partner.previous_token_hash = token_hash(token_a), None
+    partner.save()
+    return partner, token_a
+
+
+def partner_register(*, versions_url: str, token_a: str, name: str = "") -> Partner:
+    """We register with a partner that gave us its versions URL and a token A: highest common version, token B to
+    them, their token C back. Raises ``HandshakeError``; a failed attempt leaves nothing of ours valid."""
+    if Partner.objects.filter(versions_url=versions_url, status=Partner.Status.REGISTERED).exists():
+        raise HandshakeError(OcpiStatus.CLIENT_ERROR, f"Already registered with {versions_url}.")
+    client = OcpiClient(token=token_a)
+    discovery = partner_discover(client=client, versions_url=versions_url)
+    partner = Partner.objects.filter(versions_url=versions_url).order_by("-id").first() or Partner(name=name)
+    partner.name = name or partner.name
+    token_b = token_generate()
+    with transaction.atomic():
+        partner.versions_url = versions_url
+        partner.version, partner.endpoints = discovery.version, discovery.endpoints
+        partner.outbound_token, partner.auth_header_base64 = token_a, client.base64_header
+        partner.token_hash, partner.previous_token_hash = token_hash(token_b), None
+        partner.status = Partner.Status.PENDING
+        partner.save()
+    credentials_url = str(partner.endpoint_url("credentials"))
+    try:
+        reply = client.post(credentials_url, our_credentials(token=token_b))
+        theirs = _parse(CredentialsSerializer, reply.data, "credentials")
+    except (OcpiClientError, HandshakeError) as error:
+        partner.token_hash = None
+        partner.last_error = f"Registration failed: {error}"
+        partner.save(update_fields=["token_hash", "last_error", "updated"])
+        raise HandshakeError(OcpiStatus.CLIENT_API_UNUSABLE, partner.last_error) from error
+    _adopt(partner, theirs, None)
+    partner.outbound_token = theirs["token"]
+    partner.status = Partner.Status.REGISTERED
+    partner.record_success()
+    partner.save()
+    logger.info("Registered with OCPI partner %s (OCPI %s)", partner, partner.version)
+    return partner
+
+
+def partner_rotate_token(*, partner: Partner) -> Partner:
+    """PUT new credentials to the partner: a new token for them to use on us, theirs for us in return.
+
+    Our old token stays valid until the partner has used the new one. If they reject the update we roll back; if the
+    call's fate is unknown (timeout), both tokens stay valid so that neither outcome locks them out.
+    """
+    credentials_url = partner.endpoint_url("credentials")
+    if not partner.is_registered or not credentials_url:
+        raise HandshakeError(OcpiStatus.CLIENT_ERROR, f"{partner} is not registered.")
+    old_current, old_previous = partner.token_hash, partner.previous_token_hash
+    new_token = token_generate()
+    partner.token_hash, partner.previous_token_hash = token_hash(new_token), old_current
+    partner.save(update_fields=["token_hash", "previous_token_hash", "updated"])
+    client = _client(partner)
+    try:
+        reply = client.put(credentials_url, our_credentials(token=new_token))
+        theirs = _parse(CredentialsSerializer, reply.data, "credentials")
+    except (OcpiClientError, HandshakeError) as error:
+        if isinstance(error, OcpiClientError) and not error.answered:
+            partner.token_hash, partner.previous_token_hash = old_current, token_hash(new_token)
+        else:
+            partner.token_hash, partner.previous_token_hash = old_current, old_previous
+        partner.last_error = f"Token rotation failed: {error}"
+        partner.save(update_fields=["token_hash", "previous_token_hash", "last_error", "updated"])
+        raise HandshakeError(OcpiStatus.CLIENT_API_UNUSABLE, partner.last_error) from error
+    _adopt(partner, theirs, None)
+    partner.outbound_token = theirs["token"]
+    partner.record_success()
+    partner.save()
+    logger.info("Rotated tokens with OCPI partner %s", partner)
+    return partner
+
+
+def partner_unregister(*, partner: Partner) -> str:
+    """DELETE our registration at the partner, then forget its tokens here whatever it answered."""
+    credentials_url = partner.endpoint_url("credentials")
+    outcome = "They were not called: no credentials endpoint or no token."
+    if partner.is_registered and credentials_url and partner.outbound_token:
+        try:
+            _client(partner).delete(credentials_url)
+            outcome = "They confirmed the unregistration."
+        except OcpiClientError as error:
+            outcome = f"Their answer: {error}"
+    _forget(partner)
+    logger.info("Unregistered OCPI partner %s. %s", partner, outcome)
+    return outcome
+
+
+def partner_test_connection(*, partner: Partner) -> Discovery:
+    """Read the partner's versions and endpoints with our token, and store what we found."""
+    if not partner.versions_url or not partner.outbound_token:
+        raise HandshakeError(OcpiStatus.CLIENT_ERROR, f"{partner} has no versions URL or token for us yet.")
+    client = _client(partner)
+    try:
+        discovery = partner_discover(client=client, versions_url=partner.versions_url, version=partner.version or None)
+    except HandshakeError as error:
+        partner.last_error = f"Connection test failed: {error.message}"
+        partner.save(update_fields=["last_error", "updated"])
+        raise
+    partner.mark_success(
+        version=discovery.version, endpoints=discovery.endpoints, auth_header_base64=client.base64_header
+    )
+    return discovery

@@ -1,0 +1,211 @@
+"""A second OCPI 2.2.1 party for the tests: a small eMSP platform on a loopback HTTP server, in its own thread.
+
+It implements versions, version details and credentials (GET/POST/PUT/DELETE) the way an eMSP would, calls our
+server back over real HTTP during a handshake, and can register with us itself. Switches make it misbehave the way
+real partners do: raw tokens only, garbage answers, missing modules, rejected updates.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import requests
+
+ROLE = {"role": "EMSP", "business_details": {"name": "Test eMSP"}, "party_id": "EMS", "country_code": "NL"}
+
+
+@dataclass
+class Exchange:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class FakeEmsp:
+    accept_base64: bool = True
+    accept_raw: bool = True
+    send_base64: bool = True  # how it sends tokens when it calls us
+    versions_garbage: bool = False
+    offer_versions: tuple[str, ...] = ("2.1.1", "2.2.1")
+    with_credentials_module: bool = True
+    reject_put: bool = False
+    token_a: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    # What we (the CPO) present to it: token A before registration, then the token it issued (C).
+    valid_tokens: set[str] = field(default_factory=set)
+    # What it presents to us.
+    token_for_cpo: str | None = None
+    cpo_versions_url: str | None = None
+    cpo_endpoints: list[dict[str, Any]] = field(default_factory=list)
+    registered: bool = False
+    log: list[Exchange] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.valid_tokens.add(self.token_a)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    # --- lifecycle ---
+    def start(self) -> FakeEmsp:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    @property
+    def versions_url(self) -> str:
+        return f"{self.base_url}/ocpi/versions"
+
+    def header(self, token: str) -> str:
+        value = base64.b64encode(token.encode()).decode() if self.send_base64 else token
+        return f"Token {value}"
+
+    # --- it as client: calls to our (the CPO's) server ---
+    def call_cpo(self, method: str, url: str, body: Any = None, token: str | None = None) -> requests.Response:
+        headers = {"Authorization": self.header(token or str(self.token_for_cpo))}
+        return requests.request(method, url, json=body, headers=headers, timeout=10)
+
+    def credentials_body(self, token: str) -> dict[str, Any]:
+        return {"token": token, "url": self.versions_url, "roles": [ROLE]}
+
+    def discover_cpo(self, versions_url: str, token: str) -> str:
+        versions = self.call_cpo("GET", versions_url, token=token).json()["data"]
+        details_url = next(v["url"] for v in versions if v["version"] == "2.2.1")
+        self.cpo_endpoints = self.call_cpo("GET", details_url, token=token).json()["data"]["endpoints"]
+        self.cpo_versions_url = versions_url
+        return next(e["url"] for e in self.cpo_endpoints if e["identifier"] == "credentials")
+
+    def register_with(self, versions_url: str, token_a: str) -> requests.Response:
+        """It initiates: token A from us, its token B in the POST, our token C back."""
+        credentials_url = self.discover_cpo(versions_url, token_a)
+        token_b = secrets.token_urlsafe(24)
+        self.valid_tokens.add(token_b)
+        response = self.call_cpo("POST", credentials_url, self.credentials_body(token_b), token=token_a)
+        if response.status_code == 200 and response.json()["status_code"] == 1000:
+            self.token_for_cpo = response.json()["data"]["token"]
+            self.valid_tokens.discard(self.token_a)
+            self.registered = True
+        return response
+
+    def credentials_url(self) -> str:
+        return next(e["url"] for e in self.cpo_endpoints if e["identifier"] == "credentials")
+
+    def rotate(self) -> requests.Response:
+        """PUT new credentials to us: a new token for us to use, our new token back."""
+        new_token = secrets.token_urlsafe(24)
+        self.valid_tokens.add(new_token)
+        response = self.call_cpo("PUT", self.credentials_url(), self.credentials_body(new_token))
+        if response.status_code == 200 and response.json()["status_code"] == 1000:
+            self.token_for_cpo = response.json()["data"]["token"]
+        return response
+
+    # --- it as server ---
+    def _authorized(self, header: str) -> bool:
+        scheme, _, value = header.partition(" ")
+        if scheme != "Token":
+            return False
+        if self.accept_raw and value in self.valid_tokens:
+            return True
+        if self.accept_base64:
+            try:
+                decoded = base64.b64decode(value, validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                return False
+            return decoded in self.valid_tokens
+        return False
+
+    def _handle(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any]:
+        self.log.append(Exchange(method, path, headers, body))
+        if not self._authorized(headers.get("Authorization", "")):
+            return 401, {"status_code": 2000, "status_message": "Unauthorized", "timestamp": "2024-01-01T00:00:00Z"}
+        base = self.base_url
+        if path == "/ocpi/versions" and method == "GET":
+            if self.versions_garbage:
+                return 200, "<html><body>Welcome to nginx!</body></html>"
+            data = [{"version": v, "url": f"{base}/ocpi/{v}"} for v in self.offer_versions]
+            # Quirks of real partners: status_code as a string, no timestamp.
+            return 200, {"data": data, "status_code": "1000"}
+        if path == "/ocpi/2.2.1" and method == "GET":
+            endpoints = [
+                {"identifier": "locations", "role": "RECEIVER", "url": f"{base}/ocpi/emsp/2.2.1/locations"},
+                {"identifier": "tokens", "role": "SENDER", "url": f"{base}/ocpi/emsp/2.2.1/tokens"},
+            ]
+            if self.with_credentials_module:
+                endpoints.insert(
+                    0, {"identifier": "credentials", "role": "SENDER", "url": f"{base}/ocpi/2.2.1/credentials"}
+                )
+            return 200, {"data": {"version": "2.2.1", "endpoints": endpoints}, "status_code": 1000}
+        if path == "/ocpi/2.2.1/credentials":
+            return self._credentials(method, headers, body)
+        return 404, {"status_code": 2000, "status_message": "Unknown", "timestamp": "2024-01-01T00:00:00Z"}
+
+    def _credentials(self, method: str, headers: dict[str, str], body: Any) -> tuple[int, Any]:
+        presented = headers.get("Authorization", "")
+        if method == "GET":
+            return 200, {"data": self.credentials_body("(hidden)"), "status_code": 1000}
+        if method == "POST" and self.registered:
+            return 405, {"status_code": 2000, "status_message": "Already registered"}
+        if method in ("PUT", "DELETE") and not self.registered:
+            return 405, {"status_code": 2000, "status_message": "Not registered"}
+        if method == "DELETE":
+            self.registered = False
+            self.valid_tokens.clear()
+            return 200, {"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z"}
+        if method == "PUT" and self.reject_put:
+            return 200, {"status_code": 2001, "status_message": "We do not accept updates today"}
+        # POST or PUT: call the CPO back with its new token before answering, as the spec requires.
+        self.token_for_cpo = body["token"]
+        try:
+            self.discover_cpo(body["url"], body["token"])
+        except (requests.RequestException, KeyError, StopIteration, ValueError) as error:
+            return 200, {"status_code": 3001, "status_message": f"Cannot use your API: {error}"}
+        new_token = secrets.token_urlsafe(24)
+        old_tokens = set(self.valid_tokens)
+        self.valid_tokens = {new_token}
+        if method == "PUT":
+            # The token used for this PUT stays valid until the CPO uses the new one (a lost answer must not lock it out).
+            self.valid_tokens |= {
+                t for t in old_tokens if t in presented or base64.b64encode(t.encode()).decode() in presented
+            }
+        self.registered = True
+        return 200, {"data": self.credentials_body(new_token), "status_code": 1000, "timestamp": "2024-01-01T00:00:00Z"}
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        emsp = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = None
+                status, payload = emsp._handle(self.command, self.path.split("?")[0], dict(self.headers), body)
+                data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html" if isinstance(payload, str) else "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
