@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.db import models
 from django.utils import timezone
 
 from . import validators as v
+from .authorization import AuthMethod
 from .enums import (
     Capability,
     ConnectorFormat,
@@ -28,7 +30,9 @@ from .enums import (
     ParkingRestriction,
     ParkingType,
     PowerType,
+    TokenType,
 )
+from .sessions.enums import ChargingState, SessionStatus
 
 
 def _default_country_code() -> str:
@@ -290,3 +294,111 @@ class Connector(models.Model):
             PowerType.AC_2_PHASE_SPLIT.value: 2,
         }.get(self.power_type, 1)
         return int(self.max_voltage) * int(self.max_amperage) * phases
+
+
+# --- Charging sessions ------------------------------------------------------------------------------------------------
+# Written only through chargepoints.sessions.services, which keeps periods, totals and the EVSE status in step.
+
+
+def _new_session_id() -> str:
+    return str(uuid.uuid4())
+
+
+class ChargingSession(models.Model):
+    """One driver's use of one EVSE, from start to stop (the OCPI Session).
+
+    The token, auth and location facts are copied at the start and never follow later edits: the CDR must show them
+    as they were when the driver plugged in. ``meter_wh`` and ``accounted_until`` are the charger's last report: the
+    periods hold every Wh and every second up to ``accounted_until``, and the next report continues from there.
+    """
+
+    country_code = models.CharField(max_length=2, default=_default_country_code)
+    party_id = models.CharField(max_length=3, default=_default_party_id)
+    ocpi_id = models.CharField("session id", max_length=36, unique=True, default=_new_session_id)
+    status = models.CharField(max_length=12, choices=SessionStatus.choices, db_index=True)
+    charging_state = models.CharField(max_length=12, choices=ChargingState.choices, default=ChargingState.CHARGING)
+    start_date_time = models.DateTimeField()
+    end_date_time = models.DateTimeField(null=True, blank=True)
+    kwh = models.DecimalField(max_digits=16, decimal_places=6, default=Decimal(0), help_text="Energy so far, kWh.")
+    # CdrToken: the token that started the session.
+    token_country_code = models.CharField(max_length=2)
+    token_party_id = models.CharField(max_length=3)
+    token_uid = models.CharField(max_length=36, db_index=True)
+    token_type = models.CharField(max_length=12, choices=TokenType.choices)
+    token_contract_id = models.CharField(max_length=36)
+    auth_method = models.CharField(max_length=12, choices=AuthMethod.choices)
+    authorization_reference = models.CharField(max_length=36, blank=True)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="charging_sessions")
+    evse = models.ForeignKey(EVSE, on_delete=models.PROTECT, related_name="charging_sessions")
+    connector_id = models.CharField(max_length=36)
+    # The location, EVSE and connector as they were at the start (chargepoints.sessions.services.cdr_location_snapshot).
+    cdr_location = models.JSONField(default=dict)
+    meter_id = models.CharField(max_length=255, blank=True)
+    currency = models.CharField(max_length=3, blank=True, help_text="The tariff's currency; blank without a tariff.")
+    tariff_id = models.CharField(max_length=36, blank=True, help_text="Tariff in force at the start; prices it all.")
+    # What the driver owes so far (rounded per the pricing engine's policy); null = unknown (no tariff), not free.
+    total_cost_excl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    total_cost_incl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    pricing_error = models.CharField(max_length=255, blank=True, help_text="Why the running cost is unknown.")
+    meter_start_wh = models.DecimalField(max_digits=16, decimal_places=3, default=Decimal(0))
+    meter_wh = models.DecimalField(max_digits=16, decimal_places=3, default=Decimal(0))
+    accounted_until = models.DateTimeField()
+    # The charger's last power and current sample; it holds until the next one.
+    power_w = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    current_a = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    stop_reason = models.CharField(max_length=255, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    last_updated = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering: ClassVar = ["-start_date_time", "-id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["evse"],
+                condition=models.Q(status__in=["PENDING", "ACTIVE", "RESERVATION"]),
+                name="session_one_open_per_evse",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["last_updated", "id"], name="session_sync_order"),
+            models.Index(fields=["token_country_code", "token_party_id"], name="session_token_party"),
+        ]
+
+    def __str__(self) -> str:
+        return self.ocpi_id
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValidationError("Charging sessions are never deleted; an unbillable one is set to INVALID.")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (SessionStatus.PENDING, SessionStatus.ACTIVE, SessionStatus.RESERVATION)
+
+
+class ChargingPeriod(models.Model):
+    """A stretch of a session during which the price rules stay the same (an OCPI ChargingPeriod).
+
+    Stored as Decimal columns rather than a JSON list of {type, volume}: the open period grows at every meter value,
+    the totals are sums over columns, and JSON would carry the numbers as floats or strings that every reader must
+    convert back. Durations are not stored as hours (1 s is no finite decimal of an hour); TIME and PARKING_TIME come
+    from ``start_date_time``/``end_date_time`` exactly when needed. A period is either charging time or parking time.
+    """
+
+    session = models.ForeignKey(ChargingSession, on_delete=models.CASCADE, related_name="charging_periods")
+    start_date_time = models.DateTimeField()
+    end_date_time = models.DateTimeField(null=True, blank=True, help_text="Null while the period is still running.")
+    parking = models.BooleanField(default=False, help_text="The vehicle was not requesting power (PARKING_TIME).")
+    tariff_id = models.CharField(max_length=36, blank=True)
+    energy_kwh = models.DecimalField(max_digits=16, decimal_places=6, default=Decimal(0))
+    min_power_kw = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    max_power_kw = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    min_current_a = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    max_current_a = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    # ∫ current dt over the period, for the average CURRENT; the average POWER comes from energy and time.
+    ampere_seconds = models.DecimalField(max_digits=20, decimal_places=6, default=Decimal(0))
+
+    class Meta:
+        ordering: ClassVar = ["session", "start_date_time", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.session} from {self.start_date_time:%H:%M:%S}"

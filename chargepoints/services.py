@@ -12,6 +12,7 @@ from django.db import models, transaction
 
 from .enums import EvseStatus
 from .models import EVSE, Connector, ExceptionalPeriod, Location, RegularHours
+from .signals import evse_status_changed
 
 
 class ConnectorInput(TypedDict, total=False):
@@ -268,8 +269,9 @@ def evse_set_status(*, evse: EVSE, status: EvseStatus | str) -> bool:
         raise ValidationError({"status": f"'{status}' is not an EVSE status."})
     if evse.status == status:
         return False
-    evse.status = status
+    old_status, evse.status = evse.status, status
     evse.save(update_fields=["status", "last_updated"])
+    evse_status_changed.send(sender=EVSE, evse=evse, old_status=old_status, status=str(status))
     return True
 
 

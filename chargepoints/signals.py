@@ -1,0 +1,17 @@
+"""Announcements of the station domain. Listeners (OCPI push pipeline, billing) subscribe; the domain never knows them.
+
+Services send these inside their database transaction, after the change is saved, so that a receiver can write its own
+rows (an outbox entry, a CDR) atomically with the change. Receivers do infrastructure only: business rules stay in the
+services.
+"""
+
+from django.dispatch import Signal
+
+# kwargs: evse (EVSE, already saved), old_status (str), status (str).
+evse_status_changed = Signal()
+
+# kwargs: session (ChargingSession, already saved), created (bool), changed_fields (frozenset[str]).
+# ``changed_fields`` names model fields of ChargingSession, plus "charging_periods" when a period was added or a
+# still-open period grew. A receiver that mirrors the session elsewhere sends a full copy when ``created`` and only
+# the named parts otherwise.
+session_changed = Signal()
