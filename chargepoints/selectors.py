@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
@@ -58,3 +59,19 @@ def location_detail(*, pk: int) -> Location:
 
 def recently_changed_locations(*, limit: int = 8) -> QuerySet[Location]:
     return Location.objects.order_by("-last_updated", "-id")[:limit]
+
+
+def location_list_for_sync(*, date_from: datetime | None = None, date_to: datetime | None = None) -> QuerySet[Location]:
+    """Locations shared with roaming partners, with everything OCPI sends, in a fixed number of queries per page.
+
+    Ordered by last_updated then id, the order of OCPI pagination. ``date_from`` is inclusive and ``date_to``
+    exclusive, as in the OCPI list parameters.
+    """
+    locations = Location.objects.filter(roaming_enabled=True)
+    if date_from is not None:
+        locations = locations.filter(last_updated__gte=date_from)
+    if date_to is not None:
+        locations = locations.filter(last_updated__lt=date_to)
+    return locations.prefetch_related("evses__connectors", "regular_hours", "exceptional_periods").order_by(
+        "last_updated", "id"
+    )

@@ -1,0 +1,530 @@
+"""The OCPI 2.2.1 Location codec: Location, EVSE and Connector models to OCPI JSON and back (digest §3).
+
+Output: optional fields without a value are left out (never null), DateTimes are UTC with a Z, coordinates are the
+stored strings, opening_times is rebuilt from ``twentyfourseven``, RegularHours and ExceptionalPeriod, and EVSEs and
+connectors keep their insertion order. Serialize querysets from ``chargepoints.selectors.location_list_for_sync`` so
+that a page of locations costs a fixed number of queries.
+
+Input: OCPI JSON becomes the domain's ``LocationInput``/``EvseInput``/``ConnectorInput``. Types, lengths and enums
+are checked strictly (a number where a string belongs is an error), unknown fields are ignored, and every error
+names its field, e.g. ``evses[0].connectors[1].max_voltage``. An OCPI object is complete, so an optional field that
+is absent clears the stored value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+from chargepoints import validators as domain_validators
+from chargepoints.enums import (
+    Capability,
+    ConnectorFormat,
+    ConnectorType,
+    EnergySourceCategory,
+    EnvironmentalImpactCategory,
+    EvseStatus,
+    Facility,
+    ImageCategory,
+    ParkingRestriction,
+    ParkingType,
+    PowerType,
+    TokenType,
+)
+from chargepoints.models import EVSE, Connector, ExceptionalPeriod, Location
+from chargepoints.services import ConnectorInput, EvseInput, LocationInput
+from ocpi_api.core.envelope import format_datetime
+
+# --- Fields for OCPI data types (digest §1.8) ---------------------------------------------------------------------
+
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
+
+
+class StringField(serializers.CharField):
+    """string(n), or CiString(n) with ``ascii_only``. Only JSON strings are accepted; no CR, LF or TAB."""
+
+    default_error_messages = {
+        "not_a_string": "Must be a string.",
+        "control": "May not contain line breaks or tabs.",
+        "ascii": "May only contain printable ASCII characters.",
+    }
+
+    def __init__(self, *, ascii_only: bool = False, **kwargs: Any) -> None:
+        self.ascii_only = ascii_only
+        kwargs.setdefault("trim_whitespace", False)
+        kwargs.setdefault("allow_blank", not kwargs.get("required", True))
+        if not kwargs.get("required", True):
+            kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        if any(ch in data for ch in "\r\n\t"):
+            self.fail("control")
+        if self.ascii_only and not all(0x20 <= ord(ch) <= 0x7E for ch in data):
+            self.fail("ascii")
+        return super().to_internal_value(data)
+
+
+class UrlField(StringField):
+    """URL: string(255) with an http(s) scheme."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=255, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if value and not re.match(r"^https?://[^\s/]+", value):
+            raise serializers.ValidationError("Must be an http(s) URL.")
+        return value
+
+
+class IntField(serializers.IntegerField):
+    """int: a JSON integer only (DRF would take "220" and 220.0 too)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        if not kwargs.get("required", True):
+            kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise serializers.ValidationError("Must be an integer.")
+        return super().to_internal_value(data)
+
+
+class NumberField(serializers.FloatField):
+    """number: a JSON number; the stored value goes out as it came in."""
+
+    def to_internal_value(self, data: Any) -> float | int:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            raise serializers.ValidationError("Must be a number.")
+        super().to_internal_value(data)  # range checks
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class BoolField(serializers.BooleanField):
+    """boolean: JSON true or false only (DRF would take "yes" and 1 too)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        if not kwargs.get("required", True):
+            kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            raise serializers.ValidationError("Must be true or false.")
+        return data
+
+
+class EnumField(serializers.ChoiceField):
+    def __init__(self, choices: Any, **kwargs: Any) -> None:
+        if not kwargs.get("required", True):
+            kwargs.setdefault("allow_null", True)
+            kwargs.setdefault("allow_blank", True)
+        super().__init__(choices=choices, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Must be a string.")
+        return super().to_internal_value(data)
+
+
+_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?$")
+
+
+class DateTimeField(serializers.Field):
+    """DateTime: RFC 3339 in UTC. Accepts Z or no zone designator, and leniently an offset (converted to UTC)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        if not kwargs.get("required", True):
+            kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> datetime:
+        if not isinstance(data, str) or not _DATETIME_RE.match(data):
+            raise serializers.ValidationError("Must be an RFC 3339 date and time in UTC, e.g. 2015-06-29T20:39:09Z.")
+        text = data.removesuffix("Z")
+        if "." in text:  # Python 3.11 reads at most 6 fractional digits
+            whole, rest = text.split(".", 1)
+            digits = re.match(r"\d+", rest)
+            assert digits is not None
+            text = f"{whole}.{digits.group()[:6].ljust(6, '0')}{rest[digits.end() :]}"
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError as error:
+            raise serializers.ValidationError("Not a valid date and time.") from error
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def to_representation(self, value: datetime | str) -> str:
+        return value if isinstance(value, str) else format_datetime(value)
+
+
+def _enum_list(choices: Any) -> serializers.ListField:
+    return serializers.ListField(child=EnumField(choices), required=False, allow_null=True)
+
+
+# --- Sub-objects (digest §3.7) ------------------------------------------------------------------------------------
+
+
+class OcpiSerializer(serializers.Serializer):
+    """Leaves out optional fields that have no value: OCPI output never carries null or empty lists."""
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {key: value for key, value in super().to_representation(instance).items() if value not in _EMPTY}
+
+
+class DisplayTextSerializer(OcpiSerializer):
+    language = StringField(max_length=2)
+    text = StringField(max_length=512)
+
+
+class GeoLocationSerializer(OcpiSerializer):
+    latitude = StringField(max_length=10, validators=[domain_validators.validate_latitude])
+    longitude = StringField(max_length=11, validators=[domain_validators.validate_longitude])
+
+
+class AdditionalGeoLocationSerializer(GeoLocationSerializer):
+    name = DisplayTextSerializer(required=False, allow_null=True)
+
+
+class ImageSerializer(OcpiSerializer):
+    url = UrlField()
+    thumbnail = UrlField(required=False)
+    category = EnumField(ImageCategory.choices)
+    type = StringField(max_length=4, ascii_only=True)
+    width = IntField(required=False, min_value=0, max_value=99999)
+    height = IntField(required=False, min_value=0, max_value=99999)
+
+
+class BusinessDetailsSerializer(OcpiSerializer):
+    name = StringField(max_length=100)
+    website = UrlField(required=False)
+    logo = ImageSerializer(required=False, allow_null=True)
+
+
+class PublishTokenTypeSerializer(OcpiSerializer):
+    uid = StringField(max_length=36, ascii_only=True, required=False)
+    type = EnumField(TokenType.choices, required=False)
+    visual_number = StringField(max_length=64, required=False)
+    issuer = StringField(max_length=64, required=False)
+    group_id = StringField(max_length=36, ascii_only=True, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not any(attrs.get(key) for key in ("uid", "visual_number", "group_id")):
+            raise serializers.ValidationError("Needs at least one of uid, visual_number or group_id.")
+        if attrs.get("uid") and not attrs.get("type"):
+            raise serializers.ValidationError({"type": "Required when uid is set."})
+        if attrs.get("visual_number") and not attrs.get("issuer"):
+            raise serializers.ValidationError({"issuer": "Required when visual_number is set."})
+        return attrs
+
+
+class RegularHoursSerializer(OcpiSerializer):
+    weekday = IntField(min_value=1, max_value=7)
+    period_begin = StringField(max_length=5)
+    period_end = StringField(max_length=5)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        for key in ("period_begin", "period_end"):
+            if not domain_validators.HOUR_MINUTE_RE.match(attrs[key]):
+                raise serializers.ValidationError({key: "Must be HH:MM between 00:00 and 23:59."})
+        if attrs["period_end"] <= attrs["period_begin"]:
+            raise serializers.ValidationError({"period_end": "Must be later than period_begin."})
+        return attrs
+
+
+class ExceptionalPeriodSerializer(OcpiSerializer):
+    period_begin = DateTimeField()
+    period_end = DateTimeField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["period_end"] <= attrs["period_begin"]:
+            raise serializers.ValidationError({"period_end": "Must be later than period_begin."})
+        return attrs
+
+
+class HoursSerializer(OcpiSerializer):
+    """Hours. On output it reads the location itself: twentyfourseven and the prefetched hours and exceptions."""
+
+    twentyfourseven = BoolField()
+    regular_hours = RegularHoursSerializer(many=True, required=False, allow_null=True)
+    exceptional_openings = ExceptionalPeriodSerializer(many=True, required=False, allow_null=True)
+    exceptional_closings = ExceptionalPeriodSerializer(many=True, required=False, allow_null=True)
+
+    def get_attribute(self, instance: Location) -> Location:
+        return instance
+
+    def to_representation(self, instance: Location) -> dict[str, Any] | None:  # type: ignore[override]
+        if instance.twentyfourseven is None:
+            return None
+        periods = instance.exceptional_periods.all()
+        exceptions = ExceptionalPeriodSerializer()
+        return {
+            key: value
+            for key, value in {
+                "twentyfourseven": instance.twentyfourseven,
+                "regular_hours": [RegularHoursSerializer().to_representation(h) for h in instance.regular_hours.all()],
+                "exceptional_openings": [
+                    exceptions.to_representation(p) for p in periods if p.kind == ExceptionalPeriod.Kind.OPENING
+                ],
+                "exceptional_closings": [
+                    exceptions.to_representation(p) for p in periods if p.kind == ExceptionalPeriod.Kind.CLOSING
+                ],
+            }.items()
+            if value not in _EMPTY
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        regular = attrs.get("regular_hours") or []
+        if attrs["twentyfourseven"] and regular:
+            raise serializers.ValidationError({"regular_hours": "Only allowed when twentyfourseven is false."})
+        if not attrs["twentyfourseven"] and not regular:
+            raise serializers.ValidationError({"regular_hours": "Required when twentyfourseven is false."})
+        return {
+            "twentyfourseven": attrs["twentyfourseven"],
+            "regular_hours": [dict(h) for h in regular],
+            "exceptional_openings": [dict(p) for p in attrs.get("exceptional_openings") or []],
+            "exceptional_closings": [dict(p) for p in attrs.get("exceptional_closings") or []],
+        }
+
+
+class EnergySourceSerializer(OcpiSerializer):
+    source = EnumField(EnergySourceCategory.choices)  # type: ignore[assignment]  # OCPI's name; DRF pops it
+    percentage = NumberField(min_value=0, max_value=100)
+
+
+class EnvironmentalImpactSerializer(OcpiSerializer):
+    category = EnumField(EnvironmentalImpactCategory.choices)
+    amount = NumberField(min_value=0)
+
+
+class EnergyMixSerializer(OcpiSerializer):
+    is_green_energy = BoolField()
+    energy_sources = EnergySourceSerializer(many=True, required=False, allow_null=True)
+    environ_impact = EnvironmentalImpactSerializer(many=True, required=False, allow_null=True)
+    supplier_name = StringField(max_length=64, required=False)
+    energy_product_name = StringField(max_length=64, required=False)
+
+
+class StatusScheduleSerializer(OcpiSerializer):
+    period_begin = DateTimeField()
+    period_end = DateTimeField(required=False)
+    status = EnumField(EvseStatus.choices)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Stored as JSON, so the times are kept as OCPI strings.
+        return {
+            key: format_datetime(value) if isinstance(value, datetime) else value
+            for key, value in attrs.items()
+            if value is not None
+        }
+
+
+# --- Connector, EVSE, Location (digest §3.4–3.6) -----------------------------------------------------------------
+
+
+class ConnectorSerializer(OcpiSerializer):
+    id = StringField(source="connector_id", max_length=36, ascii_only=True)
+    standard = EnumField(ConnectorType.choices)
+    format = EnumField(ConnectorFormat.choices)
+    power_type = EnumField(PowerType.choices)
+    max_voltage = IntField(min_value=0)
+    max_amperage = IntField(min_value=0)
+    max_electric_power = IntField(min_value=0, required=False)
+    tariff_ids = serializers.ListField(
+        child=StringField(max_length=36, ascii_only=True), required=False, allow_null=True
+    )
+    terms_and_conditions = UrlField(required=False)
+    last_updated = DateTimeField()
+
+
+class EvseSerializer(OcpiSerializer):
+    uid = StringField(max_length=36, ascii_only=True)
+    evse_id = StringField(max_length=48, ascii_only=True, required=False)
+    status = EnumField(EvseStatus.choices)
+    status_schedule = StatusScheduleSerializer(many=True, required=False, allow_null=True)
+    capabilities = _enum_list(Capability.choices)
+    connectors = ConnectorSerializer(many=True, allow_empty=False)
+    floor_level = StringField(max_length=4, required=False)
+    coordinates = GeoLocationSerializer(source="*", required=False)
+    physical_reference = StringField(max_length=16, required=False)
+    directions = DisplayTextSerializer(many=True, required=False, allow_null=True)
+    parking_restrictions = _enum_list(ParkingRestriction.choices)
+    images = ImageSerializer(many=True, required=False, allow_null=True)
+    last_updated = DateTimeField()
+
+
+class LocationSerializer(OcpiSerializer):
+    country_code = StringField(max_length=2, ascii_only=True)
+    party_id = StringField(max_length=3, ascii_only=True)
+    id = StringField(source="ocpi_id", max_length=36, ascii_only=True)
+    publish = BoolField()
+    publish_allowed_to = PublishTokenTypeSerializer(many=True, required=False, allow_null=True)
+    name = StringField(max_length=255, required=False)
+    address = StringField(max_length=255)
+    city = StringField(max_length=45)
+    postal_code = StringField(max_length=10, required=False)
+    state = StringField(max_length=45, required=False)
+    country = StringField(max_length=3)
+    coordinates = GeoLocationSerializer(source="*")
+    related_locations = AdditionalGeoLocationSerializer(many=True, required=False, allow_null=True)
+    parking_type = EnumField(ParkingType.choices, required=False)
+    evses = EvseSerializer(many=True, required=False, allow_null=True)
+    directions = DisplayTextSerializer(many=True, required=False, allow_null=True)
+    operator = BusinessDetailsSerializer(required=False, allow_null=True)
+    suboperator = BusinessDetailsSerializer(required=False, allow_null=True)
+    owner = BusinessDetailsSerializer(required=False, allow_null=True)
+    facilities = _enum_list(Facility.choices)
+    time_zone = StringField(max_length=255, validators=[domain_validators.validate_time_zone])
+    opening_times = HoursSerializer(required=False, allow_null=True)
+    charging_when_closed = BoolField(required=False)
+    images = ImageSerializer(many=True, required=False, allow_null=True)
+    energy_mix = EnergyMixSerializer(required=False, allow_null=True)
+    last_updated = DateTimeField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("publish_allowed_to") and attrs["publish"]:
+            raise serializers.ValidationError({"publish_allowed_to": "Only allowed when publish is false."})
+        return attrs
+
+
+# --- Output -------------------------------------------------------------------------------------------------------
+
+
+def location_to_ocpi(location: Location) -> dict[str, Any]:
+    return LocationSerializer(location).data
+
+
+def locations_to_ocpi(locations: Any) -> list[dict[str, Any]]:
+    """A page of locations; pass a queryset from ``location_list_for_sync`` (prefetched, no per-object queries)."""
+    return cast(list[dict[str, Any]], LocationSerializer(locations, many=True).data)
+
+
+def evse_to_ocpi(evse: EVSE) -> dict[str, Any]:
+    return EvseSerializer(evse).data
+
+
+def connector_to_ocpi(connector: Connector) -> dict[str, Any]:
+    return ConnectorSerializer(connector).data
+
+
+# --- Input --------------------------------------------------------------------------------------------------------
+
+# An OCPI object is complete: what it leaves out is cleared, so that re-sending a smaller object removes old values.
+_LOCATION_DEFAULTS: dict[str, Any] = {
+    "publish_allowed_to": [],
+    "name": "",
+    "postal_code": "",
+    "state": "",
+    "related_locations": [],
+    "parking_type": "",
+    "evses": [],
+    "directions": [],
+    "operator": None,
+    "suboperator": None,
+    "owner": None,
+    "facilities": [],
+    "opening_times": None,
+    "charging_when_closed": None,
+    "images": [],
+    "energy_mix": None,
+}
+_EVSE_DEFAULTS: dict[str, Any] = {
+    "evse_id": "",
+    "status_schedule": [],
+    "capabilities": [],
+    "floor_level": "",
+    "latitude": "",
+    "longitude": "",
+    "physical_reference": "",
+    "directions": [],
+    "parking_restrictions": [],
+    "images": [],
+}
+_CONNECTOR_DEFAULTS: dict[str, Any] = {"max_electric_power": None, "tariff_ids": [], "terms_and_conditions": ""}
+
+
+def _plain(value: Any) -> Any:
+    """Validated data as plain dicts and lists, without the nulls that stand for absent optional fields."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _complete(data: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    values = {key: value for key, value in data.items() if key != "last_updated" and value is not None}
+    return {**defaults, **values}
+
+
+def _connector_input(data: Mapping[str, Any]) -> ConnectorInput:
+    return cast(ConnectorInput, _complete(data, _CONNECTOR_DEFAULTS))
+
+
+def _evse_input(data: Mapping[str, Any]) -> EvseInput:
+    evse = _complete(data, _EVSE_DEFAULTS)
+    evse["connectors"] = [_connector_input(c) for c in data["connectors"]]
+    return cast(EvseInput, evse)
+
+
+def _location_input(data: Mapping[str, Any]) -> LocationInput:
+    location = _complete(data, _LOCATION_DEFAULTS)
+    location["evses"] = [_evse_input(e) for e in data.get("evses") or []]
+    return cast(LocationInput, location)
+
+
+def _error_paths(detail: Any, path: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"evses[0].connectors[1].max_voltage": [messages]}. Errors of the object as a
+    whole get Django's ``__all__`` key."""
+    if isinstance(detail, Mapping):
+        errors: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if isinstance(key, int):
+                child = f"{path}[{key}]"
+            elif key == api_settings.NON_FIELD_ERRORS_KEY:
+                child = path
+            else:
+                child = f"{path}.{key}" if path else str(key)
+            for name, messages in _error_paths(value, child).items():
+                errors.setdefault(name, []).extend(messages)
+        return errors
+    if isinstance(detail, list) and any(isinstance(item, Mapping | list) for item in detail):
+        errors = {}
+        for index, item in enumerate(detail):
+            for name, messages in _error_paths(item, f"{path}[{index}]").items():
+                errors.setdefault(name, []).extend(messages)
+        return errors
+    messages = detail if isinstance(detail, list) else [detail]
+    return {path or NON_FIELD_ERRORS: [str(message) for message in messages]}
+
+
+def _validated(serializer: serializers.Serializer, data: Any) -> dict[str, Any]:
+    if not serializer.is_valid():
+        raise DjangoValidationError(_error_paths(serializer.errors))
+    return cast(dict[str, Any], _plain(serializer.validated_data))
+
+
+def location_input_from_ocpi(data: Any) -> LocationInput:
+    """An OCPI Location as the domain's input. Raises Django's ``ValidationError`` keyed by field path."""
+    return _location_input(_validated(LocationSerializer(data=data), data))
+
+
+def evse_input_from_ocpi(data: Any) -> EvseInput:
+    return _evse_input(_validated(EvseSerializer(data=data), data))
+
+
+def connector_input_from_ocpi(data: Any) -> ConnectorInput:
+    return _connector_input(_validated(ConnectorSerializer(data=data), data))
