@@ -35,7 +35,12 @@ def invalid_parameter(field: str, problem: str) -> OcpiError:
 def _flatten(detail: Any, prefix: str = "") -> list[str]:
     """DRF validation details as 'field.path: message' lines, so that a 2001 always names the field."""
     if isinstance(detail, dict):
-        return [line for key, value in detail.items() for line in _flatten(value, f"{prefix}{key}.")]
+        # Nested list serializers report items under integer keys: show them as roles[0].party_id.
+        return [
+            line
+            for key, value in detail.items()
+            for line in _flatten(value, f"{prefix.rstrip('.')}[{key}]." if isinstance(key, int) else f"{prefix}{key}.")
+        ]
     if isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
             return [f"{prefix.rstrip('.') or 'body'}: {item}" for item in detail]

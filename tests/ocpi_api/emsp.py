@@ -177,7 +177,7 @@ class FakeEmsp:
         old_tokens = set(self.valid_tokens)
         self.valid_tokens = {new_token}
         if method == "PUT":
-            # The token used for this PUT stays valid until the CPO uses the new one (a lost answer must not lock it out).
+            # The token used for this PUT stays valid until the CPO has used the new one.
             self.valid_tokens |= {
                 t for t in old_tokens if t in presented or base64.b64encode(t.encode()).decode() in presented
             }

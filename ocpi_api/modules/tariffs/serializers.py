@@ -1,0 +1,355 @@
+"""OCPI 2.2.1 Tariff (digest §6.2–6.4) and the pricing part of a CDR (§5.3–5.5).
+
+Both directions for the Tariff: JSON → ``TariffInput`` (validated, with the editor's rules) and model → JSON (optional
+fields without a value are omitted; DateTimes in UTC with a Z; numbers as JSON numbers from Decimals). And the pricing
+engine's inputs from OCPI JSON: a Tariff, and a CDR's charging periods.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from ocpi_api.core.envelope import format_datetime
+from ocpi_api.core.exceptions import OcpiError
+from ocpi_api.core.fields import CiStringField, OcpiUrlField
+from ocpi_api.core.params import parse_datetime
+from tariffs import pricing
+from tariffs import validators as rules
+from tariffs.services import TariffInput, pricing_tariff
+
+TARIFF_TYPES = ["AD_HOC_PAYMENT", "PROFILE_CHEAP", "PROFILE_FAST", "PROFILE_GREEN", "REGULAR"]
+ENERGY_SOURCES = ["NUCLEAR", "GENERAL_FOSSIL", "COAL", "GAS", "GENERAL_GREEN", "SOLAR", "WIND", "WATER"]
+ENVIRONMENTAL_IMPACTS = ["NUCLEAR_WASTE", "CARBON_DIOXIDE"]
+CDR_DIMENSIONS = [
+    "CURRENT",
+    "ENERGY",
+    "ENERGY_EXPORT",
+    "ENERGY_IMPORT",
+    "MAX_CURRENT",
+    "MIN_CURRENT",
+    "MAX_POWER",
+    "MIN_POWER",
+    "PARKING_TIME",
+    "POWER",
+    "RESERVATION_TIME",
+    "STATE_OF_CHARGE",
+    "TIME",
+]
+_HOUR_MINUTE_RE = re.compile(r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$")
+_DATE_RE = re.compile(r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+
+
+# --- Fields ---------------------------------------------------------------------------------------------------------
+
+
+class OcpiDateTimeField(serializers.Field):
+    """OCPI DateTime: RFC 3339 in UTC; read with Z or without a designator, written with a Z."""
+
+    def to_internal_value(self, data: Any) -> datetime:
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Expected an RFC 3339 date-time string in UTC.")
+        try:
+            return parse_datetime(data, self.field_name or "value")
+        except OcpiError as error:
+            raise serializers.ValidationError(
+                "Expected an RFC 3339 date-time in UTC, such as 2024-06-30T21:59:59Z."
+            ) from error
+
+    def to_representation(self, value: datetime) -> str:
+        return format_datetime(value)
+
+
+class HourMinuteField(serializers.Field):
+    """string(5) ``HH:MM``, local time of the Location."""
+
+    def to_internal_value(self, data: Any) -> time:
+        if not isinstance(data, str) or not _HOUR_MINUTE_RE.match(data):
+            raise serializers.ValidationError("Expected a local time HH:MM between 00:00 and 23:59.")
+        return time(int(data[:2]), int(data[3:]))
+
+    def to_representation(self, value: time) -> str:
+        return value.strftime("%H:%M")
+
+
+class LocalDateField(serializers.Field):
+    """string(10) ``YYYY-MM-DD``, local date of the Location."""
+
+    def to_internal_value(self, data: Any) -> date:
+        if not isinstance(data, str) or not _DATE_RE.match(data):
+            raise serializers.ValidationError("Expected a local date YYYY-MM-DD.")
+        try:
+            return date.fromisoformat(data)
+        except ValueError as error:
+            raise serializers.ValidationError(f"Not a calendar date: {error}.") from error
+
+    def to_representation(self, value: date) -> str:
+        return value.isoformat()
+
+
+class NumberField(serializers.DecimalField):
+    """OCPI number (4 decimals) read into a Decimal straight from the JSON text, written as a JSON number."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 16)
+        kwargs.setdefault("decimal_places", 4)
+        super().__init__(coerce_to_string=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if isinstance(data, bool) or not isinstance(data, int | float | Decimal):
+            raise serializers.ValidationError("Expected a JSON number.")
+        return super().to_internal_value(data)  # type: ignore[no-any-return]
+
+
+# --- Tariff ---------------------------------------------------------------------------------------------------------
+
+
+class DisplayTextSerializer(serializers.Serializer):
+    language = serializers.CharField(min_length=2, max_length=2)
+    text = serializers.CharField(max_length=512, trim_whitespace=False)
+
+    def validate_text(self, value: str) -> str:
+        if any(ch in value for ch in "\r\n\t"):
+            raise serializers.ValidationError("Plain text on one line: no line breaks or tabs.")
+        return value
+
+
+class PriceSerializer(serializers.Serializer):
+    excl_vat = NumberField()
+    incl_vat = NumberField(required=False, allow_null=True)
+
+
+class PriceComponentSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=list(rules.DIMENSIONS))
+    price = NumberField()
+    vat = NumberField(required=False, allow_null=True)
+    step_size = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors = rules.component_errors(
+            type=attrs["type"], price=attrs["price"], vat=attrs.get("vat"), step_size=attrs["step_size"]
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class TariffRestrictionsSerializer(serializers.Serializer):
+    start_time = HourMinuteField(required=False, allow_null=True)
+    end_time = HourMinuteField(required=False, allow_null=True)
+    start_date = LocalDateField(required=False, allow_null=True)
+    end_date = LocalDateField(required=False, allow_null=True)
+    min_kwh = NumberField(required=False, allow_null=True)
+    max_kwh = NumberField(required=False, allow_null=True)
+    min_current = NumberField(required=False, allow_null=True)
+    max_current = NumberField(required=False, allow_null=True)
+    min_power = NumberField(required=False, allow_null=True)
+    max_power = NumberField(required=False, allow_null=True)
+    min_duration = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    max_duration = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    day_of_week = serializers.ListField(
+        child=serializers.ChoiceField(choices=[d.value for d in pricing.DayOfWeek]), required=False, allow_null=True
+    )
+    reservation = serializers.ChoiceField(
+        choices=[r.value for r in pricing.ReservationRestriction], required=False, allow_null=True
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors = rules.restriction_errors(attrs)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class TariffElementSerializer(serializers.Serializer):
+    price_components = PriceComponentSerializer(many=True, allow_empty=False)
+    restrictions = TariffRestrictionsSerializer(required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        restrictions = attrs.get("restrictions") or {}
+        errors = rules.element_errors(
+            component_types=[c["type"] for c in attrs["price_components"]], reservation=restrictions.get("reservation")
+        )
+        if errors:
+            raise serializers.ValidationError({"price_components": errors})
+        return attrs
+
+
+class EnergySourceSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=ENERGY_SOURCES)
+    percentage = NumberField(min_value=Decimal(0), max_value=Decimal(100))
+
+
+class EnvironmentalImpactSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=ENVIRONMENTAL_IMPACTS)
+    amount = NumberField(min_value=Decimal(0))
+
+
+class EnergyMixSerializer(serializers.Serializer):
+    is_green_energy = serializers.BooleanField()
+    energy_sources = EnergySourceSerializer(many=True, required=False, allow_null=True)
+    environ_impact = EnvironmentalImpactSerializer(many=True, required=False, allow_null=True)
+    supplier_name = serializers.CharField(max_length=64, required=False, allow_null=True)
+    energy_product_name = serializers.CharField(max_length=64, required=False, allow_null=True)
+
+
+class TariffSerializer(serializers.Serializer):
+    """Reads an OCPI Tariff into a ``TariffInput``; writes a ``tariffs.models.Tariff`` as an OCPI Tariff."""
+
+    country_code = CiStringField(min_length=2, max_length=2)
+    party_id = CiStringField(min_length=3, max_length=3)
+    id = CiStringField(min_length=1, max_length=36)
+    currency = serializers.CharField(min_length=3, max_length=3)
+    type = serializers.ChoiceField(choices=TARIFF_TYPES, required=False, allow_null=True)
+    tariff_alt_text = DisplayTextSerializer(many=True, required=False, allow_null=True)
+    tariff_alt_url = OcpiUrlField(required=False, allow_null=True)
+    min_price = PriceSerializer(required=False, allow_null=True)
+    max_price = PriceSerializer(required=False, allow_null=True)
+    elements = TariffElementSerializer(many=True, allow_empty=False)
+    start_date_time = OcpiDateTimeField(required=False, allow_null=True)
+    end_date_time = OcpiDateTimeField(required=False, allow_null=True)
+    energy_mix = EnergyMixSerializer(required=False, allow_null=True)
+    last_updated = OcpiDateTimeField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors = rules.tariff_errors(
+            currency=attrs["currency"],
+            start_date_time=attrs.get("start_date_time"),
+            end_date_time=attrs.get("end_date_time"),
+            min_price=attrs.get("min_price"),
+            max_price=attrs.get("max_price"),
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> list[str]:
+    """DRF error details as ``elements[0].price_components[1].price: message`` lines."""
+    if isinstance(detail, Mapping):
+        lines: list[str] = []
+        for key, value in detail.items():
+            name = "" if key == "non_field_errors" else str(key)
+            lines.extend(flatten_errors(value, f"{prefix}.{name}" if prefix and name else prefix or name))
+        return lines
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [f"{prefix or 'tariff'}: {item}" for item in detail]
+        return [
+            line for index, item in enumerate(detail) if item for line in flatten_errors(item, f"{prefix}[{index}]")
+        ]
+    return [f"{prefix or 'tariff'}: {detail}"]
+
+
+def tariff_input(data: Any) -> TariffInput:
+    """Validate an OCPI Tariff (already parsed JSON). Raises ``serializers.ValidationError``."""
+    serializer = TariffSerializer(data=data)
+    serializer.is_valid(raise_exception=True)
+    return _without_nulls(serializer.validated_data)  # type: ignore[return-value]
+
+
+def pricing_tariff_from_ocpi(data: Any) -> pricing.Tariff:
+    return pricing_tariff(data=tariff_input(data))
+
+
+def _without_nulls(value: Any) -> Any:
+    """OCPI: an optional field that is null means the same as an absent one."""
+    if isinstance(value, Mapping):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+# --- CDR: the parts the engine needs ----------------------------------------------------------------------------------
+
+
+_VOLUME_TYPES = {"ENERGY", "TIME", "PARKING_TIME", "RESERVATION_TIME"}
+
+
+class CdrDimensionSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=CDR_DIMENSIONS)
+    volume = serializers.DecimalField(max_digits=20, decimal_places=10, coerce_to_string=False)
+
+
+class ChargingPeriodSerializer(serializers.Serializer):
+    start_date_time = OcpiDateTimeField()
+    dimensions = CdrDimensionSerializer(many=True, allow_empty=False)
+    tariff_id = CiStringField(max_length=36, required=False, allow_null=True)
+
+
+class CdrPricingSerializer(serializers.Serializer):
+    """The fields of an OCPI CDR that pricing reads; the rest of the CDR passes through untouched."""
+
+    start_date_time = OcpiDateTimeField()
+    end_date_time = OcpiDateTimeField()
+    currency = serializers.CharField(min_length=3, max_length=3)
+    charging_periods = ChargingPeriodSerializer(many=True, allow_empty=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["end_date_time"] < attrs["start_date_time"]:
+            raise serializers.ValidationError({"end_date_time": "is before start_date_time."})
+        for index, period in enumerate(attrs["charging_periods"]):
+            if period["start_date_time"] < attrs["start_date_time"]:
+                raise serializers.ValidationError(
+                    {"charging_periods": {index: {"start_date_time": "is before the CDR's start_date_time."}}}
+                )
+            for dimension in period["dimensions"]:
+                if dimension["type"] in _VOLUME_TYPES and dimension["volume"] < 0:
+                    raise serializers.ValidationError(
+                        {"charging_periods": {index: {"dimensions": f"{dimension['type']} volume cannot be negative."}}}
+                    )
+        return attrs
+
+
+_DURATIONS = {"TIME": "charging", "PARKING_TIME": "parking", "RESERVATION_TIME": "reservation"}
+_MEASURED = {
+    "MIN_CURRENT": "min_current",
+    "MAX_CURRENT": "max_current",
+    "MIN_POWER": "min_power",
+    "MAX_POWER": "max_power",
+}
+
+
+def hours_to_duration(hours: Decimal) -> timedelta:
+    """A CDR's hours as a duration, to the whole second. TIME's step unit is 1 s, and hours with OCPI's 4 decimals
+    resolve 0.36 s: 0.6667 h is the 40 minutes it stands for, not 2400.12 s (which a 60 s step would bill as 41)."""
+    return timedelta(seconds=int((hours * 3600).to_integral_value(rounding=ROUND_HALF_EVEN)))
+
+
+def duration_to_hours(duration: timedelta) -> Decimal:
+    """Hours with OCPI's 4 decimals."""
+    return (Decimal(duration // timedelta(microseconds=1)) / 3_600_000_000).quantize(Decimal("0.0001"))
+
+
+def pricing_session_from_cdr(data: Any) -> pricing.Session:
+    """A CDR's charging periods as engine input. ENERGY is kWh, TIME/PARKING_TIME/RESERVATION_TIME are hours.
+
+    OCPI 2.2.1 has no field saying that a reservation expired unused; a CDR that holds reservation time but no
+    charging or parking at all is such a reservation (the spec's reservation examples are priced that way)."""
+    serializer = CdrPricingSerializer(data=data)
+    serializer.is_valid(raise_exception=True)
+    cdr = serializer.validated_data
+    periods = []
+    for period in cdr["charging_periods"]:
+        values: dict[str, Any] = {}
+        for dimension in period["dimensions"]:
+            kind, volume = dimension["type"], dimension["volume"]
+            if kind == "ENERGY":
+                values["energy"] = values.get("energy", Decimal(0)) + volume
+            elif kind in _DURATIONS:
+                name = _DURATIONS[kind]
+                values[name] = values.get(name, timedelta(0)) + hours_to_duration(volume)
+            elif kind in _MEASURED:
+                values[_MEASURED[kind]] = volume
+        periods.append(pricing.ChargingPeriod(start=period["start_date_time"], **values))
+    used = any(p.energy or p.charging or p.parking for p in periods)
+    reserved = any(p.reservation for p in periods)
+    return pricing.Session(
+        start=cdr["start_date_time"], periods=tuple(periods), reservation_expired=reserved and not used
+    )
