@@ -336,6 +336,8 @@ class ChargingSession(models.Model):
     meter_id = models.CharField(max_length=255, blank=True)
     currency = models.CharField(max_length=3, blank=True, help_text="The tariff's currency; blank without a tariff.")
     tariff_id = models.CharField(max_length=36, blank=True, help_text="Tariff in force at the start; prices it all.")
+    # That tariff as it was at the start (the tariffs domain's snapshot form): later edits never re-price a session.
+    tariff_snapshot = models.JSONField(null=True, blank=True)
     # What the driver owes so far (rounded per the pricing engine's policy); null = unknown (no tariff), not free.
     total_cost_excl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     total_cost_incl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
