@@ -11,6 +11,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 from .currencies import currency_error
 
 DIMENSIONS = ("ENERGY", "FLAT", "PARKING_TIME", "TIME")
@@ -136,3 +138,59 @@ def tariff_errors(
             if low is not None and high is not None and low > high:
                 errors["max_price"] = f"min_price {key} ({low}) is above max_price {key} ({high})."
     return errors
+
+
+# --- JSON parts of the model ------------------------------------------------------------------------------------------
+
+DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+ENERGY_SOURCES = ("NUCLEAR", "GENERAL_FOSSIL", "COAL", "GAS", "GENERAL_GREEN", "SOLAR", "WIND", "WATER")
+ENVIRONMENTAL_IMPACTS = ("NUCLEAR_WASTE", "CARBON_DIOXIDE")
+
+
+def validate_days(value: Any) -> None:
+    if not isinstance(value, list) or any(day not in DAYS for day in value):
+        raise ValidationError(f"day_of_week must be a list of {', '.join(DAYS)}.")
+    if len(value) != len(set(value)):
+        raise ValidationError("Each day may be listed once.")
+
+
+def validate_display_texts(value: Any) -> None:
+    if not isinstance(value, list):
+        raise ValidationError('Expected a list of {"language": "en", "text": "…"}.')
+    for index, item in enumerate(value):
+        if not isinstance(item, dict) or set(item) != {"language", "text"}:
+            raise ValidationError(f'[{index}]: expected exactly "language" and "text".')
+        language, text = item["language"], item["text"]
+        if not isinstance(language, str) or len(language) != 2:
+            raise ValidationError(f"[{index}].language: a two-letter ISO 639-1 code such as en or sv.")
+        if not isinstance(text, str) or not text or len(text) > 512 or any(ch in text for ch in "\r\n\t"):
+            raise ValidationError(f"[{index}].text: 1 to 512 characters of plain text on one line.")
+
+
+def validate_energy_mix(value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, dict) or not isinstance(value.get("is_green_energy"), bool):
+        raise ValidationError("energy_mix needs is_green_energy (true or false).")
+    for index, source in enumerate(value.get("energy_sources") or []):
+        if not isinstance(source, dict) or source.get("source") not in ENERGY_SOURCES:
+            raise ValidationError(f"energy_sources[{index}].source must be one of {', '.join(ENERGY_SOURCES)}.")
+        percentage = source.get("percentage")
+        if (
+            isinstance(percentage, bool)
+            or not isinstance(percentage, int | float | str)
+            or not 0 <= float(percentage) <= 100
+        ):
+            raise ValidationError(f"energy_sources[{index}].percentage must be a number from 0 to 100.")
+    for index, impact in enumerate(value.get("environ_impact") or []):
+        if not isinstance(impact, dict) or impact.get("category") not in ENVIRONMENTAL_IMPACTS:
+            raise ValidationError(
+                f"environ_impact[{index}].category must be one of {', '.join(ENVIRONMENTAL_IMPACTS)}."
+            )
+        amount = impact.get("amount")
+        if isinstance(amount, bool) or not isinstance(amount, int | float | str) or float(amount) < 0:
+            raise ValidationError(f"environ_impact[{index}].amount must be a number of 0 or more (g/kWh).")
+    for key in ("supplier_name", "energy_product_name"):
+        name = value.get(key)
+        if name is not None and (not isinstance(name, str) or len(name) > 64):
+            raise ValidationError(f"{key} is text of at most 64 characters.")

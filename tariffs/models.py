@@ -1,0 +1,279 @@
+"""Tariffs as OCPI 2.2.1 sees them: Tariff 1–n TariffElement (with its restrictions) 1–n PriceComponent.
+
+Every OCPI field has a home here, so that a tariff can be stored and served back without loss. Restrictions live on
+the element (OCPI has at most one TariffRestrictions per element). Small structures that are never queried
+(alternative texts, energy mix) are JSON. Connectors refer to a tariff by its OCPI id (``Connector.tariff_ids``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from . import validators as rules
+from .pricing import DayOfWeek, Dimension, ReservationRestriction
+
+
+def _default_country_code() -> str:
+    return str(settings.CPO_COUNTRY_CODE)
+
+
+def _default_party_id() -> str:
+    return str(settings.CPO_PARTY_ID)
+
+
+def _validate_country_code(value: str) -> None:
+    if not re.fullmatch(r"[A-Z]{2}", value):
+        raise ValidationError(f"country_code '{value}' must be an ISO 3166-1 alpha-2 code such as SE.")
+
+
+def _validate_party_id(value: str) -> None:
+    if not re.fullmatch(r"[A-Z0-9]{3}", value):
+        raise ValidationError(f"party_id '{value}' must be three capital letters or digits, such as CPO.")
+
+
+def _validate_ocpi_id(value: str) -> None:
+    if not value or not all(0x20 <= ord(ch) <= 0x7E for ch in value):
+        raise ValidationError("The tariff id may only hold printable ASCII characters (OCPI CiString).")
+
+
+def _validate_currency(value: str) -> None:
+    problem = rules.currency_errors(value).get("currency")
+    if problem:
+        raise ValidationError(problem)
+
+
+def touch_tariff(tariff_id: int) -> None:
+    """OCPI: a change to an element or component is a change of its Tariff (last_updated drives partners' syncs)."""
+    Tariff.objects.filter(pk=tariff_id).update(last_updated=timezone.now())
+
+
+class TariffType(models.TextChoices):
+    AD_HOC_PAYMENT = "AD_HOC_PAYMENT", "Ad hoc payment (card terminal at the charger)"
+    PROFILE_CHEAP = "PROFILE_CHEAP", "Charging preference CHEAP"
+    PROFILE_FAST = "PROFILE_FAST", "Charging preference FAST"
+    PROFILE_GREEN = "PROFILE_GREEN", "Charging preference GREEN"
+    REGULAR = "REGULAR", "Regular (RFID, app, no preference)"
+
+
+DIMENSION_CHOICES = [(d.value, d.value) for d in Dimension]
+DAY_CHOICES = [(d.value, d.value.title()) for d in DayOfWeek]
+RESERVATION_CHOICES = [(r.value, r.value) for r in ReservationRestriction]
+_MONEY = {"max_digits": 12, "decimal_places": 4}
+_NUMBER = {"max_digits": 12, "decimal_places": 4, "null": True, "blank": True}
+
+
+class Tariff(models.Model):
+    country_code = models.CharField(max_length=2, default=_default_country_code, validators=[_validate_country_code])
+    party_id = models.CharField(max_length=3, default=_default_party_id, validators=[_validate_party_id])
+    ocpi_id = models.CharField(
+        "tariff id",
+        max_length=36,
+        validators=[_validate_ocpi_id],
+        help_text="OCPI Tariff id, unique for this operator. Connectors list it in their tariff ids.",
+    )
+    currency = models.CharField(max_length=3, validators=[_validate_currency], help_text="ISO 4217, e.g. SEK or EUR.")
+    type = models.CharField(
+        max_length=16,
+        choices=TariffType.choices,
+        blank=True,
+        help_text="Empty: valid for every session. Otherwise the payment method or charging preference it is for.",
+    )
+    tariff_alt_text = models.JSONField(
+        "alternative text",
+        default=list,
+        blank=True,
+        validators=[rules.validate_display_texts],
+        help_text='List of {"language": "en", "text": "…"}. Extra information only: not the prices in the elements.',
+    )
+    tariff_alt_url = models.URLField("alternative URL", max_length=255, blank=True)
+    min_price_excl_vat = models.DecimalField(**_NUMBER)
+    min_price_incl_vat = models.DecimalField(**_NUMBER)
+    max_price_excl_vat = models.DecimalField(**_NUMBER)
+    max_price_incl_vat = models.DecimalField(**_NUMBER)
+    start_date_time = models.DateTimeField(null=True, blank=True, help_text="Valid from (UTC). Empty: no start.")
+    end_date_time = models.DateTimeField(null=True, blank=True, help_text="No longer valid after (UTC). Empty: no end.")
+    energy_mix = models.JSONField(null=True, blank=True, validators=[rules.validate_energy_mix])
+    created = models.DateTimeField(auto_now_add=True)
+    last_updated = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering: ClassVar = ["country_code", "party_id", "ocpi_id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["country_code", "party_id", "ocpi_id"], name="tariff_unique_ocpi_id"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["last_updated", "id"], name="tariff_sync_order")]
+
+    def __str__(self) -> str:
+        return f"{self.ocpi_id} ({self.currency})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.last_updated = timezone.now()
+        super().save(*args, **kwargs)
+
+    @property
+    def min_price(self) -> dict[str, Any] | None:
+        return _price(self.min_price_excl_vat, self.min_price_incl_vat)
+
+    @property
+    def max_price(self) -> dict[str, Any] | None:
+        return _price(self.max_price_excl_vat, self.max_price_incl_vat)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for name in ("min_price", "max_price"):
+            if getattr(self, f"{name}_incl_vat") is not None and getattr(self, f"{name}_excl_vat") is None:
+                errors[f"{name}_excl_vat"] = f"{name} needs its amount excl. VAT; incl. VAT alone is not an OCPI Price."
+        if self.currency:
+            found = rules.tariff_errors(
+                currency=self.currency,
+                start_date_time=self.start_date_time,
+                end_date_time=self.end_date_time,
+                min_price=self.min_price,
+                max_price=self.max_price,
+            )
+            mapping = {"min_price": "min_price_excl_vat", "max_price": "max_price_excl_vat"}
+            errors.update({mapping.get(field, field): message for field, message in found.items()})
+        if errors:
+            raise ValidationError(errors)
+
+
+def _price(excl: Any, incl: Any) -> dict[str, Any] | None:
+    if excl is None:
+        return None
+    return {"excl_vat": excl, "incl_vat": incl}
+
+
+class TariffElement(models.Model):
+    """One element and its restrictions (all empty = applies always)."""
+
+    tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="elements")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in the tariff: the first matching element prices each dimension."
+    )
+    start_time = models.TimeField(null=True, blank=True, help_text="Local time HH:MM from which the element applies.")
+    end_time = models.TimeField(
+        null=True,
+        blank=True,
+        help_text="Local time until which it applies (exclusive). Before the start time: the window runs past "
+        "midnight. 00:00: until midnight.",
+    )
+    start_date = models.DateField(null=True, blank=True, help_text="Local date from which it applies (inclusive).")
+    end_date = models.DateField(null=True, blank=True, help_text="Local date until which it applies (exclusive).")
+    min_kwh = models.DecimalField("min kWh", **_NUMBER, help_text="Applies once the session charged this much.")
+    max_kwh = models.DecimalField("max kWh", **_NUMBER, help_text="Applies while the session charged less than this.")
+    min_current = models.DecimalField(**_NUMBER, help_text="A, sum over phases: applies while at least this.")
+    max_current = models.DecimalField(**_NUMBER, help_text="A, sum over phases: applies while below this.")
+    min_power = models.DecimalField(**_NUMBER, help_text="kW: applies while at least this.")
+    max_power = models.DecimalField(**_NUMBER, help_text="kW: applies while below this.")
+    min_duration = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds since the session started: applies from then on."
+    )
+    max_duration = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds since the session started: applies until then."
+    )
+    day_of_week = models.JSONField(
+        default=list, blank=True, validators=[rules.validate_days], help_text="Local weekdays; empty: every day."
+    )
+    reservation = models.CharField(
+        max_length=19,
+        choices=RESERVATION_CHOICES,
+        blank=True,
+        help_text="Set when this element prices a reservation (only FLAT and TIME then; TIME = reservation time).",
+    )
+
+    class Meta:
+        ordering: ClassVar = ["tariff", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.tariff.ocpi_id} element {self.position + 1}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        touch_tariff(self.tariff_id)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        tariff_id = self.tariff_id
+        result = super().delete(*args, **kwargs)
+        touch_tariff(tariff_id)
+        return result
+
+    def restrictions(self) -> dict[str, Any]:
+        """The restrictions that are set, under their OCPI names."""
+        values = {name: getattr(self, name) for name in RESTRICTION_FIELDS}
+        return {k: v for k, v in values.items() if v not in (None, "", [])}
+
+    def clean(self) -> None:
+        errors = rules.restriction_errors(self.restrictions())
+        if errors:
+            raise ValidationError(errors)
+
+
+RESTRICTION_FIELDS = (
+    "start_time",
+    "end_time",
+    "start_date",
+    "end_date",
+    "min_kwh",
+    "max_kwh",
+    "min_current",
+    "max_current",
+    "min_power",
+    "max_power",
+    "min_duration",
+    "max_duration",
+    "day_of_week",
+    "reservation",
+)
+
+
+class PriceComponent(models.Model):
+    element = models.ForeignKey(TariffElement, on_delete=models.CASCADE, related_name="price_components")
+    position = models.PositiveSmallIntegerField(default=0)
+    type = models.CharField(max_length=12, choices=DIMENSION_CHOICES)
+    price = models.DecimalField(
+        **_MONEY, help_text="Excl. VAT: per kWh (ENERGY), per hour (TIME, PARKING_TIME) or per session (FLAT)."
+    )
+    vat = models.DecimalField(
+        "VAT %",
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Empty when no VAT applies (not the same as 0 %).",
+    )
+    step_size = models.PositiveIntegerField(
+        default=1,
+        help_text="Billing granularity: Wh for ENERGY, seconds for TIME and PARKING_TIME; 1 for FLAT. "
+        "1 is recommended (OCPI 3 drops step_size).",
+    )
+
+    class Meta:
+        ordering: ClassVar = ["element", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.price}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self._touch()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        result = super().delete(*args, **kwargs)
+        self._touch()
+        return result
+
+    def _touch(self) -> None:
+        tariff_id = TariffElement.objects.filter(pk=self.element_id).values_list("tariff_id", flat=True).first()
+        if tariff_id is not None:
+            touch_tariff(tariff_id)
+
+    def clean(self) -> None:
+        errors = rules.component_errors(type=self.type, price=self.price, vat=self.vat, step_size=self.step_size)
+        if errors:
+            raise ValidationError(errors)
