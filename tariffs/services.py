@@ -1,4 +1,4 @@
-"""Tariff services: the validated shape of a tariff, and building pricing-engine input from it."""
+"""Tariff services: the validated shape of a tariff, writing it, and building pricing-engine input from it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, NotRequired, TypedDict
 
-from . import pricing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from . import pricing, validators
+from .models import RESTRICTION_FIELDS, PriceComponent, Tariff, TariffElement
+from .signals import tariff_changed
 
 
 class PriceInput(TypedDict):
@@ -109,3 +114,139 @@ def _pricing_element(element: TariffElementInput) -> pricing.TariffElement:
         reservation=pricing.ReservationRestriction(reservation) if reservation else None,
     )
     return pricing.TariffElement(price_components=components, restrictions=restrictions)
+
+
+# --- Writes -----------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tariff_replace(*, data: TariffInput) -> Tariff:
+    """Create the tariff ``data`` describes, or replace the one with its country_code/party_id/id wholesale (OCPI PUT
+    semantics: fields not given go back to empty). Every object is validated with the editor's rules first; a
+    ``ValidationError`` leaves the stored tariff untouched."""
+    tariff = Tariff.objects.filter(
+        country_code=data["country_code"], party_id=data["party_id"], ocpi_id=data["id"]
+    ).first() or Tariff(country_code=data["country_code"], party_id=data["party_id"], ocpi_id=data["id"])
+    tariff.currency = data["currency"]
+    tariff.type = data.get("type") or ""
+    tariff.tariff_alt_text = list(data.get("tariff_alt_text") or [])
+    tariff.tariff_alt_url = data.get("tariff_alt_url") or ""
+    for name, limit in (("min_price", data.get("min_price")), ("max_price", data.get("max_price"))):
+        setattr(tariff, f"{name}_excl_vat", limit["excl_vat"] if limit else None)
+        setattr(tariff, f"{name}_incl_vat", limit.get("incl_vat") if limit else None)
+    tariff.start_date_time = data.get("start_date_time")
+    tariff.end_date_time = data.get("end_date_time")
+    tariff.energy_mix = _json_safe(data.get("energy_mix"))
+    tariff.full_clean()
+    tariff.save()
+    tariff.elements.all().delete()
+    for e_index, element_data in enumerate(data["elements"]):
+        restrictions: dict[str, Any] = dict(element_data.get("restrictions") or {})
+        element = TariffElement(
+            tariff=tariff,
+            position=e_index,
+            **{name: restrictions.get(name) for name in RESTRICTION_FIELDS if name not in _TEXT_RESTRICTIONS},
+            day_of_week=list(restrictions.get("day_of_week") or []),
+            reservation=restrictions.get("reservation") or "",
+        )
+        _clean(element, f"elements[{e_index}]")
+        element.save()
+        for c_index, component_data in enumerate(element_data["price_components"]):
+            component = PriceComponent(
+                element=element,
+                position=c_index,
+                type=component_data["type"],
+                price=component_data["price"],
+                vat=component_data.get("vat"),
+                step_size=component_data["step_size"],
+            )
+            _clean(component, f"elements[{e_index}].price_components[{c_index}]")
+            component.save()
+        problems = validators.element_errors(
+            component_types=[c["type"] for c in element_data["price_components"]],
+            reservation=element.reservation or None,
+        )
+        if problems:
+            raise ValidationError({f"elements[{e_index}].price_components": problems})
+    tariff.refresh_from_db()
+    tariff_changed.send(sender=Tariff, tariff=tariff)
+    return tariff
+
+
+_TEXT_RESTRICTIONS = {"day_of_week", "reservation"}
+
+
+def _clean(obj: TariffElement | PriceComponent, path: str) -> None:
+    try:
+        obj.full_clean(exclude=["element", "tariff"])
+    except ValidationError as error:
+        raise ValidationError(
+            {f"{path}.{field}": messages for field, messages in error.message_dict.items()}
+        ) from error
+
+
+def _json_safe(value: Any) -> Any:
+    """Energy mix numbers as JSON numbers (the JSONField cannot hold Decimals)."""
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+# --- Reads ------------------------------------------------------------------------------------------------------------
+
+
+def tariff_data(*, tariff: Tariff) -> TariffInput:
+    """A stored tariff in the validated shape (prefetch ``elements__price_components`` for many tariffs)."""
+    data: TariffInput = {
+        "country_code": tariff.country_code,
+        "party_id": tariff.party_id,
+        "id": tariff.ocpi_id,
+        "currency": tariff.currency,
+        "elements": [
+            _element_data(element) for element in sorted(tariff.elements.all(), key=lambda e: (e.position, e.pk))
+        ],
+        "last_updated": tariff.last_updated,
+    }
+    if tariff.type:
+        data["type"] = tariff.type
+    if tariff.tariff_alt_text:
+        data["tariff_alt_text"] = list(tariff.tariff_alt_text)
+    if tariff.tariff_alt_url:
+        data["tariff_alt_url"] = tariff.tariff_alt_url
+    for name in ("min_price", "max_price"):
+        limit = getattr(tariff, name)
+        if limit is not None:
+            price: PriceInput = {"excl_vat": limit["excl_vat"]}
+            if limit["incl_vat"] is not None:
+                price["incl_vat"] = limit["incl_vat"]
+            data[name] = price
+    if tariff.start_date_time is not None:
+        data["start_date_time"] = tariff.start_date_time
+    if tariff.end_date_time is not None:
+        data["end_date_time"] = tariff.end_date_time
+    if tariff.energy_mix is not None:
+        data["energy_mix"] = tariff.energy_mix
+    return data
+
+
+def _element_data(element: TariffElement) -> TariffElementInput:
+    components: list[PriceComponentInput] = []
+    for component in sorted(element.price_components.all(), key=lambda c: (c.position, c.pk)):
+        item: PriceComponentInput = {"type": component.type, "price": component.price, "step_size": component.step_size}
+        if component.vat is not None:
+            item["vat"] = component.vat
+        components.append(item)
+    data: TariffElementInput = {"price_components": components}
+    restrictions = element.restrictions()
+    if restrictions:
+        data["restrictions"] = restrictions  # type: ignore[typeddict-item]
+    return data
+
+
+def tariff_pricing(*, tariff: Tariff) -> pricing.Tariff:
+    """The pricing engine's input for a stored tariff."""
+    return pricing_tariff(data=tariff_data(tariff=tariff))
