@@ -83,10 +83,9 @@ def test_token_a_is_rejected_outside_versions_and_credentials(client) -> None:
     _, token_a = make_partner(status=Partner.Status.PENDING)
     assert_envelope(client.get("/ocpi/versions", **auth(token_a)), 200, 1000)
     assert_envelope(client.get("/ocpi/2.2.1/credentials", **auth(token_a)), 200, 1000)
-    # Any functional module; the catch-all also answers unknown paths with an envelope.
-    response = client.get("/ocpi/cpo/2.2.1/locations", **auth(token_a))
-    assert response.status_code in (401, 404)
-    assert set(response.json()) == ENVELOPE_KEYS
+    body = assert_envelope(client.get("/ocpi/cpo/2.2.1/locations", **auth(token_a)), 401, 2000)
+    assert "only valid for the versions and credentials" in body["status_message"]
+    assert_envelope(client.get("/ocpi/cpo/2.2.1/locations/LOC1/EVSE1", **auth(token_a)), 401, 2000)
 
 
 def test_unknown_url_and_wrong_method_get_envelopes(client, partner) -> None:

@@ -1,0 +1,119 @@
+"""Locations module, Sender interface (digest §3.2): the paginated list, and one Location, EVSE or Connector.
+
+Only locations released for roaming are served (``location_list_for_sync``); ``publish`` is served as stored.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from chargepoints.models import EVSE, Connector, Location
+from chargepoints.selectors import location_list_for_sync
+from ocpi_api.core.exceptions import OcpiError
+from ocpi_api.core.openapi import PAGINATION_PARAMETERS, envelope_of
+from ocpi_api.core.pagination import page_request, paginate
+from ocpi_api.core.params import path_id
+from ocpi_api.core.status import OcpiStatus
+from ocpi_api.core.views import OcpiView
+
+from .serializers import (
+    ConnectorSerializer,
+    EvseSerializer,
+    LocationSerializer,
+    connector_to_ocpi,
+    evse_to_ocpi,
+    location_to_ocpi,
+    locations_to_ocpi,
+)
+
+_PATH = [
+    OpenApiParameter("location_id", str, OpenApiParameter.PATH, description="CiString(36)"),
+    OpenApiParameter("evse_uid", str, OpenApiParameter.PATH, description="CiString(36)"),
+    OpenApiParameter("connector_id", str, OpenApiParameter.PATH, description="CiString(36)"),
+]
+
+
+def _unknown(what: str) -> OcpiError:
+    return OcpiError(OcpiStatus.UNKNOWN_LOCATION, f"Unknown {what}.", http_status=404)
+
+
+def _location(location_id: str) -> Location:
+    location_id = path_id(location_id, "location_id")
+    location = location_list_for_sync().filter(ocpi_id=location_id).first()
+    if location is None:
+        raise _unknown(f"location '{location_id}'")
+    return location
+
+
+def _evse(location: Location, evse_uid: str) -> EVSE:
+    evse_uid = path_id(evse_uid, "evse_uid")
+    evse = next((e for e in location.evses.all() if e.uid == evse_uid), None)
+    if evse is None:
+        raise _unknown(f"EVSE '{evse_uid}' in location '{location.ocpi_id}'")
+    return evse
+
+
+def _connector(evse: EVSE, connector_id: str) -> Connector:
+    connector_id = path_id(connector_id, "connector_id")
+    connector = next((c for c in evse.connectors.all() if c.connector_id == connector_id), None)
+    if connector is None:
+        raise _unknown(f"connector '{connector_id}' of EVSE '{evse.uid}'")
+    return connector
+
+
+class LocationListView(OcpiView):
+    ocpi_module = "locations"
+
+    @extend_schema(
+        operation_id="ocpi_locations_list",
+        parameters=PAGINATION_PARAMETERS,
+        responses=envelope_of(LocationSerializer(many=True)),
+        tags=["locations"],
+    )
+    def get(self, request: Request, ocpi_version: str) -> Response:
+        page = paginate(
+            queryset=location_list_for_sync(),
+            page=page_request(request),
+            request=request,
+            fetch=lambda ids: location_list_for_sync().filter(pk__in=ids),
+        )
+        return self.ok(locations_to_ocpi(page.items), headers=page.headers)
+
+
+class LocationView(OcpiView):
+    ocpi_module = "locations"
+
+    @extend_schema(
+        operation_id="ocpi_location_get",
+        parameters=_PATH[:1],
+        responses=envelope_of(LocationSerializer()),
+        tags=["locations"],
+    )
+    def get(self, request: Request, ocpi_version: str, location_id: str) -> Response:
+        return self.ok(location_to_ocpi(_location(location_id)))
+
+
+class EvseView(OcpiView):
+    ocpi_module = "locations"
+
+    @extend_schema(
+        operation_id="ocpi_evse_get", parameters=_PATH[:2], responses=envelope_of(EvseSerializer()), tags=["locations"]
+    )
+    def get(self, request: Request, ocpi_version: str, location_id: str, evse_uid: str) -> Response:
+        return self.ok(evse_to_ocpi(_evse(_location(location_id), evse_uid)))
+
+
+class ConnectorView(OcpiView):
+    ocpi_module = "locations"
+
+    @extend_schema(
+        operation_id="ocpi_connector_get",
+        parameters=_PATH,
+        responses=envelope_of(ConnectorSerializer()),
+        tags=["locations"],
+    )
+    def get(self, request: Request, ocpi_version: str, location_id: str, evse_uid: str, connector_id: str) -> Response:
+        connector = _connector(_evse(_location(location_id), evse_uid), connector_id)
+        return self.ok(connector_to_ocpi(connector))
