@@ -1,0 +1,143 @@
+"""Staff views of CDRs: read-only records, plus the review queue's decisions and corrections as admin actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from .models import Cdr, CdrInReview
+from .services import cdrs
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)  # the admin only lets authenticated staff in
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=255, widget=forms.TextInput(attrs={"size": 80}))
+
+
+class CdrAdminBase(admin.ModelAdmin):
+    """Every field is read-only: a CDR is changed only by the services behind the actions."""
+
+    search_fields = ("ocpi_id", "token_uid", "token_contract_id", "session__ocpi_id", "location_id", "evse_id")
+    list_select_related = ("session",)
+    date_hierarchy = "start_date_time"
+    list_per_page = 50
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Cdr._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The change form is for reading; the list's actions need the permission itself.
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="eMSP", ordering="token_party_id")
+    def token_party(self, obj: Cdr) -> str:
+        return f"{obj.token_country_code}*{obj.token_party_id}"
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[Cdr], verb: str, apply: Callable[[Cdr], object]) -> None:
+        done = 0
+        for cdr in queryset:
+            try:
+                apply(cdr)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{cdr}: {'; '.join(error.messages)}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} CDR(s) {verb}.", messages.SUCCESS)
+
+    def _with_reason(
+        self, request: HttpRequest, queryset: QuerySet[Cdr], action: str, intro: str, submit: str
+    ) -> tuple[str | None, HttpResponse | None]:
+        """Ask for a reason on an intermediate page; returns it once the page was submitted."""
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            return form.cleaned_data["reason"], None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": submit,
+            "intro": intro,
+            "queryset": queryset,
+            "action": action,
+            "form": form,
+            "submit_label": submit,
+            "opts": self.model._meta,
+        }
+        return None, TemplateResponse(request, "billing/cdr_action_reason.html", context)
+
+    @admin.action(description="Release: issue the selected held CDRs as they are", permissions=["change"])
+    def release(self, request: HttpRequest, queryset: QuerySet[Cdr]) -> None:
+        self._each(request, queryset, "issued", lambda cdr: cdrs.cdr_release(cdr=cdr, by=_user(request)))
+
+    @admin.action(description="Void: never send the selected held CDRs", permissions=["change"])
+    def void(self, request: HttpRequest, queryset: QuerySet[Cdr]) -> HttpResponse | None:
+        reason, page = self._with_reason(
+            request, queryset, "void", "These held CDRs will never be sent. Why?", "Void CDRs"
+        )
+        if reason is not None:
+            self._each(
+                request, queryset, "voided", lambda cdr: cdrs.cdr_void(cdr=cdr, by=_user(request), reason=reason)
+            )
+        return page
+
+    @admin.action(description="Credit: cancel the selected issued CDRs with credit CDRs", permissions=["change"])
+    def credit_cdrs(self, request: HttpRequest, queryset: QuerySet[Cdr]) -> HttpResponse | None:
+        reason, page = self._with_reason(
+            request,
+            queryset,
+            "credit_cdrs",
+            "A credit CDR with negated amounts will be issued and sent for each. Why?",
+            "Issue credit CDRs",
+        )
+        if reason is not None:
+            self._each(
+                request, queryset, "credited", lambda cdr: cdrs.cdr_credit(cdr=cdr, by=_user(request), reason=reason)
+            )
+        return page
+
+
+@admin.register(Cdr)
+class CdrAdmin(CdrAdminBase):
+    list_display = (
+        "ocpi_id",
+        "status",
+        "start_date_time",
+        "token_party",
+        "evse_id",
+        "total_energy",
+        "total_cost_incl_vat",
+        "currency",
+        "credit",
+    )
+    list_filter = ("status", "credit", "currency", "token_party_id")
+    actions = ("release", "void", "credit_cdrs")
+
+
+@admin.register(CdrInReview)
+class CdrReviewAdmin(CdrAdminBase):
+    list_display = ("ocpi_id", "created", "token_party", "evse_id", "total_energy", "total_cost_incl_vat", "reasons")
+    list_filter = ("currency", "token_party_id")
+    actions = ("release", "void")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Cdr]:
+        return super().get_queryset(request).filter(status=Cdr.Status.REVIEW)
+
+    @admin.display(description="Held because")
+    def reasons(self, obj: Cdr) -> str:
+        return "; ".join(obj.review_reasons)

@@ -1,0 +1,1 @@
+"""Billing reads, one module per subject (cdrs, …)."""

@@ -1,0 +1,1 @@
+"""Billing writes, one module per subject (cdrs, …)."""

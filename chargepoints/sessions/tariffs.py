@@ -1,0 +1,109 @@
+"""Which tariff prices a session, and the snapshot of it that the session and its CDR keep.
+
+A session is priced with the tariff in force on its connector when it started, for its whole length (common practice
+and often consumer law; digest §6.2). The tariff is copied into the session at the start as a snapshot, so an edit of
+the tariff during or after the session never changes what the driver pays. The snapshot is the tariffs domain's own
+``TariffInput`` (an OCPI-shaped tariff with Python types) in JSON-safe form: Decimals as strings, times, dates and
+datetimes in ISO 8601. It is turned back into engine input with ``tariffs.services.pricing_tariff``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any, cast
+
+from tariffs import pricing
+from tariffs.models import Tariff, TariffType
+from tariffs.selectors import tariff_get, tariff_list
+from tariffs.services import TariffInput, pricing_tariff, tariff_data
+
+from ..models import ChargingSession, Connector
+
+_DECIMALS = frozenset({"price", "vat", "excl_vat", "incl_vat", "min_kwh", "max_kwh", "min_current", "max_current"})
+_DECIMALS |= {"min_power", "max_power"}
+_TIMES = frozenset({"start_time", "end_time"})
+_DATES = frozenset({"start_date", "end_date"})
+_DATETIMES = frozenset({"start_date_time", "end_date_time", "last_updated"})
+
+
+@dataclass(frozen=True)
+class FoundTariff:
+    tariff: pricing.Tariff
+    snapshot: dict[str, Any]
+
+
+def tariff_snapshot(data: TariffInput) -> dict[str, Any]:
+    """``data`` in JSON-safe form."""
+    return cast(dict[str, Any], _encode(data))
+
+
+def tariff_from_snapshot(snapshot: dict[str, Any]) -> pricing.Tariff:
+    return pricing_tariff(data=cast(TariffInput, _decode(snapshot)))
+
+
+def session_tariff(session: ChargingSession) -> pricing.Tariff | None:
+    """The tariff that prices ``session``: the one in force on its connector when it started, as it was then."""
+    return tariff_from_snapshot(session.tariff_snapshot) if session.tariff_snapshot is not None else None
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _encode(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+def _decode(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _decode(item, k) for k, item in value.items()}
+    if isinstance(value, list):
+        return [_decode(item, key) for item in value]
+    if value is None:
+        return None
+    if key in _DECIMALS:
+        return Decimal(value)
+    if key in _TIMES:
+        return time.fromisoformat(value)
+    if key in _DATES:
+        return date.fromisoformat(value)
+    if key in _DATETIMES:
+        return datetime.fromisoformat(value)
+    return value
+
+
+def _found(tariff: Tariff) -> FoundTariff:
+    data = tariff_data(tariff=tariff)
+    return FoundTariff(tariff=pricing_tariff(data=data), snapshot=tariff_snapshot(data))
+
+
+def tariff_in_force(*, connector: Connector, at: datetime) -> FoundTariff | None:
+    """The tariff that prices a token-started session on ``connector`` starting at ``at``.
+
+    The first of the connector's ``tariff_ids`` that is for every session (no type) or for REGULAR sessions and whose
+    validity window holds ``at`` (OCPI §6.5 rule 1). Ad-hoc-payment and charging-profile tariffs do not apply to a
+    session started with a driver's token and no charging preference.
+    """
+    tariffs = {t.ocpi_id: t for t in tariff_list().filter(ocpi_id__in=connector.tariff_ids)}
+    for tariff_id in connector.tariff_ids:
+        tariff = tariffs.get(tariff_id)
+        if tariff is None or tariff.type not in ("", TariffType.REGULAR):
+            continue
+        if tariff.start_date_time is not None and at < tariff.start_date_time:
+            continue
+        if tariff.end_date_time is not None and at > tariff.end_date_time:
+            continue
+        return _found(tariff)
+    return None
+
+
+def tariff_by_id(*, tariff_id: str) -> FoundTariff | None:
+    """One of our tariffs as it is now, e.g. to reprice a corrected CDR."""
+    tariff = tariff_get(ocpi_id=tariff_id)
+    return _found(tariff) if tariff is not None else None

@@ -1,0 +1,239 @@
+"""A charge point simulator: it plays the charger of one EVSE against the session services, on a simulated clock.
+
+We have no charger hardware, so this is what feeds the session lifecycle in the demo, in tests and for remote
+commands: it asks the registered :class:`~chargepoints.authorization.TokenAuthority` about a token, starts the
+session, reports meter values along a plausible charging curve, pauses (suspended by the vehicle), parks, and stops,
+fails or aborts, exactly through the services a real central system would call. No sleeping: every report carries
+its simulated time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from .authorization import AuthMethod, AuthorizationDecision, DriverToken, get_token_authority
+from .enums import EvseStatus, TokenType
+from .models import EVSE, ChargingSession, Connector
+from .sessions.enums import ChargingState
+from .sessions.services import (
+    session_fail,
+    session_meter_values,
+    session_set_charging_state,
+    session_start,
+    session_stop,
+)
+
+ZERO = Decimal(0)
+WH = Decimal(1)
+
+
+@dataclass(frozen=True)
+class ChargingCurve:
+    """What the vehicle draws: full power, then a linear taper over the last part of the charge (CC/CV-like).
+
+    ``peak_kw`` is already limited to what the connector can give. Energy is the exact integral of the curve.
+    """
+
+    peak_kw: Decimal
+    minutes: Decimal
+    taper_from: Decimal = Decimal("0.8")  # share of the charging time at full power
+    taper_to: Decimal = Decimal("0.3")  # share of the peak power left at the very end
+
+    def power_kw(self, minute: Decimal) -> Decimal:
+        knee = self.minutes * self.taper_from
+        if minute <= knee or self.minutes == knee:
+            return self.peak_kw
+        progress = (minute - knee) / (self.minutes - knee)
+        return self.peak_kw * (1 - (1 - self.taper_to) * min(progress, Decimal(1)))
+
+    def energy_kwh(self, minute: Decimal) -> Decimal:
+        """Energy from the start of charging to ``minute`` of charging time."""
+        minute = min(max(minute, ZERO), self.minutes)
+        knee = self.minutes * self.taper_from
+        flat = min(minute, knee)
+        energy = self.peak_kw * flat / 60
+        if minute > knee:
+            energy += (self.peak_kw + self.power_kw(minute)) / 2 * (minute - knee) / 60
+        return energy
+
+
+@dataclass(frozen=True)
+class SimulationPlan:
+    """One driver's visit. ``minutes`` is the time the vehicle charges, without pauses and parking."""
+
+    token_uid: str
+    start: datetime
+    minutes: int
+    kw: Decimal
+    token_type: TokenType | str = TokenType.RFID
+    connector_id: str | None = None  # None: the EVSE's first connector
+    suspended_minutes: int = 0  # a pause by the vehicle halfway through the charge
+    parking_minutes: int = 0  # staying plugged in after the charge
+    interval_minutes: int = 5  # how often the charger sends meter values
+    fail: bool = False  # the charger faults halfway through the charge
+    abort: bool = False  # the charger gives up right after the start (e.g. the cable does not lock)
+
+
+@dataclass
+class SimulationResult:
+    decision: AuthorizationDecision
+    session: ChargingSession | None = None
+    log: list[str] = field(default_factory=list)
+
+
+class ChargerSimulator:
+    """The charger of one EVSE. Each method is one message a real charger would send."""
+
+    def __init__(self, *, evse: EVSE, connector_id: str | None = None) -> None:
+        self.evse = evse
+        connectors = list(evse.connectors.all())
+        chosen = next((c for c in connectors if c.connector_id == connector_id), None) if connector_id else None
+        if chosen is None and connectors and connector_id is None:
+            chosen = connectors[0]
+        if chosen is None:
+            raise ValueError(f"{evse} has no connector {connector_id or ''}".strip())
+        self.connector: Connector = chosen
+
+    @property
+    def max_kw(self) -> Decimal:
+        return Decimal(self.connector.rated_power_w) / 1000
+
+    def authorize(self, *, token_uid: str, token_type: TokenType | str) -> AuthorizationDecision:
+        return get_token_authority().authorize(
+            token_uid=token_uid, token_type=token_type, location=self.evse.location, evse=self.evse
+        )
+
+    def start(
+        self,
+        *,
+        token: DriverToken,
+        auth_method: AuthMethod | str,
+        at: datetime,
+        authorization_reference: str | None = None,
+    ) -> ChargingSession:
+        return session_start(
+            evse=self.evse,
+            connector_id=self.connector.connector_id,
+            token_facts=token,
+            auth_method=auth_method,
+            authorization_reference=authorization_reference,
+            at=at,
+            meter_start_wh=self._meter_register(),
+            meter_id=f"SIM-{self.evse.uid}"[:255],
+        )
+
+    def report(self, *, session: ChargingSession, at: datetime, energy_wh_total: Decimal, power_kw: Decimal) -> None:
+        power_w = (power_kw * 1000).quantize(WH, rounding=ROUND_HALF_UP)
+        current_a = (power_w / self.connector.max_voltage).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        session_meter_values(
+            session=session, at=at, energy_wh_total=energy_wh_total, power_w=power_w, current_a=current_a
+        )
+
+    def set_state(
+        self, *, session: ChargingSession, state: ChargingState, at: datetime, energy_wh_total: Decimal
+    ) -> None:
+        session_set_charging_state(session=session, state=state, at=at, energy_wh_total=energy_wh_total)
+
+    def stop(self, *, session: ChargingSession, at: datetime, reason: str, energy_wh_total: Decimal) -> ChargingSession:
+        return session_stop(session=session, at=at, reason=reason, energy_wh_total=energy_wh_total)
+
+    def fail(
+        self,
+        *,
+        session: ChargingSession,
+        at: datetime,
+        reason: str,
+        energy_wh_total: Decimal | None = None,
+        evse_status: EvseStatus = EvseStatus.OUTOFORDER,
+    ) -> ChargingSession:
+        return session_fail(
+            session=session, at=at, reason=reason, energy_wh_total=energy_wh_total, evse_status=evse_status
+        )
+
+    def run(self, plan: SimulationPlan) -> SimulationResult:
+        """Play a whole visit: authorize, start, charge (pause), park, then stop, fail or abort."""
+        decision = self.authorize(token_uid=plan.token_uid, token_type=plan.token_type)
+        result = SimulationResult(decision=decision)
+        log = result.log
+        if not decision.allowed or decision.token is None or decision.auth_method is None:
+            log.append(f"{plan.start:%H:%M:%S} token {plan.token_uid} refused: {decision.reason}")
+            return result
+        log.append(f"{plan.start:%H:%M:%S} token {plan.token_uid} accepted ({decision.auth_method}): {decision.reason}")
+        session = self.start(
+            token=decision.token,
+            auth_method=decision.auth_method,
+            authorization_reference=decision.authorization_reference,
+            at=plan.start,
+        )
+        result.session = session
+        log.append(f"{plan.start:%H:%M:%S} session {session.ocpi_id} started on {self.evse}")
+        if plan.abort:
+            at = plan.start + timedelta(seconds=30)
+            result.session = self.fail(
+                session=session,
+                at=at,
+                reason="Charger aborted: the cable did not lock",
+                evse_status=EvseStatus.AVAILABLE,
+            )
+            log.append(f"{at:%H:%M:%S} aborted by the charger before any energy flowed")
+            return result
+        result.session = self._charge(session, plan, log)
+        return result
+
+    def _charge(self, session: ChargingSession, plan: SimulationPlan, log: list[str]) -> ChargingSession:
+        minutes = Decimal(plan.minutes)
+        curve = ChargingCurve(peak_kw=min(plan.kw, self.max_kw), minutes=minutes)
+        meter_start = session.meter_wh
+        halfway = minutes / 2
+        paused = timedelta(minutes=plan.suspended_minutes)
+
+        def clock(minute: Decimal) -> datetime:
+            pause = paused if plan.suspended_minutes and minute > halfway else timedelta(0)
+            return plan.start + timedelta(minutes=float(minute)) + pause
+
+        def meter(minute: Decimal) -> Decimal:
+            return meter_start + (curve.energy_kwh(minute) * 1000).quantize(WH, rounding=ROUND_HALF_UP)
+
+        marks = sorted(
+            {Decimal(m) for m in range(0, plan.minutes, max(plan.interval_minutes, 1))}
+            | ({halfway} if plan.suspended_minutes or plan.fail else set())
+        )
+        for minute in marks:
+            if plan.fail and minute == halfway:
+                at = clock(minute)
+                log.append(f"{at:%H:%M:%S} charger fault after {curve.energy_kwh(minute):.2f} kWh")
+                return self.fail(
+                    session=session,
+                    at=at,
+                    reason="Charger fault: residual current detected",
+                    energy_wh_total=meter(minute),
+                )
+            self.report(
+                session=session, at=clock(minute), energy_wh_total=meter(minute), power_kw=curve.power_kw(minute)
+            )
+            if plan.suspended_minutes and minute == halfway:
+                at = clock(minute)
+                self.set_state(session=session, state=ChargingState.SUSPENDED_EV, at=at, energy_wh_total=meter(minute))
+                log.append(f"{at:%H:%M:%S} vehicle paused charging for {plan.suspended_minutes} min")
+                self.set_state(
+                    session=session, state=ChargingState.CHARGING, at=at + paused, energy_wh_total=meter(minute)
+                )
+        end = clock(minutes)
+        log.append(f"{end:%H:%M:%S} vehicle finished charging: {curve.energy_kwh(minutes):.2f} kWh")
+        if plan.parking_minutes:
+            self.set_state(session=session, state=ChargingState.PARKING, at=end, energy_wh_total=meter(minutes))
+            log.append(f"{end:%H:%M:%S} vehicle stays parked for {plan.parking_minutes} min")
+            end += timedelta(minutes=plan.parking_minutes)
+        session = self.stop(
+            session=session, at=end, reason="Stopped by the driver with their token", energy_wh_total=meter(minutes)
+        )
+        cost = f"{session.total_cost_incl_vat} {session.currency} incl. VAT" if session.currency else "no tariff"
+        log.append(f"{end:%H:%M:%S} session stopped: {session.kwh.normalize()} kWh, {cost}")
+        return session
+
+    def _meter_register(self) -> Decimal:
+        """The EVSE's meter carries on from its last session, as a real meter would."""
+        last = ChargingSession.objects.filter(evse=self.evse).order_by("-start_date_time", "-id").first()
+        return last.meter_wh if last else ZERO
