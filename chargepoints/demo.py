@@ -5,6 +5,7 @@ The registry lets the one ``seed_demo`` command seed every app without this doma
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +13,10 @@ from pathlib import Path
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 
-from .models import Location
+from .enums import EvseStatus
+from .models import EVSE, Location
 from .roles import FINANCE, OPERATIONS, roles_sync
+from .services import evse_set_status
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_DATA_SETS = (
@@ -69,4 +72,24 @@ def seed_stations(base_url: str) -> list[str]:
     for data_format, path in DEMO_DATA_SETS:
         if not Location.objects.filter(source=data_format).exists():
             call_command("import_locations", str(path), format=data_format, no_progress=True, verbosity=0)
+    _seed_live_status()
     return [f"Stations: {Location.objects.count()} locations from NOBIL (Sweden) and Bundesnetzagentur (Germany)"]
+
+
+# The open data sets carry no live status (BNetzA has none at all), so the demo gives each EVSE whose status is
+# UNKNOWN a plausible one, the same on every run, as a charger network would report it.
+DEMO_STATUS_WEIGHTS = {
+    EvseStatus.AVAILABLE: 70,
+    EvseStatus.CHARGING: 20,
+    EvseStatus.OUTOFORDER: 4,
+    EvseStatus.BLOCKED: 3,
+    EvseStatus.UNKNOWN: 3,
+}
+
+
+def _seed_live_status() -> None:
+    pick = random.Random(2026)  # demo data: the same statuses on every run
+    statuses = list(DEMO_STATUS_WEIGHTS)
+    weights = list(DEMO_STATUS_WEIGHTS.values())
+    for evse in EVSE.objects.filter(status=EvseStatus.UNKNOWN).order_by("pk"):
+        evse_set_status(evse=evse, status=pick.choices(statuses, weights)[0])
