@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from django.db import transaction
 
 from .enums import EvseStatus
 from .models import EVSE, Location
@@ -87,6 +88,7 @@ DEMO_STATUS_WEIGHTS = {
 }
 
 
+@transaction.atomic
 def _seed_live_status() -> None:
     pick = random.Random(2026)  # demo data: the same statuses on every run
     statuses = list(DEMO_STATUS_WEIGHTS)
