@@ -17,6 +17,7 @@ class Plug:
     format: str = "SOCKET"
     power_type: str = "AC_3_PHASE"
     power_w: int = 11_000
+    tariff_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -86,6 +87,7 @@ def make_location(
                 max_voltage=400,
                 max_amperage=16,
                 max_electric_power=plug.power_w,
+                tariff_ids=plug.tariff_ids,
             )
     location.refresh_from_db()
     return location

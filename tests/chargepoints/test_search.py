@@ -1,6 +1,7 @@
 """The station finder, filter by filter. Open-now cases use fixed instants so that they hold on any day."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from chargepoints.search import (
     station_results,
     station_search,
 )
+from tariffs.services import tariff_replace
 from tests.chargepoints.search_fixtures import Charger, Plug, make_location
 
 pytestmark = pytest.mark.django_db
@@ -297,13 +299,48 @@ def test_annotations_and_connector_summary():
     assert result.distance_km is None
 
 
+def energy_tariff(tariff_id, per_kwh, *, vat=None, flat=None, **extra):
+    components = [{"type": "ENERGY", "price": Decimal(per_kwh), "step_size": 1, "vat": vat}]
+    if flat is not None:
+        components.append({"type": "FLAT", "price": Decimal(flat), "step_size": 1, "vat": vat})
+    data = {"country_code": "SE", "party_id": "CPO", "id": tariff_id, "currency": "SEK", **extra}
+    return tariff_replace(data={**data, "elements": [{"price_components": components}]})
+
+
+def test_price_example_for_20_kwh_uses_the_tariff_in_force_on_the_connector_that_fits():
+    energy_tariff("AC", "2.00", vat=Decimal(25))
+    energy_tariff("DC", "4.00", vat=Decimal(25), flat="5.00")
+    energy_tariff("DC-OLD", "3.00", end_date_time=datetime(2025, 1, 1, tzinfo=UTC))
+    make_location(
+        "Hub",
+        chargers=[
+            Charger(plugs=[Plug("IEC_62196_T2", "SOCKET", "AC_3_PHASE", 22_000, tariff_ids=["AC"])]),
+            Charger(plugs=[Plug("IEC_62196_T2_COMBO", "CABLE", "DC", 150_000, tariff_ids=["DC-OLD", "DC"])]),
+        ],
+    )
+    make_location("No tariff")
+
+    def example(filters):
+        results = station_results(locations=station_search(filters=filters), filters=filters, now=FRIDAY_NOON_UTC)
+        return {r.location.name: r.price_example for r in results}
+
+    fastest = example(StationFilters())["Hub"]
+    assert (fastest.tariff_id, fastest.connector_label, fastest.currency) == ("DC", "CCS2 150 kW", "SEK")
+    assert (fastest.energy_kwh, fastest.excl_vat, fastest.incl_vat) == (20, Decimal("85.00"), Decimal("106.25"))
+    ac = example(StationFilters(power_types=("AC_3_PHASE",)))["Hub"]
+    assert (ac.tariff_id, ac.excl_vat, ac.incl_vat) == ("AC", Decimal("40.00"), Decimal("50.00"))
+    assert example(StationFilters())["No tariff"] is None
+
+
 def test_a_page_costs_the_same_queries_whatever_its_size(django_assert_num_queries):
+    energy_tariff("AC", "2.00")
     for index in range(12):
-        make_location(f"Station {index:02}", 59.33 + index / 1000, 18.07, chargers=[Charger(), Charger()])
+        plugs = [Plug(tariff_ids=["AC"])]
+        make_location(f"Station {index:02}", 59.33 + index / 1000, 18.07, chargers=[Charger(plugs=plugs), Charger()])
     filters = StationFilters(near=Near(59.33, 18.07, 50), open_now=True, min_power_kw=1)
-    # time zones, page, EVSEs, connectors, regular hours, exceptional periods
+    # time zones, page, EVSEs, connectors, regular hours, exceptional periods, tariffs, elements, components
     for size in (2, 10):
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(9):
             page = list(station_search(filters=filters, now=FRIDAY_NOON_UTC)[:size])
             station_results(locations=page, filters=filters, now=FRIDAY_NOON_UTC)
 
