@@ -9,9 +9,10 @@ from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
 from .enums import EvseStatus
-from .models import EVSE, Connector, ExceptionalPeriod, Location, RegularHours
+from .models import EVSE, Connector, ExceptionalPeriod, Location, RegularHours, touch_location
 from .signals import evse_status_changed
 
 
@@ -162,31 +163,43 @@ def location_upsert(*, data: LocationInput) -> UpsertResult:
         changed |= _assign(location, {"twentyfourseven": None if opening is None else opening.get("twentyfourseven")})
     _validate(location, "", exclude=["lat", "lon", "rated_power_w"])
     evses = data.get("evses", [])
-    _check_evse_uids(location, evses)
+    existing = {} if created else _current_evses(location)
+    _check_evse_uids(location, evses, existing)
     if changed or created:
         location.save()
     if "opening_times" in data:
-        changed |= _replace_opening_times(location, data["opening_times"])
-    changed |= _sync_evses(location, evses)
+        changed |= _replace_opening_times(location, data["opening_times"], created)
+    changed |= _sync_evses(location, evses, existing)
     if changed and not created:
         location.refresh_from_db(fields=["last_updated"])
     return UpsertResult(location=location, created=created, changed=changed or created)
 
 
-def _check_evse_uids(location: Location, evses: Sequence[EvseInput]) -> None:
+def _current_evses(location: Location) -> dict[str, EVSE]:
+    # Ordering by id spares the join that the models' default ordering ("location", "id") needs.
+    connectors = models.Prefetch("connectors", queryset=Connector.objects.order_by("id"))
+    return {evse.uid: evse for evse in location.evses.order_by("id").prefetch_related(connectors)}
+
+
+def _check_evse_uids(location: Location, evses: Sequence[EvseInput], existing: Mapping[str, EVSE]) -> None:
     uids = [e.get("uid") for e in evses if e.get("uid")]
     if len(uids) != len(set(uids)):
         raise ValidationError({"evses": "Two EVSEs of this location have the same uid."})
-    taken = EVSE.objects.filter(uid__in=uids)
+    unknown = [uid for uid in uids if uid not in existing]
+    if not unknown:
+        return
+    taken = EVSE.objects.filter(uid__in=unknown)
     if location.pk:
         taken = taken.exclude(location=location)
-    clash = taken.select_related("location").first()
+    clash = taken.values_list("uid", "location__ocpi_id")[:1]
     if clash:
-        message = f"EVSE uid {clash.uid} already belongs to location {clash.location.ocpi_id}; uids are never reused."
+        uid, ocpi_id = clash[0]
+        message = f"EVSE uid {uid} already belongs to location {ocpi_id}; uids are never reused."
         raise ValidationError({"evses.uid": message})
 
 
-def _replace_opening_times(location: Location, opening: OpeningTimesInput | None) -> bool:
+def _replace_opening_times(location: Location, opening: OpeningTimesInput | None, created: bool) -> bool:
+    """Replace the hours and exceptions when they differ. Rows are bulk-created, so the location is touched once."""
     wanted_regular = [
         (h["weekday"], h["period_begin"], h["period_end"]) for h in (opening or {}).get("regular_hours", [])
     ]
@@ -195,28 +208,45 @@ def _replace_opening_times(location: Location, opening: OpeningTimesInput | None
         for kind, key in (("opening", "exceptional_openings"), ("closing", "exceptional_closings"))
         for p in (opening or {}).get(key, [])  # type: ignore[attr-defined]
     ]
-    current_regular = list(location.regular_hours.values_list("weekday", "period_begin", "period_end"))
-    current_exceptions = list(location.exceptional_periods.values_list("kind", "period_begin", "period_end"))
-    if current_regular == wanted_regular and current_exceptions == wanted_exceptions:
-        return False
-    location.regular_hours.all().delete()
-    location.exceptional_periods.all().delete()
-    for index, (weekday, begin, end) in enumerate(wanted_regular):
-        hours = RegularHours(location=location, weekday=weekday, period_begin=begin, period_end=end)
-        _validate(hours, f"opening_times.regular_hours[{index}].", exclude=["location"])
-        hours.save()
-    for index, (kind, begin, end) in enumerate(wanted_exceptions):
-        period = ExceptionalPeriod(location=location, kind=kind, period_begin=begin, period_end=end)
-        _validate(period, f"opening_times.exceptional_{kind}s[{index}].", exclude=["location"])
-        period.save()
     if opening is not None and opening.get("twentyfourseven") is False and not wanted_regular:
         raise ValidationError({"opening_times.regular_hours": "Required when the location is not open 24/7."})
+    if not created:
+        # Ordering by id spares the join that the models' default ordering ("location", "id") needs.
+        current_regular = list(
+            location.regular_hours.order_by("id").values_list("weekday", "period_begin", "period_end")
+        )
+        current_exceptions = list(
+            location.exceptional_periods.order_by("id").values_list("kind", "period_begin", "period_end")
+        )
+        if current_regular == wanted_regular and current_exceptions == wanted_exceptions:
+            return False
+        location.regular_hours.all().delete()
+        location.exceptional_periods.all().delete()
+    elif not wanted_regular and not wanted_exceptions:
+        return False
+    regular = [
+        RegularHours(location=location, weekday=weekday, period_begin=begin, period_end=end)
+        for weekday, begin, end in wanted_regular
+    ]
+    for index, hours in enumerate(regular):
+        _validate(hours, f"opening_times.regular_hours[{index}].", exclude=["location"])
+    exceptions = [
+        ExceptionalPeriod(location=location, kind=kind, period_begin=begin, period_end=end)
+        for kind, begin, end in wanted_exceptions
+    ]
+    for index, period in enumerate(exceptions):
+        _validate(period, f"opening_times.exceptional_{period.kind}s[{index}].", exclude=["location"])
+    RegularHours.objects.bulk_create(regular)
+    ExceptionalPeriod.objects.bulk_create(exceptions)
+    if not created:
+        touch_location(location.pk, timezone.now())
     return True
 
 
-def _sync_evses(location: Location, evses: Sequence[EvseInput]) -> bool:
+def _sync_evses(location: Location, evses: Sequence[EvseInput], current: Mapping[str, EVSE]) -> bool:
     changed = False
-    existing = {evse.uid: evse for evse in location.evses.prefetch_related("connectors")} if location.pk else {}
+    existing = dict(current)
+    new: list[tuple[EVSE, list[Connector]]] = []
     for index, evse_data in enumerate(evses):
         prefix = f"evses[{index}]."
         connectors = evse_data.get("connectors") or []
@@ -228,10 +258,16 @@ def _sync_evses(location: Location, evses: Sequence[EvseInput]) -> bool:
             evse = EVSE(location=location)
         evse_changed = _assign(evse, {f: evse_data[f] for f in _EVSE_SCALARS if f in evse_data})  # type: ignore[literal-required]
         _validate(evse, prefix, exclude=["location"])
-        if is_new or evse_changed:
+        if is_new:
+            new.append((evse, _new_connectors(connectors, prefix)))
+            continue
+        if evse_changed:
             evse.save()
-        connectors_changed = _sync_connectors(evse, connectors, prefix, is_new)
-        changed |= is_new or evse_changed or connectors_changed
+        connectors_changed = _sync_connectors(evse, connectors, prefix)
+        changed |= evse_changed or connectors_changed
+    if new:
+        _create_evses(location, new)
+        changed = True
     for evse in existing.values():
         if evse.status != EvseStatus.REMOVED:
             evse.status = EvseStatus.REMOVED
@@ -240,24 +276,60 @@ def _sync_evses(location: Location, evses: Sequence[EvseInput]) -> bool:
     return changed
 
 
-def _sync_connectors(evse: EVSE, connectors: Sequence[ConnectorInput], prefix: str, is_new: bool) -> bool:
-    changed = False
-    existing = {} if is_new else {c.connector_id: c for c in evse.connectors.all()}
+def _check_connector_ids(connectors: Sequence[ConnectorInput], prefix: str) -> None:
     seen: set[str] = set()
     for index, connector_data in enumerate(connectors):
-        connector_prefix = f"{prefix}connectors[{index}]."
         connector_id = connector_data.get("connector_id", "")
         if connector_id in seen:
-            raise ValidationError({f"{connector_prefix}id": f"Connector id {connector_id} appears twice in this EVSE."})
+            message = f"Connector id {connector_id} appears twice in this EVSE."
+            raise ValidationError({f"{prefix}connectors[{index}].id": message})
         seen.add(connector_id)
-        connector = existing.pop(connector_id, None) or Connector(evse=evse)
-        values = {"max_electric_power": None, "tariff_ids": [], "terms_and_conditions": "", **connector_data}
-        if _assign(connector, values) or connector.pk is None:
-            _validate(connector, connector_prefix, exclude=["evse", "rated_power_w"])
+
+
+def _connector_values(connector_data: ConnectorInput) -> dict[str, Any]:
+    return {"max_electric_power": None, "tariff_ids": [], "terms_and_conditions": "", **connector_data}
+
+
+def _new_connectors(connectors: Sequence[ConnectorInput], prefix: str) -> list[Connector]:
+    _check_connector_ids(connectors, prefix)
+    new = []
+    for index, connector_data in enumerate(connectors):
+        connector = Connector(**_connector_values(connector_data))
+        _validate(connector, f"{prefix}connectors[{index}].", exclude=["evse", "rated_power_w"])
+        connector.rated_power_w = connector.compute_rated_power_w()
+        new.append(connector)
+    return new
+
+
+def _create_evses(location: Location, new: Sequence[tuple[EVSE, list[Connector]]]) -> None:
+    """Insert new EVSEs and their connectors in two queries; save() would touch the parents once per row."""
+    now = timezone.now()
+    for evse, _ in new:
+        evse.last_updated = now
+    EVSE.objects.bulk_create([evse for evse, _ in new])
+    for evse, connectors in new:
+        for connector in connectors:
+            connector.evse = evse
+            connector.last_updated = now
+    Connector.objects.bulk_create([connector for _, connectors in new for connector in connectors])
+    touch_location(location.pk, now)
+    location.last_updated = now
+
+
+def _sync_connectors(evse: EVSE, connectors: Sequence[ConnectorInput], prefix: str) -> bool:
+    changed = False
+    _check_connector_ids(connectors, prefix)
+    existing = {c.connector_id: c for c in evse.connectors.all()}
+    for index, connector_data in enumerate(connectors):
+        connector = existing.pop(connector_data.get("connector_id", ""), None) or Connector(evse=evse)
+        if _assign(connector, _connector_values(connector_data)) or connector.pk is None:
+            _validate(connector, f"{prefix}connectors[{index}].", exclude=["evse", "rated_power_w"])
             connector.save()
             changed = True
-    for connector in existing.values():
-        connector.delete()
+    if existing:
+        Connector.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()
+        # A removed connector is a change of its EVSE and location (saving a connector does this for the others).
+        evse.save(update_fields=["last_updated"])
         changed = True
     return changed
 
