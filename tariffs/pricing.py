@@ -838,21 +838,24 @@ def _wall_clock_cuts(zone: tzinfo, start: datetime, end: datetime, wall_times: s
     (both occurrences on the day the clocks go back) and every UTC-offset change (the clocks going forward skip
     the listed time itself, so the switch happens at the transition)."""
     found: list[datetime] = []
-    day = start.astimezone(zone).date() - timedelta(days=1)
-    last = end.astimezone(zone).date() + timedelta(days=1)
+    day = start.astimezone(zone).date()
+    last = end.astimezone(zone).date()
+    low = datetime.combine(day, MIDNIGHT, tzinfo=zone).astimezone(UTC)
     while day <= last:
+        following = day + timedelta(days=1)
+        high = datetime.combine(following, MIDNIGHT, tzinfo=zone).astimezone(UTC)
+        changes = low.astimezone(zone).utcoffset() != high.astimezone(zone).utcoffset()
         for wall in wall_times:
-            for fold in (0, 1):
-                moment = datetime.combine(day, wall, tzinfo=zone).replace(fold=fold).astimezone(UTC)
-                if start < moment < end:
-                    found.append(moment)
-        low = datetime.combine(day, MIDNIGHT, tzinfo=zone).astimezone(UTC)
-        high = datetime.combine(day + timedelta(days=1), MIDNIGHT, tzinfo=zone).astimezone(UTC)
-        if low.astimezone(zone).utcoffset() != high.astimezone(zone).utcoffset():
+            local = datetime.combine(day, wall, tzinfo=zone)
+            for moment in (local, local.replace(fold=1)) if changes else (local,):
+                utc = moment.astimezone(UTC)
+                if start < utc < end:
+                    found.append(utc)
+        if changes:
             transition = _offset_change(zone, low, high)
             if start < transition < end:
                 found.append(transition)
-        day += timedelta(days=1)
+        day, low = following, high
     return found
 
 

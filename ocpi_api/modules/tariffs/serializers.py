@@ -1,8 +1,9 @@
 """OCPI 2.2.1 Tariff (digest §6.2–6.4) and the pricing part of a CDR (§5.3–5.5).
 
-Both directions for the Tariff: JSON → ``TariffInput`` (validated, with the editor's rules) and model → JSON (optional
-fields without a value are omitted; DateTimes in UTC with a Z; numbers as JSON numbers from Decimals). And the pricing
-engine's inputs from OCPI JSON: a Tariff, and a CDR's charging periods.
+Both directions for the Tariff: JSON → ``TariffInput`` (validated, with the editor's rules; a bad tariff is a DRF
+ValidationError, which the OCPI core answers with 2001) and model → JSON (``TariffSerializer(tariff).data``: optional
+fields without a value are omitted; DateTimes in UTC with a Z; numbers as JSON numbers). And the pricing engine's
+inputs from OCPI JSON: a Tariff, and a CDR's charging periods; and the CDR's cost fields from a priced session.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from ocpi_api.core.fields import CiStringField, OcpiUrlField
 from ocpi_api.core.params import parse_datetime
 from tariffs import pricing
 from tariffs import validators as rules
-from tariffs.services import TariffInput, pricing_tariff
+from tariffs.models import RESTRICTION_FIELDS, Tariff
+from tariffs.services import PriceInput, TariffElementInput, TariffInput, pricing_tariff, tariff_data
 
 TARIFF_TYPES = ["AD_HOC_PAYMENT", "PROFILE_CHEAP", "PROFILE_FAST", "PROFILE_GREEN", "REGULAR"]
 ENERGY_SOURCES = ["NUCLEAR", "GENERAL_FOSSIL", "COAL", "GAS", "GENERAL_GREEN", "SOLAR", "WIND", "WATER"]
@@ -41,6 +43,7 @@ CDR_DIMENSIONS = [
     "STATE_OF_CHARGE",
     "TIME",
 ]
+HUNDREDTH = Decimal("0.01")
 _HOUR_MINUTE_RE = re.compile(r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$")
 _DATE_RE = re.compile(r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 
@@ -103,7 +106,8 @@ class NumberField(serializers.DecimalField):
     def to_internal_value(self, data: Any) -> Decimal:
         if isinstance(data, bool) or not isinstance(data, int | float | Decimal):
             raise serializers.ValidationError("Expected a JSON number.")
-        return super().to_internal_value(data)  # type: ignore[no-any-return]
+        value: Decimal = super().to_internal_value(data)
+        return value
 
 
 # --- Tariff ---------------------------------------------------------------------------------------------------------
@@ -181,7 +185,7 @@ class TariffElementSerializer(serializers.Serializer):
 
 
 class EnergySourceSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(choices=ENERGY_SOURCES)
+    source = serializers.ChoiceField(choices=ENERGY_SOURCES)  # type: ignore[assignment]  # OCPI's name, not Field.source
     percentage = NumberField(min_value=Decimal(0), max_value=Decimal(100))
 
 
@@ -216,6 +220,9 @@ class TariffSerializer(serializers.Serializer):
     energy_mix = EnergyMixSerializer(required=False, allow_null=True)
     last_updated = OcpiDateTimeField()
 
+    def to_representation(self, instance: Tariff) -> dict[str, Any]:
+        return tariff_json(tariff_data(tariff=instance))
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         errors = rules.tariff_errors(
             currency=attrs["currency"],
@@ -229,13 +236,96 @@ class TariffSerializer(serializers.Serializer):
         return attrs
 
 
+def tariff_json(data: TariffInput) -> dict[str, Any]:
+    """An OCPI Tariff object, fields in the spec's order, optional fields without a value left out."""
+    out: dict[str, Any] = {
+        "country_code": data["country_code"],
+        "party_id": data["party_id"],
+        "id": data["id"],
+        "currency": data["currency"],
+    }
+    if data.get("type"):
+        out["type"] = data["type"]
+    if data.get("tariff_alt_text"):
+        out["tariff_alt_text"] = [{"language": t["language"], "text": t["text"]} for t in data["tariff_alt_text"]]
+    if data.get("tariff_alt_url"):
+        out["tariff_alt_url"] = data["tariff_alt_url"]
+    for name in ("min_price", "max_price"):
+        limit: PriceInput | None = data.get(name)  # type: ignore[assignment]
+        if limit is not None:
+            out[name] = _price_json(limit)
+    out["elements"] = [_element_json(element) for element in data["elements"]]
+    for name in ("start_date_time", "end_date_time"):
+        moment: datetime | None = data.get(name)  # type: ignore[assignment]
+        if moment is not None:
+            out[name] = format_datetime(moment)
+    if data.get("energy_mix"):
+        out["energy_mix"] = _without_nulls(data["energy_mix"])
+    out["last_updated"] = format_datetime(data["last_updated"])
+    return out
+
+
+def _price_json(price: PriceInput | pricing.Price) -> dict[str, Any]:
+    excl, incl = (
+        (price.excl_vat, price.incl_vat)
+        if isinstance(price, pricing.Price)
+        else (price["excl_vat"], price.get("incl_vat"))
+    )
+    out: dict[str, Any] = {"excl_vat": _number(excl)}
+    if incl is not None:
+        out["incl_vat"] = _number(incl)
+    return out
+
+
+def _element_json(element: TariffElementInput) -> dict[str, Any]:
+    components = []
+    for c in element["price_components"]:
+        component: dict[str, Any] = {"type": c["type"], "price": _number(c["price"])}
+        if c.get("vat") is not None:
+            component["vat"] = _number(c["vat"])  # type: ignore[arg-type]
+        component["step_size"] = c["step_size"]
+        components.append(component)
+    out: dict[str, Any] = {"price_components": components}
+    restrictions = {k: v for k, v in (element.get("restrictions") or {}).items() if v not in (None, "", [])}
+    if restrictions:
+        out["restrictions"] = {
+            name: _restriction_json(restrictions[name]) for name in RESTRICTION_FIELDS if name in restrictions
+        }
+    return out
+
+
+def _number(value: Decimal) -> Decimal:
+    """Numbers stay Decimal: DRF's JSON renderer writes them as JSON numbers (through float, which is exact for the
+    at most 12 significant digits the model and the serializer allow), and ocpi_price writes them digit for digit.
+    Trailing zeros beyond the second decimal go (the serializer reads 4 decimals): 2.0000 is written 2.00."""
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        return value.quantize(HUNDREDTH)
+    return value.normalize()
+
+
+def _restriction_json(value: Any) -> Any:
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return _number(value)
+    return value
+
+
 def flatten_errors(detail: Any, prefix: str = "") -> list[str]:
     """DRF error details as ``elements[0].price_components[1].price: message`` lines."""
     if isinstance(detail, Mapping):
         lines: list[str] = []
         for key, value in detail.items():
-            name = "" if key == "non_field_errors" else str(key)
-            lines.extend(flatten_errors(value, f"{prefix}.{name}" if prefix and name else prefix or name))
+            if isinstance(key, int) or str(key).isdigit():  # DRF keys list items by position
+                path = f"{prefix}[{key}]"
+            elif key == "non_field_errors":
+                path = prefix
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            lines.extend(flatten_errors(value, path))
         return lines
     if isinstance(detail, list):
         if all(isinstance(item, str) for item in detail):
@@ -250,7 +340,8 @@ def tariff_input(data: Any) -> TariffInput:
     """Validate an OCPI Tariff (already parsed JSON). Raises ``serializers.ValidationError``."""
     serializer = TariffSerializer(data=data)
     serializer.is_valid(raise_exception=True)
-    return _without_nulls(serializer.validated_data)  # type: ignore[return-value]
+    validated: TariffInput = _without_nulls(serializer.validated_data)
+    return validated
 
 
 def pricing_tariff_from_ocpi(data: Any) -> pricing.Tariff:
@@ -297,12 +388,12 @@ class CdrPricingSerializer(serializers.Serializer):
         for index, period in enumerate(attrs["charging_periods"]):
             if period["start_date_time"] < attrs["start_date_time"]:
                 raise serializers.ValidationError(
-                    {"charging_periods": {index: {"start_date_time": "is before the CDR's start_date_time."}}}
+                    {f"charging_periods[{index}].start_date_time": "is before the CDR's start_date_time."}
                 )
             for dimension in period["dimensions"]:
                 if dimension["type"] in _VOLUME_TYPES and dimension["volume"] < 0:
                     raise serializers.ValidationError(
-                        {"charging_periods": {index: {"dimensions": f"{dimension['type']} volume cannot be negative."}}}
+                        {f"charging_periods[{index}].dimensions": f"{dimension['type']} volume cannot be negative."}
                     )
         return attrs
 
@@ -353,3 +444,71 @@ def pricing_session_from_cdr(data: Any) -> pricing.Session:
     return pricing.Session(
         start=cdr["start_date_time"], periods=tuple(periods), reservation_expired=reserved and not used
     )
+
+
+# --- CDR: the cost fields from a priced session -----------------------------------------------------------------------
+
+COST_FIELDS = (
+    "total_cost",
+    "total_fixed_cost",
+    "total_energy_cost",
+    "total_time_cost",
+    "total_parking_cost",
+    "total_reservation_cost",
+)
+
+
+def cdr_priced(cdr: dict[str, Any], *, tariff: TariffInput, priced: pricing.PricedSession) -> dict[str, Any]:
+    """``cdr`` with every cost field from ``priced`` (whatever it held before), ``tariffs`` set to the tariff used and
+    each period's ``tariff_id`` pointing at it. The quantities (total_energy, total_time, total_parking_time) are the
+    meter's and are only filled in when the CDR lacks them. Everything else passes through untouched; fields come
+    out in the spec's order, unknown ones after them."""
+    out = dict(cdr)
+    out["tariffs"] = [tariff_json(tariff)]
+    out["charging_periods"] = [{**period, "tariff_id": tariff["id"]} for period in cdr["charging_periods"]]
+    for name in COST_FIELDS:
+        out[name] = _price_json(getattr(priced, name))
+    quantities = {
+        "total_energy": priced.total_energy,
+        "total_time": priced.total_time,
+        "total_parking_time": priced.total_parking_time,
+    }
+    for name, value in quantities.items():
+        if out.get(name) is None:
+            out[name] = _number(value)
+    ordered = {name: out.pop(name) for name in CDR_FIELDS if name in out}
+    return ordered | out
+
+
+CDR_FIELDS = (
+    "country_code",
+    "party_id",
+    "id",
+    "start_date_time",
+    "end_date_time",
+    "session_id",
+    "cdr_token",
+    "auth_method",
+    "authorization_reference",
+    "cdr_location",
+    "meter_id",
+    "currency",
+    "tariffs",
+    "charging_periods",
+    "signed_data",
+    "total_cost",
+    "total_fixed_cost",
+    "total_energy",
+    "total_energy_cost",
+    "total_time",
+    "total_time_cost",
+    "total_parking_time",
+    "total_parking_cost",
+    "total_reservation_cost",
+    "remark",
+    "invoice_reference_id",
+    "credit",
+    "credit_reference_id",
+    "home_charging_compensation",
+    "last_updated",
+)
