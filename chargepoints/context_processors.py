@@ -19,7 +19,8 @@ PORTAL_SECTIONS = [
 def portal(request: HttpRequest) -> dict[str, Any]:
     """What every page's layout shows: our operator name and the sections this user may open."""
     nav = []
-    if request.user.is_authenticated:
+    # DRF's HTML views (Swagger UI) render with user None: REST_FRAMEWORK has UNAUTHENTICATED_USER = None.
+    if getattr(request.user, "is_authenticated", False):
         for label, url_name, permission in PORTAL_SECTIONS:
             if not request.user.has_perm(permission):
                 continue

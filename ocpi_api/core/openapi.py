@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -28,15 +29,19 @@ _ERRORS = {
 }
 
 
+_WRAPPERS: dict[str, Any] = {}
+
+
 def envelope_of(data: Any, *, name: str | None = None, status: int = 200) -> dict[int, Any]:
     """Responses of an OCPI operation: ``data`` wrapped in the envelope, plus the error envelopes."""
     base = name or getattr(getattr(data, "child", data), "__class__", type(data)).__name__.removesuffix("Serializer")
-    many = getattr(data, "many", False)
-    wrapper = inline_serializer(
-        name=f"{base}{'List' if many else ''}Response",
-        fields={"data": data if data is not None else serializers.JSONField(allow_null=True), **_ENVELOPE_FIELDS},
-    )
-    return {status: wrapper, **_ERRORS}
+    wrapper_name = f"{base}{'List' if getattr(data, 'many', False) else ''}Response"
+    if wrapper_name not in _WRAPPERS:  # one component per name, however many operations use it
+        _WRAPPERS[wrapper_name] = inline_serializer(
+            name=wrapper_name,
+            fields={"data": data if data is not None else serializers.JSONField(allow_null=True), **_ENVELOPE_FIELDS},
+        )
+    return {status: _WRAPPERS[wrapper_name], **_ERRORS}
 
 
 PAGINATION_PARAMETERS = [
@@ -58,3 +63,16 @@ class OcpiTokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "'Token <base64(token)>' (OCPI 2.2.1); the raw token is accepted too.",
         }
+
+
+class OcpiDateTimeField(OpenApiSerializerFieldExtension):
+    target_class = "ocpi_api.modules.locations.serializers.DateTimeField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any] = build_basic_type(OpenApiTypes.DATETIME)  # type: ignore[assignment]
+        return {**schema, "maxLength": 25}
+
+
+def ocpi_paths_without_trailing_slash(endpoints: list[tuple[Any, ...]], **_: Any) -> list[tuple[Any, ...]]:
+    """Preprocessing hook: our OCPI URLs take an optional trailing slash; document them without it, as 2.2.1-d2 does."""
+    return [(path.rstrip("/") if path.startswith("/ocpi/") else path, *rest) for path, *rest in endpoints]

@@ -29,7 +29,7 @@ def parse_datetime(value: str, field: str) -> datetime:
 
 def query_int(query: QueryDict, field: str, *, default: int, minimum: int) -> int:
     raw = query.get(field)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     if not _INT_RE.match(raw.strip()):
         raise invalid_parameter(field, f"'{raw[:40]}' is not an integer.")
@@ -41,7 +41,7 @@ def query_int(query: QueryDict, field: str, *, default: int, minimum: int) -> in
 
 def query_datetime(query: QueryDict, field: str) -> datetime | None:
     raw = query.get(field)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     return parse_datetime(raw, field)
 

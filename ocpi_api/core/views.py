@@ -40,6 +40,7 @@ class OcpiView(APIView):
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
     versioning_class = None
+    metadata_class = None  # OPTIONS is no OCPI method: 405 with an envelope, not DRF's metadata document
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:

@@ -136,6 +136,8 @@ def test_default_page_and_past_the_end(client, partner, settings) -> None:
         ({"offset": "ten"}, "offset"),
         ({"offset": "1.5"}, "offset"),
         ({"limit": "abc"}, "limit"),
+        ({"limit": ""}, "limit"),
+        ({"date_to": ""}, "date_to"),
         ({"limit": "0"}, "limit"),
         ({"limit": "-5"}, "limit"),
         ({"limit": "9" * 40}, "limit"),

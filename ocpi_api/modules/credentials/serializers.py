@@ -8,23 +8,7 @@ from rest_framework import serializers
 
 from ocpi_api.core.fields import CiStringField, OcpiUrlField
 from ocpi_api.core.status import Role
-
-IMAGE_CATEGORIES = ["CHARGER", "ENTRANCE", "LOCATION", "NETWORK", "OPERATOR", "OTHER", "OWNER"]
-
-
-class ImageSerializer(serializers.Serializer):
-    url = OcpiUrlField()
-    thumbnail = OcpiUrlField(required=False, allow_null=True)
-    category = serializers.ChoiceField(choices=IMAGE_CATEGORIES)
-    type = CiStringField(max_length=4)
-    width = serializers.IntegerField(min_value=0, max_value=99999, required=False, allow_null=True)
-    height = serializers.IntegerField(min_value=0, max_value=99999, required=False, allow_null=True)
-
-
-class BusinessDetailsSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    website = OcpiUrlField(required=False, allow_null=True)
-    logo = ImageSerializer(required=False, allow_null=True)
+from ocpi_api.modules.locations.serializers import BusinessDetailsSerializer
 
 
 class CredentialsRoleSerializer(serializers.Serializer):
