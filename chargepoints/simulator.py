@@ -230,7 +230,7 @@ class ChargerSimulator:
             session=session, at=end, reason="Stopped by the driver with their token", energy_wh_total=meter(minutes)
         )
         cost = f"{session.total_cost_incl_vat} {session.currency} incl. VAT" if session.currency else "no tariff"
-        log.append(f"{end:%H:%M:%S} session stopped: {session.kwh.normalize()} kWh, {cost}")
+        log.append(f"{end:%H:%M:%S} session stopped: {session.kwh:.3f} kWh, {cost}")
         return session
 
     def _meter_register(self) -> Decimal:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("stations/", views.StationListView.as_view(), name="list"),
     path("stations/<int:pk>/", views.StationDetailView.as_view(), name="detail"),
     path("stations/<int:pk>/evses/<int:evse_pk>/status/", views.EvseStatusView.as_view(), name="evse_status"),
+    path("stations/<int:pk>/simulate/", views.SimulateChargingView.as_view(), name="simulate"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -12,14 +13,17 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
 from . import selectors, services
 from .attribution import ATTRIBUTIONS
-from .forms import EvseStatusForm, StationFilterForm
+from .forms import EvseStatusForm, SimulateChargingForm, StationFilterForm
 from .models import EVSE, Location
 from .search import StationFilters, station_search
+from .sessions.selectors import session_list
+from .simulator import ChargerSimulator, SimulationPlan
 
 PAGE_SIZE = 50
 
@@ -111,6 +115,8 @@ class StationDetailView(StaffViewMixin, TemplateView):
             "location": location,
             "status_form": EvseStatusForm(),
             "can_edit": self.request.user.has_perm("chargepoints.change_evse"),
+            "simulate_form": SimulateChargingForm(location=location),
+            "recent_sessions": session_list().filter(location=location).order_by("-start_date_time", "-id")[:5],
         }
 
 
@@ -128,6 +134,43 @@ class EvseStatusView(LoginRequiredMixin, PermissionRequiredMixin, View):
                 messages.error(request, "; ".join(error.messages))
         else:
             messages.error(request, "Choose a valid status.")
+        return HttpResponseRedirect(reverse("stations:detail", args=[pk]))
+
+
+class SimulateChargingView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """Play a charger through one driver's visit (chargepoints.simulator), on a clock that ends now."""
+
+    permission_required = "chargepoints.change_evse"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        location = get_object_or_404(Location, pk=pk)
+        form = SimulateChargingForm(request.POST, location=location)
+        if not form.is_valid():
+            problems = [f"{field}: {message}" for field, errors in form.errors.items() for message in errors]
+            messages.error(request, "; ".join(problems))
+            return HttpResponseRedirect(reverse("stations:detail", args=[pk]))
+        data = form.cleaned_data
+        visit = timedelta(minutes=data["minutes"] + data["suspended_minutes"] + data["parking_minutes"])
+        plan = SimulationPlan(
+            token_uid=data["token_uid"],
+            token_type=data["token_type"],
+            start=timezone.now().replace(microsecond=0) - visit,
+            minutes=data["minutes"],
+            kw=data["kw"],
+            suspended_minutes=data["suspended_minutes"],
+            parking_minutes=data["parking_minutes"],
+            fail=data["outcome"] == "fail",
+            abort=data["outcome"] == "abort",
+        )
+        try:
+            result = ChargerSimulator(evse=data["evse"]).run(plan)
+        except (ValueError, ValidationError) as error:
+            messages.error(request, "; ".join(error.messages if isinstance(error, ValidationError) else [str(error)]))
+        else:
+            if result.session is None:
+                messages.warning(request, f"Token {plan.token_uid} refused: {result.decision.reason}")
+            else:
+                messages.success(request, result.log[-1])
         return HttpResponseRedirect(reverse("stations:detail", args=[pk]))
 
 

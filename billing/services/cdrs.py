@@ -113,11 +113,17 @@ def cdr_quality_issues(
             hours = Decimal((end - start) // timedelta(microseconds=1)) / Decimal(3_600_000_000)
             possible = Decimal(connector_power_w) / 1000 * hours
         if total_energy > possible + ENERGY_ALLOWANCE_KWH:
+            power = _plain(Decimal(connector_power_w) / 1000)
             issues.append(
-                f"{total_energy.normalize()} kWh in {hours.quantize(Decimal('0.01'))} h is more than the connector's "
-                f"{Decimal(connector_power_w) / 1000} kW can deliver ({possible.quantize(KWH_QUANTUM).normalize()} kWh)"
+                f"{_plain(total_energy)} kWh in {hours.quantize(Decimal('0.01'))} h is more than the connector's "
+                f"{power} kW can deliver ({_plain(possible.quantize(KWH_QUANTUM))} kWh)"
             )
     return issues
+
+
+def _plain(value: Decimal) -> str:
+    """A quantity without exponent or trailing zeros: 30, 22.08."""
+    return format(value.normalize(), "f")
 
 
 def _location_fields(snapshot: dict[str, Any]) -> dict[str, Any]:

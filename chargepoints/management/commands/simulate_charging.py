@@ -85,7 +85,5 @@ class Command(BaseCommand):
             raise CommandError(f"Token refused: {result.decision.reason}")
         session = result.session
         self.stdout.write(
-            self.style.SUCCESS(
-                f"Session {session.ocpi_id}: {session.get_status_display()}, {session.kwh.normalize()} kWh"
-            )
+            self.style.SUCCESS(f"Session {session.ocpi_id}: {session.get_status_display()}, {session.kwh:.3f} kWh")
         )

@@ -1,0 +1,176 @@
+"""The charge point simulator: its charging curve, whole visits through the real services, the management command
+end to end, and the button on the station page."""
+
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from chargepoints.models import ChargingSession
+from chargepoints.sessions.enums import SessionStatus
+from chargepoints.simulator import ChargerSimulator, ChargingCurve, SimulationPlan
+from tests.chargepoints.sessions_support import T0, CardListAuthority, driver_token, station, tariff, token_authority
+from tests.factories import finance_user, operations_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cards():
+    with token_authority(CardListAuthority(driver_token("CARD-OK"), driver_token("CARD-BLOCKED", valid=False))) as a:
+        yield a
+
+
+def test_the_curve_runs_at_full_power_then_tapers_and_its_energy_is_the_integral():
+    curve = ChargingCurve(peak_kw=Decimal(22), minutes=Decimal(60))
+    assert curve.power_kw(Decimal(0)) == curve.power_kw(Decimal(48)) == 22
+    assert curve.power_kw(Decimal(54)) == Decimal("14.3")  # halfway down the taper: 22 × (1 − 0.7 × 0.5)
+    assert curve.power_kw(Decimal(60)) == Decimal("6.6")  # 30 % of the peak at the end
+    # 48 min × 22 kW + 12 min averaging (22 + 6.6) / 2 kW
+    assert curve.energy_kwh(Decimal(60)) == Decimal("17.6") + Decimal("2.86")
+    assert curve.energy_kwh(Decimal(90)) == curve.energy_kwh(Decimal(60))
+
+
+def plan(**overrides):
+    values = {"token_uid": "CARD-OK", "start": T0, "minutes": 40, "kw": Decimal(50)}
+    values.update(overrides)
+    return SimulationPlan(**values)
+
+
+def test_a_whole_visit_with_a_pause_and_parking(cards):
+    evse = station(tariff_ids=[tariff()])
+    result = ChargerSimulator(evse=evse).run(plan(suspended_minutes=5, parking_minutes=10))
+    session = result.session
+
+    assert result.decision.allowed
+    assert cards.asked == [("CARD-OK", "RFID", evse.uid)]
+    assert session.status == SessionStatus.COMPLETED
+    assert (session.start_date_time, session.end_date_time) == (T0, T0 + timedelta(minutes=55))
+    curve = ChargingCurve(peak_kw=Decimal("22.08"), minutes=Decimal(40))  # the connector limits the car's 50 kW
+    assert session.kwh == (curve.energy_kwh(Decimal(40)) * 1000).quantize(Decimal(1)) / 1000
+    assert session.auth_method == "WHITELIST"
+    assert session.authorization_reference == "REF-CARD-OK"
+    periods = list(session.charging_periods.all())
+    assert [p.parking for p in periods] == [False, True]
+    assert periods[0].min_power_kw == 0
+    assert periods[0].max_power_kw == Decimal("22.08")
+    assert periods[0].min_current_a is not None  # current = power / voltage, sum over phases
+    evse.refresh_from_db()
+    assert evse.status == "AVAILABLE"
+    cdr = session.cdrs.get()
+    assert (cdr.status, cdr.total_cost_excl_vat) == ("ISSUED", session.total_cost_excl_vat)
+    assert result.log[-1].startswith("08:55:00 session stopped")
+
+
+def test_the_meter_carries_on_from_the_evses_last_session(cards):
+    evse = station(tariff_ids=[tariff()])
+    first = ChargerSimulator(evse=evse).run(plan()).session
+    second = ChargerSimulator(evse=evse).run(plan(start=T0 + timedelta(hours=2))).session
+    assert second.meter_start_wh == first.meter_wh > 0
+
+
+def test_a_refused_token_starts_nothing(cards):
+    evse = station()
+    result = ChargerSimulator(evse=evse).run(plan(token_uid="CARD-BLOCKED"))
+    assert (result.session, result.decision.reason) == (None, "token is not valid")
+    assert not ChargingSession.objects.exists()
+    evse.refresh_from_db()
+    assert evse.status == "AVAILABLE"
+
+
+def test_a_charger_fault_halfway_invalidates_the_session(cards):
+    evse = station(tariff_ids=[tariff()])
+    session = ChargerSimulator(evse=evse).run(plan(fail=True)).session
+    assert (session.status, session.end_date_time) == (SessionStatus.INVALID, T0 + timedelta(minutes=20))
+    assert 0 < session.kwh < 8
+    evse.refresh_from_db()
+    assert evse.status == "OUTOFORDER"
+    assert not session.cdrs.exists()
+
+
+def test_an_abort_right_after_the_start(cards):
+    evse = station()
+    session = ChargerSimulator(evse=evse).run(plan(abort=True)).session
+    assert (session.status, session.kwh, session.stop_reason) == (
+        SessionStatus.INVALID,
+        0,
+        "Charger aborted: the cable did not lock",
+    )
+    evse.refresh_from_db()
+    assert evse.status == "AVAILABLE"
+
+
+def test_the_command_end_to_end(cards):
+    evse = station(tariff_ids=[tariff()])
+    out = StringIO()
+    call_command(
+        "simulate_charging",
+        "--evse",
+        evse.evse_id,
+        "--token-uid",
+        "CARD-OK",
+        "--minutes",
+        "45",
+        "--kw",
+        "11",
+        "--parking-minutes",
+        "10",
+        "--start",
+        "2026-03-02T08:00:00+00:00",
+        stdout=out,
+    )
+    session = ChargingSession.objects.get()
+    assert (session.status, session.end_date_time) == (SessionStatus.COMPLETED, T0 + timedelta(minutes=55))
+    assert session.kwh == Decimal("7.673")  # 36 min × 11 kW + 9 min tapering from 11 to 3.3 kW: 6.6 + 1.0725
+    assert session.total_cost_excl_vat == Decimal("1.92")  # 7.673 kWh × 0.25 SEK = 1.918
+    assert session.cdrs.get().status == "ISSUED"
+    text = out.getvalue()
+    assert "token CARD-OK accepted (WHITELIST)" in text
+    assert f"Session {session.ocpi_id}: Completed, 7.673 kWh" in text
+
+
+def test_the_command_ends_now_by_default_and_reports_refusals_and_faults(cards):
+    evse = station()
+    with pytest.raises(CommandError, match="Token refused: unknown token NOBODY"):
+        call_command("simulate_charging", "--evse", evse.uid, "--token-uid", "NOBODY", stdout=StringIO())
+    with pytest.raises(CommandError, match="No EVSE"):
+        call_command("simulate_charging", "--evse", "SE*CPO*NOPE", "--token-uid", "CARD-OK", stdout=StringIO())
+    out = StringIO()
+    call_command("simulate_charging", "--evse", evse.uid, "--token-uid", "CARD-OK", "--fail", stdout=out)
+    session = ChargingSession.objects.get()
+    assert session.status == SessionStatus.INVALID
+    assert "charger fault" in out.getvalue()
+
+
+def test_the_station_page_button_runs_a_visit_for_operations_staff_only(client, cards):
+    evse = station(tariff_ids=[tariff()])
+    url = reverse("stations:simulate", args=[evse.location_id])
+    form = {
+        "evse": evse.pk,
+        "token_uid": "CARD-OK",
+        "token_type": "RFID",
+        "minutes": 30,
+        "kw": "11",
+        "suspended_minutes": 0,
+        "parking_minutes": 5,
+        "outcome": "stop",
+    }
+    client.force_login(finance_user())
+    assert client.post(url, form).status_code == 403
+    assert not ChargingSession.objects.exists()
+
+    client.force_login(operations_user())
+    page = client.get(reverse("stations:detail", args=[evse.location_id]))
+    assert "Simulate a charging session" in page.content.decode()
+    response = client.post(url, form, follow=True)
+    session = ChargingSession.objects.get()
+    assert session.status == SessionStatus.COMPLETED
+    page = response.content.decode()
+    assert "session stopped" in page  # the message
+    assert "CARD-OK" in page  # the recent sessions table
+
+    client.post(url, {**form, "token_uid": "CARD-BLOCKED"})
+    assert ChargingSession.objects.count() == 1
