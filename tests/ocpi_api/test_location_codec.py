@@ -55,7 +55,8 @@ def assert_well_formed(value: Any, path: str = "") -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             assert item not in ("", [], {}), f"{path}.{key}"
-            if key in ("last_updated", "period_begin", "period_end"):
+            is_time_of_day = "regular_hours" in path
+            if key == "last_updated" or (key in ("period_begin", "period_end") and not is_time_of_day):
                 assert UTC_DATETIME.match(item), f"{path}.{key} = {item}"
             assert_well_formed(item, f"{path}.{key}")
     elif isinstance(value, list):
@@ -156,8 +157,8 @@ def test_invalid_example_evse_is_rejected_naming_its_fields():
     document["evses"].append(example("location_put_example_add_evse.json"))
     with pytest.raises(ValidationError) as excinfo:
         location_input_from_ocpi(document)
-    assert "evses[1].connectors[0].power_type" in excinfo.value.message_dict
-    assert "evses[1].physical_reference" in excinfo.value.message_dict
+    assert "evses[2].connectors[0].power_type" in excinfo.value.message_dict
+    assert "evses[2].physical_reference" in excinfo.value.message_dict
 
 
 def _broken(change) -> dict[str, Any]:
