@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from ocpi_api import services
 from ocpi_api.core.tokens import token_hash
 from ocpi_api.models import Partner
 from tests.factories import finance_user, make_user, operations_user
