@@ -136,7 +136,25 @@ class ChargerSimulator:
     ) -> None:
         session_set_charging_state(session=session, state=state, at=at, energy_wh_total=energy_wh_total)
 
-    def stop(self, *, session: ChargingSession, at: datetime, reason: str, energy_wh_total: Decimal) -> ChargingSession:
+    def charge(
+        self, *, session: ChargingSession, minutes: int, kw: Decimal, interval_minutes: int = 5
+    ) -> ChargingSession:
+        """Keep charging at a steady ``kw`` (within the connector's power) for ``minutes`` after the last report,
+        with a meter value every ``interval_minutes``: the step a remote-started session takes between commands."""
+        power = min(kw, self.max_kw)
+        begin, meter_start = session.accounted_until, session.meter_wh
+        marks = [*range(0, minutes, max(interval_minutes, 1)), minutes]
+        for minute in marks:
+            energy_wh = (power * minute * 1000 / 60).quantize(WH, rounding=ROUND_HALF_UP)
+            at = begin + timedelta(minutes=minute)
+            self.report(session=session, at=at, energy_wh_total=meter_start + energy_wh, power_kw=power)
+        session.refresh_from_db()
+        return session
+
+    def stop(
+        self, *, session: ChargingSession, at: datetime, reason: str, energy_wh_total: Decimal | None = None
+    ) -> ChargingSession:
+        """End the session; without a meter reading the last one reported stands."""
         return session_stop(session=session, at=at, reason=reason, energy_wh_total=energy_wh_total)
 
     def fail(

@@ -174,3 +174,18 @@ def test_the_station_page_button_runs_a_visit_for_operations_staff_only(client, 
 
     client.post(url, {**form, "token_uid": "CARD-BLOCKED"})
     assert ChargingSession.objects.count() == 1
+
+
+def test_step_by_step_as_remote_commands_drive_it():
+    """START_SESSION gives a token already authorized by the eMSP; the charger then charges until STOP_SESSION."""
+    evse = station(tariff_ids=[tariff()])
+    charger = ChargerSimulator(evse=evse)
+    session = charger.start(token=driver_token("APP-1", type="APP_USER"), auth_method="COMMAND", at=T0)
+    session = charger.charge(session=session, minutes=30, kw=Decimal(11))
+    assert (session.kwh, session.accounted_until) == (Decimal("5.5"), T0 + timedelta(minutes=30))
+    session = charger.charge(session=session, minutes=12, kw=Decimal(99), interval_minutes=10)  # capped at 22.08 kW
+    assert session.kwh == Decimal("5.5") + Decimal("4.416")
+    session = charger.stop(session=session, at=T0 + timedelta(minutes=45), reason="Stopped remotely by the eMSP")
+    assert (session.status, session.auth_method, session.token_type) == (SessionStatus.COMPLETED, "COMMAND", "APP_USER")
+    assert session.end_date_time == T0 + timedelta(minutes=45)
+    assert session.cdrs.get().total_energy == session.kwh
