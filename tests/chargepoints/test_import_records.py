@@ -199,3 +199,18 @@ def test_ocpi_bare_list_and_single_object(tmp_path):
     location = Location.objects.get()
     assert (location.publish, location.parking_type) == (False, "")
     assert location.evses.get().uid == "fd855359-bc81-47bb-bb89-849ae3dac89e"
+
+
+class _Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("no_progress", [False, True])
+def test_progress_bar_on_a_terminal_only(tmp_path, monkeypatch, no_progress):
+    path = tmp_path / "locations.json"
+    path.write_text(json.dumps([_example("location_example.json")]))
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    call_command("import_locations", str(path), format="ocpi", no_progress=no_progress, stdout=StringIO())
+    assert ("1/1" in terminal.getvalue()) is not no_progress
