@@ -227,6 +227,31 @@ class PriceLine:
     def is_free(self) -> bool:
         return self.element_index is None
 
+    @property
+    def element_number(self) -> int | None:
+        """1-based, as staff count elements in the editor."""
+        return None if self.element_index is None else self.element_index + 1
+
+    @property
+    def component_number(self) -> int | None:
+        return None if self.component_index is None else self.component_index + 1
+
+    @property
+    def quantity_text(self) -> str:
+        return "1 ×" if self.dimension is Dimension.FLAT else _fmt_quantity(self.dimension, self.quantity)
+
+    @property
+    def unit_price_text(self) -> str:
+        return "" if self.is_free else format_amount(self.unit_price)
+
+    @property
+    def vat_text(self) -> str:
+        return "" if self.vat is None else f"{_fmt_number(self.vat)} %"
+
+    @property
+    def billed_text(self) -> str:
+        return "1 ×" if self.dimension is Dimension.FLAT else _fmt_quantity(self.dimension, self.billed_quantity)
+
     def describe(self, currency: str) -> str:
         """One line of explanation: when, what, which element and component, and what it costs."""
         when = f"{self.start:%a %Y-%m-%d %H:%M}"
@@ -892,6 +917,11 @@ def _ordinal(index: int | None) -> str:
 
 def _fmt_number(value: Decimal | None) -> str:
     return "-" if value is None else format(value.normalize(), "f")
+
+
+def format_amount(value: Decimal) -> str:
+    """A price or amount for people: at least two decimals, more when it has them (0.2345 stays 0.2345)."""
+    return _fmt_money(value)
 
 
 def _fmt_money(value: Decimal, places: int = 2) -> str:

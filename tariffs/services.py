@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, NotRequired, TypedDict
 
@@ -250,3 +250,44 @@ def _element_data(element: TariffElement) -> TariffElementInput:
 def tariff_pricing(*, tariff: Tariff) -> pricing.Tariff:
     """The pricing engine's input for a stored tariff."""
     return pricing_tariff(data=tariff_data(tariff=tariff))
+
+
+def tariff_price_preview(
+    *,
+    tariff: Tariff,
+    start: datetime,
+    charging: timedelta,
+    energy_kwh: Decimal,
+    parking: timedelta,
+    max_power_kw: Decimal | None,
+    max_current_a: Decimal | None,
+    time_zone: str,
+) -> pricing.PricedSession:
+    """Price a session summary as staff enter it: charging (with its energy, spread evenly, and its peak power and
+    current), then parking. Raises ``pricing.TariffNotApplicable`` outside the tariff's validity."""
+    start = start.astimezone(UTC)  # real-time arithmetic below
+    periods = [
+        pricing.ChargingPeriod(
+            start=start,
+            energy=energy_kwh,
+            charging=charging,
+            min_current=max_current_a,
+            max_current=max_current_a,
+            min_power=max_power_kw,
+            max_power=max_power_kw,
+        )
+    ]
+    if parking:
+        # Parking: the vehicle no longer requests power.
+        periods.append(
+            pricing.ChargingPeriod(
+                start=start + charging,
+                parking=parking,
+                min_current=Decimal(0),
+                max_current=Decimal(0),
+                min_power=Decimal(0),
+                max_power=Decimal(0),
+            )
+        )
+    session = pricing.Session(start=start, periods=tuple(periods))
+    return pricing.price_session(tariff=tariff_pricing(tariff=tariff), session=session, time_zone=time_zone)

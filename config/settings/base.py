@@ -42,6 +42,7 @@ THIRD_PARTY_APPS = [
     "drf_spectacular",
     "django_filters",
     "django_celery_beat",
+    "nested_admin",
 ]
 LOCAL_APPS = [
     "tariffs",

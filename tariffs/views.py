@@ -1,0 +1,109 @@
+"""Staff pages for tariffs: the list, and a tariff with its price preview. Editing happens in the tariff editor
+(the admin); both groups may read, "CPO operations" may edit (see chargepoints.roles)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.http import Http404
+from django.views.generic import TemplateView
+
+from . import pricing, selectors, services
+from .forms import PricePreviewForm
+from .models import PriceComponent, Tariff
+
+
+class TariffPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    permission_required = "tariffs.view_tariff"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context["can_edit"] = self.request.user.has_perm("tariffs.change_tariff")  # type: ignore[attr-defined]
+        return context
+
+
+class TariffListView(TariffPermissionMixin, TemplateView):
+    template_name = "tariffs/tariff_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "tariffs": selectors.tariff_list()}
+
+
+class TariffDetailView(TariffPermissionMixin, TemplateView):
+    template_name = "tariffs/tariff_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        tariff = selectors.tariff_list().filter(pk=self.kwargs["pk"]).first()
+        if tariff is None:
+            raise Http404("No such tariff.")
+        form = PricePreviewForm(self.request.GET if "start" in self.request.GET else None)
+        preview: pricing.PricedSession | None = None
+        not_applied = ""
+        if form.is_bound and form.is_valid():
+            try:
+                preview = services.tariff_price_preview(
+                    tariff=tariff,
+                    start=form.cleaned_data["start"],
+                    charging=form.charging,
+                    energy_kwh=form.cleaned_data["energy_kwh"],
+                    parking=form.parking,
+                    max_power_kw=form.cleaned_data["max_power_kw"],
+                    max_current_a=form.cleaned_data["max_current_a"],
+                    time_zone=form.cleaned_data["time_zone"],
+                )
+            except pricing.TariffNotApplicable as error:
+                not_applied = str(error)
+        return {
+            **super().get_context_data(**kwargs),
+            "tariff": tariff,
+            "elements": _elements(tariff),
+            "form": form,
+            "preview": preview,
+            "totals": _totals(preview),
+            "not_applied": not_applied,
+        }
+
+
+def _totals(preview: pricing.PricedSession | None) -> list[tuple[str, pricing.Price]]:
+    if preview is None:
+        return []
+    return [
+        ("Fixed (start fees)", preview.total_fixed_cost),
+        ("Energy", preview.total_energy_cost),
+        ("Charging time", preview.total_time_cost),
+        ("Parking", preview.total_parking_cost),
+        ("Reservation", preview.total_reservation_cost),
+    ]
+
+
+def _elements(tariff: Tariff) -> list[dict[str, Any]]:
+    """Each element with its restrictions in words, numbered from 1 as the preview's lines number them."""
+    rows = []
+    for number, element in enumerate(tariff.elements.all(), start=1):
+        rows.append(
+            {
+                "number": number,
+                "components": [_component_text(c) for c in element.price_components.all()],
+                "restrictions": [f"{name} {_text(value)}" for name, value in element.restrictions().items()],
+            }
+        )
+    return rows
+
+
+def _component_text(component: PriceComponent) -> str:
+    unit = {"ENERGY": "/kWh", "TIME": "/h", "PARKING_TIME": "/h"}.get(component.type, "")
+    text = f"{component.type} {pricing.format_amount(component.price)}{unit}"
+    if component.vat is not None:
+        text += f" + {component.vat.normalize():f} % VAT"
+    if component.step_size > 1:
+        text += f", step {component.step_size}"
+    return text
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v).title() for v in value)
+    if hasattr(value, "strftime") and hasattr(value, "hour"):
+        return str(value.strftime("%H:%M"))
+    return str(value)
