@@ -64,8 +64,8 @@ class TariffType(models.TextChoices):
 DIMENSION_CHOICES = [(d.value, d.value) for d in Dimension]
 DAY_CHOICES = [(d.value, d.value.title()) for d in DayOfWeek]
 RESERVATION_CHOICES = [(r.value, r.value) for r in ReservationRestriction]
-_MONEY = {"max_digits": 12, "decimal_places": 4}
-_NUMBER = {"max_digits": 12, "decimal_places": 4, "null": True, "blank": True}
+_MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 4}
+_NUMBER: dict[str, Any] = {"max_digits": 12, "decimal_places": 4, "null": True, "blank": True}
 
 
 class Tariff(models.Model):
