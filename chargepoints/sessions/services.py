@@ -300,12 +300,13 @@ class _Run:
             if before != after:
                 self._cut(at, parking=self.period.parking, inherit_sample=False)
         period = self.period
+        fresh = period.start_date_time == at  # no time has passed in it: what it inherited never applied
         if power_kw is not None:
-            period.min_power_kw = _lowest(period.min_power_kw, power_kw)
-            period.max_power_kw = _highest(period.max_power_kw, power_kw)
+            period.min_power_kw = power_kw if fresh else _lowest(period.min_power_kw, power_kw)
+            period.max_power_kw = power_kw if fresh else _highest(period.max_power_kw, power_kw)
         if current_a is not None:
-            period.min_current_a = _lowest(period.min_current_a, current_a)
-            period.max_current_a = _highest(period.max_current_a, current_a)
+            period.min_current_a = current_a if fresh else _lowest(period.min_current_a, current_a)
+            period.max_current_a = current_a if fresh else _highest(period.max_current_a, current_a)
         period.save(update_fields=["min_power_kw", "max_power_kw", "min_current_a", "max_current_a"])
         session.power_w, session.current_a = power_w, current_a
         self.changed.add("charging_periods")

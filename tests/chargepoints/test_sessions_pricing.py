@@ -145,12 +145,16 @@ def test_a_time_boundary_on_a_report_starts_the_next_period_exactly_there():
         ],
     )
     session = start(station(tariff_ids=[tariff_id]))
-    meter(session, 30, 5000)  # the free half hour ends exactly now
+    meter(session, 0, 0, kw=11)
+    meter(session, 30, 5000, kw=7)  # the free half hour ends exactly now, and the power drops
     session = session_stop(session=session, at=at(50), reason="Done", energy_wh_total=Decimal(8000))
     assert periods(session) == [
         (T0, at(30), Decimal(5), False, "T-DURATION"),
         (at(30), at(50), Decimal(3), False, "T-DURATION"),
     ]
+    first, second = session.charging_periods.all()
+    assert (first.min_power_kw, first.max_power_kw) == (11, 11)
+    assert (second.min_power_kw, second.max_power_kw) == (7, 7)  # the 11 kW it inherited at 30:00 never applied
     assert session.total_cost_excl_vat == Decimal("2.00")  # 20 min × 6.00/h
 
 
