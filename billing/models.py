@@ -13,6 +13,7 @@ from django.utils import timezone
 from chargepoints.authorization import AuthMethod
 from chargepoints.enums import ConnectorFormat, ConnectorType, PowerType, TokenType
 from chargepoints.models import ChargingSession
+from chargepoints.sessions.pricing import PeriodFacts
 
 # --- CDRs ---------------------------------------------------------------------------------------------------------
 # Written only through billing.services.cdrs.
@@ -160,6 +161,10 @@ class Cdr(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValidationError("CDRs are never deleted.")
+
+    def period_facts(self) -> list[PeriodFacts]:
+        """The charging periods; ``dimensions(session_only=False)`` on each gives its OCPI CdrDimensions."""
+        return [PeriodFacts.from_json(period) for period in self.charging_periods]
 
 
 class CdrInReview(Cdr):

@@ -334,7 +334,7 @@ def cdr_reissue(
         raise ValidationError(f"CDR {cdr} has already been replaced.")
     if not reason.strip():
         raise ValidationError({"reason": "Say what the new CDR corrects."})
-    periods = [PeriodFacts.from_json(p) for p in cdr.charging_periods]
+    periods = cdr.period_facts()
     if total_energy is not None:
         periods = _spread_energy(periods, total_energy)
     new_tariff_id, snapshot = cdr.tariff_id, cdr.tariff_snapshot

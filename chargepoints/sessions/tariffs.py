@@ -39,8 +39,13 @@ def tariff_snapshot(data: TariffInput) -> dict[str, Any]:
     return cast(dict[str, Any], _encode(data))
 
 
+def tariff_data_from_snapshot(snapshot: dict[str, Any]) -> TariffInput:
+    """The snapshot back in the tariffs domain's shape, e.g. for the OCPI layer to serialize a CDR's tariffs."""
+    return cast(TariffInput, _decode(snapshot))
+
+
 def tariff_from_snapshot(snapshot: dict[str, Any]) -> pricing.Tariff:
-    return pricing_tariff(data=cast(TariffInput, _decode(snapshot)))
+    return pricing_tariff(data=tariff_data_from_snapshot(snapshot))
 
 
 def session_tariff(session: ChargingSession) -> pricing.Tariff | None:

@@ -21,7 +21,9 @@ from billing.services.cdrs import (
 from billing.signals import cdr_issued
 from chargepoints.roles import FINANCE
 from chargepoints.services import location_upsert
+from chargepoints.sessions.enums import CdrDimensionType
 from chargepoints.sessions.services import session_meter_values, session_set_charging_state, session_stop
+from chargepoints.sessions.tariffs import tariff_data_from_snapshot
 from tests.chargepoints.sessions_support import T0, component, driver_token, start, station, tariff
 from tests.factories import location_data, make_user
 
@@ -77,7 +79,25 @@ def test_the_stop_issues_a_cdr_with_the_sessions_facts(issued):
     assert (cdr.currency, cdr.tariff_id, cdr.remark) == ("SEK", "T-ENERGY", "Stopped by the driver")
     assert (cdr.total_energy, cdr.total_time, cdr.total_parking_time) == (10, Decimal("1.25"), Decimal("0.25"))
     assert (cdr.total_cost_excl_vat, cdr.total_cost_incl_vat) == (Decimal("2.50"), Decimal("3.13"))
-    assert [p["parking"] for p in cdr.charging_periods] == [False, True]
+    charging, parking = cdr.period_facts()
+    d = CdrDimensionType
+    assert charging.dimensions(session_only=False) == [
+        (d.ENERGY, 10),
+        (d.TIME, Decimal(1)),
+        (d.MIN_POWER, 11),
+        (d.MAX_POWER, 11),
+    ]
+    assert dict(parking.dimensions(session_only=False)) == {
+        d.ENERGY: 0,
+        d.PARKING_TIME: Decimal("0.25"),
+        d.MIN_POWER: 0,
+        d.MAX_POWER: 0,
+        d.MIN_CURRENT: 0,
+        d.MAX_CURRENT: 0,
+    }
+    tariff_data = tariff_data_from_snapshot(cdr.tariff_snapshot)
+    assert tariff_data["id"] == "T-ENERGY"
+    assert tariff_data["elements"][0]["price_components"][0]["price"] == Decimal("0.25")
     assert cdr.credit is False
     assert cdr.credit_reference_id == ""
     assert cdr.issued_at == cdr.last_updated
