@@ -487,7 +487,7 @@ class _Pricer:
         return _seconds(moment - self.epoch)
 
     def _instant(self, offset: Decimal) -> datetime:
-        return self.epoch + timedelta(microseconds=int(offset / MICROSECOND))
+        return self.epoch + timedelta(microseconds=int(offset.scaleb(6)))
 
     def _local(self, offset: Decimal) -> datetime:
         return self._instant(offset).astimezone(self.zone)
