@@ -8,13 +8,16 @@ from django.db.models import Q
 OPERATIONS = "CPO operations"
 FINANCE = "Finance"
 
-# Per group: app label -> the permission actions it gets there. Apps that are not installed are simply skipped.
+# Per group: app label (or "app_label.model") -> the permission actions it gets there. Apps that are not installed are
+# simply skipped.
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     OPERATIONS: {
         "chargepoints": ("view", "add", "change"),
         "tariffs": ("view", "add", "change", "delete"),
         "ocpi_api": ("view", "add", "change", "delete"),
         "django_celery_beat": ("view", "add", "change", "delete"),
+        # The CDR review queue is operations work; invoices stay with finance.
+        "billing.cdr": ("view", "change"),
     },
     FINANCE: {
         "chargepoints": ("view",),
@@ -30,7 +33,10 @@ def roles_sync(**_: Any) -> None:
     for group_name, apps in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=group_name)
         wanted = Q(pk__in=[])
-        for app_label, actions in apps.items():
+        for target, actions in apps.items():
+            app_label, _dot, model = target.partition(".")
+            scope = Q(content_type__app_label=app_label) & (Q(content_type__model=model) if model else Q())
             for action in actions:
-                wanted |= Q(content_type__app_label=app_label, codename__startswith=f"{action}_")
+                codename = f"{action}_{model}" if model else f"{action}_"
+                wanted |= scope & (Q(codename=codename) if model else Q(codename__startswith=codename))
         group.permissions.set(Permission.objects.filter(wanted))

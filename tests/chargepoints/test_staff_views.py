@@ -184,3 +184,19 @@ def test_attribution_page_is_public(client):
     assert response.status_code == 200
     assert "Bundesnetzagentur" in response.content.decode()
     assert "NOBIL" in response.content.decode()
+
+
+def test_roles_give_operations_the_cdr_queue_and_finance_the_invoices():
+    from django.contrib.auth.models import Group
+
+    from chargepoints.roles import FINANCE, OPERATIONS, roles_sync
+
+    roles_sync()
+    operations = set(Group.objects.get(name=OPERATIONS).permissions.values_list("content_type__app_label", "codename"))
+    finance = set(Group.objects.get(name=FINANCE).permissions.values_list("content_type__app_label", "codename"))
+    assert ("billing", "view_cdr") in operations
+    assert ("billing", "change_cdr") in operations
+    assert not {codename for app, codename in operations if app == "billing"} - {"view_cdr", "change_cdr"}
+    assert ("chargepoints", "change_evse") in operations
+    assert ("chargepoints", "view_location") in finance
+    assert ("chargepoints", "change_location") not in finance
