@@ -15,7 +15,7 @@ from tariffs.pricing import DayOfWeek, Dimension, PriceComponent, Restrictions, 
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 D = Decimal
-PROPERTY_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 prices = st.integers(min_value=0, max_value=500).map(lambda cents: D(cents) / 100)
 positive_prices = st.integers(min_value=1, max_value=500).map(lambda cents: D(cents) / 100)
