@@ -479,7 +479,7 @@ class _Pricer:
             )
             self._price_piece(piece, moment, lines, flats_seen)
         self._apply_step_sizes(lines)
-        return self._result(lines, segments)
+        return self._result(lines)
 
     # -- Timeline --
 
@@ -698,7 +698,7 @@ class _Pricer:
 
     # -- Result --
 
-    def _result(self, lines: list[_Line], segments: Sequence[_Segment]) -> PricedSession:
+    def _result(self, lines: list[_Line]) -> PricedSession:
         currency = self.tariff.currency
         totals = _Totals()
         out: list[PriceLine] = []
