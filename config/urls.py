@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("about/data/", AttributionView.as_view(), name="attribution"),
+    path("map/", include("chargepoints.map_views")),
     path("", include("chargepoints.urls")),
     path("ocpi/", include("ocpi_api.urls")),
     path("partners/", include("ocpi_api.staff_urls")),

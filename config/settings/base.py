@@ -165,3 +165,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["ocpi_api.core.openapi.ocpi_paths_without_trailing_slash"],
 }
+
+# --- Public station map ---------------------------------------------------------------------------
+# A Leaflet tile URL template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png (respect the tile server's
+# usage policy and give its attribution). Empty means no tiles: markers on a plain background, and the result list.
+MAP_TILE_URL = env("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
