@@ -18,6 +18,7 @@ from django.urls import reverse
 from rest_framework.request import Request
 
 from .core.client import OcpiClient, OcpiClientError
+from .core.headers import Party, Routing
 from .core.status import OcpiStatus, Role
 from .core.tokens import token_generate, token_hash
 from .models import Partner
@@ -64,6 +65,16 @@ def our_credentials(*, token: str, request: Request | None = None) -> dict[str, 
 
 def _client(partner: Partner, token: str | None = None) -> OcpiClient:
     return OcpiClient(token=token or partner.outbound_token, base64_header=partner.auth_header_base64)
+
+
+def partner_client(*, partner: Partner) -> OcpiClient:
+    """The client for calls to a registered partner, with its token and header form."""
+    return _client(partner)
+
+
+def partner_routing(*, partner: Partner) -> Routing:
+    """Routing headers for our calls to the partner's functional modules: from our CPO party to its main party."""
+    return Routing(from_party=Party.ours(), to_party=Party(partner.country_code, partner.party_id))
 
 
 def _parse(serializer_class: type, data: Any, what: str, *, many: bool = False) -> Any:

@@ -51,7 +51,7 @@ class FakeEmsp:
     def __post_init__(self) -> None:
         self.valid_tokens.add(self.token_a)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     # --- lifecycle ---
     def start(self) -> FakeEmsp:
