@@ -169,7 +169,7 @@ def location_upsert(*, data: LocationInput) -> UpsertResult:
         location.save()
     if "opening_times" in data:
         changed |= _replace_opening_times(location, data["opening_times"], created)
-    changed |= _sync_evses(location, evses, existing)
+    changed |= _sync_evses(location, evses, existing, created)
     if changed and not created:
         location.refresh_from_db(fields=["last_updated"])
     return UpsertResult(location=location, created=created, changed=changed or created)
@@ -243,7 +243,7 @@ def _replace_opening_times(location: Location, opening: OpeningTimesInput | None
     return True
 
 
-def _sync_evses(location: Location, evses: Sequence[EvseInput], current: Mapping[str, EVSE]) -> bool:
+def _sync_evses(location: Location, evses: Sequence[EvseInput], current: Mapping[str, EVSE], created: bool) -> bool:
     changed = False
     existing = dict(current)
     new: list[tuple[EVSE, list[Connector]]] = []
@@ -266,7 +266,7 @@ def _sync_evses(location: Location, evses: Sequence[EvseInput], current: Mapping
         connectors_changed = _sync_connectors(evse, connectors, prefix)
         changed |= evse_changed or connectors_changed
     if new:
-        _create_evses(location, new)
+        _create_evses(location, new, created)
         changed = True
     for evse in existing.values():
         if evse.status != EvseStatus.REMOVED:
@@ -301,9 +301,12 @@ def _new_connectors(connectors: Sequence[ConnectorInput], prefix: str) -> list[C
     return new
 
 
-def _create_evses(location: Location, new: Sequence[tuple[EVSE, list[Connector]]]) -> None:
-    """Insert new EVSEs and their connectors in two queries; save() would touch the parents once per row."""
-    now = timezone.now()
+def _create_evses(location: Location, new: Sequence[tuple[EVSE, list[Connector]]], created: bool) -> None:
+    """Insert new EVSEs and their connectors in two queries; save() would touch the parents once per row.
+
+    On a location saved just now they share its timestamp; an existing location is touched once.
+    """
+    now = location.last_updated if created else timezone.now()
     for evse, _ in new:
         evse.last_updated = now
     EVSE.objects.bulk_create([evse for evse, _ in new])
@@ -312,8 +315,9 @@ def _create_evses(location: Location, new: Sequence[tuple[EVSE, list[Connector]]
             connector.evse = evse
             connector.last_updated = now
     Connector.objects.bulk_create([connector for _, connectors in new for connector in connectors])
-    touch_location(location.pk, now)
-    location.last_updated = now
+    if not created:
+        touch_location(location.pk, now)
+        location.last_updated = now
 
 
 def _sync_connectors(evse: EVSE, connectors: Sequence[ConnectorInput], prefix: str) -> bool:

@@ -511,20 +511,29 @@ def _error_paths(detail: Any, path: str = "") -> dict[str, list[str]]:
     return {path or NON_FIELD_ERRORS: [str(message) for message in messages]}
 
 
-def _validated(serializer: serializers.Serializer, data: Any) -> dict[str, Any]:
-    if not serializer.is_valid():
-        raise DjangoValidationError(_error_paths(serializer.errors))
-    return cast(dict[str, Any], _plain(serializer.validated_data))
+# One instance per type, reused: a new serializer deep-copies its whole field tree, which is most of the cost of
+# reading a location. Validation keeps no state on the instance, so sharing it is safe.
+_LOCATION_READER = LocationSerializer()
+_EVSE_READER = EvseSerializer()
+_CONNECTOR_READER = ConnectorSerializer()
+
+
+def _validated(reader: serializers.Serializer, data: Any) -> dict[str, Any]:
+    try:
+        validated = reader.run_validation(data)
+    except serializers.ValidationError as error:
+        raise DjangoValidationError(_error_paths(error.detail)) from error
+    return cast(dict[str, Any], _plain(validated))
 
 
 def location_input_from_ocpi(data: Any) -> LocationInput:
     """An OCPI Location as the domain's input. Raises Django's ``ValidationError`` keyed by field path."""
-    return _location_input(_validated(LocationSerializer(data=data), data))
+    return _location_input(_validated(_LOCATION_READER, data))
 
 
 def evse_input_from_ocpi(data: Any) -> EvseInput:
-    return _evse_input(_validated(EvseSerializer(data=data), data))
+    return _evse_input(_validated(_EVSE_READER, data))
 
 
 def connector_input_from_ocpi(data: Any) -> ConnectorInput:
-    return _connector_input(_validated(ConnectorSerializer(data=data), data))
+    return _connector_input(_validated(_CONNECTOR_READER, data))
