@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 
@@ -42,7 +41,5 @@ class OcpiEnvelopeMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not _is_ocpi(request):
             return None
-        if isinstance(exception, json.JSONDecodeError | UnicodeDecodeError):
-            return _envelope_response(request, 400, OcpiStatus.INVALID_PARAMETERS, "Request body is not valid JSON.")
         logger.exception("Unexpected error on %s %s", request.method, request.path)
         return _envelope_response(request, 500, OcpiStatus.SERVER_ERROR, "Internal error; it has been logged.")

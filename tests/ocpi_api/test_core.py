@@ -144,3 +144,13 @@ def test_datetime_format_is_utc_with_z() -> None:
     assert format_datetime(datetime(2024, 6, 30, 21, 59, 59, tzinfo=UTC)) == "2024-06-30T21:59:59Z"
     plus_two = datetime(2024, 6, 30, 23, 59, 59, 123456, tzinfo=timezone(timedelta(hours=2)))
     assert format_datetime(plus_two) == "2024-06-30T21:59:59.123Z"
+
+
+def test_a_crash_is_an_envelope_not_an_html_page(client, partner, settings) -> None:
+    _, token = partner
+    settings.OCPI_MAX_PAGE_SIZE = "not a number"  # a broken deployment setting: the view itself fails
+    client.raise_request_exception = False
+    response = client.get("/ocpi/cpo/2.2.1/locations", HTTP_X_REQUEST_ID="crash-1", **auth(token))
+    body = assert_envelope(response, 500, 3000)
+    assert "logged" in body["status_message"]
+    assert response["X-Request-ID"] == "crash-1"
