@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_delete
 
 
 class ChargepointsConfig(AppConfig):
@@ -7,6 +7,10 @@ class ChargepointsConfig(AppConfig):
     verbose_name = "Charging stations"
 
     def ready(self) -> None:
+        from tariffs.models import Tariff
+
+        from .receivers import protect_tariffs_in_use
         from .roles import roles_sync
 
         post_migrate.connect(roles_sync, dispatch_uid="chargepoints.roles_sync")
+        pre_delete.connect(protect_tariffs_in_use, sender=Tariff, dispatch_uid="chargepoints.protect_tariffs_in_use")

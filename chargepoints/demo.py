@@ -8,14 +8,20 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import time
+from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import transaction
 
-from .enums import EvseStatus
-from .models import EVSE, Location
+from tariffs.models import Tariff
+from tariffs.services import PriceComponentInput, TariffInput, tariff_replace
+
+from .enums import EvseStatus, PowerType
+from .models import EVSE, Connector, Location
 from .roles import FINANCE, OPERATIONS, roles_sync
 from .services import evse_set_status
 
@@ -95,3 +101,77 @@ def _seed_live_status() -> None:
     weights = list(DEMO_STATUS_WEIGHTS.values())
     for evse in EVSE.objects.filter(status=EvseStatus.UNKNOWN).order_by("pk"):
         evse_set_status(evse=evse, status=pick.choices(statuses, weights)[0])
+
+
+def _price(amount: str, vat: str, component: str, step_size: int = 1) -> PriceComponentInput:
+    return {"type": component, "price": Decimal(amount), "vat": Decimal(vat), "step_size": step_size}
+
+
+# Demo tariffs as a Swedish/German CPO might publish them: per kWh, a start fee on DC, and idle fees that stop cars
+# from blocking chargers. Keyed by (country, AC or DC).
+DEMO_TARIFFS: dict[tuple[str, str], TariffInput] = {
+    ("SWE", "AC"): {
+        "country_code": settings.CPO_COUNTRY_CODE,
+        "party_id": settings.CPO_PARTY_ID,
+        "id": "SE-AC-STANDARD",
+        "currency": "SEK",
+        "type": "REGULAR",
+        "tariff_alt_text": [{"language": "en", "text": "3.50 SEK/kWh. Parking 30 SEK/h after 4 h, 08–20."}],
+        "elements": [
+            {"price_components": [_price("3.50", "25", "ENERGY")]},
+            {
+                "price_components": [_price("30.00", "25", "PARKING_TIME", 60)],
+                "restrictions": {"start_time": time(8), "end_time": time(20)},
+            },
+        ],
+    },
+    ("SWE", "DC"): {
+        "country_code": settings.CPO_COUNTRY_CODE,
+        "party_id": settings.CPO_PARTY_ID,
+        "id": "SE-DC-FAST",
+        "currency": "SEK",
+        "type": "REGULAR",
+        "tariff_alt_text": [{"language": "en", "text": "5 SEK start, 5.90 SEK/kWh, 3 SEK/min after 45 min."}],
+        "elements": [
+            {"price_components": [_price("5.00", "25", "FLAT"), _price("5.90", "25", "ENERGY")]},
+            {"price_components": [_price("180.00", "25", "TIME", 60)], "restrictions": {"min_duration": 2700}},
+        ],
+    },
+    ("DEU", "AC"): {
+        "country_code": settings.CPO_COUNTRY_CODE,
+        "party_id": settings.CPO_PARTY_ID,
+        "id": "DE-AC-STANDARD",
+        "currency": "EUR",
+        "type": "REGULAR",
+        "tariff_alt_text": [{"language": "de", "text": "0,49 EUR/kWh."}],
+        "elements": [{"price_components": [_price("0.49", "19", "ENERGY")]}],
+    },
+    ("DEU", "DC"): {
+        "country_code": settings.CPO_COUNTRY_CODE,
+        "party_id": settings.CPO_PARTY_ID,
+        "id": "DE-DC-FAST",
+        "currency": "EUR",
+        "type": "REGULAR",
+        "tariff_alt_text": [{"language": "de", "text": "0,69 EUR/kWh, Blockiergebühr 0,10 EUR/min ab 4 h."}],
+        "elements": [
+            {"price_components": [_price("0.69", "19", "ENERGY")]},
+            {"price_components": [_price("6.00", "19", "TIME", 60)], "restrictions": {"min_duration": 14400}},
+        ],
+    },
+}
+
+
+@register(order=25, name="tariffs")
+@transaction.atomic
+def seed_tariffs(base_url: str) -> list[str]:
+    """Publish the demo tariffs and point every connector that has none at the one for its country and power type."""
+    for data in DEMO_TARIFFS.values():
+        if not Tariff.objects.filter(ocpi_id=data["id"]).exists():
+            tariff_replace(data=data)
+    for connector in Connector.objects.filter(tariff_ids=[]).select_related("evse__location"):
+        kind = "DC" if connector.power_type == PowerType.DC else "AC"
+        tariff = DEMO_TARIFFS.get((connector.evse.location.country, kind))
+        if tariff:
+            connector.tariff_ids = [tariff["id"]]
+            connector.save()
+    return [f"Tariffs: {', '.join(t['id'] for t in DEMO_TARIFFS.values())}"]

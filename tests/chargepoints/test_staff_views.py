@@ -1,5 +1,5 @@
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -200,3 +200,19 @@ def test_roles_give_operations_the_cdr_queue_and_finance_the_invoices():
     assert ("chargepoints", "change_evse") in operations
     assert ("chargepoints", "view_location") in finance
     assert ("chargepoints", "change_location") not in finance
+
+
+def test_a_tariff_that_connectors_still_list_cannot_be_deleted():
+    from django.db.models import ProtectedError
+
+    from chargepoints.demo import DEMO_TARIFFS
+    from tariffs.models import Tariff
+    from tariffs.services import tariff_replace
+
+    tariff = tariff_replace(data=DEMO_TARIFFS[("SWE", "AC")])
+    make_location(evses=[evse_data(connectors=[connector_data(tariff_ids=[tariff.ocpi_id])])])
+    with pytest.raises(ProtectedError, match="still listed by 1 connector"), transaction.atomic():
+        tariff.delete()
+    unused = tariff_replace(data=DEMO_TARIFFS[("DEU", "AC")])
+    unused.delete()
+    assert not Tariff.objects.filter(pk=unused.pk).exists()
