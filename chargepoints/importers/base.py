@@ -108,27 +108,23 @@ _AC_MAX_AMPERAGE = {ConnectorFormat.SOCKET: 32, ConnectorFormat.CABLE: 63}
 _SCHUKO_MAX_AMPERAGE = 16
 
 
-def electrical_from_power(
-    *, power_w: int, dc: bool, standard: str, connector_format: str, max_amperage: int | None = None
-) -> ConnectorInput:
+def electrical_from_power(*, power_w: int, dc: bool, standard: str, connector_format: str) -> ConnectorInput:
     """Power type, voltage, amperage and (when lower than those suggest) max_electric_power for a power rating.
 
-    The rating is capped at what the connector can physically carry: the register lists the charge point's power
-    on every connector, so a Schuko socket at a 22 kW point is really a 3.7 kW socket.
+    AC amperage is capped at what the connector can physically carry: the register lists the charge point's power
+    on every connector, so a Schuko socket at a 22 kW point is really a 3.7 kW socket. Up to 7.36 kW (230 V, 32 A)
+    AC is taken as single-phase.
     """
+    max_amperage: int | None = None
     if dc:
         voltage = 500 if power_w <= 50_000 else 920
         phases = 1
         power_type = PowerType.DC.value
     else:
         voltage = AC_VOLTAGE
-        if max_amperage is None:
-            max_amperage = (
-                _SCHUKO_MAX_AMPERAGE
-                if standard == "DOMESTIC_F"
-                else _AC_MAX_AMPERAGE[ConnectorFormat(connector_format)]
-            )
-        single_phase = standard == "DOMESTIC_F" or power_w <= AC_VOLTAGE * 32
+        schuko = standard == "DOMESTIC_F"
+        max_amperage = _SCHUKO_MAX_AMPERAGE if schuko else _AC_MAX_AMPERAGE[ConnectorFormat(connector_format)]
+        single_phase = schuko or power_w <= AC_VOLTAGE * 32
         phases = 1 if single_phase else 3
         power_type = (PowerType.AC_1_PHASE if single_phase else PowerType.AC_3_PHASE).value
     amperage = max(1, math.ceil(power_w / (voltage * phases)))
