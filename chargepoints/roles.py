@@ -15,6 +15,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "chargepoints": ("view", "add", "change"),
         "tariffs": ("view", "add", "change", "delete"),
         "ocpi_api": ("view", "add", "change", "delete"),
+        "ocpi_push": ("view", "change"),
         "django_celery_beat": ("view", "add", "change", "delete"),
         # The CDR review queue is operations work; invoices stay with finance.
         "billing.cdr": ("view", "change"),
