@@ -10,6 +10,7 @@ from ocpi_api.core.exceptions import OcpiError
 from ocpi_api.core.openapi import envelope_of
 from ocpi_api.core.status import OcpiStatus
 from ocpi_api.core.views import OcpiView
+from ocpi_api.models import Partner
 from ocpi_api.services import (
     HandshakeError,
     credentials_delete,
@@ -33,6 +34,10 @@ def _handshake_failed(error: HandshakeError) -> OcpiError:
 class CredentialsView(OcpiView):
     ocpi_module = "credentials"
 
+    def _locked_partner(self) -> Partner:
+        # Two registrations racing with the same token A must not both succeed: the second waits, then sees 405.
+        return Partner.objects.select_for_update().get(pk=self.caller.partner.pk)
+
     @extend_schema(
         operation_id="ocpi_credentials_get", responses=envelope_of(CredentialsSerializer()), tags=["credentials"]
     )
@@ -47,7 +52,7 @@ class CredentialsView(OcpiView):
         tags=["credentials"],
     )
     def post(self, request: Request, ocpi_version: str) -> Response:
-        partner = self.caller.partner
+        partner = self._locked_partner()
         if partner.is_registered:
             raise _not_allowed("Already registered: use PUT to update the credentials or DELETE to unregister.")
         credentials = self._credentials(request)
@@ -64,7 +69,7 @@ class CredentialsView(OcpiView):
         tags=["credentials"],
     )
     def put(self, request: Request, ocpi_version: str) -> Response:
-        partner = self.caller.partner
+        partner = self._locked_partner()
         if not partner.is_registered:
             raise _not_allowed("Not registered: register with POST first.")
         credentials = self._credentials(request)
@@ -87,7 +92,7 @@ class CredentialsView(OcpiView):
         tags=["credentials"],
     )
     def delete(self, request: Request, ocpi_version: str) -> Response:
-        partner = self.caller.partner
+        partner = self._locked_partner()
         if not partner.is_registered:
             raise _not_allowed("Not registered.")
         credentials_delete(partner=partner)
