@@ -38,6 +38,7 @@ class FakeEmsp:
     offer_versions: tuple[str, ...] = ("2.1.1", "2.2.1")
     with_credentials_module: bool = True
     reject_put: bool = False
+    roleless_endpoints: bool = False  # 2.1.1-style endpoints without a role, and a 2.3.0-style custom one
     token_a: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     # What we (the CPO) present to it: token A before registration, then the token it issued (C).
     valid_tokens: set[str] = field(default_factory=set)
@@ -148,6 +149,9 @@ class FakeEmsp:
                 endpoints.insert(
                     0, {"identifier": "credentials", "role": "SENDER", "url": f"{base}/ocpi/2.2.1/credentials"}
                 )
+            if self.roleless_endpoints:
+                endpoints = [{"identifier": e["identifier"], "url": e["url"]} for e in endpoints]
+                endpoints.append({"identifier": "nltnm-tokens", "role": "OBSERVER", "url": f"{base}/custom"})
             return 200, {"data": {"version": "2.2.1", "endpoints": endpoints}, "status_code": 1000}
         if path == "/ocpi/2.2.1/credentials":
             return self._credentials(method, headers, body)

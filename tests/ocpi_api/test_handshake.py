@@ -275,3 +275,14 @@ def test_management_commands(cpo, emsp, capsys) -> None:
     call_command("ocpi_register", emsp.versions_url, emsp.token_a)
     assert "Registered with" in capsys.readouterr().out
     assert Partner.objects.get(versions_url=emsp.versions_url).is_registered
+
+
+def test_endpoints_without_roles_or_with_unknown_ones_are_understood(cpo) -> None:
+    emsp = FakeEmsp(roleless_endpoints=True).start()
+    try:
+        partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a)
+        assert partner.endpoint_url("credentials") == f"{emsp.base_url}/ocpi/2.2.1/credentials"
+        assert partner.endpoint_url("locations", "RECEIVER") == f"{emsp.base_url}/ocpi/emsp/2.2.1/locations"
+        assert partner.endpoint_url("nltnm-tokens", "SENDER") is None
+    finally:
+        emsp.stop()
