@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
+
+from chargepoints.authorization import AuthMethod, DriverToken, WhitelistType
+from chargepoints.enums import TokenType
+from chargepoints.models import ChargingSession
 
 
 class Partner(models.Model):
@@ -37,6 +43,12 @@ class Partner(models.Model):
         "send tokens Base64-encoded",
         default=True,
         help_text="OCPI 2.2.1 encodes the token; many older peers expect it raw. Found out during the handshake.",
+    )
+    realtime_authorization = models.BooleanField(
+        "ask in real time for ALLOWED tokens",
+        default=False,
+        help_text="Tokens with whitelist ALLOWED are decided locally unless this is set; then we ask the eMSP first "
+        "and fall back to the local copy when it cannot answer.",
     )
     last_success_at = models.DateTimeField("last successful call to them", null=True, blank=True)
     last_seen_at = models.DateTimeField("last request from them", null=True, blank=True)
@@ -76,3 +88,163 @@ class Partner(models.Model):
         for key, value in extra.items():
             setattr(self, key, value)
         self.save(update_fields=["last_success_at", "last_error", "updated", *extra])
+
+
+# --- Drivers' tokens, authorization decisions and commands (digest §7, §8) ------------------------------------------
+
+
+class ProfileType(models.TextChoices):
+    CHEAP = "CHEAP"
+    FAST = "FAST"
+    GREEN = "GREEN"
+    REGULAR = "REGULAR"
+
+
+class EmspToken(models.Model):
+    """A driver's token as its eMSP pushed it to us (OCPI Token, digest §7.5): our cache for local authorization.
+
+    The eMSP owns it: only the partner with that party may change it, and it is never deleted (``valid: false``
+    retires it). ``uid`` is a CiString, so (country_code, party_id, uid, type) is unique regardless of case.
+    """
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="tokens", help_text="Who pushed it.")
+    country_code = models.CharField(max_length=2)
+    party_id = models.CharField(max_length=3)
+    uid = models.CharField(max_length=36)
+    type = models.CharField(max_length=12, choices=TokenType.choices)
+    contract_id = models.CharField(max_length=36)
+    visual_number = models.CharField(max_length=64, blank=True)
+    issuer = models.CharField(max_length=64)
+    group_id = models.CharField(max_length=36, blank=True)
+    valid = models.BooleanField()
+    whitelist = models.CharField(max_length=16, choices=WhitelistType.choices)
+    language = models.CharField(max_length=2, blank=True)
+    default_profile_type = models.CharField(max_length=8, choices=ProfileType.choices, blank=True)
+    energy_contract = models.JSONField(null=True, blank=True, help_text="supplier_name and contract_id.")
+    last_updated = models.DateTimeField(help_text="The eMSP's last_updated.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "eMSP token"
+        ordering: ClassVar = ["country_code", "party_id", "uid", "type"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                Upper("uid"), "country_code", "party_id", "type", name="emsptoken_unique_per_party"
+            ),
+        ]
+        indexes: ClassVar = [models.Index(Upper("uid"), name="emsptoken_uid")]
+
+    def __str__(self) -> str:
+        return f"{self.country_code}*{self.party_id} {self.type} {self.uid}"
+
+    def facts(self) -> DriverToken:
+        return DriverToken(
+            country_code=self.country_code,
+            party_id=self.party_id,
+            uid=self.uid,
+            type=self.type,
+            contract_id=self.contract_id,
+            issuer=self.issuer,
+            valid=self.valid,
+            whitelist=self.whitelist,
+            visual_number=self.visual_number,
+            group_id=self.group_id,
+            language=self.language,
+        )
+
+
+class AuthorizationRecord(models.Model):
+    """One answer to "may this token charge here?", kept so that staff can see why a driver could or could not."""
+
+    class Source(models.TextChoices):
+        LOCAL = "LOCAL", "Our copy of the token"
+        REAL_TIME = "REAL_TIME", "Real-time answer of the eMSP"
+        FALLBACK = "FALLBACK", "Our copy: the eMSP could not answer"
+        COMMAND = "COMMAND", "Pre-authorized by the eMSP's command"
+
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    token_uid = models.CharField(max_length=36, db_index=True)
+    token_type = models.CharField(max_length=12)
+    token = models.ForeignKey(
+        EmspToken, on_delete=models.PROTECT, null=True, blank=True, related_name="authorizations"
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    location_id = models.CharField(max_length=36)
+    evse_uid = models.CharField(max_length=36)
+    allowed = models.BooleanField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    allowed_type = models.CharField(
+        max_length=12, blank=True, help_text="The eMSP's AllowedType when it answered in real time."
+    )
+    auth_method = models.CharField(max_length=12, choices=AuthMethod.choices, blank=True)
+    authorization_reference = models.CharField(max_length=36, blank=True)
+    reason = models.CharField(max_length=255)
+    exchange = models.CharField(
+        max_length=255, blank=True, help_text="The real-time call: what the eMSP answered, or why it could not."
+    )
+
+    class Meta:
+        ordering: ClassVar = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.token_uid} {'allowed' if self.allowed else 'refused'} at {self.created:%Y-%m-%d %H:%M:%S}"
+
+
+class CommandRequest(models.Model):
+    """A command an eMSP sent us (digest §8): what we answered at once, and the charger's result we sent later."""
+
+    class Command(models.TextChoices):
+        CANCEL_RESERVATION = "CANCEL_RESERVATION"
+        RESERVE_NOW = "RESERVE_NOW"
+        START_SESSION = "START_SESSION"
+        STOP_SESSION = "STOP_SESSION"
+        UNLOCK_CONNECTOR = "UNLOCK_CONNECTOR"
+
+    class Response(models.TextChoices):
+        ACCEPTED = "ACCEPTED"
+        NOT_SUPPORTED = "NOT_SUPPORTED"
+        REJECTED = "REJECTED"
+        UNKNOWN_SESSION = "UNKNOWN_SESSION"
+
+    class Result(models.TextChoices):
+        ACCEPTED = "ACCEPTED"
+        CANCELED_RESERVATION = "CANCELED_RESERVATION"
+        EVSE_OCCUPIED = "EVSE_OCCUPIED"
+        EVSE_INOPERATIVE = "EVSE_INOPERATIVE"
+        FAILED = "FAILED"
+        NOT_SUPPORTED = "NOT_SUPPORTED"
+        REJECTED = "REJECTED"
+        TIMEOUT = "TIMEOUT"
+        UNKNOWN_RESERVATION = "UNKNOWN_RESERVATION"
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="commands")
+    command = models.CharField(max_length=20, choices=Command.choices)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    response_url = models.CharField(max_length=255)
+    payload = models.JSONField(help_text="The command as the eMSP sent it.")
+    location_id = models.CharField(max_length=36, blank=True)
+    evse_uid = models.CharField(max_length=36, blank=True)
+    connector_id = models.CharField(max_length=36, blank=True)
+    reservation_id = models.CharField(max_length=36, blank=True, help_text="The eMSP's id, only valid for it.")
+    expiry_date = models.DateTimeField(null=True, blank=True, help_text="RESERVE_NOW: when the reservation ends.")
+    session = models.ForeignKey(
+        ChargingSession, on_delete=models.PROTECT, null=True, blank=True, related_name="commands"
+    )
+    response = models.CharField(max_length=16, choices=Response.choices)
+    response_message = models.CharField(max_length=255, blank=True)
+    timeout = models.PositiveIntegerField(help_text="Seconds the eMSP waits for the result.")
+    result = models.CharField(max_length=20, choices=Result.choices, blank=True)
+    result_message = models.CharField(max_length=255, blank=True)
+    result_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-received_at", "-id"]
+        indexes: ClassVar = [models.Index(fields=["partner", "reservation_id"], name="command_reservation")]
+
+    def __str__(self) -> str:
+        return f"{self.command} from {self.partner} at {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def deadline(self) -> datetime:
+        return self.received_at + timedelta(seconds=self.timeout)
