@@ -49,6 +49,27 @@ PAGINATION_PARAMETERS = [
     OpenApiParameter("date_to", OpenApiTypes.DATETIME, description="Only objects with last_updated < date_to."),
     OpenApiParameter("offset", OpenApiTypes.INT, description="Index of the first object, default 0."),
     OpenApiParameter("limit", OpenApiTypes.INT, description="Page size; capped at the server maximum (X-Limit)."),
+    OpenApiParameter(
+        "X-Total-Count",
+        OpenApiTypes.INT,
+        OpenApiParameter.HEADER,
+        response=True,
+        description="Objects matching the filters, whatever offset and limit.",
+    ),
+    OpenApiParameter(
+        "X-Limit",
+        OpenApiTypes.INT,
+        OpenApiParameter.HEADER,
+        response=True,
+        description="The server's maximum page size.",
+    ),
+    OpenApiParameter(
+        "Link",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=True,
+        description='<URL of the next page>; rel="next". Absent on the last page.',
+    ),
 ]
 
 

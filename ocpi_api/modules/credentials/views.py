@@ -52,6 +52,7 @@ class CredentialsView(OcpiView):
         tags=["credentials"],
     )
     def post(self, request: Request, ocpi_version: str) -> Response:
+        """Register with token A: send your token B, versions URL and roles; we answer with token C."""
         partner = self._locked_partner()
         if partner.is_registered:
             raise _not_allowed("Already registered: use PUT to update the credentials or DELETE to unregister.")
@@ -69,6 +70,8 @@ class CredentialsView(OcpiView):
         tags=["credentials"],
     )
     def put(self, request: Request, ocpi_version: str) -> Response:
+        """Update: a new token for us, new endpoints or another version. You get a new token; the old one keeps
+        working until you have used the new one."""
         partner = self._locked_partner()
         if not partner.is_registered:
             raise _not_allowed("Not registered: register with POST first.")
@@ -92,6 +95,7 @@ class CredentialsView(OcpiView):
         tags=["credentials"],
     )
     def delete(self, request: Request, ocpi_version: str) -> Response:
+        """Unregister: your token stops working at once."""
         partner = self._locked_partner()
         if not partner.is_registered:
             raise _not_allowed("Not registered.")

@@ -64,6 +64,8 @@ def _connector(evse: EVSE, connector_id: str) -> Connector:
 
 
 class LocationListView(OcpiView):
+    """Locations released for roaming, oldest last_updated first, paginated with Link."""
+
     ocpi_module = "locations"
 
     @extend_schema(
@@ -83,6 +85,8 @@ class LocationListView(OcpiView):
 
 
 class LocationView(OcpiView):
+    """One Location with its EVSEs and connectors."""
+
     ocpi_module = "locations"
 
     @extend_schema(
@@ -96,6 +100,8 @@ class LocationView(OcpiView):
 
 
 class EvseView(OcpiView):
+    """One EVSE of a Location."""
+
     ocpi_module = "locations"
 
     @extend_schema(
@@ -106,6 +112,8 @@ class EvseView(OcpiView):
 
 
 class ConnectorView(OcpiView):
+    """One connector of an EVSE."""
+
     ocpi_module = "locations"
 
     @extend_schema(

@@ -44,6 +44,8 @@ def absolute_url(request: Request | None, path: str) -> str:
 
 
 class VersionListView(OcpiView):
+    """Our OCPI versions, each with the URL of its version details."""
+
     ocpi_module = "versions"
 
     @extend_schema(operation_id="ocpi_versions", responses=envelope_of(VersionSerializer(many=True)), tags=["versions"])
@@ -52,6 +54,8 @@ class VersionListView(OcpiView):
 
 
 class VersionDetailsView(OcpiView):
+    """The modules we implement in this version, with their interface role and URL."""
+
     ocpi_module = "versions"
 
     @extend_schema(
