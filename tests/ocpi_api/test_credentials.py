@@ -77,3 +77,11 @@ def test_get_returns_the_presented_token_and_our_roles(client, partner) -> None:
             "country_code": "SE",
         }
     ]
+
+
+def test_a_body_that_is_not_json_by_content_type_is_an_envelope_too(client) -> None:
+    _, token_a = make_partner(status=Partner.Status.PENDING)
+    response = client.post(URL, data="token=abc", content_type="application/x-www-form-urlencoded", **auth(token_a))
+    assert response.status_code == 415
+    assert response.json()["status_code"] == 2000
+    assert Partner.objects.get().status == Partner.Status.PENDING
