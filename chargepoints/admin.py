@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
-from django.forms import BaseInlineFormSet
+from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
 from . import services
@@ -16,6 +16,13 @@ class NeverDeletedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def _changed_fields(form: ModelForm, formsets: list[BaseInlineFormSet], change: bool) -> list[str] | None:
+    """The form's changed fields, or None (all of it) for a new object or when an inline changed."""
+    if not change or any(formset.has_changed() for formset in formsets):
+        return None
+    return list(form.changed_data)
 
 
 class RegularHoursInline(admin.TabularInline):
@@ -126,6 +133,12 @@ class LocationAdmin(NeverDeletedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Location]:
         return super().get_queryset(request).annotate(evse_total=Count("evses", distinct=True))
 
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: list[BaseInlineFormSet], change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        services.station_announce_change(location=form.instance, changed_fields=_changed_fields(form, formsets, change))
+
     @admin.display(description="EVSEs", ordering="evse_total")
     def evse_total(self, obj: Location) -> int:
         return obj.evse_total  # type: ignore[attr-defined]
@@ -166,6 +179,15 @@ class EvseAdmin(NeverDeletedAdmin):
     actions = ("mark_out_of_order", "mark_available", "mark_removed")
     list_per_page = 50
     show_full_result_count = False
+
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: list[BaseInlineFormSet], change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        evse = form.instance
+        services.station_announce_change(
+            location=evse.location, evse=evse, changed_fields=_changed_fields(form, formsets, change)
+        )
 
     @admin.action(description="Mark out of order", permissions=["change"])
     def mark_out_of_order(self, request: HttpRequest, queryset: QuerySet[EVSE]) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from .enums import EvseStatus
 from .models import EVSE, Connector, ExceptionalPeriod, Location, RegularHours, touch_location
-from .signals import evse_status_changed
+from .signals import evse_status_changed, location_changed
 
 
 class ConnectorInput(TypedDict, total=False):
@@ -172,6 +172,8 @@ def location_upsert(*, data: LocationInput) -> UpsertResult:
     changed |= _sync_evses(location, evses, existing, created)
     if changed and not created:
         location.refresh_from_db(fields=["last_updated"])
+    if changed or created:
+        location_changed.send(sender=Location, location=location)
     return UpsertResult(location=location, created=created, changed=changed or created)
 
 
@@ -357,7 +359,29 @@ def evses_set_status(*, evses: Iterable[EVSE], status: EvseStatus | str) -> int:
     return sum(evse_set_status(evse=evse, status=status) for evse in evses)
 
 
+@transaction.atomic
 def location_set_roaming(*, location: Location, enabled: bool) -> None:
     if location.roaming_enabled != enabled:
         location.roaming_enabled = enabled
         location.save(update_fields=["roaming_enabled", "last_updated", "lat", "lon"])
+        location_changed.send(sender=Location, location=location)
+
+
+def station_announce_change(
+    *,
+    location: Location,
+    evse: EVSE | None = None,
+    connector: Connector | None = None,
+    changed_fields: Iterable[str] | None = None,
+) -> None:
+    """Announce an edit saved outside these services (the admin forms), in the caller's transaction.
+
+    Pass the EVSE (and connector) when only that object changed, and ``changed_fields`` when only those fields did.
+    """
+    location_changed.send(
+        sender=Location,
+        location=location,
+        evse=evse,
+        connector=connector,
+        changed_fields=frozenset(changed_fields or ()),
+    )

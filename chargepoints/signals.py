@@ -10,6 +10,12 @@ from django.dispatch import Signal
 # kwargs: evse (EVSE, already saved), old_status (str), status (str).
 evse_status_changed = Signal()
 
+# kwargs: location (Location, already saved); optionally evse (EVSE) or evse and connector (Connector) when only that
+# object changed, and changed_fields (frozenset[str] of that object's model fields) when they are known. Without
+# changed_fields, consider the whole object (with everything below it) changed. Not sent for EVSE status changes
+# made through evse_set_status: those have evse_status_changed.
+location_changed = Signal()
+
 # kwargs: session (ChargingSession, already saved), created (bool), changed_fields (frozenset[str]).
 # ``changed_fields`` names model fields of ChargingSession, plus "charging_periods" when a period was added or a
 # still-open period grew. A receiver that mirrors the session elsewhere sends a full copy when ``created`` and only

@@ -49,6 +49,7 @@ LOCAL_APPS = [
     "chargepoints",
     "billing",
     "ocpi_api",
+    "ocpi_api.push",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -171,3 +172,27 @@ SPECTACULAR_SETTINGS = {
 # usage policy and give its attribution). Empty means no tiles: markers on a plain background, and the result list.
 MAP_TILE_URL = env("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
+
+# --- OCPI push pipeline (ocpi_api.push) ---------------------------------------------------------
+# (connect, read) seconds per call to a partner's Receiver endpoint; a slower answer counts as a network error.
+OCPI_PUSH_TIMEOUT = (
+    env.float("OCPI_PUSH_CONNECT_TIMEOUT", default=5.0),
+    env.float("OCPI_PUSH_READ_TIMEOUT", default=15.0),
+)
+# A worker's claim on a row lasts the timeouts plus this margin; after that another worker may send the row again.
+OCPI_PUSH_LEASE_MARGIN = env.float("OCPI_PUSH_LEASE_MARGIN", default=10.0)
+# Retries: base·2^(n−1) seconds, capped, with jitter; a row that still fails when this old is dead-lettered.
+OCPI_PUSH_RETRY_BASE = env.float("OCPI_PUSH_RETRY_BASE", default=5.0)
+OCPI_PUSH_RETRY_CAP = env.float("OCPI_PUSH_RETRY_CAP", default=600.0)
+OCPI_PUSH_MAX_AGE = env.float("OCPI_PUSH_MAX_AGE", default=24 * 3600.0)
+# Calls one task makes along a queue before it hands the rest to a new task.
+OCPI_PUSH_BATCH = env.int("OCPI_PUSH_BATCH", default=50)
+# The sweeper runs this often (seconds) and re-queues due rows whose task went out longer than the grace ago.
+OCPI_PUSH_SWEEP_INTERVAL = env.float("OCPI_PUSH_SWEEP_INTERVAL", default=30.0)
+OCPI_PUSH_SWEEP_GRACE = env.float("OCPI_PUSH_SWEEP_GRACE", default=60.0)
+# django_celery_beat's DatabaseScheduler writes these entries as PeriodicTask rows at start (idempotent by name);
+# entries other sections defined above are kept.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "ocpi-push-sweep": {"task": "ocpi_api.push.tasks.push_sweep", "schedule": OCPI_PUSH_SWEEP_INTERVAL},
+}

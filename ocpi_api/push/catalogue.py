@@ -1,0 +1,181 @@
+"""What the catalogue modules push: Locations, EVSEs and Connectors (digest §3.3) and Tariffs (§6.1).
+
+Bodies are built once per change from the committed-in-this-transaction state and queued for every partner with a
+Receiver endpoint for the module. Locations that are not released for roaming never go out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from chargepoints.models import EVSE, Connector, Location
+from chargepoints.selectors import location_list_for_sync
+from ocpi_api.core.envelope import format_datetime
+from ocpi_api.models import Partner
+from ocpi_api.modules.locations.serializers import connector_to_ocpi, evse_to_ocpi, location_to_ocpi
+from ocpi_api.modules.tariffs.serializers import TariffSerializer
+from tariffs.models import Tariff
+from tariffs.selectors import tariff_list
+
+from .models import CatalogueResend
+from .selectors import push_partners
+from .services import push_enqueue, receiver_url
+
+LOCATIONS = "locations"
+TARIFFS = "tariffs"
+# Model fields under their OCPI names; fields that name the object itself (ids, party) always need a PUT.
+_OCPI_NAMES = {"latitude": "coordinates", "longitude": "coordinates", "twentyfourseven": "opening_times"}
+_IDENTITY = frozenset({"ocpi_id", "connector_id", "uid", "country_code", "party_id"})
+_CHUNK = 100
+
+
+def location_key(location: Location) -> str:
+    """One queue per location: its EVSEs and connectors never overtake it."""
+    return f"{LOCATIONS}/{location.country_code}/{location.party_id}/{location.ocpi_id}"
+
+
+def location_path(location: Location, evse: EVSE | None = None, connector: Connector | None = None) -> str:
+    parts = [location.country_code, location.party_id, location.ocpi_id]
+    if evse is not None:
+        parts.append(evse.uid)
+        if connector is not None:
+            parts.append(connector.connector_id)
+    return "/".join(parts)
+
+
+def tariff_key(tariff: Tariff) -> str:
+    return f"{TARIFFS}/{tariff_path(tariff)}"
+
+
+def tariff_path(tariff: Tariff) -> str:
+    return f"{tariff.country_code}/{tariff.party_id}/{tariff.ocpi_id}"
+
+
+def _broadcast(
+    partners: Iterable[Partner], module: str, object_key: str, method: str, path: str, body: dict[str, Any] | None
+) -> int:
+    queued = 0
+    for partner in partners:
+        if push_enqueue(partner=partner, module=module, object_key=object_key, method=method, path=path, body=body):
+            queued += 1
+    return queued
+
+
+def put_or_patch(obj: dict[str, Any], changed_fields: Iterable[str]) -> tuple[str, dict[str, Any]]:
+    """PATCH the changed fields when each has a value to send (a PATCH cannot clear one); otherwise PUT it all."""
+    changed = set(changed_fields)
+    keys = {_OCPI_NAMES.get(field, field) for field in changed}
+    if changed and not changed & _IDENTITY and all(key in obj for key in keys):
+        return "PATCH", {**{key: obj[key] for key in sorted(keys)}, "last_updated": obj["last_updated"]}
+    return "PUT", obj
+
+
+def push_evse_status(*, evse: EVSE, status: str) -> int:
+    """The most frequent push: PATCH {status, last_updated} on the EVSE. Returns the partners it was queued for."""
+    location = evse.location
+    partners = push_partners(module=LOCATIONS) if location.roaming_enabled else []
+    if not partners:
+        return 0
+    body = {"status": status, "last_updated": format_datetime(evse.last_updated)}
+    return _broadcast(partners, LOCATIONS, location_key(location), "PATCH", location_path(location, evse), body)
+
+
+def push_location_change(
+    *,
+    location: Location,
+    evse: EVSE | None = None,
+    connector: Connector | None = None,
+    changed_fields: Iterable[str] = (),
+) -> int:
+    """PUT the changed object (location, EVSE or connector), or PATCH its changed fields."""
+    partners = push_partners(module=LOCATIONS)
+    fresh = location_list_for_sync().filter(pk=location.pk).first() if partners else None
+    if fresh is None:  # nobody to tell, or not released for roaming
+        return 0
+    obj: dict[str, Any]
+    if evse is None:
+        obj, path = location_to_ocpi(fresh), location_path(fresh)
+    else:
+        current = next(e for e in fresh.evses.all() if e.pk == evse.pk)
+        if connector is None:
+            obj, path = evse_to_ocpi(current), location_path(fresh, current)
+        else:
+            plug = next(c for c in current.connectors.all() if c.pk == connector.pk)
+            obj, path = connector_to_ocpi(plug), location_path(fresh, current, plug)
+    method, body = put_or_patch(obj, changed_fields)
+    return _broadcast(partners, LOCATIONS, location_key(fresh), method, path, body)
+
+
+def push_tariff(*, tariff: Tariff) -> int:
+    partners = push_partners(module=TARIFFS)
+    if not partners:
+        return 0
+    fresh = tariff_list().get(pk=tariff.pk)
+    body = TariffSerializer(fresh).data
+    return _broadcast(partners, TARIFFS, tariff_key(fresh), "PUT", tariff_path(fresh), body)
+
+
+def push_tariff_deleted(*, tariff: Tariff) -> int:
+    return _broadcast(push_partners(module=TARIFFS), TARIFFS, tariff_key(tariff), "DELETE", tariff_path(tariff), None)
+
+
+def catalogue_resend_run(*, job_id: int) -> None:
+    """PUT every tariff, then every roaming location, to the job's partner, counting progress on the job.
+
+    Tariffs go first because connectors name them. Safe to run again: a rerun starts over, and each PUT replaces a
+    still-waiting row of the same object instead of adding one.
+    """
+    job = CatalogueResend.objects.select_related("partner").get(pk=job_id)
+    if job.status == CatalogueResend.Status.DONE:
+        return
+    partner = job.partner
+    registered = partner.status == Partner.Status.REGISTERED
+    tariffs = tariff_list() if registered and receiver_url(partner=partner, module=TARIFFS) else Tariff.objects.none()
+    locations = (
+        location_list_for_sync()
+        if registered and receiver_url(partner=partner, module=LOCATIONS)
+        else Location.objects.none()
+    )
+    job.total, job.done, job.status = tariffs.count() + locations.count(), 0, CatalogueResend.Status.RUNNING
+    job.save(update_fields=["total", "done", "status"])
+    for chunk in _chunks(tariffs.iterator(chunk_size=_CHUNK)):
+        with transaction.atomic():
+            for tariff in chunk:
+                push_enqueue(
+                    partner=partner,
+                    module=TARIFFS,
+                    object_key=tariff_key(tariff),
+                    method="PUT",
+                    path=tariff_path(tariff),
+                    body=TariffSerializer(tariff).data,
+                )
+            _progress(job, len(chunk))
+    for chunk in _chunks(locations.iterator(chunk_size=_CHUNK)):
+        with transaction.atomic():
+            for location in chunk:
+                push_enqueue(
+                    partner=partner,
+                    module=LOCATIONS,
+                    object_key=location_key(location),
+                    method="PUT",
+                    path=location_path(location),
+                    body=location_to_ocpi(location),
+                )
+            _progress(job, len(chunk))
+    job.status, job.finished_at = CatalogueResend.Status.DONE, timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+
+
+def _chunks(items: Iterator[Any]) -> Iterator[list[Any]]:
+    while chunk := list(islice(items, _CHUNK)):
+        yield chunk
+
+
+def _progress(job: CatalogueResend, count: int) -> None:
+    job.done += count
+    job.save(update_fields=["done"])

@@ -1,0 +1,65 @@
+"""Reads of the push pipeline: who receives a module, and what the staff pages show per partner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Max, Min, Q, QuerySet
+
+from ocpi_api.core.status import InterfaceRole
+from ocpi_api.models import Partner
+
+from .models import CatalogueResend, OutboxItem
+
+
+def push_partners(*, module: str) -> list[Partner]:
+    """Registered partners with a Receiver endpoint for ``module``: the only ones that get its changes."""
+    registered = Partner.objects.filter(status=Partner.Status.REGISTERED).order_by("id")
+    return [p for p in registered if p.endpoint_url(module, InterfaceRole.RECEIVER.value)]
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    pending: int
+    due: int
+    retrying: int
+    failed: int
+    dead: int
+    delivered: int
+    oldest_pending: datetime | None
+    last_delivered: datetime | None
+
+
+def queue_summary(*, partner: Partner, now: datetime) -> QueueSummary:
+    """Queue depth, oldest waiting change and failure counts of one partner, in one query."""
+    S = OutboxItem.Status
+    numbers = OutboxItem.objects.filter(partner=partner).aggregate(
+        pending=Count("pk", filter=Q(status=S.PENDING)),
+        due=Count("pk", filter=Q(status=S.PENDING, next_attempt_at__lte=now)),
+        retrying=Count("pk", filter=Q(status=S.PENDING, attempts__gt=0)),
+        failed=Count("pk", filter=Q(status=S.FAILED)),
+        dead=Count("pk", filter=Q(status=S.DEAD)),
+        delivered=Count("pk", filter=Q(status=S.DELIVERED)),
+        oldest_pending=Min("created", filter=Q(status=S.PENDING)),
+        last_delivered=Max("finished_at", filter=Q(status=S.DELIVERED)),
+    )
+    return QueueSummary(**numbers)
+
+
+def outbox_list(*, partner: Partner, status: str | None = None, object_key: str | None = None) -> QuerySet[OutboxItem]:
+    items = OutboxItem.objects.filter(partner=partner)
+    if status:
+        items = items.filter(status=status)
+    if object_key:
+        items = items.filter(object_key=object_key)
+    return items.order_by("-id")
+
+
+def object_history(*, partner: Partner, object_key: str) -> QuerySet[OutboxItem]:
+    """Every row of one object for one partner, newest first, with its attempts."""
+    return outbox_list(partner=partner, object_key=object_key).prefetch_related("attempt_log")
+
+
+def latest_resend(*, partner: Partner) -> CatalogueResend | None:
+    return CatalogueResend.objects.filter(partner=partner).order_by("-id").first()
