@@ -14,6 +14,7 @@ urlpatterns = [
     path("about/data/", AttributionView.as_view(), name="attribution"),
     path("map/", include("chargepoints.map_views")),
     path("", include("chargepoints.urls")),
+    path("ocpi/search/", include("ocpi_api.modules.search.urls")),
     path("ocpi/", include("ocpi_api.urls")),
     path("partners/", include("ocpi_api.staff_urls")),
     path("tariffs/", include("tariffs.urls")),

@@ -6,7 +6,7 @@ their code: it loops over every station and checks every condition by hand.
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,7 +32,10 @@ WORDS = ["ALFA", "BETA", "GAMMA", "DELTA"]
 LAT0, LON0 = 59.2, 17.8
 BASE = datetime(2026, 3, 20, tzinfo=UTC)  # ten days either side cross Europe's and America's DST changes
 
-hhmm = st.builds(lambda h, m: f"{h:02}:{m:02}", st.integers(0, 23), st.sampled_from([0, 15, 30, 59]))
+# Few distinct clock values, so that periods often touch each other, midnight and 23:59.
+hhmm = st.builds(
+    lambda h, m: f"{h:02}:{m:02}", st.sampled_from([0, 7, 8, 12, 17, 22, 23]), st.sampled_from([0, 30, 59])
+)
 # Instants on the same quarter hours as the opening hours (and half a minute into 23:59), so boundaries get hit.
 instant = st.builds(
     lambda day, hour, minute, second: BASE + timedelta(days=day, hours=hour, minutes=minute, seconds=second),
@@ -277,18 +280,29 @@ def store(stations: list[Station]) -> tuple[list[int], list[list[str]]]:
     return [location.pk for location in locations], uids
 
 
+def boundaries(stations: list[Station]) -> list[datetime]:
+    """The instants where some station opens or closes (and half a minute into a 23:59 end), in UTC."""
+    found = []
+    for s in stations:
+        for weekday, begin, end in s.hours:
+            day = BASE.date() + timedelta(days=(weekday - BASE.isoweekday()) % 7)
+            for hhmm, second in ((begin, 0), (end, 0), (end, 30)):
+                local = datetime.combine(day, time(int(hhmm[:2]), int(hhmm[3:]), second), tzinfo=ZoneInfo(s.zone))
+                found.append(local.astimezone(UTC))
+        found += [moment for _, begin, end in s.exceptions for moment in (begin, end)]
+    return found
+
+
 @pytest.mark.django_db
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(stations=st.lists(station, min_size=3, max_size=12), filters=filters_strategy(), now=instant)
-def test_search_matches_brute_force_reference(stations, filters, now):
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stations=st.lists(station, min_size=3, max_size=12), filters=filters_strategy(), data=st.data())
+def test_search_matches_brute_force_reference(stations, filters, data):
+    now = data.draw(instant | st.sampled_from(boundaries(stations)), label="now")
     if filters.near:
         # Float rounding may differ between SQL and Python right on the circle; such draws prove nothing.
         centre, radius = (filters.near.lat, filters.near.lon), filters.near.radius_km
         assume(all(abs(reference_distance(*centre, s.lat, s.lon) - radius) > 1e-6 for s in stations))
-    with transaction.atomic():
-        pks, uids = store(stations)
-        found = list(station_search(filters=filters, now=now))
-        transaction.set_rollback(True)
+    found, pks, uids = search_stored(stations, filters, now)
     expected = reference_search(filters, stations, uids, now)
     assert sorted(location.pk for location in found) == sorted(pks[i] for i in expected)
     if filters.near:
@@ -303,3 +317,25 @@ def test_search_matches_brute_force_reference(stations, filters, now):
         assert [location.pk for location in found] == [
             pks[i] for i in sorted(expected, key=lambda i: (stations[i].name, pks[i]))
         ]
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stations=st.lists(station, min_size=5, max_size=15), data=st.data())
+def test_open_now_matches_reference_at_opening_and_closing_instants(stations, data):
+    """Open-now alone, with the instant mostly on some station's opening or closing minute."""
+    now = data.draw(st.sampled_from(boundaries(stations)) | instant, label="now")
+    filters = StationFilters(open_now=True)
+    found, pks, uids = search_stored(stations, filters, now)
+    assert sorted(location.pk for location in found) == sorted(
+        pks[i] for i in reference_search(filters, stations, uids, now)
+    )
+
+
+def search_stored(stations: list[Station], filters: StationFilters, now: datetime):
+    """Store the stations, search, and roll back, so that examples do not see each other's rows."""
+    with transaction.atomic():
+        pks, uids = store(stations)
+        found = list(station_search(filters=filters, now=now))
+        transaction.set_rollback(True)
+    return found, pks, uids
