@@ -173,6 +173,44 @@ SPECTACULAR_SETTINGS = {
 MAP_TILE_URL = env("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
 
+# --- Billing: partner invoices (billing) ------------------------------------------------------------
+# Periods are cut at local midnight in this zone; invoice and due dates are local dates there.
+BILLING_TIME_ZONE = env("BILLING_TIME_ZONE", default="Europe/Stockholm")
+# Numbers are <series>-<year>-<sequence>, gapless per series and year.
+BILLING_INVOICE_SERIES = env("BILLING_INVOICE_SERIES", default="INV")
+BILLING_CREDIT_NOTE_SERIES = env("BILLING_CREDIT_NOTE_SERIES", default="CN")
+# Our legal details as printed on every invoice (copied into each invoice when it is issued).
+BILLING_SELLER = {
+    "name": env("BILLING_SELLER_NAME", default=CPO_BUSINESS_NAME),
+    "street": env("BILLING_SELLER_STREET", default="Kungsgatan 12"),
+    "postal_code": env("BILLING_SELLER_POSTAL_CODE", default="753 21"),
+    "city": env("BILLING_SELLER_CITY", default="Uppsala"),
+    "country": env("BILLING_SELLER_COUNTRY", default="Sweden"),
+    "registration_number": env("BILLING_SELLER_REGISTRATION_NUMBER", default="556677-8899"),
+    "vat_number": env("BILLING_SELLER_VAT_NUMBER", default="SE556677889901"),
+    "registered_office": env("BILLING_SELLER_REGISTERED_OFFICE", default="Uppsala"),
+    "f_tax": env.bool("BILLING_SELLER_F_TAX", default=True),
+    "email": env("BILLING_SELLER_EMAIL", default="billing@cpo.example"),
+    "phone": env("BILLING_SELLER_PHONE", default="+46 18 123 45 67"),
+    "website": CPO_WEBSITE,
+    "our_reference": env("BILLING_SELLER_REFERENCE", default="Accounts receivable"),
+    # Demo defaults: Bankgirot's test bankgiro number and the IBAN registry's Swedish example account.
+    "bankgiro": env("BILLING_BANKGIRO", default="5050-1055"),
+    "iban": env("BILLING_IBAN", default="SE45 5000 0000 0583 9825 7466"),
+    "bic": env("BILLING_BIC", default="ESSESESS"),
+}
+BILLING_FROM_EMAIL = env("BILLING_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)
+BILLING_SEND_MAX_RETRIES = env.int("BILLING_SEND_MAX_RETRIES", default=5)
+# Console e-mail in the demo; DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes files
+# here, and the SMTP backend (production) reads the usual settings.
+EMAIL_FILE_PATH = env("DJANGO_EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
+EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
+
 # --- OCPI push pipeline (ocpi_api.push) ---------------------------------------------------------
 # (connect, read) seconds per call to a partner's Receiver endpoint; a slower answer counts as a network error.
 OCPI_PUSH_TIMEOUT = (
