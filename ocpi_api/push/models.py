@@ -68,9 +68,10 @@ class OutboxItem(models.Model):
     def __str__(self) -> str:
         return f"{self.method} {self.object_key} → {self.partner_id} ({self.status})"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status == self.Status.PENDING
+    def response_header(self, name: str) -> str | None:
+        """A header of the partner's answer, whatever its case (a CDR POST's "Location")."""
+        wanted = name.lower()
+        return next((str(v) for k, v in self.response_headers.items() if k.lower() == wanted), None)
 
 
 class DeliveryAttempt(models.Model):

@@ -15,7 +15,8 @@ Public API for the OCPI modules
     - ``object_key``: the unit of ordering and history. Rows with the same (partner, object_key) go out strictly in
       order, one at a time. Use one key per OCPI object, e.g. "sessions/SE/CPO/<session id>" or "cdrs/<cdr id>".
       Locations use one key for a location, its EVSEs and its connectors, so a child never overtakes its parent.
-    - ``method``: PUT, PATCH, POST or DELETE; ``body``: the JSON to send (None for DELETE). The body's
+    - ``method``: PUT, PATCH, POST or DELETE; ``body``: the JSON to send (None for DELETE; Decimals are written as
+      JSON numbers). The body's
       ``last_updated`` is remembered: a row older than what the partner already got for the same path or a parent
       path is never sent (it is marked SUPERSEDED).
     - ``coalesce`` (default True) applies while a row still waits for its turn: a PATCH merges into a pending PUT or
@@ -24,8 +25,8 @@ Public API for the OCPI modules
       object's latest row is dropped. POST rows are never coalesced.
 
 ``push_delivered`` (``ocpi_api.push.signals``) is sent in the transaction that marks a row DELIVERED, with ``item``:
-    ``item.response_headers`` holds the partner's answer headers (a CDR POST's ``Location``), ``item.response_data``
-    the envelope's ``data``. Filter on ``item.module``.
+    ``item.response_header("Location")`` reads a header of the partner's answer (all are in
+    ``item.response_headers``), ``item.response_data`` is the envelope's ``data``. Filter on ``item.module``.
 
 Outcomes: HTTP 2xx/3xx with OCPI 1xxx is delivered. Network errors, timeouts, HTTP 5xx, 408 and 429, OCPI 3xxx,
 hub codes 4002/4003 and answers that are not OCPI are retried with exponential backoff and jitter until the row is
@@ -36,6 +37,7 @@ failure (FAILED) with the partner's message. Staff may retry or replay any row.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import random
 import time
@@ -51,6 +53,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from rest_framework.utils.encoders import JSONEncoder
 
 from ocpi_api.core.client import OcpiClient, OcpiClientError, OcpiReply, join_url
 from ocpi_api.core.status import InterfaceRole
@@ -87,6 +90,11 @@ def _last_updated(body: Any) -> datetime | None:
     except ValueError:
         return None
     return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+
+
+def _json_ready(body: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Plain JSON for the row: Decimals become JSON numbers, as DRF renders them in what we serve."""
+    return None if body is None else json.loads(json.dumps(body, cls=JSONEncoder))
 
 
 def _merge(old: Any, new: Mapping[str, Any]) -> dict[str, Any]:
@@ -135,6 +143,7 @@ def push_enqueue(
         return None
     path = path.strip("/")
     url = url or ""
+    body = _json_ready(body)
     with transaction.atomic():
         now = timezone.now()
         if coalesce and method != Method.POST:

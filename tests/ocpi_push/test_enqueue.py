@@ -1,0 +1,271 @@
+"""Outbox rows: written with the change, for the right partners, coalesced while they wait. Nothing is sent here
+(pytest-django's transaction never commits), so every row stays PENDING."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from html.parser import HTMLParser
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from chargepoints.models import EVSE, Location
+from chargepoints.services import evse_set_status, location_set_roaming, location_upsert
+from ocpi_api.models import Partner
+from ocpi_api.push.catalogue import location_key, location_path
+from ocpi_api.push.models import OutboxItem
+from ocpi_api.push.services import push_enqueue
+from tariffs.services import tariff_replace
+from tests.factories import location_data, make_location
+
+from .conftest import make_partner
+from .receiver import Receiver
+
+pytestmark = pytest.mark.django_db
+PENDING = OutboxItem.Status.PENDING
+
+TARIFF = {
+    "country_code": "SE",
+    "party_id": "CPO",
+    "id": "AC-1",
+    "currency": "SEK",
+    "elements": [{"price_components": [{"type": "ENERGY", "price": Decimal("3.25"), "step_size": 1}]}],
+}
+
+
+def pending() -> list[OutboxItem]:
+    return list(OutboxItem.objects.filter(status=PENDING).order_by("id"))
+
+
+def test_status_change_writes_one_patch_per_receiving_partner_in_the_same_transaction(receiver: Receiver) -> None:
+    location = make_location()
+    evse = location.evses.get()
+    receiving = make_partner(receiver, "locations", name="A")
+    make_partner(receiver, "tariffs", name="only tariffs", party_id="TAR")
+    make_partner(receiver, "locations", name="pending", party_id="PEN", status=Partner.Status.PENDING)
+    make_partner(None, name="no endpoints", party_id="NOE")
+    with transaction.atomic():
+        evse_set_status(evse=evse, status="CHARGING")
+        # Visible inside the change's own transaction, before any commit.
+        rows = pending()
+    assert [(r.partner, r.module, r.method) for r in rows] == [(receiving, "locations", "PATCH")]
+    evse.refresh_from_db()
+    assert rows[0].object_key == f"locations/SE/CPO/{location.ocpi_id}"
+    assert rows[0].path == f"SE/CPO/{location.ocpi_id}/{evse.uid}"
+    assert rows[0].body == {
+        "status": "CHARGING",
+        "last_updated": evse.last_updated.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+    }
+
+
+def test_a_change_that_rolls_back_leaves_no_row(receiver: Receiver) -> None:
+    evse = make_location().evses.get()
+    make_partner(receiver)
+    seen_inside: list[int] = []
+
+    def failing_change() -> None:
+        with transaction.atomic():
+            evse_set_status(evse=evse, status="CHARGING")
+            seen_inside.append(len(pending()))
+            raise RuntimeError("the change fails after the status was saved")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
+    assert seen_inside == [1]
+    assert pending() == []
+
+
+def test_locations_outside_roaming_never_go_out(receiver: Receiver) -> None:
+    make_partner(receiver)
+    data = location_data(roaming_enabled=False)
+    location = location_upsert(data=data).location
+    evse_set_status(evse=location.evses.get(), status="CHARGING")
+    location_upsert(data={**data, "name": "Renamed"})
+    assert pending() == []
+    location_set_roaming(location=location, enabled=True)
+    [row] = pending()
+    assert (row.method, row.path) == ("PUT", location_path(location))
+    assert (row.body["name"], len(row.body["evses"])) == ("Renamed", 1)
+
+
+def test_flapping_status_coalesces_into_one_patch_with_the_latest_state(receiver: Receiver) -> None:
+    evse = make_location().evses.get()
+    make_partner(receiver)
+    for status in ["CHARGING", "AVAILABLE", "BLOCKED", "CHARGING"] * 5:
+        evse_set_status(evse=evse, status=status)
+    [row] = pending()
+    evse.refresh_from_db()
+    assert row.body["status"] == "CHARGING"
+    assert row.last_updated == evse.last_updated.replace(microsecond=evse.last_updated.microsecond // 1000 * 1000)
+
+
+def test_a_location_put_replaces_waiting_rows_of_its_evses(receiver: Receiver) -> None:
+    location = make_location(evses=[])
+    data = location_data(ocpi_id=location.ocpi_id)
+    location_upsert(data=data)
+    make_partner(receiver)
+    evse = Location.objects.get(pk=location.pk).evses.get()
+    evse_set_status(evse=evse, status="CHARGING")
+    assert [r.method for r in pending()] == ["PATCH"]
+    location_upsert(data={**data, "name": "New name"})
+    [row] = pending()
+    assert (row.method, row.path, row.body["name"]) == ("PUT", location_path(location), "New name")
+    # A later status change queues behind the PUT, and the next PUT takes both.
+    evse_set_status(evse=evse, status="AVAILABLE")
+    assert [r.method for r in pending()] == ["PUT", "PATCH"]
+    location_upsert(data={**data, "name": "Newer name"})
+    assert [(r.method, r.body["name"]) for r in pending()] == [("PUT", "Newer name")]
+    assert OutboxItem.objects.filter(status=OutboxItem.Status.SUPERSEDED).count() == 1
+
+
+def test_an_unchanged_import_sends_nothing_and_a_new_location_is_put(receiver: Receiver) -> None:
+    make_partner(receiver)
+    data = location_data()
+    location = location_upsert(data=data).location
+    [row] = pending()
+    assert (row.method, row.object_key) == ("PUT", location_key(location))
+    assert location_upsert(data=data).changed is False
+    assert len(pending()) == 1
+
+
+def test_a_repeated_status_is_not_queued_again(receiver: Receiver) -> None:
+    evse = make_location().evses.get()
+    partner = make_partner(receiver)
+    evse_set_status(evse=evse, status="CHARGING")
+    [row] = pending()
+    OutboxItem.objects.filter(pk=row.pk).update(status=OutboxItem.Status.DELIVERED)
+    # The same status again (a charger repeating itself through another path): nothing new to tell.
+    again = push_enqueue(
+        partner=partner,
+        module="locations",
+        object_key=row.object_key,
+        method="PATCH",
+        path=row.path,
+        body={"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"},
+    )
+    assert again == row
+    assert pending() == []
+    evse_set_status(evse=evse, status="AVAILABLE")
+    assert [r.body["status"] for r in pending()] == ["AVAILABLE"]
+
+
+def test_session_patches_merge_and_append_charging_periods(receiver: Receiver) -> None:
+    partner = make_partner(receiver, "sessions")
+    common = {"partner": partner, "module": "sessions", "object_key": "sessions/S1", "path": "SE/CPO/S1"}
+    put = push_enqueue(
+        **common,
+        method="PUT",
+        body={"id": "S1", "kwh": 0, "charging_periods": [], "last_updated": "2026-01-01T10:00:00Z"},
+    )
+    push_enqueue(
+        **common,
+        method="PATCH",
+        body={"kwh": Decimal("1.5"), "charging_periods": [{"n": 1}], "last_updated": "2026-01-01T10:05:00Z"},
+    )
+    push_enqueue(
+        **common,
+        method="PATCH",
+        body={"kwh": Decimal("2.25"), "charging_periods": [{"n": 2}], "last_updated": "2026-01-01T10:10:00Z"},
+    )
+    [row] = pending()
+    assert (row, row.method) == (put, "PUT")
+    assert row.body == {
+        "id": "S1",
+        "kwh": 2.25,
+        "charging_periods": [{"n": 1}, {"n": 2}],
+        "last_updated": "2026-01-01T10:10:00Z",
+    }
+
+
+def test_posts_are_never_coalesced_and_absolute_urls_need_no_endpoint(receiver: Receiver) -> None:
+    partner = make_partner(receiver, "locations")
+    assert push_enqueue(partner=partner, module="cdrs", object_key="cdrs/1", method="POST", body={"id": "1"}) is None
+    url = "https://emsp.example/commands/START_SESSION/42"
+    for _ in range(2):
+        push_enqueue(
+            partner=partner,
+            module="commands",
+            object_key="commands/42",
+            method="POST",
+            url=url,
+            body={"result": "ACCEPTED"},
+        )
+    assert [(r.method, r.url) for r in pending()] == [("POST", url), ("POST", url)]
+
+
+def test_tariffs_are_put_and_deleted(receiver: Receiver) -> None:
+    make_partner(receiver, "tariffs")
+    tariff = tariff_replace(data=TARIFF)
+    [row] = pending()
+    assert (row.method, row.path, row.object_key) == ("PUT", "SE/CPO/AC-1", "tariffs/SE/CPO/AC-1")
+    assert row.body["elements"][0]["price_components"][0]["price"] == 3.25
+    tariff.delete()
+    [row] = pending()
+    assert (row.method, row.body) == ("DELETE", None)
+
+
+class _FormFields(HTMLParser):
+    """The values a browser would submit from the admin's change form."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self.data.setdefault(name, []).append(a.get("value") or ("on" if a.get("type") == "checkbox" else ""))
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select].append(a.get("value") or "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = [""]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.data[self._textarea][-1] += data.removeprefix("\n") if not self.data[self._textarea][-1] else data
+
+
+def _admin_post(client: Client, obj: Location | EVSE, changes: dict[str, str]) -> None:
+    url = reverse(f"admin:chargepoints_{obj._meta.model_name}_change", args=[obj.pk])
+    parser = _FormFields()
+    parser.feed(client.get(url).content.decode())
+    data = {name: values for name, values in parser.data.items() if not name.startswith("_")}
+    data.update({name: [value] for name, value in changes.items()})
+    response = client.post(url, {**data, "_save": "Save"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+
+def test_admin_saves_announce_the_change(receiver: Receiver, admin_client: Client) -> None:
+    location = make_location()
+    evse = location.evses.get()
+    make_partner(receiver)
+    _admin_post(admin_client, evse, {"status": "OUTOFORDER", "physical_reference": "7"})
+    [row] = pending()
+    assert (row.method, row.path, sorted(row.body)) == (
+        "PATCH",
+        location_path(location, evse),
+        ["last_updated", "physical_reference", "status"],
+    )
+    _admin_post(admin_client, location, {"name": "Admin name"})
+    assert pending()[-1].body.keys() == {"name", "last_updated"}
+    # A change in an inline (here a connector's amperage) puts the whole EVSE, in place of its waiting PATCH.
+    _admin_post(admin_client, evse, {"connectors-0-max_amperage": "16"})
+    put, patch = pending()
+    assert (put.method, put.path, put.body["connectors"][0]["max_amperage"]) == ("PUT", row.path, 16)
+    assert (patch.method, patch.path) == ("PATCH", location_path(location))
