@@ -17,6 +17,7 @@ from .authorization import AuthMethod, AuthorizationDecision, DriverToken, get_t
 from .enums import EvseStatus, TokenType
 from .models import EVSE, ChargingSession, Connector
 from .sessions.enums import ChargingState
+from .sessions.reservations import reservation_start_charging
 from .sessions.services import (
     session_fail,
     session_meter_values,
@@ -121,6 +122,18 @@ class ChargerSimulator:
             authorization_reference=authorization_reference,
             at=at,
             meter_start_wh=self._meter_register(),
+            meter_id=f"SIM-{self.evse.uid}"[:255],
+        )
+
+    def start_reserved(
+        self, *, session: ChargingSession, at: datetime, authorization_reference: str | None = None
+    ) -> ChargingSession:
+        """The driver who reserved this EVSE plugs in: the reservation becomes the charging session."""
+        return reservation_start_charging(
+            session=session,
+            at=at,
+            authorization_reference=authorization_reference,
+            meter_start_wh=self._meter_register(besides=session),
             meter_id=f"SIM-{self.evse.uid}"[:255],
         )
 
@@ -251,7 +264,10 @@ class ChargerSimulator:
         log.append(f"{end:%H:%M:%S} session stopped: {session.kwh:.3f} kWh, {cost}")
         return session
 
-    def _meter_register(self) -> Decimal:
-        """The EVSE's meter carries on from its last session, as a real meter would."""
-        last = ChargingSession.objects.filter(evse=self.evse).order_by("-start_date_time", "-id").first()
+    def _meter_register(self, besides: ChargingSession | None = None) -> Decimal:
+        """The EVSE's meter carries on from its last session (other than ``besides``), as a real meter would."""
+        sessions = ChargingSession.objects.filter(evse=self.evse)
+        if besides is not None:
+            sessions = sessions.exclude(pk=besides.pk)
+        last = sessions.order_by("-start_date_time", "-id").first()
         return last.meter_wh if last else ZERO

@@ -6,5 +6,12 @@ class OcpiApiConfig(AppConfig):
     verbose_name = "OCPI"
 
     def ready(self) -> None:
-        # Registers the "ocpi" format of `import_locations`; the station domain cannot import us.
-        from . import importers  # noqa: F401
+        from chargepoints.authorization import set_token_authority
+
+        # importers registers the "ocpi" format of `import_locations`; the station domain cannot import us.
+        from . import importers, receivers  # noqa: F401
+        from .authority import OcpiTokenAuthority
+
+        # The station domain asks its registered authority about tokens; ours answers from eMSP tokens.
+        set_token_authority(OcpiTokenAuthority())
+        receivers.connect()

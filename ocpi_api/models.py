@@ -166,9 +166,7 @@ class AuthorizationRecord(models.Model):
     created = models.DateTimeField(default=timezone.now, db_index=True)
     token_uid = models.CharField(max_length=36, db_index=True)
     token_type = models.CharField(max_length=12)
-    token = models.ForeignKey(
-        EmspToken, on_delete=models.PROTECT, null=True, blank=True, related_name="authorizations"
-    )
+    token = models.ForeignKey(EmspToken, on_delete=models.PROTECT, null=True, blank=True, related_name="authorizations")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     location_id = models.CharField(max_length=36)
     evse_uid = models.CharField(max_length=36)
@@ -248,3 +246,21 @@ class CommandRequest(models.Model):
     @property
     def deadline(self) -> datetime:
         return self.received_at + timedelta(seconds=self.timeout)
+
+
+class CdrDelivery(models.Model):
+    """Where a CDR we POSTed lives at the eMSP: the ``Location`` header of its answer (digest §5.1)."""
+
+    cdr = models.ForeignKey("billing.Cdr", on_delete=models.PROTECT, related_name="deliveries")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="cdr_deliveries")
+    location_url = models.CharField("their URL of the CDR", max_length=512, blank=True)
+    delivered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "CDR delivery"
+        verbose_name_plural = "CDR deliveries"
+        ordering: ClassVar = ["-delivered_at", "-id"]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["cdr", "partner"], name="cdrdelivery_once")]
+
+    def __str__(self) -> str:
+        return f"{self.cdr} at {self.partner}"

@@ -7,6 +7,9 @@ from .core.status import InterfaceRole
 
 _CREDENTIALS = "ocpi_api.modules.credentials.views.CredentialsView"
 _LOCATIONS = "ocpi_api.modules.locations.views"
+_SESSIONS = "ocpi_api.modules.sessions.views"
+_TOKENS = "ocpi_api.modules.tokens.views"
+_COMMANDS = "ocpi_api.modules.commands.views"
 
 V2_2_1 = OcpiVersion(
     number="2.2.1",
@@ -26,6 +29,33 @@ V2_2_1 = OcpiVersion(
                     f"{_LOCATIONS}.ConnectorView",
                 ),
             ),
+        ),
+        OcpiModule(
+            "sessions",
+            InterfaceRole.SENDER,
+            "cpo/2.2.1/sessions",
+            (
+                Route("", f"{_SESSIONS}.SessionListView"),
+                Route(r"/(?P<session_id>[^/]+)/charging_preferences", f"{_SESSIONS}.ChargingPreferencesView"),
+            ),
+        ),
+        OcpiModule(
+            "cdrs", InterfaceRole.SENDER, "cpo/2.2.1/cdrs", (Route("", "ocpi_api.modules.cdrs.views.CdrListView"),)
+        ),
+        OcpiModule(
+            "tokens",
+            InterfaceRole.RECEIVER,
+            "cpo/2.2.1/tokens",
+            (
+                Route("", f"{_TOKENS}.TokensRootView"),
+                Route(r"/(?P<country_code>[^/]+)/(?P<party_id>[^/]+)/(?P<token_uid>[^/]+)", f"{_TOKENS}.TokenView"),
+            ),
+        ),
+        OcpiModule(
+            "commands",
+            InterfaceRole.RECEIVER,
+            "cpo/2.2.1/commands",
+            (Route("", f"{_COMMANDS}.CommandsRootView"), Route(r"/(?P<command>[^/]+)", f"{_COMMANDS}.CommandView")),
         ),
     ),
 )

@@ -1,0 +1,444 @@
+"""Commands from eMSPs (digest §8): our verdict at once, the charger's result later.
+
+``command_receive`` runs in the eMSP's request. It checks what we can check ourselves (known location, EVSE and
+connector; the eMSP's own token; its own session; the EVSE's capabilities), stores a ``CommandRequest`` and answers
+with a CommandResponse and a timeout. An accepted command is then carried out by ``command_execute`` in a Celery
+task: the charge point simulator plays the charger, through the same domain services a real central system would
+call, and its outcome is POSTed as a CommandResult to the eMSP's ``response_url`` through the push pipeline, once.
+
+Reservations: the eMSP's ``reservation_id`` is only ever looked up among that eMSP's own RESERVE_NOW commands, so
+one eMSP can neither replace nor cancel another's reservation (digest §8.4).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from chargepoints.authorization import AuthMethod, DriverToken
+from chargepoints.enums import Capability, EvseStatus
+from chargepoints.models import EVSE, ChargingSession, Connector, Location
+from chargepoints.sessions.enums import ChargingState, SessionStatus
+from chargepoints.sessions.reservations import reservation_create, reservation_end
+from chargepoints.simulator import ChargerSimulator
+
+from .authority import authorization_record_command
+from .core.status import OcpiStatus
+from .models import CommandRequest, Partner
+from .modules.commands.serializers import command_result_json
+from .push.services import push_enqueue
+from .selectors import partner_parties
+
+Command = CommandRequest.Command
+Response = CommandRequest.Response
+Result = CommandRequest.Result
+DEFAULT_TIMEOUT = 60  # seconds the eMSP should wait for the result
+# A remotely started session charges at this steady power (within the connector's) until it is stopped.
+REMOTE_CHARGING_KW = Decimal(11)
+_OCCUPIED = (EvseStatus.CHARGING, EvseStatus.BLOCKED, EvseStatus.RESERVED)
+
+
+def command_timeout() -> int:
+    return int(getattr(settings, "OCPI_COMMAND_TIMEOUT", DEFAULT_TIMEOUT))
+
+
+@dataclass(frozen=True)
+class CommandAnswer:
+    """The CommandResponse, and the OCPI status code of the envelope it goes in."""
+
+    result: str
+    message: str
+    timeout: int
+    status_code: OcpiStatus = OcpiStatus.SUCCESS
+    command: CommandRequest | None = None
+
+
+class _Refusal(Exception):
+    def __init__(self, result: str, message: str, status_code: OcpiStatus = OcpiStatus.SUCCESS) -> None:
+        super().__init__(message)
+        self.result, self.message, self.status_code = result, message, status_code
+
+
+@dataclass
+class _Checked:
+    fields: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+
+def _location(location_id: str) -> Location:
+    location = Location.objects.filter(ocpi_id=location_id, roaming_enabled=True).first()
+    if location is None:
+        raise _Refusal(Response.REJECTED, f"Unknown location '{location_id}'.", OcpiStatus.UNKNOWN_LOCATION)
+    return location
+
+
+def _evse(location: Location, evse_uid: str) -> EVSE:
+    evse = location.evses.exclude(status=EvseStatus.REMOVED).filter(uid=evse_uid).first()
+    if evse is None:
+        raise _Refusal(Response.REJECTED, f"Unknown EVSE '{evse_uid}' at this location.", OcpiStatus.UNKNOWN_LOCATION)
+    return evse
+
+
+def _connector(evse: EVSE, connector_id: str) -> Connector:
+    connector = evse.connectors.filter(connector_id=connector_id).first()
+    if connector is None:
+        raise _Refusal(
+            Response.REJECTED, f"Unknown connector '{connector_id}' of EVSE '{evse.uid}'.", OcpiStatus.UNKNOWN_LOCATION
+        )
+    return connector
+
+
+def _capable(evses: list[EVSE], capability: Capability, what: str) -> None:
+    if not any(capability in evse.capabilities for evse in evses):
+        raise _Refusal(Response.NOT_SUPPORTED, f"{what} is not supported here (no {capability}).")
+
+
+def _own_token(partner: Partner, token: dict[str, Any]) -> None:
+    if (token["country_code"].upper(), token["party_id"].upper()) not in partner_parties(partner=partner):
+        raise _Refusal(Response.REJECTED, "eMSPs may only use their own tokens in commands.")
+
+
+def _check_start(partner: Partner, data: dict[str, Any]) -> _Checked:
+    _own_token(partner, data["token"])
+    location = _location(data["location_id"])
+    checked = _Checked({"location_id": location.ocpi_id})
+    if data.get("evse_uid"):
+        evse = _evse(location, data["evse_uid"])
+        checked.fields["evse_uid"] = evse.uid
+        if data.get("connector_id"):
+            checked.fields["connector_id"] = _connector(evse, data["connector_id"]).connector_id
+        elif Capability.START_SESSION_CONNECTOR_REQUIRED in evse.capabilities:
+            raise _Refusal(Response.REJECTED, "This EVSE needs a connector_id to start.", OcpiStatus.INVALID_PARAMETERS)
+        evses = [evse]
+    else:
+        evses = list(location.evses.exclude(status=EvseStatus.REMOVED))
+    _capable(evses, Capability.REMOTE_START_STOP_CAPABLE, "Remote start")
+    return checked
+
+
+def _check_stop(partner: Partner, data: dict[str, Any]) -> _Checked:
+    session = ChargingSession.objects.filter(ocpi_id=data["session_id"]).select_related("evse").first()
+    if session is None:
+        raise _Refusal(Response.UNKNOWN_SESSION, f"Unknown session '{data['session_id']}'.")
+    if (session.token_country_code.upper(), session.token_party_id.upper()) not in partner_parties(partner=partner):
+        raise _Refusal(Response.REJECTED, "This session is not one of your drivers'.")
+    if session.status == SessionStatus.RESERVATION:
+        raise _Refusal(Response.REJECTED, "This is a reservation: cancel it with CANCEL_RESERVATION.")
+    if not session.is_open:
+        raise _Refusal(Response.REJECTED, f"The session is {session.status}: there is nothing to stop.")
+    _capable([session.evse], Capability.REMOTE_START_STOP_CAPABLE, "Remote stop")
+    return _Checked(
+        {
+            "session": session,
+            "location_id": session.cdr_location.get("id", ""),
+            "evse_uid": session.evse.uid,
+            "connector_id": session.connector_id,
+        }
+    )
+
+
+def _check_reserve(partner: Partner, data: dict[str, Any]) -> _Checked:
+    _own_token(partner, data["token"])
+    location = _location(data["location_id"])
+    if data["expiry_date"] <= timezone.now():
+        raise _Refusal(Response.REJECTED, "expiry_date has already passed.", OcpiStatus.INVALID_PARAMETERS)
+    checked = _Checked(
+        {"location_id": location.ocpi_id, "reservation_id": data["reservation_id"], "expiry_date": data["expiry_date"]}
+    )
+    if data.get("evse_uid"):
+        evses = [_evse(location, data["evse_uid"])]
+        checked.fields["evse_uid"] = evses[0].uid
+    else:
+        evses = list(location.evses.exclude(status=EvseStatus.REMOVED))
+    _capable(evses, Capability.RESERVABLE, "Reservation")
+    return checked
+
+
+def _check_cancel(partner: Partner, data: dict[str, Any]) -> _Checked:
+    # Whether the reservation exists is the charger's answer (UNKNOWN_RESERVATION in the result).
+    return _Checked({"reservation_id": data["reservation_id"]})
+
+
+def _check_unlock(partner: Partner, data: dict[str, Any]) -> _Checked:
+    location = _location(data["location_id"])
+    evse = _evse(location, data["evse_uid"])
+    connector = _connector(evse, data["connector_id"])
+    _capable([evse], Capability.UNLOCK_CAPABLE, "Unlocking")
+    return _Checked({"location_id": location.ocpi_id, "evse_uid": evse.uid, "connector_id": connector.connector_id})
+
+
+_CHECKS: dict[str, Callable[[Partner, dict[str, Any]], _Checked]] = {
+    Command.START_SESSION: _check_start,
+    Command.STOP_SESSION: _check_stop,
+    Command.RESERVE_NOW: _check_reserve,
+    Command.CANCEL_RESERVATION: _check_cancel,
+    Command.UNLOCK_CONNECTOR: _check_unlock,
+}
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    """The validated command as it can be stored (datetimes as ISO strings)."""
+    return {
+        key: _json_safe(value)
+        if isinstance(value, dict)
+        else value.isoformat()
+        if isinstance(value, datetime)
+        else value
+        for key, value in data.items()
+    }
+
+
+@transaction.atomic
+def command_receive(*, partner: Partner, command: str, data: dict[str, Any]) -> CommandAnswer:
+    """Check a validated command, record it, and have it carried out after commit when we accept it."""
+    from .tasks import command_execute_task
+
+    timeout = command_timeout()
+    result: str
+    try:
+        checked = _CHECKS[command](partner, data)
+        result, message, status_code = Response.ACCEPTED, "", OcpiStatus.SUCCESS
+    except _Refusal as refusal:
+        checked = _Checked()
+        result, message, status_code = refusal.result, refusal.message, refusal.status_code
+    request = CommandRequest.objects.create(
+        partner=partner,
+        command=command,
+        response_url=data["response_url"],
+        payload=_json_safe(data),
+        response=result,
+        response_message=message[:255],
+        timeout=timeout,
+        **checked.fields,
+    )
+    if result == Response.ACCEPTED:
+        command_execute_task.delay_on_commit(request.pk)
+    return CommandAnswer(result=result, message=message, timeout=timeout, status_code=status_code, command=request)
+
+
+# --- The charger's side ------------------------------------------------------------------------------------------
+
+
+def driver_token(data: dict[str, Any]) -> DriverToken:
+    """The facts of a Token an eMSP sent in a command (stored with the command as JSON)."""
+    return DriverToken(
+        country_code=data["country_code"].upper(),
+        party_id=data["party_id"].upper(),
+        uid=data["uid"],
+        type=data["type"],
+        contract_id=data["contract_id"],
+        issuer=data["issuer"],
+        valid=data["valid"],
+        whitelist=data["whitelist"],
+        visual_number=data.get("visual_number") or "",
+        group_id=data.get("group_id") or "",
+        language=data.get("language") or "",
+    )
+
+
+def _same_token(session: ChargingSession, token: DriverToken) -> bool:
+    return (
+        session.token_uid.upper() == token.uid.upper()
+        and session.token_type == token.type
+        and (session.token_country_code.upper(), session.token_party_id.upper()) == (token.country_code, token.party_id)
+    )
+
+
+def _pick_evse(command: CommandRequest, capability: Capability) -> EVSE | None:
+    """The EVSE the command names, or the first free one of the location that can do it (the charger's choice)."""
+    location = Location.objects.filter(ocpi_id=command.location_id).first()
+    if location is None:
+        return None
+    evses = location.evses.exclude(status=EvseStatus.REMOVED).order_by("id")
+    if command.evse_uid:
+        return evses.filter(uid=command.evse_uid).first()
+    capable = [evse for evse in evses if capability in evse.capabilities]
+    return next((evse for evse in capable if evse.status == EvseStatus.AVAILABLE), capable[0] if capable else None)
+
+
+def _busy(evse: EVSE) -> tuple[str, str]:
+    if evse.status in _OCCUPIED:
+        return Result.EVSE_OCCUPIED, f"EVSE {evse} is {evse.get_status_display().lower()}."
+    return Result.EVSE_INOPERATIVE, f"EVSE {evse} is {evse.get_status_display().lower()}."
+
+
+def _reservation_of(evse: EVSE) -> ChargingSession | None:
+    return ChargingSession.objects.filter(evse=evse, status=SessionStatus.RESERVATION).first()
+
+
+def _start(command: CommandRequest, now: datetime) -> tuple[str, str]:
+    evse = _pick_evse(command, Capability.REMOTE_START_STOP_CAPABLE)
+    if evse is None:
+        return Result.FAILED, "The location or EVSE is no longer there."
+    token = driver_token(command.payload["token"])
+    reference = command.payload.get("authorization_reference")
+    simulator = ChargerSimulator(evse=evse, connector_id=command.connector_id or None)
+    reservation = _reservation_of(evse) if evse.status == EvseStatus.RESERVED else None
+    if reservation is not None and _same_token(reservation, token):
+        session = simulator.start_reserved(session=reservation, at=now, authorization_reference=reference)
+    elif evse.status != EvseStatus.AVAILABLE:
+        return _busy(evse)
+    else:
+        session = simulator.start(
+            token=token, auth_method=AuthMethod.COMMAND, at=now, authorization_reference=reference
+        )
+    authorization_record_command(
+        partner=command.partner,
+        token=token,
+        location_id=command.location_id,
+        evse_uid=evse.uid,
+        command=command.command,
+    )
+    command.session, command.evse_uid, command.connector_id = session, evse.uid, session.connector_id
+    return Result.ACCEPTED, f"Session {session.ocpi_id} started on {evse}."
+
+
+def _catch_up(simulator: ChargerSimulator, session: ChargingSession, now: datetime) -> ChargingSession:
+    """The vehicle kept charging at a steady power since the charger's last report; report that before stopping."""
+    minutes = int((now - session.accounted_until).total_seconds() // 60)
+    if minutes < 1 or session.charging_state != ChargingState.CHARGING:
+        return session
+    interval = max(5, math.ceil(minutes / 24))  # at most about two dozen meter values, however long it ran
+    return simulator.charge(session=session, minutes=minutes, kw=REMOTE_CHARGING_KW, interval_minutes=interval)
+
+
+def _stop(command: CommandRequest, now: datetime) -> tuple[str, str]:
+    session = ChargingSession.objects.select_related("evse").get(commands=command)
+    if not session.is_open:
+        return Result.FAILED, f"The session had already ended ({session.status})."
+    simulator = ChargerSimulator(evse=session.evse, connector_id=session.connector_id)
+    session = _catch_up(simulator, session, now)
+    # The charger's clock: a session the simulator ran ahead of the wall clock stops at its last report.
+    simulator.stop(session=session, at=max(now, session.accounted_until), reason="Stopped remotely by the eMSP")
+    return Result.ACCEPTED, f"Session {session.ocpi_id} stopped."
+
+
+def _reservations(partner_id: int, reservation_id: str) -> list[ChargingSession]:
+    """Open reservations made with this eMSP's ``reservation_id``, latest first."""
+    commands = CommandRequest.objects.filter(
+        partner_id=partner_id,
+        command=Command.RESERVE_NOW,
+        reservation_id=reservation_id,
+        response=Response.ACCEPTED,
+        session__status=SessionStatus.RESERVATION,
+    ).select_related("session__evse")
+    sessions: dict[int, ChargingSession] = {}
+    for reserve in commands.order_by("-received_at", "-id"):
+        assert reserve.session is not None
+        sessions.setdefault(reserve.session.pk, reserve.session)
+    return list(sessions.values())
+
+
+def _reserve(command: CommandRequest, now: datetime) -> tuple[str, str]:
+    evse = _pick_evse(command, Capability.RESERVABLE)
+    if evse is None:
+        return Result.FAILED, "The location or EVSE is no longer there."
+    token = driver_token(command.payload["token"])
+    previous = [
+        s for s in _reservations(command.partner_id, command.reservation_id) if s.location_id == evse.location_id
+    ]
+    for session in previous:
+        if session.evse_id == evse.pk and _same_token(session, token):
+            command.session, command.evse_uid = session, evse.uid  # same id, same place: only the expiry changes
+            return (
+                Result.ACCEPTED,
+                f"Reservation {session.ocpi_id} now lasts until {command.expiry_date:%Y-%m-%d %H:%M} UTC.",
+            )
+        reservation_end(session=session, at=now, reason="Replaced by a new reservation with the same id")
+        evse.refresh_from_db()
+    if evse.status != EvseStatus.AVAILABLE:
+        return _busy(evse)
+    session = reservation_create(
+        evse=evse, token_facts=token, at=now, authorization_reference=command.payload.get("authorization_reference")
+    )
+    command.session, command.evse_uid, command.connector_id = session, evse.uid, session.connector_id
+    return Result.ACCEPTED, f"EVSE {evse} reserved (session {session.ocpi_id})."
+
+
+def _cancel(command: CommandRequest, now: datetime) -> tuple[str, str]:
+    sessions = _reservations(command.partner_id, command.reservation_id)
+    if not sessions:
+        return Result.UNKNOWN_RESERVATION, f"No open reservation '{command.reservation_id}' of yours."
+    for session in sessions:
+        reservation_end(session=session, at=now, reason="Cancelled by the eMSP")
+    command.session = sessions[0]
+    return Result.ACCEPTED, "Reservation cancelled."
+
+
+def _unlock(command: CommandRequest, now: datetime) -> tuple[str, str]:
+    evse = _pick_evse(command, Capability.UNLOCK_CAPABLE)
+    if evse is None:
+        return Result.FAILED, "The location or EVSE is no longer there."
+    running = ChargingSession.objects.filter(evse=evse, status=SessionStatus.ACTIVE).exists()
+    if running:
+        return Result.REJECTED, "A session is running on this connector: stop it first."
+    return Result.ACCEPTED, f"Connector {command.connector_id} of {evse} unlocked."
+
+
+_EXECUTORS: dict[str, Callable[[CommandRequest, datetime], tuple[str, str]]] = {
+    Command.START_SESSION: _start,
+    Command.STOP_SESSION: _stop,
+    Command.RESERVE_NOW: _reserve,
+    Command.CANCEL_RESERVATION: _cancel,
+    Command.UNLOCK_CONNECTOR: _unlock,
+}
+
+
+def command_result_send(*, command: CommandRequest) -> None:
+    """POST the CommandResult to the eMSP's response_url, through the outbox (in the current transaction)."""
+    push_enqueue(
+        partner=command.partner,
+        module="commands",
+        object_key=f"commands/{command.pk}",
+        method="POST",
+        url=command.response_url,
+        body=command_result_json(command.result, command.result_message),
+    )
+
+
+@transaction.atomic
+def command_execute(*, command_id: int) -> CommandRequest:
+    """Carry out an accepted command on the (simulated) charger and send its result. Safe to run again: a command
+    that has a result is left alone. One that reaches the charger after its timeout is not carried out: the eMSP
+    has stopped waiting, so it gets TIMEOUT instead of a session it no longer expects."""
+    command = CommandRequest.objects.select_for_update().select_related("partner").get(pk=command_id)
+    if command.result or command.response != Response.ACCEPTED:
+        return command
+    now = timezone.now()
+    result: str
+    if now > command.deadline:
+        result, message = Result.TIMEOUT, "The charger did not get the command in time."
+    else:
+        try:
+            with transaction.atomic():
+                result, message = _EXECUTORS[command.command](command, now)
+        except (ValidationError, ValueError) as error:
+            messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+            result, message = Result.FAILED, "; ".join(messages)
+    command.result, command.result_message, command.result_at = result, message[:255], now
+    command.save()
+    command_result_send(command=command)
+    return command
+
+
+def reservations_expire(*, now: datetime | None = None) -> int:
+    """End every reservation whose latest RESERVE_NOW has expired. Returns how many."""
+    now = now or timezone.now()
+    ended = 0
+    for session in ChargingSession.objects.filter(status=SessionStatus.RESERVATION):
+        reserves = CommandRequest.objects.filter(session=session, command=Command.RESERVE_NOW)
+        latest = reserves.order_by("-received_at", "-id").first()
+        if latest is not None and latest.expiry_date is not None and latest.expiry_date <= now:
+            with transaction.atomic():
+                reservation_end(session=session, at=latest.expiry_date, reason="Reservation expired unused")
+            ended += 1
+    return ended

@@ -1,0 +1,34 @@
+"""CDRs module, Sender interface (digest §5.2): the paginated list of the caller's issued CDRs."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ocpi_api.core.openapi import PAGINATION_PARAMETERS, envelope_of
+from ocpi_api.core.pagination import page_request, paginate
+from ocpi_api.core.views import OcpiView
+from ocpi_api.selectors import cdr_list_for_partner
+
+from .serializers import CdrSerializer, cdrs_json
+
+
+class CdrListView(OcpiView):
+    ocpi_module = "cdrs"
+
+    @extend_schema(
+        operation_id="ocpi_cdrs_list",
+        parameters=PAGINATION_PARAMETERS,
+        responses=envelope_of(CdrSerializer(many=True)),
+        tags=["cdrs"],
+    )
+    def get(self, request: Request, ocpi_version: str) -> Response:
+        cdrs = cdr_list_for_partner(partner=self.caller.partner)
+        page = paginate(
+            queryset=cdrs,
+            page=page_request(request),
+            request=request,
+            fetch=lambda ids: cdrs.filter(pk__in=ids).select_related("session"),
+        )
+        return self.ok(cdrs_json(page.items), headers=page.headers)

@@ -1,0 +1,69 @@
+"""Sessions module, Sender interface (digest §4.2): the paginated list of the caller's sessions (``date_from`` is
+required here, unlike every other list), and PUT charging_preferences on one of its ongoing sessions."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from chargepoints.enums import Capability
+from ocpi_api.core.exceptions import OcpiError, invalid_parameter
+from ocpi_api.core.openapi import ERROR_ENVELOPE, PAGINATION_PARAMETERS, envelope_of
+from ocpi_api.core.pagination import page_request, paginate
+from ocpi_api.core.params import path_id
+from ocpi_api.core.status import OcpiStatus
+from ocpi_api.core.views import OcpiView
+from ocpi_api.selectors import session_list_for_partner
+
+from .serializers import ChargingPreferencesSerializer, SessionSerializer, sessions_json
+
+
+class SessionListView(OcpiView):
+    ocpi_module = "sessions"
+
+    @extend_schema(
+        operation_id="ocpi_sessions_list",
+        parameters=PAGINATION_PARAMETERS,
+        responses=envelope_of(SessionSerializer(many=True)),
+        tags=["sessions"],
+    )
+    def get(self, request: Request, ocpi_version: str) -> Response:
+        page = page_request(request)
+        if page.date_from is None:
+            raise invalid_parameter("date_from", "is required for sessions.")
+        sessions = session_list_for_partner(partner=self.caller.partner)
+        result = paginate(queryset=sessions, page=page, request=request, fetch=lambda ids: sessions.filter(pk__in=ids))
+        return self.ok(sessions_json(result.items), headers=result.headers)
+
+
+class ChargingPreferencesView(OcpiView):
+    ocpi_module = "sessions"
+
+    @extend_schema(
+        operation_id="ocpi_session_charging_preferences",
+        parameters=[OpenApiParameter("session_id", str, OpenApiParameter.PATH, description="CiString(36)")],
+        request=ChargingPreferencesSerializer,
+        responses={
+            **envelope_of(None, name="ChargingPreferencesResponse"),
+            404: OpenApiResponse(ERROR_ENVELOPE, description="Not your session, or the EVSE cannot take preferences."),
+        },
+        tags=["sessions"],
+    )
+    def put(self, request: Request, ocpi_version: str, session_id: str) -> Response:
+        session_id = path_id(session_id, "session_id")
+        session = (
+            session_list_for_partner(partner=self.caller.partner).filter(ocpi_id=session_id).select_related("evse")
+        ).first()
+        if session is None:
+            raise OcpiError(OcpiStatus.CLIENT_ERROR, f"Unknown session '{session_id}'.", http_status=404)
+        if Capability.CHARGING_PREFERENCES_CAPABLE not in session.evse.capabilities:
+            raise OcpiError(
+                OcpiStatus.INVALID_PARAMETERS,
+                "The session's EVSE cannot take charging preferences (no CHARGING_PREFERENCES_CAPABLE).",
+                http_status=404,
+            )
+        serializer = ChargingPreferencesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # We have no smart charging to act on preferences yet; the spec's answer for that is NOT_POSSIBLE.
+        return self.ok("NOT_POSSIBLE", message="Charging preferences cannot be applied at this EVSE yet.")

@@ -1,0 +1,36 @@
+"""The OCPI layer's subscriptions to the domain's announcements. Infrastructure only: each queues outbox rows (or
+records a partner's answer) in the transaction of the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from billing.models import Cdr
+from billing.signals import cdr_issued
+from chargepoints.models import ChargingSession
+from chargepoints.signals import session_changed
+
+from . import pushes
+from .push.models import OutboxItem
+from .push.signals import push_delivered
+
+
+def on_session_changed(
+    sender: type[ChargingSession], session: ChargingSession, created: bool, changed_fields: frozenset[str], **_: Any
+) -> None:
+    pushes.session_push(session=session, created=created, changed_fields=changed_fields)
+
+
+def on_cdr_issued(sender: type[Cdr], cdr: Cdr, **_: Any) -> None:
+    pushes.cdr_push(cdr=cdr)
+
+
+def on_push_delivered(sender: type[OutboxItem], item: OutboxItem, **_: Any) -> None:
+    if item.module == "cdrs" and item.method == OutboxItem.Method.POST:
+        pushes.cdr_delivery_record(item=item)
+
+
+def connect() -> None:
+    session_changed.connect(on_session_changed, dispatch_uid="ocpi_api.session_push")
+    cdr_issued.connect(on_cdr_issued, dispatch_uid="ocpi_api.cdr_push")
+    push_delivered.connect(on_push_delivered, dispatch_uid="ocpi_api.cdr_delivered")
