@@ -189,3 +189,189 @@ def validate(obj: Any, spec: dict[str, tuple[Any, str]], path: str = "") -> list
             else:
                 errors.extend(_check_value(kind, item, item_path))
     return errors
+
+
+# --- Tokens, sessions, CDRs and commands (digest §4, §5, §7, §8) -----------------------------------------------------
+
+ENUMS.update(
+    {
+        "WhitelistType": "ALWAYS ALLOWED ALLOWED_OFFLINE NEVER",
+        "ProfileType": "CHEAP FAST GREEN REGULAR",
+        "AuthMethod": "AUTH_REQUEST COMMAND WHITELIST",
+        "SessionStatus": "ACTIVE COMPLETED INVALID PENDING RESERVATION",
+        "CdrDimensionType": "CURRENT ENERGY ENERGY_EXPORT ENERGY_IMPORT MAX_CURRENT MIN_CURRENT MAX_POWER MIN_POWER "
+        "PARKING_TIME POWER RESERVATION_TIME STATE_OF_CHARGE TIME",
+        # CDRs carry no session-only dimensions (CURRENT, ENERGY_EXPORT, ENERGY_IMPORT, POWER, STATE_OF_CHARGE).
+        "CdrOnlyDimensionType": "ENERGY MAX_CURRENT MIN_CURRENT MAX_POWER MIN_POWER PARKING_TIME RESERVATION_TIME TIME",
+        "CommandResponseType": "NOT_SUPPORTED REJECTED ACCEPTED UNKNOWN_SESSION",
+        "CommandResultType": "ACCEPTED CANCELED_RESERVATION EVSE_OCCUPIED EVSE_INOPERATIVE FAILED NOT_SUPPORTED "
+        "REJECTED TIMEOUT UNKNOWN_RESERVATION",
+        "TariffType": "AD_HOC_PAYMENT PROFILE_CHEAP PROFILE_FAST PROFILE_GREEN REGULAR",
+        "TariffDimensionType": "ENERGY FLAT PARKING_TIME TIME",
+        "DayOfWeek": "MONDAY TUESDAY WEDNESDAY THURSDAY FRIDAY SATURDAY SUNDAY",
+        "ReservationRestrictionType": "RESERVATION RESERVATION_EXPIRES",
+    }
+)
+
+TOKEN = {
+    "country_code": ("cistring:2", "1"),
+    "party_id": ("cistring:3", "1"),
+    "uid": ("cistring:36", "1"),
+    "type": ("enum:TokenType", "1"),
+    "contract_id": ("cistring:36", "1"),
+    "visual_number": ("string:64", "?"),
+    "issuer": ("string:64", "1"),
+    "group_id": ("cistring:36", "?"),
+    "valid": ("boolean", "1"),
+    "whitelist": ("enum:WhitelistType", "1"),
+    "language": ("string:2", "?"),
+    "default_profile_type": ("enum:ProfileType", "?"),
+    "energy_contract": ({"supplier_name": ("string:64", "1"), "contract_id": ("string:64", "?")}, "?"),
+    "last_updated": ("datetime", "1"),
+}
+PRICE = {"excl_vat": ("number", "1"), "incl_vat": ("number", "?")}
+CDR_TOKEN = {
+    "country_code": ("cistring:2", "1"),
+    "party_id": ("cistring:3", "1"),
+    "uid": ("cistring:36", "1"),
+    "type": ("enum:TokenType", "1"),
+    "contract_id": ("cistring:36", "1"),
+}
+SESSION_PERIOD = {
+    "start_date_time": ("datetime", "1"),
+    "dimensions": ({"type": ("enum:CdrDimensionType", "1"), "volume": ("number", "1")}, "+"),
+    "tariff_id": ("cistring:36", "?"),
+}
+CDR_PERIOD = {
+    **SESSION_PERIOD,
+    "dimensions": ({"type": ("enum:CdrOnlyDimensionType", "1"), "volume": ("number", "1")}, "+"),
+}
+SESSION = {
+    "country_code": ("cistring:2", "1"),
+    "party_id": ("cistring:3", "1"),
+    "id": ("cistring:36", "1"),
+    "start_date_time": ("datetime", "1"),
+    "end_date_time": ("datetime", "?"),
+    "kwh": ("number", "1"),
+    "cdr_token": (CDR_TOKEN, "1"),
+    "auth_method": ("enum:AuthMethod", "1"),
+    "authorization_reference": ("cistring:36", "?"),
+    "location_id": ("cistring:36", "1"),
+    "evse_uid": ("cistring:36", "1"),
+    "connector_id": ("cistring:36", "1"),
+    "meter_id": ("string:255", "?"),
+    "currency": ("string:3", "1"),
+    "charging_periods": (SESSION_PERIOD, "*"),
+    "total_cost": (PRICE, "?"),
+    "status": ("enum:SessionStatus", "1"),
+    "last_updated": ("datetime", "1"),
+}
+PRICE_COMPONENT = {
+    "type": ("enum:TariffDimensionType", "1"),
+    "price": ("number", "1"),
+    "vat": ("number", "?"),
+    "step_size": ("int", "1"),
+}
+TARIFF_RESTRICTIONS = {
+    "start_time": ("hour", "?"),
+    "end_time": ("hour", "?"),
+    "start_date": ("string:10", "?"),
+    "end_date": ("string:10", "?"),
+    "min_kwh": ("number", "?"),
+    "max_kwh": ("number", "?"),
+    "min_current": ("number", "?"),
+    "max_current": ("number", "?"),
+    "min_power": ("number", "?"),
+    "max_power": ("number", "?"),
+    "min_duration": ("int", "?"),
+    "max_duration": ("int", "?"),
+    "day_of_week": ("enum:DayOfWeek", "*"),
+    "reservation": ("enum:ReservationRestrictionType", "?"),
+}
+TARIFF = {
+    "country_code": ("cistring:2", "1"),
+    "party_id": ("cistring:3", "1"),
+    "id": ("cistring:36", "1"),
+    "currency": ("string:3", "1"),
+    "type": ("enum:TariffType", "?"),
+    "tariff_alt_text": (DISPLAY_TEXT, "*"),
+    "tariff_alt_url": ("url", "?"),
+    "min_price": (PRICE, "?"),
+    "max_price": (PRICE, "?"),
+    "elements": ({"price_components": (PRICE_COMPONENT, "+"), "restrictions": (TARIFF_RESTRICTIONS, "?")}, "+"),
+    "start_date_time": ("datetime", "?"),
+    "end_date_time": ("datetime", "?"),
+    "energy_mix": (ENERGY_MIX, "?"),
+    "last_updated": ("datetime", "1"),
+}
+CDR_LOCATION = {
+    "id": ("cistring:36", "1"),
+    "name": ("string:255", "?"),
+    "address": ("string:45", "1"),
+    "city": ("string:45", "1"),
+    "postal_code": ("string:10", "?"),
+    "state": ("string:20", "?"),
+    "country": ("string:3", "1"),
+    "coordinates": (GEO, "1"),
+    "evse_uid": ("cistring:36", "1"),
+    "evse_id": ("cistring:48", "1"),
+    "connector_id": ("cistring:36", "1"),
+    "connector_standard": ("enum:ConnectorType", "1"),
+    "connector_format": ("enum:ConnectorFormat", "1"),
+    "connector_power_type": ("enum:PowerType", "1"),
+}
+CDR = {
+    "country_code": ("cistring:2", "1"),
+    "party_id": ("cistring:3", "1"),
+    "id": ("cistring:39", "1"),
+    "start_date_time": ("datetime", "1"),
+    "end_date_time": ("datetime", "1"),
+    "session_id": ("cistring:36", "?"),
+    "cdr_token": (CDR_TOKEN, "1"),
+    "auth_method": ("enum:AuthMethod", "1"),
+    "authorization_reference": ("cistring:36", "?"),
+    "cdr_location": (CDR_LOCATION, "1"),
+    "meter_id": ("string:255", "?"),
+    "currency": ("string:3", "1"),
+    "tariffs": (TARIFF, "*"),
+    "charging_periods": (CDR_PERIOD, "+"),
+    "signed_data": (
+        {
+            "encoding_method": ("cistring:36", "1"),
+            "encoding_method_version": ("int", "?"),
+            "public_key": ("string:512", "?"),
+            "signed_values": (
+                {
+                    "nature": ("cistring:32", "1"),
+                    "plain_data": ("string:5000", "1"),
+                    "signed_data": ("string:5000", "1"),
+                },
+                "+",
+            ),
+            "url": ("string:512", "?"),
+        },
+        "?",
+    ),
+    "total_cost": (PRICE, "1"),
+    "total_fixed_cost": (PRICE, "?"),
+    "total_energy": ("number", "1"),
+    "total_energy_cost": (PRICE, "?"),
+    "total_time": ("number", "1"),
+    "total_time_cost": (PRICE, "?"),
+    "total_parking_time": ("number", "?"),
+    "total_parking_cost": (PRICE, "?"),
+    "total_reservation_cost": (PRICE, "?"),
+    "remark": ("string:255", "?"),
+    "invoice_reference_id": ("cistring:39", "?"),
+    "credit": ("boolean", "?"),
+    "credit_reference_id": ("cistring:39", "?"),
+    "home_charging_compensation": ("boolean", "?"),
+    "last_updated": ("datetime", "1"),
+}
+COMMAND_RESPONSE = {
+    "result": ("enum:CommandResponseType", "1"),
+    "timeout": ("int", "1"),
+    "message": (DISPLAY_TEXT, "*"),
+}
+COMMAND_RESULT = {"result": ("enum:CommandResultType", "1"), "message": (DISPLAY_TEXT, "*")}
+LOCATION_REFERENCES = {"location_id": ("cistring:36", "1"), "evse_uids": ("cistring:36", "*")}

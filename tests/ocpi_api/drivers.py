@@ -1,0 +1,296 @@
+"""Test support for tokens, sessions, CDRs and commands: an eMSP on loopback that also authorizes tokens in real time,
+receives sessions, CDRs and command results, and builders for stations, tokens and partners.
+
+``DriversEmsp`` extends the handshake eMSP (``FakeEmsp``) with the eMSP side of the functional modules:
+
+* Tokens Sender: ``POST tokens/{uid}/authorize`` answers as ``authorize`` says: an AllowedType, "slow" (beyond our
+  timeout), "garbage" (an HTML page), "unknown" (HTTP 404 + OCPI 2004) or "error" (HTTP 500).
+* Sessions Receiver: PUT replaces, PATCH merges with charging_periods appended (digest §4.3), GET reads its copy.
+* CDRs Receiver: POST stores the CDR and answers with a ``Location`` header; GET on that URL returns it.
+* Commands: whatever is POSTed to a response_url below ``/ocpi/emsp/2.2.1/commands/`` is kept per path.
+* Locations Receiver: accepts every push (the EVSE status changes a session causes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from chargepoints.authorization import AuthMethod, DriverToken
+from chargepoints.demo import DEMO_TARIFFS
+from chargepoints.models import EVSE, ChargingSession
+from chargepoints.sessions.enums import ChargingState
+from chargepoints.simulator import ChargerSimulator
+from ocpi_api.core.tokens import token_generate, token_hash
+from ocpi_api.models import EmspToken, Partner
+from tariffs.models import Tariff
+from tariffs.services import tariff_replace
+from tests.chargepoints.sessions_support import T0
+from tests.factories import connector_data, evse_data, make_location
+
+from .emsp import Exchange, FakeEmsp
+
+EMSP_PATH = "/ocpi/emsp/2.2.1"
+STAMP = "2024-01-01T00:00:00Z"
+ALL_CAPABILITIES = ["RFID_READER", "REMOTE_START_STOP_CAPABLE", "RESERVABLE", "UNLOCK_CAPABLE"]
+
+
+def ok(data: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"status_code": 1000, "timestamp": STAMP}
+    if data is not None:
+        body["data"] = data
+    return body
+
+
+@dataclass
+class DriversEmsp(FakeEmsp):
+    authorize: str = "ALLOWED"
+    authorize_evse_uids: list[str] | None = None
+    authorization_reference: str = "AUTH-REF-1"
+    slow_seconds: float = 1.0
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cdrs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    command_results: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # A "slow" answer must not hold up the test that stops the server, nor complain that we hung up on it.
+        self.server.daemon_threads = True
+        self.server.block_on_close = False
+
+    @property
+    def commands_base(self) -> str:
+        return f"{self.base_url}{EMSP_PATH}/commands"
+
+    def endpoint(self, module: str) -> str:
+        return f"{self.base_url}{EMSP_PATH}/{module}"
+
+    def endpoints(self) -> list[dict[str, str]]:
+        return [
+            {"identifier": "credentials", "role": "SENDER", "url": f"{self.base_url}/ocpi/2.2.1/credentials"},
+            {"identifier": "locations", "role": "RECEIVER", "url": self.endpoint("locations")},
+            {"identifier": "tokens", "role": "SENDER", "url": self.endpoint("tokens")},
+            {"identifier": "sessions", "role": "RECEIVER", "url": self.endpoint("sessions")},
+            {"identifier": "cdrs", "role": "RECEIVER", "url": self.endpoint("cdrs")},
+            {"identifier": "commands", "role": "SENDER", "url": self.endpoint("commands")},
+        ]
+
+    def calls(self, method: str, prefix: str) -> list[Exchange]:
+        return [e for e in self.log if e.method == method and e.path.startswith(f"{EMSP_PATH}/{prefix}")]
+
+    def _route(self, method: str, target: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
+        parts = urlsplit(target)
+        path = parts.path
+        if path != "/ocpi/2.2.1" and not path.startswith(EMSP_PATH):
+            return (*super()._handle(method, path, headers, body), {})
+        self.log.append(Exchange(method, target, headers, body))
+        if not self._authorized(headers.get("Authorization", "")):
+            return 401, {"status_code": 2000, "status_message": "Unauthorized", "timestamp": STAMP}, {}
+        if path == "/ocpi/2.2.1":
+            return 200, ok({"version": "2.2.1", "endpoints": self.endpoints()}), {}
+        module, _, rest = path.removeprefix(EMSP_PATH + "/").partition("/")
+        if module == "tokens" and method == "POST" and rest.endswith("/authorize"):
+            return (*self._authorize(rest.removesuffix("/authorize"), parse_qs(parts.query), body), {})
+        if module == "sessions" and rest:
+            return 200, self._session(method, rest, body), {}
+        if module == "cdrs":
+            return self._cdr(method, rest, body)
+        if module == "commands" and method == "POST":
+            self.command_results.setdefault(path, []).append(body)
+            return 200, ok(), {}
+        if module == "locations":
+            return 200, ok(), {}
+        return 404, {"status_code": 2000, "status_message": "Unknown", "timestamp": STAMP}, {}
+
+    def _authorize(self, uid: str, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+        if self.authorize == "slow":
+            time.sleep(self.slow_seconds)
+        if self.authorize == "garbage":
+            return 200, "<html><body>Welcome to nginx!</body></html>"
+        if self.authorize == "unknown":
+            return 404, {"status_code": 2004, "status_message": "Unknown token", "timestamp": STAMP}
+        if self.authorize == "error":
+            return 500, {"status_code": 3000, "status_message": "Database down", "timestamp": STAMP}
+        token_type = query.get("type", ["RFID"])[0]
+        info: dict[str, Any] = {
+            "allowed": self.authorize,
+            "token": {"country_code": "NL", "party_id": "EMS", "uid": uid, "type": token_type},
+            "authorization_reference": self.authorization_reference,
+        }
+        if self.authorize_evse_uids is not None:
+            info["location"] = {"location_id": body["location_id"], "evse_uids": self.authorize_evse_uids}
+        return 200, ok(info)
+
+    def _session(self, method: str, key: str, body: Any) -> Any:
+        if method == "PUT":
+            self.sessions[key] = body
+        elif method == "PATCH":
+            stored = self.sessions.setdefault(key, {})
+            for name, value in body.items():
+                stored[name] = [*stored.get(name, []), *value] if name == "charging_periods" else value
+        elif method == "GET":
+            return ok(self.sessions.get(key))
+        return ok()
+
+    def _cdr(self, method: str, key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        if method == "POST" and not key:
+            self.cdrs[body["id"]] = body
+            return 201, ok(), {"Location": f"{self.endpoint('cdrs')}/{body['id']}"}
+        if method == "GET" and key in self.cdrs:
+            return 200, ok(self.cdrs[key]), {}
+        return 404, {"status_code": 2000, "status_message": "Unknown CDR", "timestamp": STAMP}, {}
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        emsp = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = None
+                status, payload, extra = emsp._route(self.command, self.path, dict(self.headers), body)
+                data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html" if isinstance(payload, str) else "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # we timed out on purpose
+                    self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+# --- Builders -------------------------------------------------------------------------------------------------------
+
+
+def registered_partner(
+    emsp: DriversEmsp | None = None, *, country_code: str = "NL", party_id: str = "EMS", **fields: Any
+) -> tuple[Partner, str]:
+    """A registered eMSP partner; with ``emsp`` its endpoints and our token for it point at that server."""
+    token = token_generate()
+    values: dict[str, Any] = {
+        "name": f"eMSP {country_code}*{party_id}",
+        "country_code": country_code,
+        "party_id": party_id,
+        "status": Partner.Status.REGISTERED,
+        "version": "2.2.1",
+        "token_hash": token_hash(token),
+        "roles": [{"role": "EMSP", "country_code": country_code, "party_id": party_id}],
+    }
+    if emsp is not None:
+        outbound = token_generate()
+        emsp.valid_tokens.add(outbound)
+        values.update(endpoints=emsp.endpoints(), outbound_token=outbound, versions_url=emsp.versions_url)
+    values.update(fields)
+    return Partner.objects.create(**values), token
+
+
+def token_body(uid: str = "04A1B2C3", *, country_code: str = "NL", party_id: str = "EMS", **fields: Any) -> dict:
+    body: dict[str, Any] = {
+        "country_code": country_code,
+        "party_id": party_id,
+        "uid": uid,
+        "type": "RFID",
+        "contract_id": f"{country_code}-{party_id}-C{uid[:8]}",
+        "issuer": "Test eMSP",
+        "valid": True,
+        "whitelist": "ALLOWED",
+        "last_updated": "2026-01-01T00:00:00Z",
+    }
+    body.update(fields)
+    return body
+
+
+def stored_token(partner: Partner, uid: str = "04A1B2C3", **fields: Any) -> EmspToken:
+    values: dict[str, Any] = {
+        "partner": partner,
+        "country_code": partner.country_code,
+        "party_id": partner.party_id,
+        "uid": uid,
+        "type": "RFID",
+        "contract_id": f"{partner.country_code}-{partner.party_id}-C{uid[:8]}",
+        "issuer": "Test eMSP",
+        "valid": True,
+        "whitelist": "ALLOWED",
+        "last_updated": datetime(2026, 1, 1, tzinfo=UTC),
+    }
+    values.update(fields)
+    return EmspToken.objects.create(**values)
+
+
+def demo_tariff(country: str = "SWE", kind: str = "AC") -> str:
+    data = DEMO_TARIFFS[(country, kind)]
+    if not Tariff.objects.filter(ocpi_id=data["id"]).exists():
+        tariff_replace(data=data)
+    return data["id"]
+
+
+def roaming_station(*, capabilities: list[str] | None = None, evses: int = 1, **location: Any) -> EVSE:
+    """A roaming location with available 22 kW AC EVSEs priced with SE-AC-STANDARD; returns the first EVSE."""
+    tariff_id = demo_tariff()
+    data = [
+        evse_data(
+            capabilities=ALL_CAPABILITIES if capabilities is None else capabilities,
+            connectors=[connector_data(tariff_ids=[tariff_id])],
+        )
+        for _ in range(evses)
+    ]
+    return make_location(evses=data, **location).evses.order_by("id").first()
+
+
+def driver(partner: Partner, uid: str = "04A1B2C3", **fields: Any) -> DriverToken:
+    values: dict[str, Any] = {
+        "country_code": partner.country_code,
+        "party_id": partner.party_id,
+        "uid": uid,
+        "type": "RFID",
+        "contract_id": f"{partner.country_code}-{partner.party_id}-C{uid[:8]}",
+        "issuer": "Test eMSP",
+        "valid": True,
+        "whitelist": "ALLOWED",
+    }
+    values.update(fields)
+    return DriverToken(**values)
+
+
+def charged_session(
+    evse: EVSE,
+    partner: Partner,
+    *,
+    uid: str = "04A1B2C3",
+    start: datetime = T0,
+    minutes: int = 30,
+    kw: Decimal = Decimal(11),
+    parking: int = 0,
+    stop: bool = True,
+) -> ChargingSession:
+    """A session of ``partner``'s driver on ``evse``, charged by the simulated charger (and stopped)."""
+    simulator = ChargerSimulator(evse=evse)
+    session = simulator.start(token=driver(partner, uid), auth_method=AuthMethod.WHITELIST, at=start)
+    session = simulator.charge(session=session, minutes=minutes, kw=kw)
+    if parking:
+        end = session.accounted_until
+        simulator.set_state(session=session, state=ChargingState.PARKING, at=end, energy_wh_total=session.meter_wh)
+        session.refresh_from_db()
+        simulator.charge(session=session, minutes=parking, kw=Decimal(0))
+        session.refresh_from_db()
+    if stop:
+        session = simulator.stop(session=session, at=session.accounted_until, reason="Stopped by the driver")
+    return session
