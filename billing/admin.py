@@ -13,8 +13,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from .models import Cdr, CdrInReview
-from .services import cdrs
+from .models import BillingProfile, Cdr, CdrInReview, Invoice, InvoiceEvent, InvoiceNumberCounter, InvoiceRun
+from .services import cdrs, invoices
 
 
 def _user(request: HttpRequest) -> User:
@@ -141,3 +141,116 @@ class CdrReviewAdmin(CdrAdminBase):
     @admin.display(description="Held because")
     def reasons(self, obj: Cdr) -> str:
         return "; ".join(obj.review_reasons)
+
+
+# --- Invoices -----------------------------------------------------------------------------------------------------
+# Billing profiles are edited here by finance. Invoices are made by invoice runs and changed only through the
+# services (the finance pages at /finance/); the admin shows them read-only and can issue drafts in bulk.
+
+
+@admin.register(BillingProfile)
+class BillingProfileAdmin(admin.ModelAdmin):
+    list_display = ("legal_name", "party", "billing_email", "period", "payment_terms_days", "language", "active")
+    list_filter = ("active", "period", "language")
+    search_fields = ("legal_name", "party_id", "vat_number", "billing_email")
+    readonly_fields = ("billed_through", "created")
+    fieldsets = (
+        ("eMSP party (as on its tokens)", {"fields": ("country_code", "party_id", "active")}),
+        (
+            "Legal details",
+            {"fields": ("legal_name", "street", "postal_code", "city", "country", "vat_number", "registration_number")},
+        ),
+        (
+            "Invoicing",
+            {
+                "fields": (
+                    "billing_email",
+                    "their_reference",
+                    "period",
+                    "payment_terms_days",
+                    "language",
+                    "billed_through",
+                    "created",
+                )
+            },
+        ),
+    )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # invoices keep referring to it; deactivate it instead
+
+
+class InvoiceEventInline(admin.TabularInline):
+    model = InvoiceEvent
+    fields = ("at", "action", "from_status", "to_status", "by", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "kind", "profile", "period_start", "currency", "total_incl_vat", "status", "due_date")
+    list_filter = ("status", "kind", "currency", "profile")
+    search_fields = ("number", "payment_reference", "buyer_name", "profile__party_id")
+    list_select_related = ("profile",)
+    date_hierarchy = "period_start"
+    inlines = (InvoiceEventInline,)
+    actions = ("issue",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Invoice._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request)
+
+    @admin.action(description="Issue the selected drafts", permissions=["change"])
+    def issue(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+        done = 0
+        for invoice in queryset.filter(status=Invoice.Status.DRAFT).order_by("pk"):
+            try:
+                invoices.invoice_issue(invoice=invoice, by=_user(request))
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{invoice}: {'; '.join(error.messages)}", messages.ERROR)
+        self.message_user(request, f"{done} invoice(s) issued.", messages.SUCCESS if done else messages.WARNING)
+
+
+@admin.register(InvoiceRun)
+class InvoiceRunAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "trigger", "started_by", "status", "invoices_created", "credit_notes_created")
+    list_filter = ("status", "trigger")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in InvoiceRun._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(InvoiceNumberCounter)
+class InvoiceNumberCounterAdmin(admin.ModelAdmin):
+    """Read-only: a number is taken only by issuing an invoice, so the series stays gapless."""
+
+    list_display = ("series", "year", "last_number")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["series", "year", "last_number"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

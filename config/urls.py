@@ -18,6 +18,7 @@ urlpatterns = [
     path("ocpi/", include("ocpi_api.urls")),
     path("partners/", include("ocpi_api.staff_urls")),
     path("tariffs/", include("tariffs.urls")),
+    path("finance/", include("billing.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

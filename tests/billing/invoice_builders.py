@@ -11,7 +11,8 @@ from billing.models import BillingProfile, Cdr
 from billing.services.invoices import billing_profile_get_or_create
 from chargepoints.models import EVSE
 from chargepoints.sessions.services import session_meter_values, session_stop
-from tests.chargepoints.sessions_support import component, driver_token, start, station, tariff
+from tests.chargepoints.sessions_support import component, driver_token, start, tariff
+from tests.factories import connector_data, evse_data, make_location
 
 _uids = itertools.count(1)
 
@@ -29,7 +30,9 @@ def standard_tariffs() -> None:
 
 
 def charger(tariff_id: str = STANDARD, **location: Any) -> EVSE:
-    return station(tariff_ids=[tariff_id], **location)
+    """A location (``location`` overrides its name, address, city …) with one 22 kW EVSE priced by ``tariff_id``."""
+    connector = connector_data(power_type="AC_3_PHASE", tariff_ids=[tariff_id])
+    return make_location(evses=[evse_data(connectors=[connector])], **location).evses.get()
 
 
 def cdr_at(

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "billing"
+
+urlpatterns = [
+    path("invoices/", views.InvoiceListView.as_view(), name="invoice_list"),
+    path("invoices/issue-drafts/", views.IssueDraftsView.as_view(), name="issue_drafts"),
+    path("invoices/run/", views.RunNowView.as_view(), name="run_now"),
+    path("invoices/<int:pk>/", views.InvoiceDetailView.as_view(), name="invoice_detail"),
+    path("invoices/<int:pk>/pdf/", views.InvoicePdfView.as_view(), name="invoice_pdf"),
+    path("invoices/<int:pk>/csv/", views.InvoiceCsvView.as_view(), name="invoice_csv"),
+    path("invoices/<int:pk>/issue/", views.InvoiceIssueView.as_view(), name="invoice_issue"),
+    path("invoices/<int:pk>/send/", views.InvoiceSendView.as_view(), name="invoice_send"),
+    path("invoices/<int:pk>/paid/", views.InvoicePaidView.as_view(), name="invoice_paid"),
+    path("invoices/<int:pk>/credit/", views.InvoiceCreditView.as_view(), name="invoice_credit"),
+    path("receivables/", views.ReceivablesView.as_view(), name="receivables"),
+]

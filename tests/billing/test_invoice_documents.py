@@ -1,0 +1,159 @@
+"""The invoice PDF (read back with pypdf), its CSV and its e-mail: what a partner's finance department receives."""
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from pypdf import PdfReader
+
+from billing.documents import invoice_csv, invoice_pdf
+from billing.labels import format_money
+from billing.models import Invoice, InvoiceEvent
+from billing.payment_reference import ocr_is_valid
+from billing.services.cdrs import cdr_credit
+from billing.services.invoices import invoice_issue, invoice_run
+from tests.billing.invoice_builders import NO_VAT, REDUCED, STANDARD, cdr_at, charger, profile, standard_tariffs, utc
+
+pytestmark = pytest.mark.django_db
+
+# The rendered PDFs are kept here for a person to look at (pdftoppm -r 70 -png).
+OUT = Path(__file__).resolve().parents[2] / "var" / "invoices"
+
+
+@pytest.fixture
+def clerk():
+    return User.objects.create_user("clerk", first_name="Fia", last_name="Finance")
+
+
+def _billed_invoice(clerk, *, party=("NL", "EMP"), language="en", sessions=40):
+    standard_tariffs()
+    emp = profile(party, language=language, their_reference="Accounts payable, ref 4711")
+    evses = [
+        charger(STANDARD, name="Uppsala Resecentrum", address="Kungsgatan 60", city="Uppsala"),
+        charger(REDUCED, name="Stockholm Centralstation Garage", address="Vasagatan 1", city="Stockholm"),
+        charger(NO_VAT, name="Göteborg Lindholmen", address="Lindholmspiren 3", city="Göteborg"),
+    ]
+    cdrs = [
+        cdr_at(
+            utc(2026, 2, 1 + i % 27, 6 + i % 12, 5 * (i % 7)),
+            evse=evses[i % 3],
+            party=party,
+            wh=4_000 + 397 * i,
+            minutes=50 + 3 * i,
+        )
+        for i in range(sessions)
+    ]
+    invoice_run(trigger="COMMAND", now=utc(2026, 3, 2))
+    invoice = Invoice.objects.get(profile=emp)
+    return invoice, cdrs
+
+
+def _text(pdf: bytes) -> tuple[str, int]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return "\n".join(page.extract_text() for page in reader.pages), len(reader.pages)
+
+
+def test_the_issued_invoice_pdf_has_number_parties_totals_vat_and_payment_reference(
+    clerk, django_capture_on_commit_callbacks
+):
+    invoice, cdrs = _billed_invoice(clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = invoice_issue(invoice=invoice, by=clerk)
+    invoice.refresh_from_db()
+
+    # Rendered once, by the task run after the commit, and stored.
+    assert invoice.pdf.name == f"invoices/{invoice.year}/{invoice.number}.pdf"
+    assert invoice.events.filter(action=InvoiceEvent.Action.PDF_RENDERED).count() == 1
+    with invoice.pdf.open("rb") as stored:
+        pdf = stored.read()
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "invoice-en.pdf").write_bytes(pdf)
+    text, pages = _text(pdf)
+
+    assert pages >= 3  # 40 lines, summary and payment, then the landscape CDR annex
+    assert invoice.number in text
+    assert "Nordic Charge AB" in text
+    assert "Emp Mobility B.V." in text
+    assert "NL123456789B01" in text
+    assert "Accounts payable, ref 4711" in text
+    assert "SE556677889901" in text  # our VAT number
+    assert invoice.payment_reference in text
+    assert ocr_is_valid(invoice.payment_reference)
+    assert "5050-1055" in text
+    assert "SE45 5000 0000 0583 9825 7466" in text
+    total = format_money(invoice.total_incl_vat, "en")
+    assert f"{total} SEK" in text
+    assert format_money(invoice.total_vat, "en") in text
+    assert format_money(invoice.total_excl_vat, "en") in text
+    assert "25 %" in text
+    assert "12 %" in text
+    assert "No VAT / mixed rates" in text
+    assert f"Due date {invoice.due_date:%Y-%m-%d}" in text
+    assert "Period 2026-02-01 – 2026-02-28" in text
+    assert f"Page 1 of {pages}" in text
+    assert f"Page {pages} of {pages}" in text
+    assert "Annex: charge detail records (CDRs)" in text
+    assert all(cdr.ocpi_id in text for cdr in cdrs)  # every CDR in the annex
+    assert "Uppsala Resecentrum" in text
+    assert "Göteborg Lindholmen" in text
+
+
+def test_a_swedish_partner_gets_a_swedish_invoice_and_a_credit_note_names_the_invoice(
+    clerk, django_capture_on_commit_callbacks
+):
+    invoice, cdrs = _billed_invoice(clerk, party=("SE", "EVS"), language="sv", sessions=6)
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = invoice_issue(invoice=invoice, by=clerk)
+    text, _pages = _text(invoice_pdf(invoice))
+    labels = ("FAKTURA", "Fakturanummer", "Förfallodatum", "Att betala", "MOMSSPECIFIKATION", "OCR-nummer", "Sida 1 av")
+    for label in labels:
+        assert label in text
+    assert format_money(invoice.total_incl_vat, "sv") in text
+    assert "," in format_money(invoice.total_incl_vat, "sv")  # decimal comma
+
+    cdr_credit(cdr=cdrs[0], reason="Mätarfel", by=clerk)
+    invoice_run(trigger="COMMAND", now=utc(2026, 3, 3))
+    note = Invoice.objects.get(kind=Invoice.Kind.CREDIT_NOTE)
+    with django_capture_on_commit_callbacks(execute=True):
+        note = invoice_issue(invoice=note, by=clerk)
+    note.refresh_from_db()
+    with note.pdf.open("rb") as stored:
+        pdf = stored.read()
+    (OUT / "credit-note-sv.pdf").write_bytes(pdf)
+    text, _pages = _text(pdf)
+    assert "KREDITFAKTURA" in text
+    assert note.number in text
+    assert f"Krediterar faktura {invoice.number}" in text
+    assert f"-{format_money(cdrs[0].total_cost_incl_vat, 'sv')}" in text
+
+
+def test_a_draft_renders_for_review_marked_as_draft(clerk):
+    invoice, _cdrs = _billed_invoice(clerk, sessions=3)
+    text, _pages = _text(invoice_pdf(invoice))
+    assert "DRAFT — NOT A VALID INVOICE" in text
+    assert not invoice.pdf
+
+
+def test_the_pdf_is_rendered_once(clerk, django_capture_on_commit_callbacks):
+    from billing.tasks import invoice_render_pdf
+
+    invoice, _cdrs = _billed_invoice(clerk, sessions=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_issue(invoice=invoice, by=clerk)
+    invoice.refresh_from_db()
+    first = invoice.pdf.name
+    assert invoice_render_pdf.delay(invoice.pk).get() == first
+    assert invoice.events.filter(action=InvoiceEvent.Action.PDF_RENDERED).count() == 1
+
+
+def test_the_csv_has_one_row_per_line_with_the_same_amounts(clerk):
+    invoice, cdrs = _billed_invoice(clerk, sessions=5)
+    rows = list(csv.DictReader(io.StringIO(invoice_csv(invoice))))
+    assert [row["cdr_id"] for row in rows] == [c.ocpi_id for c in sorted(cdrs, key=lambda c: c.start_date_time)]
+    assert sum(Decimal(row["amount_incl_vat"]) for row in rows) == invoice.total_incl_vat
+    assert sum(Decimal(row["vat_amount"]) for row in rows) == invoice.total_vat
+    assert {row["vat_rate"] for row in rows} == {"25", "12", ""}
+    assert rows[0]["number"] == f"DRAFT-{invoice.pk}"
