@@ -35,9 +35,11 @@ from tariffs.services import tariff_replace
 from tests.chargepoints.sessions_support import T0
 from tests.factories import connector_data, evse_data, make_location
 
+from .conftest import auth
 from .emsp import Exchange, FakeEmsp
 
 EMSP_PATH = "/ocpi/emsp/2.2.1"
+COMMANDS_URL = "/ocpi/cpo/2.2.1/commands"
 STAMP = "2024-01-01T00:00:00Z"
 ALL_CAPABILITIES = ["RFID_READER", "REMOTE_START_STOP_CAPABLE", "RESERVABLE", "UNLOCK_CAPABLE"]
 
@@ -175,6 +177,33 @@ class DriversEmsp(FakeEmsp):
                 pass
 
         return Handler
+
+
+class Commands:
+    """Sends commands as the eMSP and runs what the commit triggers (the charger's task, the result's delivery)."""
+
+    def __init__(self, client, token, emsp, capture):
+        self.client, self.token, self.emsp, self.capture = client, token, emsp, capture
+        self.sent = 0
+
+    def response_url(self, command: str) -> str:
+        self.sent += 1
+        return f"{self.emsp.commands_base}/{command}/{self.sent}"
+
+    def post(self, command: str, body: dict) -> tuple[dict, list]:
+        """The CommandResponse envelope, and what arrived at the response_url afterwards."""
+        url = body.setdefault("response_url", self.response_url(command))
+        with self.capture(execute=True):
+            response = self.client.post(
+                f"{COMMANDS_URL}/{command}", body, content_type="application/json", **auth(self.token)
+            )
+        assert response.status_code in (200, 400, 404), response.content
+        path = url.removeprefix(self.emsp.base_url)
+        return response.json(), self.emsp.command_results.get(path, [])
+
+    def start(self, evse, **fields) -> tuple[dict, list]:
+        body = {"token": token_body(), "location_id": evse.location.ocpi_id, "evse_uid": evse.uid, **fields}
+        return self.post("START_SESSION", body)
 
 
 # --- Builders -------------------------------------------------------------------------------------------------------

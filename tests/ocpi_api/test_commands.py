@@ -19,12 +19,10 @@ from ocpi_api.core.envelope import format_datetime
 from ocpi_api.models import AuthorizationRecord, CommandRequest
 from ocpi_api.push.models import OutboxItem
 
-from .conftest import auth
 from .contract import COMMAND_RESPONSE, COMMAND_RESULT, validate
-from .drivers import DriversEmsp, registered_partner, roaming_station, token_body
+from .drivers import Commands, DriversEmsp, registered_partner, roaming_station, token_body
 
 pytestmark = pytest.mark.django_db
-URL = "/ocpi/cpo/2.2.1/commands"
 
 
 @pytest.fixture
@@ -42,31 +40,6 @@ def partner(emsp):
 @pytest.fixture
 def evse():
     return roaming_station()
-
-
-class Commands:
-    """Sends commands as the eMSP and runs what the commit triggers (the charger's task, the result's delivery)."""
-
-    def __init__(self, client, token, emsp, capture):
-        self.client, self.token, self.emsp, self.capture = client, token, emsp, capture
-        self.sent = 0
-
-    def response_url(self, command: str) -> str:
-        self.sent += 1
-        return f"{self.emsp.commands_base}/{command}/{self.sent}"
-
-    def post(self, command: str, body: dict) -> tuple[dict, list]:
-        """The CommandResponse envelope, and what arrived at the response_url afterwards."""
-        url = body.setdefault("response_url", self.response_url(command))
-        with self.capture(execute=True):
-            response = self.client.post(f"{URL}/{command}", body, content_type="application/json", **auth(self.token))
-        assert response.status_code in (200, 400, 404), response.content
-        path = url.removeprefix(self.emsp.base_url)
-        return response.json(), self.emsp.command_results.get(path, [])
-
-    def start(self, evse, **fields) -> tuple[dict, list]:
-        body = {"token": token_body(), "location_id": evse.location.ocpi_id, "evse_uid": evse.uid, **fields}
-        return self.post("START_SESSION", body)
 
 
 @pytest.fixture
