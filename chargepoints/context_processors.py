@@ -11,6 +11,7 @@ PORTAL_SECTIONS = [
     ("Stations", "stations:list", "chargepoints.view_location"),
     ("Tariffs", "tariffs:list", "tariffs.view_tariff"),
     ("Partners", "partners:list", "ocpi_api.view_partner"),
+    ("Tokens", "partners:tokens", "ocpi_api.view_emsptoken"),
     ("Sessions", "sessions:list", "chargepoints.view_chargingsession"),
     ("Invoices", "billing:invoice_list", "billing.view_invoice"),
 ]

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Partner
+from .models import AuthorizationRecord, CommandRequest, EmspToken, Partner
 
 
 @admin.register(Partner)
@@ -28,7 +28,7 @@ class PartnerAdmin(admin.ModelAdmin):
         "updated",
         "partner_page",
     )
-    fields = ("name", "country_code", "party_id", "auth_header_base64", *readonly_fields)
+    fields = ("name", "country_code", "party_id", "auth_header_base64", "realtime_authorization", *readonly_fields)
 
     @admin.display(description="Actions")
     def partner_page(self, obj: Partner) -> str:
@@ -40,3 +40,39 @@ class PartnerAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Partners come into being through a token A or a registration, both on the partner pages.
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by partners and by the charger's side; staff look, nobody edits."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(EmspToken)
+class EmspTokenAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "contract_id", "whitelist", "valid", "partner", "last_updated")
+    list_filter = ("whitelist", "valid", "type", "partner")
+    search_fields = ("uid", "contract_id", "visual_number")
+
+
+@admin.register(AuthorizationRecord)
+class AuthorizationRecordAdmin(ReadOnlyAdmin):
+    list_display = ("created", "token_uid", "token_type", "allowed", "source", "allowed_type", "reason")
+    list_filter = ("allowed", "source")
+    search_fields = ("token_uid", "location_id", "evse_uid")
+    date_hierarchy = "created"
+
+
+@admin.register(CommandRequest)
+class CommandRequestAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "command", "partner", "response", "result", "result_message")
+    list_filter = ("command", "response", "result", "partner")
+    search_fields = ("location_id", "evse_uid", "reservation_id", "session__ocpi_id")
+    date_hierarchy = "received_at"

@@ -8,7 +8,7 @@ from billing.models import Cdr
 from chargepoints.models import ChargingSession
 from chargepoints.sessions.selectors import session_list
 
-from .models import EmspToken, Partner
+from .models import AuthorizationRecord, EmspToken, Partner
 
 Party = tuple[str, str]
 
@@ -63,3 +63,16 @@ def token_find(*, uid: str, token_type: str) -> EmspToken | None:
         .order_by("-last_updated", "-id")
         .first()
     )
+
+
+def token_lookup(*, uid: str) -> list[EmspToken]:
+    """Every stored token with this uid (any party, any type), for staff."""
+    return list(EmspToken.objects.filter(uid__iexact=uid.strip()).select_related("partner").order_by("-last_updated"))
+
+
+def authorization_records(*, uid: str | None = None, limit: int = 25) -> list[AuthorizationRecord]:
+    """The latest authorization decisions, of one token uid or of all."""
+    records = AuthorizationRecord.objects.select_related("partner")
+    if uid is not None:
+        records = records.filter(token_uid__iexact=uid.strip())
+    return list(records.order_by("-created", "-id")[:limit])
