@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from .enums import Capability, ConnectorType, Facility, PowerType
-from .search import BoundingBox, Near, StationFilters, StationResult, station_results, station_search
+from .search import BoundingBox, Near, StationFilters, StationResult, station_page
 
 app_name = "map"
 
@@ -119,9 +119,8 @@ class MapFilterForm(forms.Form):
 def _search(form: MapFilterForm) -> tuple[list[StationResult], bool]:
     """Results for a valid (or unbound) form, at most MAX_MARKERS of them, and whether there were more."""
     filters = form.cleaned_data["filters"] if form.is_bound else StationFilters(public_only=True)
-    now = timezone.now()
-    page = list(station_search(filters=filters, now=now)[: MAX_MARKERS + 1])
-    return station_results(locations=page[:MAX_MARKERS], filters=filters, now=now), len(page) > MAX_MARKERS
+    page = station_page(filters=filters, limit=MAX_MARKERS)
+    return page.results, page.total > MAX_MARKERS
 
 
 def _station_json(result: StationResult) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    Window,
 )
 from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils import timezone
@@ -57,6 +58,8 @@ from .opening_hours import is_open, open_now_q
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 KM_PER_DEGREE_LATITUDE = math.pi * EARTH_RADIUS_KM / 180
 PRICE_EXAMPLE_KWH = Decimal(20)
+# get_standard_display() flattens all 40 choices on every call; a page of results needs it hundreds of times.
+STANDARD_LABELS: dict[str, str] = dict(ConnectorType.choices)
 
 
 @dataclass(frozen=True)
@@ -386,7 +389,7 @@ def _summarise_connectors(location: Location) -> list[ConnectorSummary]:
             group["max_w"] = max(group["max_w"], connector.rated_power_w)
             group["count"] += 1
             group["available"] += evse.status == EvseStatus.AVAILABLE
-            group["label"] = connector.get_standard_display()
+            group["label"] = STANDARD_LABELS.get(connector.standard, connector.standard)
     summaries = [
         ConnectorSummary(
             standard=standard,
@@ -467,7 +470,7 @@ def _price_example(
             currency=priced.currency,
             energy_kwh=PRICE_EXAMPLE_KWH,
             power_kw=power_kw,
-            connector_label=f"{connector.get_standard_display()} {power_kw:g} kW",
+            connector_label=f"{STANDARD_LABELS.get(connector.standard, connector.standard)} {power_kw:g} kW",
             excl_vat=priced.total_cost.excl_vat,
             incl_vat=priced.total_cost.incl_vat,
         )
@@ -502,3 +505,24 @@ def station_results(
             )
         )
     return results
+
+
+@dataclass(frozen=True)
+class StationPage:
+    total: int
+    results: list[StationResult]
+
+
+def station_page(
+    *, filters: StationFilters, offset: int = 0, limit: int = 20, now: datetime | None = None
+) -> StationPage:
+    """One page of results with the total number of matches, for the API and the map.
+
+    The total comes from a window count in the page query itself, so the filters are evaluated once, not once for the
+    page and again for a COUNT; only a page past the end needs a separate count.
+    """
+    now = now or timezone.now()
+    found = station_search(filters=filters, now=now)
+    page = list(found.annotate(total_found=Window(Count("pk")))[offset : offset + limit])
+    total = page[0].total_found if page else (found.count() if offset else 0)
+    return StationPage(total=total, results=station_results(locations=page, filters=filters, now=now))

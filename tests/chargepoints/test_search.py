@@ -12,6 +12,7 @@ from chargepoints.search import (
     StationFilters,
     box_around,
     haversine_km,
+    station_page,
     station_results,
     station_search,
 )
@@ -338,11 +339,25 @@ def test_a_page_costs_the_same_queries_whatever_its_size(django_assert_num_queri
         plugs = [Plug(tariff_ids=["AC"])]
         make_location(f"Station {index:02}", 59.33 + index / 1000, 18.07, chargers=[Charger(plugs=plugs), Charger()])
     filters = StationFilters(near=Near(59.33, 18.07, 50), open_now=True, min_power_kw=1)
-    # time zones, page, EVSEs, connectors, regular hours, exceptional periods, tariffs, elements, components
+    # time zones, page with its total, EVSEs, connectors, regular hours, exceptional periods, tariffs, elements,
+    # components
     for size in (2, 10):
         with django_assert_num_queries(9):
-            page = list(station_search(filters=filters, now=FRIDAY_NOON_UTC)[:size])
-            station_results(locations=page, filters=filters, now=FRIDAY_NOON_UTC)
+            page = station_page(filters=filters, limit=size, now=FRIDAY_NOON_UTC)
+        assert (page.total, len(page.results)) == (12, size)
+
+
+def test_pages_carry_the_total_and_follow_the_search_order():
+    for index in range(5):
+        make_location(f"Station {index}", 59.33 + index / 100, 18.07)
+    near = StationFilters(near=Near(59.33, 18.07, 50))
+    page = station_page(filters=near, offset=1, limit=2)
+    assert page.total == 5
+    assert [r.location.name for r in page.results] == ["Station 1", "Station 2"]
+    assert [round(r.distance_km, 2) for r in page.results] == [1.11, 2.22]
+    beyond = station_page(filters=near, offset=10, limit=2)
+    assert (beyond.total, beyond.results) == (5, [])
+    assert station_page(filters=StationFilters(text="nowhere")).total == 0
 
 
 # --- Bad input ---------------------------------------------------------------------------------------------------

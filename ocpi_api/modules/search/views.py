@@ -7,12 +7,11 @@ OCPI paging headers (``X-Total-Count``, ``X-Limit``, ``Link``), so an eMSP's OCP
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chargepoints.search import station_results, station_search
+from chargepoints.search import station_page
 from ocpi_api.core.exceptions import invalid_parameter
 from ocpi_api.core.openapi import envelope_of
 from ocpi_api.core.views import OcpiView
@@ -63,14 +62,11 @@ class StationSearchView(OcpiView):
             field, messages = next(iter(error.message_dict.items()))
             raise invalid_parameter(_PARAMETER_OF.get(field, field), " ".join(messages)) from error
         offset, limit = query.page
-        now = timezone.now()
-        found = station_search(filters=filters, now=now)
-        total = found.count()
-        page = list(found[offset : offset + limit]) if offset < total else []
-        results = station_results(locations=page, filters=filters, now=now)
+        page = station_page(filters=filters, offset=offset, limit=limit)
+        total = page.total
         headers = {"X-Total-Count": str(total), "X-Limit": str(SEARCH_MAX_PAGE_SIZE)}
-        if page and offset + len(page) < total:
+        if page.results and offset + len(page.results) < total:
             params = request.query_params.copy()
-            params["offset"], params["limit"] = str(offset + len(page)), str(limit)
+            params["offset"], params["limit"] = str(offset + len(page.results)), str(limit)
             headers["Link"] = f'<{request.build_absolute_uri(request.path)}?{params.urlencode()}>; rel="next"'
-        return self.ok(StationSerializer(results, many=True).data, headers=headers)
+        return self.ok(StationSerializer(page.results, many=True).data, headers=headers)
