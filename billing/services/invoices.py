@@ -333,7 +333,7 @@ def _bill_credit_cdrs(
     if not originals:
         return [], [], 0
     # Locked, so an issue running now either finishes first (we then credit it) or waits for our lines.
-    locked = list(Invoice.objects.select_for_update().filter(pk__in=originals).select_related("profile"))
+    locked = list(Invoice.objects.select_for_update(of=("self",)).filter(pk__in=originals).select_related("profile"))
     drafts = [invoice.pk for invoice in locked if invoice.status == InvoiceStatus.DRAFT]
     issued = [invoice for invoice in locked if invoice.status != InvoiceStatus.DRAFT]
     credit_notes = Invoice.objects.bulk_create([_credit_note_for(inv, run=run, now=now) for inv in issued])
@@ -466,7 +466,7 @@ def seller_details() -> dict[str, Any]:
 @transaction.atomic
 def invoice_issue(*, invoice: Invoice, by: User | None) -> Invoice:
     """Give a draft its number, dates and payment reference and freeze it; its PDF is rendered after the commit."""
-    invoice = Invoice.objects.select_for_update().select_related("profile").get(pk=invoice.pk)
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("profile").get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError(f"{invoice} is already issued.")
     if invoice.line_count == 0:
@@ -596,7 +596,9 @@ def invoice_store_pdf(*, invoice_id: int) -> Invoice:
     """Render an issued invoice's PDF once and store it; later calls return the stored one."""
     from ..documents import invoice_pdf
 
-    invoice = Invoice.objects.select_for_update().select_related("profile", "credited_invoice").get(pk=invoice_id)
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",)).select_related("profile", "credited_invoice").get(pk=invoice_id)
+    )
     if invoice.status == InvoiceStatus.DRAFT:
         raise ValidationError(f"{invoice} is a draft; only issued invoices get a stored PDF.")
     if invoice.pdf:
