@@ -18,7 +18,7 @@ class InvoiceFilterForm(forms.Form):
         help_text="Invoices whose period overlaps this month.",
     )
     status = forms.ChoiceField(choices=[("", "Any status"), *InvoiceStatus.choices], required=False)
-    kind = forms.ChoiceField(choices=[("", "Invoices and credit notes"), *Invoice.Kind.choices], required=False)
+    kind = forms.ChoiceField(choices=[("", "All kinds"), *Invoice.Kind.choices], required=False)
     overdue = forms.BooleanField(required=False, label="Overdue only")
 
 
