@@ -96,11 +96,11 @@ def ask_emsp(*, partner: Partner, token: EmspToken, location: Location, evse: EV
             return RealTimeAnswer("UNKNOWN", f"HTTP {error.http_status}, OCPI {error.status_code} in {took()}")
         if error.status_code == OcpiStatus.NOT_ENOUGH_INFORMATION:
             return RealTimeAnswer("NOT_ENOUGH_INFORMATION", f"OCPI 2002 in {took()}")
-        return RealTimeAnswer(None, f"{error} (after {took()})"[:255])
+        return _failed(token, f"{error} (after {took()})")
     try:
         info: dict[str, Any] = authorization_info(reply.data)
     except ValidationError as error:
-        return RealTimeAnswer(None, f"HTTP {reply.http_status}, answer is no AuthorizationInfo: {error.detail}"[:255])
+        return _failed(token, f"HTTP {reply.http_status}, answer is no AuthorizationInfo: {error.detail}")
     location_refs = info.get("location") or {}
     return RealTimeAnswer(
         info["allowed"],
@@ -109,6 +109,11 @@ def ask_emsp(*, partner: Partner, token: EmspToken, location: Location, evse: EV
         evse_uids=list(location_refs.get("evse_uids") or []),
         info=(info.get("info") or {}).get("text", ""),
     )
+
+
+def _failed(token: EmspToken, exchange: str) -> RealTimeAnswer:
+    logger.warning("Real-time authorization of token %s failed: %s", token, exchange)
+    return RealTimeAnswer(None, exchange[:255])
 
 
 def _local(token: EmspToken, *, source: str, prefix: str = "", exchange: str = "") -> _Outcome:
@@ -157,7 +162,6 @@ def decide(*, token: EmspToken, location: Location, evse: EVSE) -> _Outcome:
     answer = ask_emsp(partner=partner, token=token, location=location, evse=evse)
     if answer.allowed_type is not None:
         return _from_answer(answer, token.facts(), evse)
-    logger.warning("Real-time authorization of token %s failed: %s", token, answer.exchange)
     if whitelist == WhitelistType.NEVER:
         reason = "whitelist NEVER needs the eMSP's answer, and the eMSP could not answer"
         decision = AuthorizationDecision(allowed=False, reason=reason, token=token.facts())
