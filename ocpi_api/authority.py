@@ -14,7 +14,7 @@ Registered in ``OcpiApiConfig.ready()``. How a token presented at a charger is d
   ALLOWED restricted to other EVSEs of the location.
 
 "Cannot answer" means: no registered partner with a Tokens Sender endpoint, no connection, no answer within
-``OCPI_REALTIME_AUTHORIZATION_TIMEOUT`` (connect, read; default 2 s and 3 s: a driver is waiting at the charger),
+``OCPI_REALTIME_AUTHORIZATION_TIMEOUT`` (connect, read; 2 s and 3 s by default: a driver is waiting at the charger),
 an HTTP 5xx or OCPI 3xxx, or an answer that is not an AuthorizationInfo (garbage). Every decision is recorded as an
 ``AuthorizationRecord`` with its reason, for the staff token page.
 """
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from chargepoints.models import EVSE, Location
 
 logger = logging.getLogger(__name__)
-DEFAULT_TIMEOUT = (2.0, 3.0)
 Source = AuthorizationRecord.Source
 
 
@@ -69,7 +68,7 @@ class _Outcome:
 
 
 def realtime_timeout() -> tuple[float, float]:
-    connect, read = getattr(settings, "OCPI_REALTIME_AUTHORIZATION_TIMEOUT", DEFAULT_TIMEOUT)
+    connect, read = settings.OCPI_REALTIME_AUTHORIZATION_TIMEOUT
     return float(connect), float(read)
 
 

@@ -41,14 +41,14 @@ from .selectors import partner_parties
 Command = CommandRequest.Command
 Response = CommandRequest.Response
 Result = CommandRequest.Result
-DEFAULT_TIMEOUT = 60  # seconds the eMSP should wait for the result
 # A remotely started session charges at this steady power (within the connector's) until it is stopped.
 REMOTE_CHARGING_KW = Decimal(11)
 _OCCUPIED = (EvseStatus.CHARGING, EvseStatus.BLOCKED, EvseStatus.RESERVED)
 
 
 def command_timeout() -> int:
-    return int(getattr(settings, "OCPI_COMMAND_TIMEOUT", DEFAULT_TIMEOUT))
+    """Seconds the eMSP should wait for the result."""
+    return int(settings.OCPI_COMMAND_TIMEOUT)
 
 
 @dataclass(frozen=True)

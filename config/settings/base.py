@@ -234,3 +234,17 @@ CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "ocpi-push-sweep": {"task": "ocpi_api.push.tasks.push_sweep", "schedule": OCPI_PUSH_SWEEP_INTERVAL},
 }
+
+# --- OCPI drivers: real-time authorization and commands (ocpi_api) ------------------------------------------------
+# (connect, read) seconds to wait for an eMSP's real-time answer: a driver is waiting at the charger. Beyond it the
+# eMSP counts as unreachable (ALLOWED_OFFLINE and real-time ALLOWED tokens fall back to our copy, NEVER is refused).
+OCPI_REALTIME_AUTHORIZATION_TIMEOUT = (
+    env.float("OCPI_REALTIME_AUTHORIZATION_CONNECT_TIMEOUT", default=2.0),
+    env.float("OCPI_REALTIME_AUTHORIZATION_TIMEOUT", default=3.0),
+)
+# Seconds an eMSP is told to wait for a command's result (CommandResponse.timeout).
+OCPI_COMMAND_TIMEOUT = env.int("OCPI_COMMAND_TIMEOUT", default=60)
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "ocpi-reservations-expire": {"task": "ocpi_api.tasks.reservations_expire_task", "schedule": 60.0},
+}

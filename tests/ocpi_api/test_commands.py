@@ -294,3 +294,11 @@ def test_unlock_connector(commands, evse):
         "UNLOCK_CONNECTOR", {"location_id": plain.location.ocpi_id, "evse_uid": plain.uid, "connector_id": "1"}
     )
     assert envelope["data"]["result"] == "NOT_SUPPORTED"
+
+
+def test_reservations_expire_on_a_beat_schedule(settings):
+    from celery import current_app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["ocpi-reservations-expire"]
+    assert entry["task"] in current_app.tasks
+    assert current_app.tasks[entry["task"]].delay().get() == 0
