@@ -43,7 +43,7 @@ import random
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -146,10 +146,13 @@ def push_enqueue(
     body = _json_ready(body)
     with transaction.atomic():
         now = timezone.now()
+        replaced: list[OutboxItem] = []
         if coalesce and method != Method.POST:
-            kept = _coalesce(partner, module, object_key, method, url, path, body, now)
-            if kept is not None:
-                return kept
+            plan = _coalesce(partner, module, object_key, method, url, path, body, now)
+            if isinstance(plan, OutboxItem):
+                return plan
+            if plan is not None:
+                method, body, replaced = plan
         item = OutboxItem.objects.create(
             partner=partner,
             module=module,
@@ -158,13 +161,20 @@ def push_enqueue(
             path=path,
             url=url,
             body=body,
-            last_updated=_last_updated(body),
-            created=now,
-            next_attempt_at=now,
+            last_updated=max(filter(None, [_last_updated(body), *(r.last_updated for r in replaced)]), default=None),
+            # A merged row keeps the age and the backoff of what it replaces: the partner is no more reachable now.
+            created=min([now, *(r.created for r in replaced)]),
+            attempts=max([0, *(r.attempts for r in replaced)]),
+            next_attempt_at=max([now, *(r.next_attempt_at for r in replaced)]),
             enqueued_at=now,
         )
+        for row in replaced:
+            _supersede(row, f"Merged into row {item.pk}.")
         _deliver_after_commit([item.pk])
     return item
+
+
+Plan = tuple[str, dict[str, Any] | None, list[OutboxItem]]
 
 
 def _coalesce(
@@ -176,37 +186,32 @@ def _coalesce(
     path: str,
     body: dict[str, Any] | None,
     now: datetime,
-) -> OutboxItem | None:
-    """Fold the new call into the rows still waiting for this object; the row that now carries it, or None."""
+) -> OutboxItem | Plan | None:
+    """How the new call folds into the rows still waiting for this object.
+
+    Returns the existing row when the call adds nothing, or (method, body, rows it replaces) for a new row at the end
+    of the queue. Merged rows move to the end rather than being updated in place, so the rows of one queue keep
+    rising ``last_updated`` values: an EVSE merged in place could overtake a newer change of its sibling, and the
+    receiver, which sets the location's last_updated from every EVSE push, would end up with an older one.
+    """
     waiting = list(
         OutboxItem.objects.select_for_update()
         .filter(partner=partner, object_key=object_key, status=Status.PENDING)
         .order_by("id")
     )
-    # The row a worker is sending right now went out as it was; later changes need a row of their own.
+    # The row a worker is sending right now goes out as it is; later changes need a row of their own.
     open_rows = [r for r in waiting if not _leased(r, now) and r.url == url and r.module == module]
     if method in _FULL_STATE:
         covered = [r for r in open_rows if _below_or_at(path, r.path)]
-        if not covered:
-            return None
-        *replaced, kept = covered
-        for row in replaced:
-            _supersede(row, f"Replaced by the {method} of row {kept.pk}.")
-        kept.method, kept.path, kept.body = method, path, body
-        kept.last_updated = _last_updated(body)
-        _release(kept)
-        kept.save()
-        return kept
+        return (method, body, covered) if covered else None
     if method != Method.PATCH or body is None:
         return None
     same = [r for r in open_rows if r.path == path and r.method in (Method.PUT, Method.PATCH)]
     if same:
-        kept = same[-1]
-        kept.body = _merge(kept.body, body)
-        kept.last_updated = max(filter(None, (kept.last_updated, _last_updated(body))), default=None)
-        _release(kept)
-        kept.save()
-        return kept
+        merged: dict[str, Any] = {}
+        for row in same:
+            merged = _merge(merged, row.body or {})
+        return (same[0].method, _merge(merged, body), same)
     latest = OutboxItem.objects.filter(partner=partner, object_key=object_key).exclude(status=Status.SUPERSEDED)
     tail = latest.order_by("-id").first()
     if tail is not None and tail.url == url and _repeats(tail, path, body):
@@ -289,20 +294,22 @@ def _target(item: OutboxItem, partner: Partner) -> tuple[str | None, str]:
 
 
 def _claim(item_id: int) -> Claim | None:
-    """Take the row if it is due, at the head of its queue and not leased; SKIP LOCKED keeps workers apart."""
+    """Take the head of the queue that row ``item_id`` belongs to, if it is due and nobody holds it.
+
+    The row itself may be gone by now (merged into a later row, or delivered): the task's job is its queue. SKIP
+    LOCKED keeps two workers apart, and the lease (``claimed_until``) survives their transactions.
+    """
     with transaction.atomic():
         now = timezone.now()
-        item = (
-            OutboxItem.objects.select_for_update(skip_locked=True)
-            .filter(pk=item_id, status=Status.PENDING, next_attempt_at__lte=now)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .first()
-        )
-        if item is None:
+        ref = OutboxItem.objects.filter(pk=item_id).values("partner_id", "object_key").first()
+        if ref is None:
             return None
-        queue = OutboxItem.objects.filter(partner_id=item.partner_id, object_key=item.object_key)
-        if queue.filter(status=Status.PENDING, id__lt=item.pk).exists():
-            return None  # an earlier row goes first and hands over to this one when it is done
+        queue = OutboxItem.objects.filter(partner_id=ref["partner_id"], object_key=ref["object_key"])
+        item = queue.select_for_update(skip_locked=True).filter(status=Status.PENDING).order_by("id").first()
+        if item is None or queue.filter(status=Status.PENDING, id__lt=item.pk).exists():
+            return None  # empty, or another transaction holds the head
+        if item.next_attempt_at > now or _leased(item, now):
+            return None
         if item.last_updated is not None and item.path:
             newer = (
                 queue.filter(status=Status.DELIVERED, path__in=_ancestors_or_self(item.path))
@@ -380,11 +387,14 @@ def _finish(item: OutboxItem, status: str, outcome: Outcome) -> None:
     item.save()
 
 
-def _record(claim: Claim, outcome: Outcome, started: datetime, duration: float) -> int | None:
-    """Store the attempt and the row's new state. Returns the next row of the queue when this one is finished."""
+def _record(claim: Claim, outcome: Outcome, started: datetime, duration: float) -> bool:
+    """Store the attempt and the row's new state. True when the row is finished and the queue can move on."""
     retry_in: float | None = None
     with transaction.atomic():
         item = OutboxItem.objects.select_for_update().get(pk=claim.item_id)
+        too_old = timezone.now() - item.created > timedelta(seconds=float(settings.OCPI_PUSH_MAX_AGE))
+        if outcome.result == DeliveryAttempt.Outcome.RETRY and too_old:
+            outcome = replace(outcome, result=DeliveryAttempt.Outcome.DEAD)
         DeliveryAttempt.objects.create(
             item=item,
             started_at=started,
@@ -395,14 +405,13 @@ def _record(claim: Claim, outcome: Outcome, started: datetime, duration: float) 
             message=outcome.message[:2000],
         )
         if item.claim_token != claim.token or item.status != Status.PENDING:
-            # The lease ran out and a change was merged into the row: it goes out again with the new content.
-            return None
+            return False  # the lease ran out meanwhile; whoever holds the row now decides
         if outcome.result == DeliveryAttempt.Outcome.DELIVERED:
             _finish(item, Status.DELIVERED, outcome)
             push_delivered.send(sender=OutboxItem, item=item)
         elif outcome.result == DeliveryAttempt.Outcome.FAILED:
             _finish(item, Status.FAILED, outcome)
-        elif timezone.now() - item.created > timedelta(seconds=float(settings.OCPI_PUSH_MAX_AGE)):
+        elif outcome.result == DeliveryAttempt.Outcome.DEAD:
             _finish(item, Status.DEAD, outcome)
         else:
             retry_in = _backoff(item.attempts)
@@ -414,8 +423,8 @@ def _record(claim: Claim, outcome: Outcome, started: datetime, duration: float) 
             item.save()
     if retry_in is not None:
         _schedule_retry(claim.item_id, retry_in)
-        return None
-    return _next_in_queue(claim.item_id)
+        return False
+    return True
 
 
 def _schedule_retry(item_id: int, countdown: float) -> None:
@@ -426,37 +435,24 @@ def _schedule_retry(item_id: int, countdown: float) -> None:
         push_deliver_task.apply_async((item_id,), countdown=countdown)
 
 
-def _next_in_queue(item_id: int) -> int | None:
-    item = OutboxItem.objects.only("partner_id", "object_key").get(pk=item_id)
-    return (
-        OutboxItem.objects.filter(
-            partner_id=item.partner_id, object_key=item.object_key, status=Status.PENDING, id__gt=item_id
-        )
-        .order_by("id")
-        .values_list("pk", flat=True)
-        .first()
-    )
-
-
 def push_deliver(*, item_id: int) -> int:
-    """Deliver the row if it is due and first in its queue, then the rows behind it. Safe to run twice, or on two
+    """Deliver the rows of row ``item_id``'s queue, oldest first, while they are due. Safe to run twice, or on two
     workers at once: only the worker that claims a row sends it. Returns the number of calls made."""
     calls = 0
-    next_id: int | None = item_id
-    while next_id is not None:
+    while True:
         if calls >= settings.OCPI_PUSH_BATCH:
-            _deliver_after_commit([next_id])  # let other queues have the worker too
+            _deliver_after_commit([item_id])  # let other queues have the worker too
             break
-        claim = _claim(next_id)
+        claim = _claim(item_id)
         if claim is None:
             break
         if not claim.token:  # finished without a call (stale, or no endpoint)
-            next_id = _next_in_queue(claim.item_id)
             continue
         started, clock = timezone.now(), time.monotonic()
         outcome = _send(claim)
         calls += 1
-        next_id = _record(claim, outcome, started, time.monotonic() - clock)
+        if not _record(claim, outcome, started, time.monotonic() - clock):
+            break
     return calls
 
 

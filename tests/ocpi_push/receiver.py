@@ -15,6 +15,7 @@ partner in trouble:
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class Call:
     headers: dict[str, str]
     body: Any
     at: float  # time.time() at arrival
+    mode: str  # how the receiver was behaving when it came
 
 
 @dataclass
@@ -64,9 +66,13 @@ class Receiver:
     def endpoints(self, *modules: str) -> list[dict[str, str]]:
         return [{"identifier": m, "role": "RECEIVER", "url": f"{self.base_url}/{m}"} for m in modules]
 
-    def calls_to(self, path: str, method: str | None = None) -> list[Call]:
+    def calls_to(self, path: str, method: str | None = None, mode: str | None = None) -> list[Call]:
         with self.lock:
-            return [c for c in self.calls if c.path == path and (method is None or c.method == method)]
+            return [
+                c
+                for c in self.calls
+                if c.path == path and (method is None or c.method == method) and (mode is None or c.mode == mode)
+            ]
 
     def evse(self, location_path: str, uid: str) -> dict[str, Any] | None:
         location = self.locations.get(location_path)
@@ -143,7 +149,7 @@ class Receiver:
             return 404, {"status_code": 2000}, {}
         path = path[len(BASE) + 1 :]
         with self.lock:
-            self.calls.append(Call(method, path, headers, body, time.time()))
+            self.calls.append(Call(method, path, headers, body, time.time(), mode))
         self.arrived.set()
         if mode == "down":
             return None
@@ -166,6 +172,11 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body are two writes: without this, Nagle holds the body for the client's delayed ACK.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

@@ -117,7 +117,9 @@ def test_a_location_put_replaces_waiting_rows_of_its_evses(receiver: Receiver) -
     assert [r.method for r in pending()] == ["PUT", "PATCH"]
     location_upsert(data={**data, "name": "Newer name"})
     assert [(r.method, r.body["name"]) for r in pending()] == [("PUT", "Newer name")]
-    assert OutboxItem.objects.filter(status=OutboxItem.Status.SUPERSEDED).count() == 1
+    replaced = OutboxItem.objects.filter(status=OutboxItem.Status.SUPERSEDED).order_by("id")
+    assert [r.method for r in replaced] == ["PATCH", "PUT", "PATCH"]
+    assert replaced.last().response_message == f"Merged into row {pending()[0].pk}."
 
 
 def test_an_unchanged_import_sends_nothing_and_a_new_location_is_put(receiver: Receiver) -> None:
@@ -170,7 +172,8 @@ def test_session_patches_merge_and_append_charging_periods(receiver: Receiver) -
         body={"kwh": Decimal("2.25"), "charging_periods": [{"n": 2}], "last_updated": "2026-01-01T10:10:00Z"},
     )
     [row] = pending()
-    assert (row, row.method) == (put, "PUT")
+    assert row.pk > put.pk
+    assert row.method == "PUT"
     assert row.body == {
         "id": "S1",
         "kwh": 2.25,
@@ -264,8 +267,9 @@ def test_admin_saves_announce_the_change(receiver: Receiver, admin_client: Clien
     )
     _admin_post(admin_client, location, {"name": "Admin name"})
     assert pending()[-1].body.keys() == {"name", "last_updated"}
-    # A change in an inline (here a connector's amperage) puts the whole EVSE, in place of its waiting PATCH.
+    # A change in an inline (here a connector's amperage) puts the whole EVSE instead of its waiting PATCH, at the
+    # end of the queue: its last_updated is the newest.
     _admin_post(admin_client, evse, {"connectors-0-max_amperage": "16"})
-    put, patch = pending()
-    assert (put.method, put.path, put.body["connectors"][0]["max_amperage"]) == ("PUT", row.path, 16)
+    patch, put = pending()
     assert (patch.method, patch.path) == ("PATCH", location_path(location))
+    assert (put.method, put.path, put.body["connectors"][0]["max_amperage"]) == ("PUT", row.path, 16)
