@@ -299,6 +299,8 @@ def test_unlock_connector(commands, evse):
 def test_reservations_expire_on_a_beat_schedule(settings):
     from celery import current_app
 
+    import ocpi_api.tasks  # the worker autodiscovers it; the test process imports it here
+
     entry = settings.CELERY_BEAT_SCHEDULE["ocpi-reservations-expire"]
-    assert entry["task"] in current_app.tasks
+    assert current_app.tasks[entry["task"]] is ocpi_api.tasks.reservations_expire_task
     assert current_app.tasks[entry["task"]].delay().get() == 0
