@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("chargepoints.urls")),
     path("ocpi/search/", include("ocpi_api.modules.search.urls")),
     path("ocpi/", include("ocpi_api.urls")),
+    path("partners/<int:pk>/deliveries/", include("ocpi_api.push.urls")),
     path("partners/", include("ocpi_api.staff_urls")),
     path("tariffs/", include("tariffs.urls")),
     path("finance/", include("billing.urls")),

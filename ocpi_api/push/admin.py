@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from . import services
+from .models import CatalogueResend, DeliveryAttempt, OutboxItem
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = ("started_at", "outcome", "http_status", "ocpi_status", "duration_ms", "message")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(OutboxItem)
+class OutboxItemAdmin(admin.ModelAdmin):
+    """Read-only: rows change through delivery and the retry action, never by hand."""
+
+    list_display = ("id", "partner", "method", "object_key", "path", "status", "attempts", "created", "finished_at")
+    list_filter = ("status", "module", "method", "partner")
+    search_fields = ("object_key", "path", "url", "response_message")
+    list_select_related = ("partner",)
+    inlines = (DeliveryAttemptInline,)
+    actions = ("retry",)
+    list_per_page = 100
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: OutboxItem | None = None) -> list[str]:
+        return [field.name for field in OutboxItem._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: OutboxItem | None = None) -> bool:
+        return False
+
+    @admin.action(description="Retry (failed) or replay (delivered) the selected rows", permissions=["change"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[OutboxItem]) -> None:
+        for item in queryset.order_by("id"):
+            services.push_retry(item=item)
+        self.message_user(request, f"{queryset.count()} row(s) queued again.", messages.SUCCESS)
+
+
+@admin.register(CatalogueResend)
+class CatalogueResendAdmin(admin.ModelAdmin):
+    list_display = ("id", "partner", "status", "done", "total", "requested_by", "created", "finished_at")
+    list_filter = ("status", "partner")
+    readonly_fields = ("partner", "status", "done", "total", "requested_by", "created", "finished_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
