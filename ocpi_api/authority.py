@@ -38,7 +38,7 @@ from .core.headers import Party, Routing
 from .core.status import OcpiStatus
 from .models import AuthorizationRecord, EmspToken, Partner
 from .modules.tokens.serializers import authorization_info
-from .selectors import token_find
+from .selectors import partners_for_party, token_find
 
 if TYPE_CHECKING:
     from chargepoints.models import EVSE, Location
@@ -155,7 +155,9 @@ def _from_answer(answer: RealTimeAnswer, facts: DriverToken, evse: EVSE) -> _Out
 
 def decide(*, token: EmspToken, location: Location, evse: EVSE) -> _Outcome:
     whitelist = token.whitelist
-    partner = token.partner
+    # The partner speaking for the token's party now (it may have registered again since it pushed the token).
+    speaking = partners_for_party(country_code=token.country_code, party_id=token.party_id)
+    partner = speaking[0] if speaking else token.partner
     if whitelist == WhitelistType.ALWAYS or (whitelist == WhitelistType.ALLOWED and not partner.realtime_authorization):
         return _local(token, source=Source.LOCAL)
     answer = ask_emsp(partner=partner, token=token, location=location, evse=evse)

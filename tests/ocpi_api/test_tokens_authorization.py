@@ -181,3 +181,11 @@ def test_the_simulated_charger_uses_the_ocpi_authority_and_copies_the_reference(
     refused = ChargerSimulator(evse=evse).run(SimulationPlan(token_uid="04A1B2C3", start=T0, minutes=5, kw=Decimal(11)))
     assert refused.session is None
     assert refused.decision.reason == "the eMSP answered BLOCKED"
+
+
+def test_real_time_goes_to_the_partner_that_speaks_for_the_party_now(emsp, evse):
+    old, _ = registered_partner(status="UNREGISTERED")
+    stored_token(old, whitelist="NEVER")
+    registered_partner(emsp)  # the same eMSP party, registered again with its current endpoints
+    assert ask(evse).allowed
+    assert len(authorize_calls(emsp)) == 1
