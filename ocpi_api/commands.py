@@ -442,3 +442,33 @@ def reservations_expire(*, now: datetime | None = None) -> int:
                 reservation_end(session=session, at=latest.expiry_date, reason="Reservation expired unused")
             ended += 1
     return ended
+
+
+_OUT_OF_SERVICE = (EvseStatus.OUTOFORDER, EvseStatus.INOPERATIVE, EvseStatus.REMOVED)
+
+
+def reservations_cancel_for_evse(*, evse: EVSE, status: str) -> int:
+    """An EVSE that breaks down or goes out of service cannot keep its reservations: each ends, and the eMSP gets
+    CANCELED_RESERVATION at its RESERVE_NOW's response_url (digest §8.1). Returns how many."""
+    if status not in _OUT_OF_SERVICE:
+        return 0
+    cancelled = 0
+    for session in ChargingSession.objects.filter(evse=evse, status=SessionStatus.RESERVATION):
+        reservation_end(session=session, at=timezone.now(), reason=f"Cancelled by us: the EVSE is {status}")
+        reserve = (
+            CommandRequest.objects.filter(session=session, command=Command.RESERVE_NOW)
+            .select_related("partner")
+            .order_by("-received_at", "-id")
+            .first()
+        )
+        if reserve is not None:
+            push_enqueue(
+                partner=reserve.partner,
+                module="commands",
+                object_key=f"commands/{reserve.pk}/cancel",
+                method="POST",
+                url=reserve.response_url,
+                body=command_result_json(Result.CANCELED_RESERVATION, f"The EVSE is {status.lower()}."),
+            )
+        cancelled += 1
+    return cancelled

@@ -1,5 +1,5 @@
-"""The OCPI layer's subscriptions to the domain's announcements. Infrastructure only: each queues outbox rows (or
-records a partner's answer) in the transaction of the change."""
+"""The OCPI layer's subscriptions to the domain's announcements. Each queues outbox rows, records a partner's
+answer, or hands over to the service that owns the consequence, in the transaction of the change."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 
 from billing.models import Cdr
 from billing.signals import cdr_issued
-from chargepoints.models import ChargingSession
-from chargepoints.signals import session_changed
+from chargepoints.models import EVSE, ChargingSession
+from chargepoints.signals import evse_status_changed, session_changed
 
-from . import pushes
+from . import commands, pushes
 from .push.models import OutboxItem
 from .push.signals import push_delivered
 
@@ -25,6 +25,10 @@ def on_cdr_issued(sender: type[Cdr], cdr: Cdr, **_: Any) -> None:
     pushes.cdr_push(cdr=cdr)
 
 
+def on_evse_status_changed(sender: type[EVSE], evse: EVSE, status: str, **_: Any) -> None:
+    commands.reservations_cancel_for_evse(evse=evse, status=status)
+
+
 def on_push_delivered(sender: type[OutboxItem], item: OutboxItem, **_: Any) -> None:
     if item.module == "cdrs" and item.method == OutboxItem.Method.POST:
         pushes.cdr_delivery_record(item=item)
@@ -34,3 +38,4 @@ def connect() -> None:
     session_changed.connect(on_session_changed, dispatch_uid="ocpi_api.session_push")
     cdr_issued.connect(on_cdr_issued, dispatch_uid="ocpi_api.cdr_push")
     push_delivered.connect(on_push_delivered, dispatch_uid="ocpi_api.cdr_delivered")
+    evse_status_changed.connect(on_evse_status_changed, dispatch_uid="ocpi_api.reservations_cancel")

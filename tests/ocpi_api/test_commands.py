@@ -304,3 +304,17 @@ def test_reservations_expire_on_a_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["ocpi-reservations-expire"]
     assert current_app.tasks[entry["task"]].name == ocpi_api.tasks.reservations_expire_task.name == entry["task"]
     assert current_app.tasks[entry["task"]].delay().get() == 0
+
+
+def test_a_reserved_evse_that_breaks_down_cancels_the_reservation(commands, evse, django_capture_on_commit_callbacks):
+    body = reserve_body(evse)
+    commands.post("RESERVE_NOW", body)
+    with django_capture_on_commit_callbacks(execute=True):
+        evse_set_status(evse=evse, status=EvseStatus.OUTOFORDER)
+    session = ChargingSession.objects.get()
+    assert (session.status, session.stop_reason) == ("INVALID", "Cancelled by us: the EVSE is OUTOFORDER")
+    results = commands.emsp.command_results[body["response_url"].removeprefix(commands.emsp.base_url)]
+    assert [r["result"] for r in results] == ["ACCEPTED", "CANCELED_RESERVATION"]
+    assert validate(results[1], COMMAND_RESULT) == []
+    evse.refresh_from_db()
+    assert evse.status == "OUTOFORDER"
