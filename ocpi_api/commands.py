@@ -59,7 +59,6 @@ class CommandAnswer:
     message: str
     timeout: int
     status_code: OcpiStatus = OcpiStatus.SUCCESS
-    command: CommandRequest | None = None
 
 
 class _Refusal(Exception):
@@ -70,8 +69,9 @@ class _Refusal(Exception):
 
 @dataclass
 class _Checked:
+    """What the checks found, as CommandRequest fields."""
+
     fields: dict[str, Any] = field(default_factory=dict)
-    message: str = ""
 
 
 def _location(location_id: str) -> Location:
@@ -200,7 +200,7 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def command_receive(*, partner: Partner, command: str, data: dict[str, Any]) -> CommandAnswer:
     """Check a validated command, record it, and have it carried out after commit when we accept it."""
-    from .tasks import command_execute_task
+    from .tasks import command_execute_task  # the tasks module imports this one
 
     timeout = command_timeout()
     result: str
@@ -222,7 +222,7 @@ def command_receive(*, partner: Partner, command: str, data: dict[str, Any]) -> 
     )
     if result == Response.ACCEPTED:
         command_execute_task.delay_on_commit(request.pk)
-    return CommandAnswer(result=result, message=message, timeout=timeout, status_code=status_code, command=request)
+    return CommandAnswer(result=result, message=message, timeout=timeout, status_code=status_code)
 
 
 # --- The charger's side ------------------------------------------------------------------------------------------
