@@ -175,4 +175,6 @@ def seed_drivers(base_url: str) -> list[str]:
         f"{cdrs.filter(status=Cdr.Status.ISSUED).count()} issued CDRs "
         f"({cdrs.filter(status=Cdr.Status.REVIEW).count()} held for review)",
         f"  Token decisions: {base_url}/partners/tokens/ ({AuthorizationRecord.objects.count()} so far)",
+        f"  Simulate a visit on a station page with card {CHARGING_CARDS[0]} (accepted) or {DEMO_TOKENS[3][0]} "
+        "(refused: reported lost)",
     ]
