@@ -74,7 +74,7 @@ class StationListView(StaffViewMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         form = StationFilterForm(self.request.GET or None)
         filters = _filters_from(form) if form.is_valid() else StationFilters()
-        stations = station_search(filters=filters).prefetch_related("evses__connectors")
+        stations = station_search(filters=filters)
         page = Paginator(stations, PAGE_SIZE).get_page(self.request.GET.get("page"))
         rows = [
             StationRow(
