@@ -6,7 +6,7 @@ Receiver endpoint for the module. Locations that are not released for roaming ne
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
@@ -24,7 +24,7 @@ from tariffs.selectors import tariff_list
 
 from .models import CatalogueResend
 from .selectors import push_partners
-from .services import push_enqueue, receiver_url
+from .services import push_enqueue, push_enqueue_many, receiver_url
 
 LOCATIONS = "locations"
 TARIFFS = "tariffs"
@@ -57,13 +57,12 @@ def tariff_path(tariff: Tariff) -> str:
 
 
 def _broadcast(
-    partners: Iterable[Partner], module: str, object_key: str, method: str, path: str, body: dict[str, Any] | None
+    partners: Sequence[Partner], module: str, object_key: str, method: str, path: str, body: dict[str, Any] | None
 ) -> int:
-    queued = 0
-    for partner in partners:
-        if push_enqueue(partner=partner, module=module, object_key=object_key, method=method, path=path, body=body):
-            queued += 1
-    return queued
+    rows = push_enqueue_many(
+        partners=partners, module=module, object_key=object_key, method=method, path=path, body=body
+    )
+    return len(rows)
 
 
 def put_or_patch(obj: dict[str, Any], changed_fields: Iterable[str]) -> tuple[str, dict[str, Any]]:

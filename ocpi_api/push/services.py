@@ -42,7 +42,8 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,7 +52,7 @@ import requests
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -137,86 +138,147 @@ def push_enqueue(
     coalesce: bool = True,
 ) -> OutboxItem | None:
     """Queue one call to a partner in the current transaction; see the module docstring."""
+    rows = push_enqueue_many(
+        partners=[partner],
+        module=module,
+        object_key=object_key,
+        method=method,
+        url=url,
+        path=path,
+        body=body,
+        coalesce=coalesce,
+    )
+    return rows[0] if rows else None
+
+
+def push_enqueue_many(
+    *,
+    partners: Sequence[Partner],
+    module: str,
+    object_key: str,
+    method: str,
+    url: str | None = None,
+    path: str = "",
+    body: dict[str, Any] | None,
+    coalesce: bool = True,
+) -> list[OutboxItem]:
+    """``push_enqueue`` of one change for several partners in a handful of queries, whatever their number. Returns
+    the row that carries the change for each partner that gets it."""
     if method not in Method.values:
         raise ValueError(f"Unsupported method {method!r}.")
-    if url is None and receiver_url(partner=partner, module=module) is None:
-        return None
-    path = path.strip("/")
-    url = url or ""
+    targets = [p for p in partners if url is not None or receiver_url(partner=p, module=module) is not None]
+    if not targets:
+        return []
+    path, url = path.strip("/"), url or ""
     body = _json_ready(body)
+    coalesce = coalesce and method != Method.POST
     with transaction.atomic():
         now = timezone.now()
-        replaced: list[OutboxItem] = []
-        if coalesce and method != Method.POST:
-            plan = _coalesce(partner, module, object_key, method, url, path, body, now)
-            if isinstance(plan, OutboxItem):
-                return plan
-            if plan is not None:
-                method, body, replaced = plan
-        item = OutboxItem.objects.create(
-            partner=partner,
-            module=module,
-            object_key=object_key,
-            method=method,
-            path=path,
-            url=url,
-            body=body,
-            last_updated=max(filter(None, [_last_updated(body), *(r.last_updated for r in replaced)]), default=None),
-            # A merged row keeps the age and the backoff of what it replaces: the partner is no more reachable now.
-            created=min([now, *(r.created for r in replaced)]),
-            attempts=max([0, *(r.attempts for r in replaced)]),
-            next_attempt_at=max([now, *(r.next_attempt_at for r in replaced)]),
-            enqueued_at=now,
-        )
-        for row in replaced:
-            _supersede(row, f"Merged into row {item.pk}.")
-        _deliver_after_commit([item.pk])
-    return item
+        waiting: dict[int, list[OutboxItem]] = defaultdict(list)
+        if coalesce:
+            rows = OutboxItem.objects.select_for_update().filter(
+                partner__in=targets, object_key=object_key, status=Status.PENDING
+            )
+            for row in rows.order_by("id"):
+                waiting[row.partner_id].append(row)
+        plans = {
+            p.pk: _plan(method, body, [r for r in waiting[p.pk] if r.url == url and r.module == module], path, now)
+            if coalesce
+            else (method, body, [])
+            for p in targets
+        }
+        kept = _repeated(targets, object_key, url, path, method, body, plans, waiting) if coalesce else {}
+        new = [
+            OutboxItem(
+                partner=p,
+                module=module,
+                object_key=object_key,
+                method=plans[p.pk][0],
+                path=path,
+                url=url,
+                body=plans[p.pk][1],
+                last_updated=max(
+                    filter(None, [_last_updated(plans[p.pk][1]), *(r.last_updated for r in plans[p.pk][2])]),
+                    default=None,
+                ),
+                # A merged row keeps the age and the backoff of what it replaces: the partner is no more reachable.
+                created=min([now, *(r.created for r in plans[p.pk][2])]),
+                attempts=max([0, *(r.attempts for r in plans[p.pk][2])]),
+                next_attempt_at=max([now, *(r.next_attempt_at for r in plans[p.pk][2])]),
+                enqueued_at=now,
+            )
+            for p in targets
+            if p.pk not in kept
+        ]
+        OutboxItem.objects.bulk_create(new)
+        replaced = {r.pk: item.pk for item in new for r in plans[item.partner_id][2]}
+        if replaced:
+            OutboxItem.objects.filter(pk__in=replaced).update(
+                status=Status.SUPERSEDED,
+                finished_at=now,
+                claimed_until=None,
+                claim_token="",
+                response_message=Case(
+                    *[When(pk=old, then=Value(f"Merged into row {new_pk}.")) for old, new_pk in replaced.items()]
+                ),
+            )
+        # A row behind others needs no task: the worker that delivers the queue moves on to it. (It waits on our
+        # lock on those rows before it looks, so it sees this row once we commit.)
+        heads = [item.pk for item in new if all(r.pk in replaced for r in waiting[item.partner_id])]
+        _deliver_after_commit(heads)
+    by_partner = {item.partner_id: item for item in [*new, *kept.values()]}
+    return [by_partner[p.pk] for p in targets]
 
 
 Plan = tuple[str, dict[str, Any] | None, list[OutboxItem]]
 
 
-def _coalesce(
-    partner: Partner,
-    module: str,
-    object_key: str,
-    method: str,
-    url: str,
-    path: str,
-    body: dict[str, Any] | None,
-    now: datetime,
-) -> OutboxItem | Plan | None:
-    """How the new call folds into the rows still waiting for this object.
+def _plan(method: str, body: dict[str, Any] | None, waiting: list[OutboxItem], path: str, now: datetime) -> Plan:
+    """How the new call folds into the rows still waiting for this object: (method, body, rows it replaces).
 
-    Returns the existing row when the call adds nothing, or (method, body, rows it replaces) for a new row at the end
-    of the queue. Merged rows move to the end rather than being updated in place, so the rows of one queue keep
+    The merged row goes to the end of the queue rather than being updated in place, so the rows of one queue keep
     rising ``last_updated`` values: an EVSE merged in place could overtake a newer change of its sibling, and the
     receiver, which sets the location's last_updated from every EVSE push, would end up with an older one.
     """
-    waiting = list(
-        OutboxItem.objects.select_for_update()
-        .filter(partner=partner, object_key=object_key, status=Status.PENDING)
-        .order_by("id")
-    )
     # The row a worker is sending right now goes out as it is; later changes need a row of their own.
-    open_rows = [r for r in waiting if not _leased(r, now) and r.url == url and r.module == module]
+    open_rows = [r for r in waiting if not _leased(r, now)]
     if method in _FULL_STATE:
-        covered = [r for r in open_rows if _below_or_at(path, r.path)]
-        return (method, body, covered) if covered else None
-    if method != Method.PATCH or body is None:
-        return None
+        return (method, body, [r for r in open_rows if _below_or_at(path, r.path)])
     same = [r for r in open_rows if r.path == path and r.method in (Method.PUT, Method.PATCH)]
-    if same:
-        merged: dict[str, Any] = {}
-        for row in same:
-            merged = _merge(merged, row.body or {})
-        return (same[0].method, _merge(merged, body), same)
-    latest = OutboxItem.objects.filter(partner=partner, object_key=object_key).exclude(status=Status.SUPERSEDED)
-    tail = latest.order_by("-id").first()
-    if tail is not None and tail.url == url and _repeats(tail, path, body):
-        return tail
-    return None
+    if method != Method.PATCH or body is None or not same:
+        return (method, body, [])
+    merged: dict[str, Any] = {}
+    for row in same:
+        merged = _merge(merged, row.body or {})
+    return (same[0].method, _merge(merged, body), same)
+
+
+def _repeated(
+    partners: Sequence[Partner],
+    object_key: str,
+    url: str,
+    path: str,
+    method: str,
+    body: dict[str, Any] | None,
+    plans: Mapping[int, Plan],
+    waiting: Mapping[int, list[OutboxItem]],
+) -> dict[int, OutboxItem]:
+    """Per partner, the object's latest row when the new PATCH only repeats it (identical consecutive updates)."""
+    if method != Method.PATCH or body is None:
+        return {}
+    alone = [p.pk for p in partners if not plans[p.pk][2]]
+    tails = {pk: waiting[pk][-1] for pk in alone if waiting[pk]}
+    unknown = [pk for pk in alone if pk not in tails]
+    if unknown:
+        latest = (
+            OutboxItem.objects.filter(partner_id=OuterRef("partner_id"), object_key=object_key)
+            .exclude(status=Status.SUPERSEDED)
+            .order_by("-id")
+            .values("pk")[:1]
+        )
+        queue = OutboxItem.objects.filter(partner_id__in=unknown, object_key=object_key)
+        tails.update({row.partner_id: row for row in queue.filter(pk=Subquery(latest))})
+    return {pk: tail for pk, tail in tails.items() if tail.url == url and _repeats(tail, path, body)}
 
 
 def _release(item: OutboxItem) -> None:
@@ -305,7 +367,13 @@ def _claim(item_id: int) -> Claim | None:
         if ref is None:
             return None
         queue = OutboxItem.objects.filter(partner_id=ref["partner_id"], object_key=ref["object_key"])
-        item = queue.select_for_update(skip_locked=True).filter(status=Status.PENDING).order_by("id").first()
+        item = (
+            queue.select_for_update(skip_locked=True, of=("self",))
+            .select_related("partner")
+            .filter(status=Status.PENDING)
+            .order_by("id")
+            .first()
+        )
         if item is None or queue.filter(status=Status.PENDING, id__lt=item.pk).exists():
             return None  # empty, or another transaction holds the head
         if item.next_attempt_at > now or _leased(item, now):
@@ -321,7 +389,7 @@ def _claim(item_id: int) -> Claim | None:
             if newer is not None:
                 _supersede(item, f"Row {newer} already gave the partner a newer version.")
                 return Claim(item.pk, "", item.partner, item.method, "", None)
-        partner = Partner.objects.get(pk=item.partner_id)
+        partner = item.partner
         url, problem = _target(item, partner)
         if url is None:
             _finish(item, Status.FAILED, Outcome(DeliveryAttempt.Outcome.FAILED, None, None, problem))

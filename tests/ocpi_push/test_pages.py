@@ -33,10 +33,10 @@ def test_partner_page_links_its_deliveries_and_the_page_shows_queue_and_failures
     ops: Client, receiver: Receiver, django_capture_on_commit_callbacks: Callable
 ) -> None:
     partner = make_partner(receiver)
-    location = make_location()
-    evse = location.evses.get()
     receiver.mode = "2001"
     with django_capture_on_commit_callbacks(execute=True):
+        location = make_location()
+        evse = location.evses.get()
         evse_set_status(evse=evse, status="CHARGING")
     receiver.mode = "down"
     with django_capture_on_commit_callbacks(execute=True):
