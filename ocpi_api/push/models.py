@@ -61,6 +61,18 @@ class OutboxItem(models.Model):
         verbose_name_plural = "deliveries"
         indexes: ClassVar = [
             models.Index(fields=["partner", "object_key", "id"], name="push_item_queue"),
+            # The hot lookups touch only a queue's waiting rows, or its delivered rows of one path: without these
+            # partial indexes they would walk the object's whole delivery history.
+            models.Index(
+                fields=["partner", "object_key", "id"],
+                condition=models.Q(status="PENDING"),
+                name="push_item_waiting",
+            ),
+            models.Index(
+                fields=["partner", "object_key", "path", "last_updated"],
+                condition=models.Q(status="DELIVERED"),
+                name="push_item_delivered",
+            ),
             models.Index(fields=["status", "next_attempt_at"], name="push_item_due"),
             models.Index(fields=["partner", "status", "id"], name="push_item_partner_status"),
         ]

@@ -355,18 +355,16 @@ def _target(item: OutboxItem, partner: Partner) -> tuple[str | None, str]:
     return (join_url(endpoint, item.path) if item.path else endpoint), ""
 
 
-def _claim(item_id: int) -> Claim | None:
-    """Take the head of the queue that row ``item_id`` belongs to, if it is due and nobody holds it.
+def _queue_of(item_id: int) -> tuple[int, str] | None:
+    return OutboxItem.objects.filter(pk=item_id).values_list("partner_id", "object_key").first()
 
-    The row itself may be gone by now (merged into a later row, or delivered): the task's job is its queue. SKIP
-    LOCKED keeps two workers apart, and the lease (``claimed_until``) survives their transactions.
-    """
+
+def _claim(queue_ref: tuple[int, str]) -> Claim | None:
+    """Take the head of a (partner, object_key) queue if it is due and nobody holds it. SKIP LOCKED keeps two workers
+    apart, and the lease (``claimed_until``) outlives their transactions."""
     with transaction.atomic():
         now = timezone.now()
-        ref = OutboxItem.objects.filter(pk=item_id).values("partner_id", "object_key").first()
-        if ref is None:
-            return None
-        queue = OutboxItem.objects.filter(partner_id=ref["partner_id"], object_key=ref["object_key"])
+        queue = OutboxItem.objects.filter(partner_id=queue_ref[0], object_key=queue_ref[1])
         item = (
             queue.select_for_update(skip_locked=True, of=("self",))
             .select_related("partner")
@@ -443,6 +441,9 @@ def _backoff(attempts: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
+_FINISH_FIELDS = ["status", "finished_at", "http_status", "ocpi_status", "response_message", "claimed_until"]
+
+
 def _finish(item: OutboxItem, status: str, outcome: Outcome) -> None:
     item.status = status
     item.finished_at = timezone.now()
@@ -452,7 +453,7 @@ def _finish(item: OutboxItem, status: str, outcome: Outcome) -> None:
         item.response_headers = dict(outcome.reply.headers)
         item.response_data = outcome.reply.data
     _release(item)
-    item.save()
+    item.save(update_fields=[*_FINISH_FIELDS, "claim_token", "response_headers", "response_data", "updated"])
 
 
 def _record(claim: Claim, outcome: Outcome, started: datetime, duration: float) -> bool:
@@ -488,7 +489,18 @@ def _record(claim: Claim, outcome: Outcome, started: datetime, duration: float) 
             item.http_status, item.ocpi_status = outcome.http_status, outcome.ocpi_status
             item.response_message = outcome.message
             _release(item)
-            item.save()
+            item.save(
+                update_fields=[
+                    "next_attempt_at",
+                    "enqueued_at",
+                    "http_status",
+                    "ocpi_status",
+                    "response_message",
+                    "claimed_until",
+                    "claim_token",
+                    "updated",
+                ]
+            )
     if retry_in is not None:
         _schedule_retry(claim.item_id, retry_in)
         return False
@@ -507,11 +519,13 @@ def push_deliver(*, item_id: int) -> int:
     """Deliver the rows of row ``item_id``'s queue, oldest first, while they are due. Safe to run twice, or on two
     workers at once: only the worker that claims a row sends it. Returns the number of calls made."""
     calls = 0
-    while True:
+    # The row itself may be gone by now (merged into a later row) or delivered: the task's job is its queue.
+    queue_ref = _queue_of(item_id)
+    while queue_ref is not None:
         if calls >= settings.OCPI_PUSH_BATCH:
             _deliver_after_commit([item_id])  # let other queues have the worker too
             break
-        claim = _claim(item_id)
+        claim = _claim(queue_ref)
         if claim is None:
             break
         if not claim.token:  # finished without a call (stale, or no endpoint)

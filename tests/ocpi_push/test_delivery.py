@@ -20,7 +20,15 @@ from ocpi_api.modules.locations.serializers import location_to_ocpi
 from ocpi_api.modules.tariffs.serializers import TariffSerializer
 from ocpi_api.push.catalogue import location_path
 from ocpi_api.push.models import OutboxItem
-from ocpi_api.push.services import _claim, push_deliver, push_enqueue, push_retry, push_retry_partner, push_sweep
+from ocpi_api.push.services import (
+    _claim,
+    _queue_of,
+    push_deliver,
+    push_enqueue,
+    push_retry,
+    push_retry_partner,
+    push_sweep,
+)
 from ocpi_api.push.signals import push_delivered
 from tariffs.selectors import tariff_list
 from tariffs.services import tariff_replace
@@ -281,7 +289,7 @@ def test_the_sweeper_resends_a_row_whose_worker_died_mid_delivery(receiver: Rece
         row.next_attempt_at = row.created.replace(year=2100)  # keep the after-commit task from sending it
         row.save()
     OutboxItem.objects.filter(pk=row.pk).update(next_attempt_at=row.created)
-    claim = _claim(row.pk)  # a worker takes the row … and is killed before it records anything
+    claim = _claim(_queue_of(row.pk))  # a worker takes the row … and is killed before it records anything
     assert claim is not None
     assert push_sweep() == 0  # the lease still holds
     OutboxItem.objects.filter(pk=row.pk).update(claimed_until=row.created)  # the lease ran out
