@@ -16,17 +16,22 @@ Public API for the OCPI modules
       order, one at a time. Use one key per OCPI object, e.g. "sessions/SE/CPO/<session id>" or "cdrs/<cdr id>".
       Locations use one key for a location, its EVSEs and its connectors, so a child never overtakes its parent.
     - ``method``: PUT, PATCH, POST or DELETE; ``body``: the JSON to send (None for DELETE; Decimals are written as
-      JSON numbers). The body's
-      ``last_updated`` is remembered: a row older than what the partner already got for the same path or a parent
-      path is never sent (it is marked SUPERSEDED).
-    - ``coalesce`` (default True) applies while a row still waits for its turn: a PATCH merges into a pending PUT or
+      JSON numbers). The body's ``last_updated`` is remembered: a row older than what the partner already got for
+      the same path or a parent path is never sent (it is marked SUPERSEDED).
+    - ``coalesce`` (default True) applies while a row still waits for its turn: a PATCH merges with a pending PUT or
       PATCH of the same path (the later fields win; ``charging_periods`` are appended, the Sessions PATCH rule); a
-      PUT or DELETE replaces the pending rows of its path and of every path below it; a PATCH that repeats the
-      object's latest row is dropped. POST rows are never coalesced.
+      PUT or DELETE replaces the pending rows of its path and of every path below it; the merged row moves to the
+      end of the queue. A PATCH that repeats the object's latest row is dropped. POST rows are never coalesced.
+
+``push_enqueue_many(*, partners, …same arguments…) -> list[OutboxItem]`` queues one change for several partners (a
+    broadcast) in a few queries, whatever their number.
 
 ``push_delivered`` (``ocpi_api.push.signals``) is sent in the transaction that marks a row DELIVERED, with ``item``:
     ``item.response_header("Location")`` reads a header of the partner's answer (all are in
     ``item.response_headers``), ``item.response_data`` is the envelope's ``data``. Filter on ``item.module``.
+
+Delivery is at least once: a call whose answer was lost (timeout, worker killed) is sent again, so receivers see
+repeats of the same body, never an older one after a newer one.
 
 Outcomes: HTTP 2xx/3xx with OCPI 1xxx is delivered. Network errors, timeouts, HTTP 5xx, 408 and 429, OCPI 3xxx,
 hub codes 4002/4003 and answers that are not OCPI are retried with exponential backoff and jitter until the row is

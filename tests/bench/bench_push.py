@@ -49,7 +49,8 @@ def run() -> list[str]:
     receivers = [Receiver().start() for _ in range(PARTNERS)]
     try:
         with tempfile.TemporaryDirectory() as tmp, publishing_to(REDIS_URL):
-            worker = Worker(database_url=url, broker_url=REDIS_URL, log_path=Path(tmp) / "worker.log").start()
+            log = Path(tmp) / "worker.log"
+            worker = Worker(database_url=url, broker_url=REDIS_URL, log_path=log, loglevel="warning").start()
             try:
                 return _bench(receivers)
             finally:

@@ -67,7 +67,16 @@ def publishing_to(url: str) -> Iterator[None]:
 
 
 class Worker:
-    def __init__(self, *, database_url: str, broker_url: str, log_path: Path, extra_env: Mapping[str, str] = FAST):
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        broker_url: str,
+        log_path: Path,
+        extra_env: Mapping[str, str] = FAST,
+        loglevel: str = "info",
+    ):
+        self.loglevel = loglevel
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -82,16 +91,15 @@ class Worker:
     def start(self, timeout: float = 30.0) -> Worker:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
-        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-B", "-l", "info"]
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-B", "-l", self.loglevel]
         command += ["--without-mingle", "--without-gossip"]
         # Its own process group, so that SIGKILL takes the embedded beat too.
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
         deadline = time.monotonic() + timeout
-        while b" ready." not in self.log_path.read_bytes()[offset:]:
+        while not current_app.control.ping(timeout=0.3):  # answered once it consumes from the broker
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"Celery worker did not start:\n{self.log_path.read_text()[-3000:]}")
-            time.sleep(0.1)
+                raise RuntimeError(f"Celery worker did not start:\n{self.log_path.read_bytes()[offset:][-3000:]!r}")
         return self
 
     def kill(self) -> None:
