@@ -18,7 +18,9 @@ import redis
 from celery import current_app
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("OCPI_PUSH_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+# A Redis database of its own per pytest-xdist process (gw0, gw1, …): their workers must not take each other's tasks.
+_XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get("OCPI_PUSH_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{11 + _XDIST_INDEX}")
 # Short timeouts, lease, backoff and sweeper period, so that a crash is recovered from in seconds.
 FAST = {
     "OCPI_PUSH_CONNECT_TIMEOUT": "0.5",
