@@ -82,7 +82,11 @@ def _line_rows(lines: list[InvoiceLine], language: str) -> list[LineRow]:
             LineRow(
                 date=f"{cdr.start_date_time.astimezone(zone):%Y-%m-%d}",
                 location=cdr.location_name or cdr.location_address,
-                place=", ".join(part for part in (cdr.location_address, cdr.location_city) if part),
+                place=", ".join(
+                    part
+                    for part in (cdr.location_address, cdr.location_city)
+                    if part and part != (cdr.location_name or cdr.location_address)
+                ),
                 evse=cdr.evse_id,
                 energy=format_decimal(cdr.total_energy, language, 2),
                 duration=format_hours(cdr.total_time),

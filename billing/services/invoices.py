@@ -34,9 +34,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.fields.json import KT
-from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from ..models import (
@@ -104,15 +103,19 @@ def _party_q(profiles: Iterable[BillingProfile], prefix: str = "") -> Q:
 
 
 def _unbilled(profiles: Sequence[BillingProfile]) -> QuerySet[Cdr]:
-    """Issued CDRs of these parties' tokens that are on no invoice line yet."""
-    return Cdr.objects.filter(_party_q(profiles), status=Cdr.Status.ISSUED).filter(
-        ~Exists(InvoiceLine.objects.filter(cdr=OuterRef("pk")))
-    )
+    """Issued CDRs of these parties' tokens that are on no invoice line yet.
 
-
-def _for_regular_invoices(cdrs: QuerySet[Cdr]) -> QuerySet[Cdr]:
-    """Leave out credit CDRs whose original is already billed: those go on credit notes (or onto its draft)."""
-    return cdrs.filter(Q(credit_of__isnull=True) | ~Exists(InvoiceLine.objects.filter(cdr=OuterRef("credit_of"))))
+    A CDR that ended on or after its party's ``billed_through`` cannot have been billed (runs bill only periods before
+    it, and credit CDRs copy their original's times), so only older ones are looked up among the invoice lines.
+    """
+    billed = Exists(InvoiceLine.objects.filter(cdr=OuterRef("pk")))
+    parties = Q(pk__in=[])
+    for profile in profiles:
+        party = Q(token_country_code=profile.country_code, token_party_id=profile.party_id)
+        if profile.billed_through is not None:
+            party &= Q(end_date_time__gte=profile.billed_through) | ~billed
+        parties |= party
+    return Cdr.objects.filter(parties, status=Cdr.Status.ISSUED)
 
 
 def tariff_vat_rate(snapshot: dict[str, Any] | None) -> Decimal | None:
@@ -139,19 +142,13 @@ def _json_text(column: str, key: str) -> str:
     return f"json_extract({column}, '$.{key}')"
 
 
-def _vat_rate_sql(cdrs: QuerySet[Cdr]) -> tuple[str, list[Any]]:
+def _vat_rate_sql(versions: Iterable[tuple[str, str | None, int]]) -> tuple[str, list[Any]]:
     """A CASE expression giving each CDR (alias ``c``) the VAT rate of its tariff version.
 
-    A tariff version is (tariff id, the snapshot's last_updated); the rates of the few versions among ``cdrs`` are read
-    in Python from one sample snapshot each, so the big INSERT needs no per-row JSON walking beyond one key.
+    A tariff version is (tariff id, the snapshot's last_updated); ``versions`` holds each with the id of one CDR
+    priced by it, whose snapshot gives the rate. So the big INSERT only reads one short key of each CDR's snapshot.
     """
-    versions = (
-        cdrs.annotate(version=KT("tariff_snapshot__last_updated"))
-        .values("tariff_id", "version")
-        .annotate(sample=Min("id"))
-        .order_by()
-    )
-    samples = {row["sample"]: (row["tariff_id"], row["version"]) for row in versions}
+    samples = {sample: (tariff_id, version) for tariff_id, version, sample in versions}
     snapshots = Cdr.objects.filter(pk__in=samples).values_list("pk", "tariff_snapshot")
     version_sql = _json_text("c.tariff_snapshot", "last_updated")
     branches: list[str] = []
@@ -186,7 +183,11 @@ def _not_billed_sql(column: str) -> str:
 
 
 def _insert_regular_lines(*, run: InvoiceRun, vat_sql: str, vat_params: list[Any]) -> int:
-    """One INSERT … SELECT: every unbilled CDR in the window of one of this run's new invoices becomes its line."""
+    """One INSERT … SELECT: every unbilled CDR in the window of one of this run's new invoices becomes its line.
+
+    The lines table is consulted only for late CDRs (before the invoice's period), never once per CDR of the period:
+    a per-row probe of the table this statement is filling is what a planner with stale statistics turns quadratic.
+    """
     sql = f"""
         INSERT INTO {_table(InvoiceLine)} ({LINE_COLUMNS})
         SELECT i.id, c.id, c.end_date_time < i.period_start, {vat_sql}, {LINE_AMOUNTS}
@@ -194,9 +195,9 @@ def _insert_regular_lines(*, run: InvoiceRun, vat_sql: str, vat_params: list[Any
         JOIN {_table(BillingProfile)} p ON p.id = i.profile_id
         JOIN {_table(Cdr)} c
           ON c.token_country_code = p.country_code AND c.token_party_id = p.party_id AND c.currency = i.currency
-         AND c.end_date_time < i.period_end AND (c.end_date_time >= i.period_start OR i.includes_late)
+         AND c.end_date_time < i.period_end
+         AND (c.end_date_time >= i.period_start OR (i.includes_late AND {_not_billed_sql("c.id")}))
         WHERE i.run_id = %s AND i.kind = %s AND c.status = %s
-          AND {_not_billed_sql("c.id")}
           AND (c.credit_of_id IS NULL OR {_not_billed_sql("c.credit_of_id")})
     """  # noqa: S608
     with connection.cursor() as cursor:
@@ -247,55 +248,79 @@ def _buyer_fields(profile: BillingProfile) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class _Target:
-    profile: BillingProfile
-    currency: str
-    start: datetime
+class _Scan:
+    """What one pass over the unbilled CDRs of the run's parties found (a few rows per party, not one per CDR)."""
+
+    # (party, currency) -> the earliest and latest end of its unbilled CDRs before the latest cutoff
+    spans: dict[tuple[str, str, str], tuple[datetime, datetime]]
+    versions: set[tuple[str, str | None, int]]  # (tariff id, snapshot last_updated, a CDR id) for the VAT rates
+    credits: bool  # any unbilled credit CDR at all (the credit note path runs only then)
 
 
-def _new_period_invoices(*, run: InvoiceRun, profiles: Sequence[BillingProfile], now: datetime) -> list[Invoice]:
-    """Create this run's (still empty) invoices and move each profile's ``billed_through`` to its current period."""
-    cutoffs = {p.pk: period_start_of(now, p.period) for p in profiles}
-    by_party = {(p.country_code, p.party_id): p for p in profiles}
-    zone = billing_zone()
-    groups = (
-        _for_regular_invoices(_unbilled(profiles))
-        .filter(end_date_time__lt=max(cutoffs.values()))
-        .annotate(
-            month=TruncMonth("end_date_time", tzinfo=zone),
-            week=TruncWeek("end_date_time", tzinfo=zone),
-        )
-        .values("token_country_code", "token_party_id", "currency", "month", "week")
-        .annotate(count=Count("id"))
+def _scan(profiles: Sequence[BillingProfile], *, until: datetime) -> _Scan:
+    rows = (
+        _unbilled(profiles)
+        .filter(end_date_time__lt=until)
+        .annotate(version=KT("tariff_snapshot__last_updated"))
+        .values("token_country_code", "token_party_id", "currency", "tariff_id", "version", "credit")
+        .annotate(first=Min("end_date_time"), last=Max("end_date_time"), sample=Min("id"))
         .order_by()
     )
-    targets: dict[tuple[int, str, datetime], _Target] = {}
-    for row in groups:
-        profile = by_party[(row["token_country_code"], row["token_party_id"])]
-        weekly = profile.period == BillingProfile.Period.WEEKLY
-        own_start = (row["week"] if weekly else row["month"]).astimezone(UTC)
-        if own_start >= cutoffs[profile.pk]:
-            continue  # the current period: billed once it is over
-        start = own_start
-        if profile.billed_through is not None:
-            if profile.billed_through >= cutoffs[profile.pk]:
-                continue  # already billed through the last complete period: late CDRs wait for the next one
-            start = max(own_start, profile.billed_through)
-        targets[(profile.pk, row["currency"], start)] = _Target(profile, row["currency"], start)
-    invoices = [
-        Invoice(
-            kind=Invoice.Kind.INVOICE,
-            profile=target.profile,
-            currency=target.currency,
-            period_start=target.start,
-            period_end=next_period_start(target.start, target.profile.period),
-            includes_late=target.start == target.profile.billed_through,
-            run=run,
-            created=now,
-            **_buyer_fields(target.profile),
-        )
-        for target in sorted(targets.values(), key=lambda t: (t.profile.pk, t.currency, t.start))
-    ]
+    spans: dict[tuple[str, str, str], tuple[datetime, datetime]] = {}
+    versions, credits = set(), False
+    for row in rows:
+        key = (row["token_country_code"], row["token_party_id"], row["currency"])
+        first, last = spans.get(key, (row["first"], row["last"]))
+        spans[key] = (min(first, row["first"]), max(last, row["last"]))
+        versions.add((row["tariff_id"], row["version"], row["sample"]))
+        credits = credits or row["credit"]
+    return _Scan(spans=spans, versions=versions, credits=credits)
+
+
+def _periods(profile: BillingProfile, first: datetime, last: datetime, cutoff: datetime) -> list[datetime]:
+    """The starts of the periods to invoice for CDRs that ended between ``first`` and ``last``.
+
+    Periods run from ``billed_through`` (CDRs ending before it are late and go on that first period's invoice), or,
+    for a party never billed, from the period of its first CDR, to the last complete one before ``cutoff``. A period
+    without CDRs gets an invoice here too; the run drops it once it has no lines.
+    """
+    floor = profile.billed_through
+    if first >= cutoff or (floor is not None and floor >= cutoff):
+        return []  # nothing from a complete period, or already billed through it: late CDRs wait for the next
+    last = min(last, cutoff - timedelta(microseconds=1))
+    start = period_start_of(first, profile.period)
+    end = period_start_of(last, profile.period)
+    if floor is not None:
+        start, end = max(start, floor), max(end, floor)
+    starts = []
+    while start <= end:
+        starts.append(start)
+        start = next_period_start(start, profile.period)
+    return starts
+
+
+def _new_period_invoices(
+    *, run: InvoiceRun, profiles: Sequence[BillingProfile], scan: _Scan, cutoffs: dict[int, datetime], now: datetime
+) -> list[Invoice]:
+    """Create this run's (still empty) invoices and move each profile's ``billed_through`` to its current period."""
+    by_party = {(p.country_code, p.party_id): p for p in profiles}
+    invoices = []
+    for (country_code, party_id, currency), (first, last) in sorted(scan.spans.items()):
+        profile = by_party[(country_code, party_id)]
+        for start in _periods(profile, first, last, cutoffs[profile.pk]):
+            invoices.append(
+                Invoice(
+                    kind=Invoice.Kind.INVOICE,
+                    profile=profile,
+                    currency=currency,
+                    period_start=start,
+                    period_end=next_period_start(start, profile.period),
+                    includes_late=start == profile.billed_through,
+                    run=run,
+                    created=now,
+                    **_buyer_fields(profile),
+                )
+            )
     created = Invoice.objects.bulk_create(invoices)
     advanced = []
     for profile in profiles:
@@ -342,8 +367,8 @@ def _bill_credit_cdrs(
     return credit_notes, drafts, lines
 
 
-def _update_totals(invoice_ids: Sequence[int]) -> None:
-    """Store each invoice's line count and totals."""
+def _update_totals(invoice_ids: Sequence[int]) -> set[int]:
+    """Store each invoice's line count and totals; returns the ids of those that have lines."""
     sums = (
         InvoiceLine.objects.filter(invoice_id__in=invoice_ids)
         .values("invoice_id")
@@ -366,6 +391,7 @@ def _update_totals(invoice_ids: Sequence[int]) -> None:
         for row in sums
     ]
     Invoice.objects.bulk_update(updated, ["line_count", "total_excl_vat", "total_vat", "total_incl_vat"])
+    return {invoice.pk for invoice in updated}
 
 
 def _event(
@@ -396,14 +422,21 @@ def invoice_run(*, trigger: str, by: User | None = None, now: datetime | None = 
     run = InvoiceRun.objects.create(trigger=trigger, started_by=by, started_at=now)
     profiles = list(BillingProfile.objects.select_for_update().filter(active=True).order_by("pk"))
     if profiles:
-        unbilled = _unbilled(profiles)
-        invoices = _new_period_invoices(run=run, profiles=profiles, now=now)
+        cutoffs = {p.pk: period_start_of(now, p.period) for p in profiles}
+        scan = _scan(profiles, until=max(cutoffs.values()))
+        invoices = _new_period_invoices(run=run, profiles=profiles, scan=scan, cutoffs=cutoffs, now=now)
         lines = 0
         if invoices:
-            vat_sql, vat_params = _vat_rate_sql(_for_regular_invoices(unbilled))
+            vat_sql, vat_params = _vat_rate_sql(scan.versions)
             lines = _insert_regular_lines(run=run, vat_sql=vat_sql, vat_params=vat_params)
-        credit_notes, drafts, credit_lines = _bill_credit_cdrs(run=run, cdrs=unbilled, now=now)
-        _update_totals([*(i.pk for i in invoices), *(c.pk for c in credit_notes), *drafts])
+        credit_notes, drafts, credit_lines = (
+            _bill_credit_cdrs(run=run, cdrs=_unbilled(profiles), now=now) if scan.credits else ([], [], 0)
+        )
+        billed = _update_totals([*(i.pk for i in invoices), *(c.pk for c in credit_notes), *drafts])
+        empty = [i.pk for i in invoices if i.pk not in billed]
+        if empty:
+            Invoice.objects.filter(pk__in=empty).delete()
+            invoices = [i for i in invoices if i.pk in billed]
         events = [
             _event(i, InvoiceEvent.Action.CREATED, by=by, to_status=InvoiceStatus.DRAFT, at=now) for i in invoices
         ]

@@ -193,7 +193,7 @@ BILLING_SELLER = {
     "email": env("BILLING_SELLER_EMAIL", default="billing@cpo.example"),
     "phone": env("BILLING_SELLER_PHONE", default="+46 18 123 45 67"),
     "website": CPO_WEBSITE,
-    "our_reference": env("BILLING_SELLER_REFERENCE", default="Accounts receivable"),
+    "our_reference": env("BILLING_SELLER_REFERENCE", default="Anna Lindqvist"),
     # Demo defaults: Bankgirot's test bankgiro number and the IBAN registry's Swedish example account.
     "bankgiro": env("BILLING_BANKGIRO", default="5050-1055"),
     "iban": env("BILLING_IBAN", default="SE45 5000 0000 0583 9825 7466"),
