@@ -113,7 +113,7 @@ def _unbilled(profiles: Sequence[BillingProfile]) -> QuerySet[Cdr]:
     for profile in profiles:
         party = Q(token_country_code=profile.country_code, token_party_id=profile.party_id)
         if profile.billed_through is not None:
-            party &= Q(end_date_time__gte=profile.billed_through) | ~billed
+            party &= Q(Q(end_date_time__gte=profile.billed_through) | ~billed)
         parties |= party
     return Cdr.objects.filter(parties, status=Cdr.Status.ISSUED)
 
