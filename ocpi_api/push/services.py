@@ -76,7 +76,6 @@ Method = OutboxItem.Method
 # PATCH fields whose lists the receiver appends rather than replaces (Sessions, digest §4.3).
 APPEND_FIELDS = frozenset({"charging_periods"})
 _FULL_STATE = (Method.PUT, Method.DELETE)
-_FINISHED = (Status.DELIVERED, Status.FAILED, Status.DEAD, Status.SUPERSEDED)
 
 
 # --- Enqueue ------------------------------------------------------------------------------------------------------
@@ -124,9 +123,9 @@ def _leased(item: OutboxItem, now: datetime) -> bool:
 
 def _repeats(item: OutboxItem, path: str, body: Mapping[str, Any]) -> bool:
     """A PATCH that sets nothing the object's latest row did not already set (last_updated aside)."""
-    if item.path != path or item.method not in (Method.PUT, Method.PATCH) or item.status == Status.FAILED:
+    if item.path != path or item.method not in (Method.PUT, Method.PATCH) or not isinstance(item.body, Mapping):
         return False
-    if item.status not in (Status.PENDING, Status.DELIVERED) or not isinstance(item.body, Mapping):
+    if item.status not in (Status.PENDING, Status.DELIVERED):
         return False
     return all(item.body.get(key) == value for key, value in body.items() if key != "last_updated")
 
@@ -579,7 +578,7 @@ def _has_earlier_pending(item: OutboxItem) -> bool:
 @transaction.atomic
 def push_retry(*, item: OutboxItem) -> OutboxItem:
     """Send a row again. A failed or dead row is retried in place (its place in the queue is kept); a delivered or
-    superseded row is replayed as a new row at the end of its queue. The age limit starts over."""
+    superseded row is replayed as a new row at the end of its queue. The age limit and the backoff start over."""
     now = timezone.now()
     if item.status == Status.PENDING:
         item.next_attempt_at = now
@@ -588,6 +587,7 @@ def push_retry(*, item: OutboxItem) -> OutboxItem:
         item.status = Status.PENDING
         item.finished_at = None
         item.created = now
+        item.attempts = 0  # the backoff starts over too; the attempt log keeps the history
         item.next_attempt_at = now
         target = item
     else:
@@ -615,7 +615,9 @@ def push_retry_partner(*, partner: Partner) -> int:
     now = timezone.now()
     rows = OutboxItem.objects.filter(partner=partner, status__in=[Status.FAILED, Status.DEAD, Status.PENDING])
     ids = list(rows.values_list("pk", flat=True))
-    rows.filter(status__in=[Status.FAILED, Status.DEAD]).update(status=Status.PENDING, finished_at=None, created=now)
+    rows.filter(status__in=[Status.FAILED, Status.DEAD]).update(
+        status=Status.PENDING, finished_at=None, created=now, attempts=0
+    )
     OutboxItem.objects.filter(pk__in=ids).update(next_attempt_at=now, enqueued_at=now)
     _deliver_after_commit(ids)
     return len(ids)
