@@ -137,7 +137,9 @@ class LocationAdmin(NeverDeletedAdmin):
         self, request: HttpRequest, form: ModelForm, formsets: list[BaseInlineFormSet], change: bool
     ) -> None:
         super().save_related(request, form, formsets, change)
-        services.station_announce_change(location=form.instance, changed_fields=_changed_fields(form, formsets, change))
+        changed = _changed_fields(form, formsets, change)
+        if changed != []:  # a save without changes tells partners nothing
+            services.station_announce_change(location=form.instance, changed_fields=changed)
 
     @admin.display(description="EVSEs", ordering="evse_total")
     def evse_total(self, obj: Location) -> int:
@@ -184,10 +186,11 @@ class EvseAdmin(NeverDeletedAdmin):
         self, request: HttpRequest, form: ModelForm, formsets: list[BaseInlineFormSet], change: bool
     ) -> None:
         super().save_related(request, form, formsets, change)
-        evse = form.instance
-        services.station_announce_change(
-            location=evse.location, evse=evse, changed_fields=_changed_fields(form, formsets, change)
-        )
+        changed = _changed_fields(form, formsets, change)
+        if changed != []:
+            services.station_announce_change(
+                location=form.instance.location, evse=form.instance, changed_fields=changed
+            )
 
     @admin.action(description="Mark out of order", permissions=["change"])
     def mark_out_of_order(self, request: HttpRequest, queryset: QuerySet[EVSE]) -> None:

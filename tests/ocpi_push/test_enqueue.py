@@ -267,6 +267,9 @@ def test_admin_saves_announce_the_change(receiver: Receiver, admin_client: Clien
     )
     _admin_post(admin_client, location, {"name": "Admin name"})
     assert pending()[-1].body.keys() == {"name", "last_updated"}
+    _admin_post(admin_client, location, {})  # saved without a change: nothing to tell
+    _admin_post(admin_client, evse, {})
+    assert len(pending()) == 2
     # A change in an inline (here a connector's amperage) puts the whole EVSE instead of its waiting PATCH, at the
     # end of the queue: its last_updated is the newest.
     _admin_post(admin_client, evse, {"connectors-0-max_amperage": "16"})
