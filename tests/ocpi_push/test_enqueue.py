@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from chargepoints.models import EVSE, Location
-from chargepoints.services import evse_set_status, location_set_roaming, location_upsert
+from chargepoints.services import evse_set_status, location_set_roaming, location_upsert, station_announce_change
+from ocpi_api.core.envelope import format_datetime
 from ocpi_api.models import Partner
 from ocpi_api.push.catalogue import location_key, location_path
 from ocpi_api.push.models import OutboxItem
@@ -54,10 +55,7 @@ def test_status_change_writes_one_patch_per_receiving_partner_in_the_same_transa
     evse.refresh_from_db()
     assert rows[0].object_key == f"locations/SE/CPO/{location.ocpi_id}"
     assert rows[0].path == f"SE/CPO/{location.ocpi_id}/{evse.uid}"
-    assert rows[0].body == {
-        "status": "CHARGING",
-        "last_updated": evse.last_updated.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
-    }
+    assert rows[0].body == {"status": "CHARGING", "last_updated": format_datetime(evse.last_updated)}
 
 
 def test_a_change_that_rolls_back_leaves_no_row(receiver: Receiver) -> None:
@@ -276,3 +274,25 @@ def test_admin_saves_announce_the_change(receiver: Receiver, admin_client: Clien
     patch, put = pending()
     assert (patch.method, patch.path) == ("PATCH", location_path(location))
     assert (put.method, put.path, put.body["connectors"][0]["max_amperage"]) == ("PUT", row.path, 16)
+
+
+def test_a_connector_change_is_patched_at_the_connector_url(receiver: Receiver) -> None:
+    location = make_location()
+    evse = location.evses.get()
+    connector = evse.connectors.get()
+    make_partner(receiver)
+    connector.tariff_ids = ["AC-1"]
+    connector.save()
+    station_announce_change(location=location, evse=evse, connector=connector, changed_fields=["tariff_ids"])
+    [row] = pending()
+    connector.refresh_from_db()
+    assert (row.method, row.path) == ("PATCH", f"SE/CPO/{location.ocpi_id}/{evse.uid}/{connector.connector_id}")
+    assert row.body == {"tariff_ids": ["AC-1"], "last_updated": format_datetime(connector.last_updated)}
+    # Clearing a field cannot be a PATCH (it would leave the old value): the whole connector is PUT.
+    connector.tariff_ids = []
+    connector.save()
+    station_announce_change(location=location, evse=evse, connector=connector, changed_fields=["tariff_ids"])
+    [row] = pending()
+    assert row.method == "PUT"
+    assert "tariff_ids" not in row.body
+    assert row.body["id"] == connector.connector_id
