@@ -157,7 +157,6 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-CENT = Decimal("0.01")
 # Swedish groups thousands with a (no-break) space and uses a decimal comma; English uses comma and point.
 _SEPARATORS = {"en": (",", "."), "sv": ("\u00a0", ",")}
 

@@ -182,7 +182,3 @@ def invoice_schedule() -> object | None:
 
 def draft_count() -> int:
     return Invoice.objects.filter(status=InvoiceStatus.DRAFT).count()
-
-
-def invoice_totals_by_status() -> dict[str, int]:
-    return {row["status"]: row["n"] for row in Invoice.objects.values("status").annotate(n=Count("id")).order_by()}

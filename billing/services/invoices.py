@@ -20,7 +20,6 @@ they are gapless and never given twice: a rolled-back issue also rolls back its 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -51,9 +50,6 @@ from ..models import (
 from ..payment_reference import ocr_reference
 from . import cdrs as cdr_services
 
-logger = logging.getLogger(__name__)
-
-ZERO = Decimal(0)
 RUN_TASK_NAME = "billing.invoice_run"
 SCHEDULE_NAME = "Billing: invoice run"
 ISSUED_STATES = (InvoiceStatus.ISSUED, InvoiceStatus.SENT, InvoiceStatus.PAID, InvoiceStatus.CREDITED)
