@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import quote
 
 import redis
-from celery import current_app
+
+from config.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 # A Redis database of its own per pytest-xdist process (gw0, gw1, …): their workers must not take each other's tasks.
@@ -56,7 +57,7 @@ def database_url(settings_dict: Mapping[str, Any]) -> str | None:
 @contextmanager
 def publishing_to(url: str) -> Iterator[None]:
     """Send this process's tasks to the broker at ``url`` instead of running them eagerly."""
-    app = current_app
+    app = celery_app
     saved = (app.conf.broker_url, app.conf.task_always_eager)
     redis.Redis.from_url(url).flushdb()
     app.conf.broker_url, app.conf.task_always_eager = url, False
@@ -98,10 +99,13 @@ class Worker:
         # Its own process group, so that SIGKILL takes the embedded beat too.
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
         deadline = time.monotonic() + timeout
-        while not current_app.control.ping(timeout=0.3):  # answered once it consumes from the broker
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"Celery worker did not start:\n{self.log_path.read_bytes()[offset:][-3000:]!r}")
+        # A connection of its own to the worker's broker: pools cached by earlier tests may point elsewhere.
+        with celery_app.connection_for_write(self.env["CELERY_BROKER_URL"]) as connection:
+            while not celery_app.control.ping(timeout=0.3, connection=connection):  # answered once it consumes
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    output = self.log_path.read_bytes()[offset:][-3000:]
+                    raise RuntimeError(f"Celery worker did not start:\n{output!r}")
         return self
 
     def kill(self) -> None:
