@@ -165,6 +165,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["ocpi_api.core.openapi.ocpi_paths_without_trailing_slash"],
+    # OCPI reuses the field names "status" and "type" for different enumerations: name each one.
+    "ENUM_NAME_OVERRIDES": {
+        "EvseStatusEnum": "chargepoints.enums.EvseStatus",
+        "SessionStatusEnum": "chargepoints.sessions.enums.SessionStatus",
+        "TokenTypeEnum": "chargepoints.enums.TokenType",
+        "CdrDimensionTypeEnum": "ocpi_api.modules.sessions.serializers.DIMENSION_TYPES",
+        "TariffDimensionTypeEnum": "tariffs.validators.DIMENSIONS",
+        "TariffTypeEnum": "ocpi_api.modules.tariffs.serializers.TARIFF_TYPES",
+    },
 }
 
 # --- Public station map ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from billing.models import Cdr
@@ -113,6 +114,7 @@ def cdrs_json(cdrs: Iterable[Cdr]) -> list[dict[str, Any]]:
 # --- Schema of the output (OpenAPI) -------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(component_name="CdrGeoLocation")
 class GeoLocationSerializer(serializers.Serializer):
     latitude = serializers.CharField(max_length=10)
     longitude = serializers.CharField(max_length=11)

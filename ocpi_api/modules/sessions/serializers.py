@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from chargepoints.models import ChargingSession
@@ -129,6 +130,7 @@ def sessions_json(sessions: Iterable[ChargingSession]) -> list[dict[str, Any]]:
 # --- Schema of the output (OpenAPI) -------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(component_name="SessionPrice")
 class PriceSerializer(serializers.Serializer):
     excl_vat = serializers.FloatField()
     incl_vat = serializers.FloatField(required=False)

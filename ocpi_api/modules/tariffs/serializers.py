@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from ocpi_api.core.envelope import format_datetime
@@ -51,6 +53,7 @@ _DATE_RE = re.compile(r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])
 # --- Fields ---------------------------------------------------------------------------------------------------------
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class OcpiDateTimeField(serializers.Field):
     """OCPI DateTime: RFC 3339 in UTC; read with Z or without a designator, written with a Z."""
 
@@ -68,6 +71,7 @@ class OcpiDateTimeField(serializers.Field):
         return format_datetime(value)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class HourMinuteField(serializers.Field):
     """string(5) ``HH:MM``, local time of the Location."""
 
@@ -80,6 +84,7 @@ class HourMinuteField(serializers.Field):
         return value.strftime("%H:%M")
 
 
+@extend_schema_field(OpenApiTypes.DATE)
 class LocalDateField(serializers.Field):
     """string(10) ``YYYY-MM-DD``, local date of the Location."""
 
@@ -113,6 +118,7 @@ class NumberField(serializers.DecimalField):
 # --- Tariff ---------------------------------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(component_name="TariffDisplayText")
 class DisplayTextSerializer(serializers.Serializer):
     language = serializers.CharField(min_length=2, max_length=2)
     text = serializers.CharField(max_length=512, trim_whitespace=False)
@@ -184,16 +190,19 @@ class TariffElementSerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_serializer(component_name="TariffEnergySource")
 class EnergySourceSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=ENERGY_SOURCES)  # type: ignore[assignment]  # OCPI's name, not Field.source
     percentage = NumberField(min_value=Decimal(0), max_value=Decimal(100))
 
 
+@extend_schema_serializer(component_name="TariffEnvironmentalImpact")
 class EnvironmentalImpactSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=ENVIRONMENTAL_IMPACTS)
     amount = NumberField(min_value=Decimal(0))
 
 
+@extend_schema_serializer(component_name="TariffEnergyMix")
 class EnergyMixSerializer(serializers.Serializer):
     is_green_energy = serializers.BooleanField()
     energy_sources = EnergySourceSerializer(many=True, required=False, allow_null=True)
