@@ -23,7 +23,10 @@ run: $(VENV)/.installed  ## Set up SQLite, seed the demo data and serve the port
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed  ## Run the whole suite (SQLite unless DATABASE_URL says otherwise)
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -n 2
+	@# Tests that start a real Celery worker (PostgreSQL + Redis only) run first, in a process of their own: they
+	@# repoint the process-wide Celery app at Redis, which must not leak into or from the other tests.
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -m worker
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -n 2 -m "not worker"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -99,13 +99,14 @@ class Worker:
         # Its own process group, so that SIGKILL takes the embedded beat too.
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
         deadline = time.monotonic() + timeout
-        # A connection of its own to the worker's broker: pools cached by earlier tests may point elsewhere.
-        with celery_app.connection_for_write(self.env["CELERY_BROKER_URL"]) as connection:
-            while not celery_app.control.ping(timeout=0.3, connection=connection):  # answered once it consumes
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    output = self.log_path.read_bytes()[offset:][-3000:]
-                    raise RuntimeError(f"Celery worker did not start:\n{output!r}")
+        # The worker logs "celery@<host> ready." once it consumes from the broker. Reading its log, rather than
+        # pinging over the control channel, keeps this independent of broker pools cached by earlier tests.
+        while b" ready." not in self.log_path.read_bytes()[offset:]:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                output = self.log_path.read_bytes()[offset:][-3000:]
+                raise RuntimeError(f"Celery worker did not start:\n{output!r}")
+            time.sleep(0.2)
         return self
 
     def kill(self) -> None:
