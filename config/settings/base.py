@@ -170,7 +170,7 @@ SPECTACULAR_SETTINGS = {
         "EvseStatusEnum": "chargepoints.enums.EvseStatus",
         "SessionStatusEnum": "chargepoints.sessions.enums.SessionStatus",
         "TokenTypeEnum": "chargepoints.enums.TokenType",
-        "CdrDimensionTypeEnum": "ocpi_api.modules.sessions.serializers.DIMENSION_TYPES",
+        "CdrDimensionTypeEnum": "ocpi_api.modules.tariffs.serializers.CDR_DIMENSIONS",
         "TariffDimensionTypeEnum": "tariffs.validators.DIMENSIONS",
         "TariffTypeEnum": "ocpi_api.modules.tariffs.serializers.TARIFF_TYPES",
     },

@@ -20,24 +20,10 @@ from chargepoints.sessions.pricing import PeriodFacts
 from chargepoints.sessions.selectors import session_period_facts
 from ocpi_api.core.envelope import format_datetime
 from ocpi_api.modules.locations.serializers import BoolField, DateTimeField, EnumField
+from ocpi_api.modules.tariffs.serializers import CDR_DIMENSIONS
 
 NOT_AVAILABLE = "#NA"  # OCPI's value for a required string that genuinely has no value (digest §1.8)
 AUTH_METHODS = ["AUTH_REQUEST", "COMMAND", "WHITELIST"]
-DIMENSION_TYPES = [
-    "CURRENT",
-    "ENERGY",
-    "ENERGY_EXPORT",
-    "ENERGY_IMPORT",
-    "MAX_CURRENT",
-    "MIN_CURRENT",
-    "MAX_POWER",
-    "MIN_POWER",
-    "PARKING_TIME",
-    "POWER",
-    "RESERVATION_TIME",
-    "STATE_OF_CHARGE",
-    "TIME",
-]
 
 
 def number(value: Decimal) -> int | float:
@@ -145,7 +131,7 @@ class CdrTokenSerializer(serializers.Serializer):
 
 
 class CdrDimensionSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=DIMENSION_TYPES)
+    type = serializers.ChoiceField(choices=CDR_DIMENSIONS)
     volume = serializers.FloatField()
 
 
