@@ -25,6 +25,7 @@ from billing.models import BillingProfile, Cdr, Invoice, InvoiceLine, InvoiceRun
 from billing.services.invoices import invoice_issue, invoice_run, next_period_start
 from chargepoints.models import ChargingSession
 from chargepoints.sessions.tariffs import tariff_by_id
+from tests.bench.support import on_postgresql_rolled_back
 from tests.billing.invoice_builders import REDUCED, STANDARD, charger, profile, standard_tariffs
 
 CDRS = 100_000
@@ -35,21 +36,8 @@ MONTH_START = datetime(2026, 1, 31, 23, 0, tzinfo=UTC)  # 1 February, local time
 REPEATS = 3
 
 
-class _Rollback(Exception):
-    pass
-
-
 def run() -> list[str]:
-    if connection.vendor != "postgresql":
-        return [f"skipped: needs PostgreSQL (DATABASE_URL points at {connection.vendor})"]
-    lines: list[str] = []
-    try:
-        with transaction.atomic():
-            lines += _bench()
-            raise _Rollback  # leave the throw-away database as we found it for the next benchmark
-    except _Rollback:
-        pass
-    return lines
+    return on_postgresql_rolled_back(_bench)
 
 
 def _parties() -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -22,6 +22,7 @@ from chargepoints.models import EVSE, Connector, Location, RegularHours
 from ocpi_api.core.envelope import format_datetime
 from ocpi_api.core.tokens import header_value, token_generate, token_hash
 from ocpi_api.models import Partner
+from tests.bench.support import on_postgresql_rolled_back
 
 LOCATIONS = 10_000
 EVSES_PER_LOCATION = 3
@@ -31,21 +32,8 @@ CITIES = [("Uppsala", "75320"), ("Stockholm", "11122"), ("Göteborg", "41104"), 
 OPERATORS = [{"name": "Nordic Charge AB", "website": "https://cpo.example"}, {"name": "Laddstation Norr AB"}]
 
 
-class _Rollback(Exception):
-    pass
-
-
 def run() -> list[str]:
-    if connection.vendor != "postgresql":
-        return [f"skipped: needs PostgreSQL (DATABASE_URL points at {connection.vendor})"]
-    lines: list[str] = []
-    try:
-        with transaction.atomic():
-            lines += _bench()
-            raise _Rollback  # leave the throw-away database as we found it for the next benchmark
-    except _Rollback:
-        pass
-    return lines
+    return on_postgresql_rolled_back(_bench)
 
 
 def _create_rows() -> None:
