@@ -172,7 +172,7 @@ SPECTACULAR_SETTINGS = {
         "TokenTypeEnum": "chargepoints.enums.TokenType",
         "CdrDimensionTypeEnum": "ocpi_api.modules.tariffs.serializers.CDR_DIMENSIONS",
         "TariffDimensionTypeEnum": "tariffs.validators.DIMENSIONS",
-        "TariffTypeEnum": "ocpi_api.modules.tariffs.serializers.TARIFF_TYPES",
+        "TariffTypeEnum": "tariffs.models.TariffType",
     },
 }
 

@@ -14,6 +14,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from chargepoints.authorization import AuthMethod
+from chargepoints.enums import TokenType
 from chargepoints.models import ChargingSession
 from chargepoints.sessions.enums import SessionStatus
 from chargepoints.sessions.pricing import PeriodFacts
@@ -23,7 +25,7 @@ from ocpi_api.modules.locations.serializers import BoolField, DateTimeField, Enu
 from ocpi_api.modules.tariffs.serializers import CDR_DIMENSIONS
 
 NOT_AVAILABLE = "#NA"  # OCPI's value for a required string that genuinely has no value (digest §1.8)
-AUTH_METHODS = ["AUTH_REQUEST", "COMMAND", "WHITELIST"]
+AUTH_METHODS = AuthMethod.values
 
 
 def number(value: Decimal) -> int | float:
@@ -126,7 +128,7 @@ class CdrTokenSerializer(serializers.Serializer):
     country_code = serializers.CharField(max_length=2)
     party_id = serializers.CharField(max_length=3)
     uid = serializers.CharField(max_length=36)
-    type = serializers.ChoiceField(choices=["AD_HOC_USER", "APP_USER", "OTHER", "RFID"])
+    type = serializers.ChoiceField(choices=TokenType.values)
     contract_id = serializers.CharField(max_length=36)
 
 

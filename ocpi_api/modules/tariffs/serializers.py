@@ -18,18 +18,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from chargepoints.enums import EnergySourceCategory, EnvironmentalImpactCategory
 from ocpi_api.core.envelope import format_datetime
 from ocpi_api.core.exceptions import OcpiError
 from ocpi_api.core.fields import CiStringField, OcpiUrlField
 from ocpi_api.core.params import parse_datetime
 from tariffs import pricing
 from tariffs import validators as rules
-from tariffs.models import RESTRICTION_FIELDS, Tariff
+from tariffs.models import RESTRICTION_FIELDS, Tariff, TariffType
 from tariffs.services import PriceInput, TariffElementInput, TariffInput, pricing_tariff, tariff_data
 
-TARIFF_TYPES = ["AD_HOC_PAYMENT", "PROFILE_CHEAP", "PROFILE_FAST", "PROFILE_GREEN", "REGULAR"]
-ENERGY_SOURCES = ["NUCLEAR", "GENERAL_FOSSIL", "COAL", "GAS", "GENERAL_GREEN", "SOLAR", "WIND", "WATER"]
-ENVIRONMENTAL_IMPACTS = ["NUCLEAR_WASTE", "CARBON_DIOXIDE"]
 CDR_DIMENSIONS = [
     "CURRENT",
     "ENERGY",
@@ -192,13 +190,13 @@ class TariffElementSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="TariffEnergySource")
 class EnergySourceSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(choices=ENERGY_SOURCES)  # type: ignore[assignment]  # OCPI's name, not Field.source
+    source = serializers.ChoiceField(choices=EnergySourceCategory.values)  # type: ignore[assignment]  # OCPI's name, not Field.source
     percentage = NumberField(min_value=Decimal(0), max_value=Decimal(100))
 
 
 @extend_schema_serializer(component_name="TariffEnvironmentalImpact")
 class EnvironmentalImpactSerializer(serializers.Serializer):
-    category = serializers.ChoiceField(choices=ENVIRONMENTAL_IMPACTS)
+    category = serializers.ChoiceField(choices=EnvironmentalImpactCategory.values)
     amount = NumberField(min_value=Decimal(0))
 
 
@@ -218,7 +216,7 @@ class TariffSerializer(serializers.Serializer):
     party_id = CiStringField(min_length=3, max_length=3)
     id = CiStringField(min_length=1, max_length=36)
     currency = serializers.CharField(min_length=3, max_length=3)
-    type = serializers.ChoiceField(choices=TARIFF_TYPES, required=False, allow_null=True)
+    type = serializers.ChoiceField(choices=TariffType.values, required=False, allow_null=True)
     tariff_alt_text = DisplayTextSerializer(many=True, required=False, allow_null=True)
     tariff_alt_url = OcpiUrlField(required=False, allow_null=True)
     min_price = PriceSerializer(required=False, allow_null=True)
