@@ -12,7 +12,10 @@ TOKEN_BYTES = 32
 
 
 def token_generate() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """A token that never starts with '-', so it can be pasted as a command-line argument without ``--``."""
+    while (token := secrets.token_urlsafe(TOKEN_BYTES)).startswith("-"):
+        pass
+    return token
 
 
 def token_hash(token: str) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import secrets
 
 import pytest
 import requests
 from django.core.management import call_command
 
 from ocpi_api import services
+from ocpi_api.core import tokens
 from ocpi_api.core.tokens import token_hash
 from ocpi_api.models import Partner
 
@@ -265,16 +267,27 @@ def test_wrong_token_a_is_reported(cpo, emsp) -> None:
     assert "401" in error.value.message
 
 
-def test_management_commands(cpo, emsp, capsys) -> None:
+def test_management_commands(cpo, capsys) -> None:
     call_command("ocpi_token_a", "--country-code", "de", "--party-id", "abc", "--name", "Another eMSP")
     printed = capsys.readouterr().out
     token = next(line.split()[-1] for line in printed.splitlines() if line.startswith("Token A:"))
     assert f"{cpo}/ocpi/versions" in printed
     assert Partner.objects.get(party_id="ABC").token_hash == token_hash(token)
 
-    call_command("ocpi_register", emsp.versions_url, emsp.token_a)
+    # URL-safe Base64 tokens may start with '-'; after '--' argparse still reads it as the token, not an option.
+    emsp = FakeEmsp(token_a="-" + secrets.token_urlsafe(16)).start()
+    try:
+        call_command("ocpi_register", "--", emsp.versions_url, emsp.token_a)
+    finally:
+        emsp.stop()
     assert "Registered with" in capsys.readouterr().out
     assert Partner.objects.get(versions_url=emsp.versions_url).is_registered
+
+
+def test_tokens_we_issue_never_start_with_a_dash(monkeypatch) -> None:
+    drawn = iter(["-starts-with-a-dash", "fine-token"])
+    monkeypatch.setattr(tokens.secrets, "token_urlsafe", lambda nbytes: next(drawn))
+    assert tokens.token_generate() == "fine-token"
 
 
 def test_endpoints_without_roles_or_with_unknown_ones_are_understood(cpo) -> None:

@@ -6,7 +6,10 @@ from ocpi_api.services import HandshakeError, partner_register
 
 
 class Command(BaseCommand):
-    help = "Register with a partner from its versions URL and the token A it gave us (we initiate the handshake)."
+    help = (
+        "Register with a partner from its versions URL and the token A it gave us (we initiate the handshake). "
+        "A token that starts with '-' must follow '--': ocpi_register -- URL -TOKEN."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("versions_url")
