@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
@@ -54,6 +55,7 @@ class AtLeastOneConnectorFormSet(BaseInlineFormSet):
 class ConnectorInline(admin.TabularInline):
     model = Connector
     formset = AtLeastOneConnectorFormSet
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     extra = 0
     min_num = 1
     fields = (
