@@ -14,16 +14,24 @@ from django.forms.models import BaseInlineFormSet
 from . import validators as rules
 from .models import DAY_CHOICES, RESTRICTION_FIELDS, TariffElement
 
+PREVIEW_TIME_ZONE = "Europe/Stockholm"
+
+
+def _this_minute() -> datetime:
+    """The preview starts filled in with the current local wall-clock time, so one click prices a session now."""
+    return datetime.now(zoneinfo.ZoneInfo(PREVIEW_TIME_ZONE)).replace(second=0, microsecond=0, tzinfo=None)
+
 
 class PricePreviewForm(forms.Form):
     """A session to price with a tariff: when it starts, how long it charges, how much, and how long it stays."""
 
     start = forms.DateTimeField(
+        initial=_this_minute,
         label="Start (local time)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
-    time_zone = forms.CharField(initial="Europe/Stockholm", help_text="The location's time zone.")
+    time_zone = forms.CharField(initial=PREVIEW_TIME_ZONE, help_text="The location's time zone.")
     duration_minutes = forms.IntegerField(label="Charging (minutes)", min_value=0, max_value=7 * 24 * 60, initial=60)
     energy_kwh = forms.DecimalField(
         label="Energy (kWh)", min_value=Decimal(0), max_digits=9, decimal_places=3, initial=Decimal(20)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
@@ -85,7 +86,7 @@ def _elements(tariff: Tariff) -> list[dict[str, Any]]:
             {
                 "number": number,
                 "components": [_component_text(c) for c in element.price_components.all()],
-                "restrictions": [f"{name} {_text(value)}" for name, value in element.restrictions().items()],
+                "restrictions": restrictions_in_words(element.restrictions()),
             }
         )
     return rows
@@ -101,9 +102,60 @@ def _component_text(component: PriceComponent) -> str:
     return text
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(v).title() for v in value)
-    if hasattr(value, "strftime") and hasattr(value, "hour"):
-        return str(value.strftime("%H:%M"))
-    return str(value)
+def restrictions_in_words(restrictions: dict[str, Any]) -> list[str]:
+    """An element's restrictions as staff read them, with OCPI's bounds: minimums inclusive, maximums exclusive."""
+    words = []
+    start, end = restrictions.get("start_time"), restrictions.get("end_time")
+    if start or end:
+        words.append(f"{start.strftime('%H:%M') if start else '00:00'}–{end.strftime('%H:%M') if end else '24:00'}")
+    if days := restrictions.get("day_of_week"):
+        words.append(_weekdays(days))
+    if "start_date" in restrictions:
+        words.append(f"from {restrictions['start_date']:%Y-%m-%d}")
+    if "end_date" in restrictions:
+        words.append(f"before {restrictions['end_date']:%Y-%m-%d}")
+    for field, unit in (("kwh", "kWh"), ("current", "A"), ("power", "kW")):
+        if f"min_{field}" in restrictions:
+            words.append(f"from {_number(restrictions[f'min_{field}'])} {unit}")
+        if f"max_{field}" in restrictions:
+            words.append(f"below {_number(restrictions[f'max_{field}'])} {unit}")
+    if "min_duration" in restrictions:
+        words.append(f"after {_duration(restrictions['min_duration'])}")
+    if "max_duration" in restrictions:
+        words.append(f"during the first {_duration(restrictions['max_duration'])}")
+    if reservation := restrictions.get("reservation"):
+        words.append("while reserved" if reservation == "RESERVATION" else "when the reservation expires")
+    return words
+
+
+_WEEK = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+
+
+def _weekdays(days: list[str]) -> str:
+    """Runs of three or more days as a range: "Mon–Fri, Sun"."""
+    numbers = sorted(_WEEK.index(day) for day in days)
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    names = [_WEEK[n][:3].title() for n in range(7)]
+    return ", ".join(
+        f"{names[run[0]]}–{names[run[-1]]}" if len(run) >= 3 else ", ".join(names[n] for n in run) for run in runs
+    )
+
+
+def _number(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _duration(seconds: int) -> str:
+    """Whole minutes read best on a tariff; odd seconds are kept rather than rounded away."""
+    minutes, rest = divmod(seconds, 60)
+    if rest:
+        return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return f"{hours} h {minutes} min"
+    return f"{hours} h" if hours else f"{minutes} min"

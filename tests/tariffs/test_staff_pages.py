@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -12,6 +15,7 @@ from django.test import Client
 from ocpi_api.modules.tariffs.serializers import tariff_input
 from tariffs.models import PriceComponent, Tariff
 from tariffs.services import tariff_replace
+from tariffs.views import restrictions_in_words
 
 from .helpers import spec_json
 
@@ -44,8 +48,55 @@ def test_finance_reads_without_edit_links(client: Client, complex_tariff: Tariff
     assert "New tariff" not in page
     detail = client.get(f"/tariffs/{complex_tariff.pk}/").content.decode()
     assert "Edit in the tariff editor" not in detail
-    assert "min_current 32.0000 · day_of_week Monday, Tuesday" in detail
+    assert "Mon–Fri · from 32 A" in detail
     assert "PARKING_TIME 5.00/h + 10 % VAT, step 300" in detail
+
+
+def test_the_preview_starts_filled_in_with_the_current_local_minute(client: Client, complex_tariff: Tariff) -> None:
+    member(client, "Finance")
+    before = datetime.now(ZoneInfo("Europe/Stockholm"))
+    page = client.get(f"/tariffs/{complex_tariff.pk}/").content.decode()
+    after = datetime.now(ZoneInfo("Europe/Stockholm"))
+    assert any(f'name="start" value="{moment:%Y-%m-%dT%H:%M}"' in page for moment in (before, after))
+    assert 'id="price-lines"' not in page  # nothing is priced until staff ask
+
+
+def test_restrictions_read_as_words_with_the_spec_bounds() -> None:
+    restrictions = {
+        "start_time": time(22, 0),
+        "end_time": time(6, 0),
+        "day_of_week": ["SATURDAY", "SUNDAY"],
+        "start_date": date(2026, 1, 1),
+        "end_date": date(2026, 7, 1),
+        "min_kwh": Decimal("10.000"),
+        "max_kwh": Decimal("50.5"),
+        "min_power": Decimal("50"),
+        "max_current": Decimal("32.0000"),
+        "min_duration": 2700,
+        "max_duration": 5430,
+        "reservation": "RESERVATION_EXPIRES",
+    }
+    assert restrictions_in_words(restrictions) == [
+        "22:00–06:00",
+        "Sat, Sun",
+        "from 2026-01-01",
+        "before 2026-07-01",
+        "from 10 kWh",
+        "below 50.5 kWh",
+        "below 32 A",
+        "from 50 kW",
+        "after 45 min",
+        "during the first 90 min 30 s",
+        "when the reservation expires",
+    ]
+    assert restrictions_in_words({"start_time": time(7, 0)}) == ["07:00–24:00"]
+    assert restrictions_in_words({"day_of_week": ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "FRIDAY"]}) == [
+        "Mon–Wed, Fri, Sun"
+    ]
+    assert restrictions_in_words({"max_duration": 7200, "reservation": "RESERVATION"}) == [
+        "during the first 2 h",
+        "while reserved",
+    ]
 
 
 def test_operations_get_the_editor_links(client: Client, complex_tariff: Tariff) -> None:
