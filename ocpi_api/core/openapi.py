@@ -86,12 +86,18 @@ class OcpiTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
-class OcpiDateTimeField(OpenApiSerializerFieldExtension):
-    target_class = "ocpi_api.modules.locations.serializers.DateTimeField"
+class DateTimeSchema(OpenApiSerializerFieldExtension):
+    """OCPI DateTime: string(25), RFC 3339 (digest §1.8)."""
+
+    target_class = "ocpi_api.core.fields.DateTimeField"
 
     def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
         schema: dict[str, Any] = build_basic_type(OpenApiTypes.DATETIME)  # type: ignore[assignment]
         return {**schema, "maxLength": 25}
+
+
+class OcpiDateTimeSchema(DateTimeSchema):
+    target_class = "ocpi_api.core.fields.OcpiDateTimeField"
 
 
 def ocpi_paths_without_trailing_slash(endpoints: list[tuple[Any, ...]], **_: Any) -> list[tuple[Any, ...]]:

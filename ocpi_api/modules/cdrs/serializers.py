@@ -9,18 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from billing.models import Cdr
 from chargepoints.sessions.tariffs import tariff_data_from_snapshot
 from ocpi_api.core.envelope import format_datetime
+from ocpi_api.modules.common import ChargingPeriodSerializer, GeoLocationSerializer, PriceSerializer
 from ocpi_api.modules.sessions.serializers import (
     AUTH_METHODS,
     NOT_AVAILABLE,
     CdrTokenSerializer,
-    ChargingPeriodSerializer,
-    PriceSerializer,
     cdr_token_json,
     charging_periods_json,
     number,
@@ -112,12 +110,6 @@ def cdrs_json(cdrs: Iterable[Cdr]) -> list[dict[str, Any]]:
 
 
 # --- Schema of the output (OpenAPI) -------------------------------------------------------------------------------
-
-
-@extend_schema_serializer(component_name="CdrGeoLocation")
-class GeoLocationSerializer(serializers.Serializer):
-    latitude = serializers.CharField(max_length=10)
-    longitude = serializers.CharField(max_length=11)
 
 
 class CdrLocationSerializer(serializers.Serializer):

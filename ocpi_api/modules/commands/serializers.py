@@ -6,8 +6,9 @@ from typing import Any
 
 from rest_framework import serializers
 
+from ocpi_api.core.fields import DateTimeField, StringField, UrlField
 from ocpi_api.models import CommandRequest
-from ocpi_api.modules.locations.serializers import DateTimeField, DisplayTextSerializer, StringField, UrlField
+from ocpi_api.modules.common import DisplayTextSerializer
 from ocpi_api.modules.tokens.serializers import TokenSerializer
 
 

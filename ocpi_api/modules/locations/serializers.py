@@ -13,9 +13,8 @@ is absent clears the stored value.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -28,8 +27,6 @@ from chargepoints.enums import (
     Capability,
     ConnectorFormat,
     ConnectorType,
-    EnergySourceCategory,
-    EnvironmentalImpactCategory,
     EvseStatus,
     Facility,
     ImageCategory,
@@ -41,134 +38,14 @@ from chargepoints.enums import (
 from chargepoints.models import EVSE, Connector, ExceptionalPeriod, Location
 from chargepoints.services import ConnectorInput, EvseInput, LocationInput
 from ocpi_api.core.envelope import format_datetime
-
-# --- Fields for OCPI data types (digest §1.8) ---------------------------------------------------------------------
-
-_EMPTY: tuple[Any, ...] = (None, "", [], {})
-
-
-class StringField(serializers.CharField):
-    """string(n), or CiString(n) with ``ascii_only``. Only JSON strings are accepted; no CR, LF or TAB."""
-
-    default_error_messages = {
-        "not_a_string": "Must be a string.",
-        "control": "May not contain line breaks or tabs.",
-        "ascii": "May only contain printable ASCII characters.",
-    }
-
-    def __init__(self, *, ascii_only: bool = False, **kwargs: Any) -> None:
-        self.ascii_only = ascii_only
-        kwargs.setdefault("trim_whitespace", False)
-        kwargs.setdefault("allow_blank", not kwargs.get("required", True))
-        if not kwargs.get("required", True):
-            kwargs.setdefault("allow_null", True)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        if any(ch in data for ch in "\r\n\t"):
-            self.fail("control")
-        if self.ascii_only and not all(0x20 <= ord(ch) <= 0x7E for ch in data):
-            self.fail("ascii")
-        return super().to_internal_value(data)
-
-
-class UrlField(StringField):
-    """URL: string(255) with an http(s) scheme."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=255, **kwargs)
-
-    def to_internal_value(self, data: Any) -> str:
-        value = super().to_internal_value(data)
-        if value and not re.match(r"^https?://[^\s/]+", value):
-            raise serializers.ValidationError("Must be an http(s) URL.")
-        return value
-
-
-class IntField(serializers.IntegerField):
-    """int: a JSON integer only (DRF would take "220" and 220.0 too)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        if not kwargs.get("required", True):
-            kwargs.setdefault("allow_null", True)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            raise serializers.ValidationError("Must be an integer.")
-        return super().to_internal_value(data)
-
-
-class NumberField(serializers.FloatField):
-    """number: a JSON number; the stored value goes out as it came in."""
-
-    def to_internal_value(self, data: Any) -> float | int:
-        if isinstance(data, bool) or not isinstance(data, int | float):
-            raise serializers.ValidationError("Must be a number.")
-        super().to_internal_value(data)  # range checks
-        return data
-
-    def to_representation(self, value: Any) -> Any:
-        return value
-
-
-class BoolField(serializers.BooleanField):
-    """boolean: JSON true or false only (DRF would take "yes" and 1 too)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        if not kwargs.get("required", True):
-            kwargs.setdefault("allow_null", True)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            raise serializers.ValidationError("Must be true or false.")
-        return data
-
-
-class EnumField(serializers.ChoiceField):
-    def __init__(self, choices: Any, **kwargs: Any) -> None:
-        if not kwargs.get("required", True):
-            kwargs.setdefault("allow_null", True)
-            kwargs.setdefault("allow_blank", True)
-        super().__init__(choices=choices, **kwargs)
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str):
-            raise serializers.ValidationError("Must be a string.")
-        return super().to_internal_value(data)
-
-
-_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?$")
-
-
-class DateTimeField(serializers.Field):
-    """DateTime: RFC 3339 in UTC. Accepts Z or no zone designator, and leniently an offset (converted to UTC)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        if not kwargs.get("required", True):
-            kwargs.setdefault("allow_null", True)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> datetime:
-        if not isinstance(data, str) or not _DATETIME_RE.match(data):
-            raise serializers.ValidationError("Must be an RFC 3339 date and time in UTC, e.g. 2015-06-29T20:39:09Z.")
-        text = data.removesuffix("Z")
-        if "." in text:  # Python 3.11 reads at most 6 fractional digits
-            whole, rest = text.split(".", 1)
-            digits = re.match(r"\d+", rest)
-            assert digits is not None
-            text = f"{whole}.{digits.group()[:6].ljust(6, '0')}{rest[digits.end() :]}"
-        try:
-            value = datetime.fromisoformat(text)
-        except ValueError as error:
-            raise serializers.ValidationError("Not a valid date and time.") from error
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-    def to_representation(self, value: datetime | str) -> str:
-        return value if isinstance(value, str) else format_datetime(value)
+from ocpi_api.core.fields import BoolField, DateTimeField, EnumField, IntField, StringField, UrlField
+from ocpi_api.modules.common import (
+    EMPTY,
+    DisplayTextSerializer,
+    EnergyMixSerializer,
+    GeoLocationSerializer,
+    OcpiSerializer,
+)
 
 
 def _enum_list(choices: Any) -> serializers.ListField:
@@ -176,23 +53,6 @@ def _enum_list(choices: Any) -> serializers.ListField:
 
 
 # --- Sub-objects (digest §3.7) ------------------------------------------------------------------------------------
-
-
-class OcpiSerializer(serializers.Serializer):
-    """Leaves out optional fields that have no value: OCPI output never carries null or empty lists."""
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        return {key: value for key, value in super().to_representation(instance).items() if value not in _EMPTY}
-
-
-class DisplayTextSerializer(OcpiSerializer):
-    language = StringField(max_length=2)
-    text = StringField(max_length=512)
-
-
-class GeoLocationSerializer(OcpiSerializer):
-    latitude = StringField(max_length=10, validators=[domain_validators.validate_latitude])
-    longitude = StringField(max_length=11, validators=[domain_validators.validate_longitude])
 
 
 class AdditionalGeoLocationSerializer(GeoLocationSerializer):
@@ -283,7 +143,7 @@ class HoursSerializer(OcpiSerializer):
                     exceptions.to_representation(p) for p in periods if p.kind == ExceptionalPeriod.Kind.CLOSING
                 ],
             }.items()
-            if value not in _EMPTY
+            if value not in EMPTY
         }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -298,24 +158,6 @@ class HoursSerializer(OcpiSerializer):
             "exceptional_openings": [dict(p) for p in attrs.get("exceptional_openings") or []],
             "exceptional_closings": [dict(p) for p in attrs.get("exceptional_closings") or []],
         }
-
-
-class EnergySourceSerializer(OcpiSerializer):
-    source = EnumField(EnergySourceCategory.choices)  # type: ignore[assignment]  # OCPI's name; DRF pops it
-    percentage = NumberField(min_value=0, max_value=100)
-
-
-class EnvironmentalImpactSerializer(OcpiSerializer):
-    category = EnumField(EnvironmentalImpactCategory.choices)
-    amount = NumberField(min_value=0)
-
-
-class EnergyMixSerializer(OcpiSerializer):
-    is_green_energy = BoolField()
-    energy_sources = EnergySourceSerializer(many=True, required=False, allow_null=True)
-    environ_impact = EnvironmentalImpactSerializer(many=True, required=False, allow_null=True)
-    supplier_name = StringField(max_length=64, required=False)
-    energy_product_name = StringField(max_length=64, required=False)
 
 
 class StatusScheduleSerializer(OcpiSerializer):

@@ -23,7 +23,8 @@ from chargepoints.enums import (
     PowerType,
 )
 from chargepoints.search import BoundingBox, Near, StationFilters, StationResult
-from ocpi_api.modules.locations.serializers import DateTimeField
+from ocpi_api.core.fields import DateTimeField
+from ocpi_api.modules.common import GeoLocationSerializer
 
 DEFAULT_RADIUS_KM = 10.0
 SEARCH_DEFAULT_PAGE_SIZE = 20
@@ -155,11 +156,6 @@ class StationSearchQuerySerializer(serializers.Serializer):
 # --- Output -----------------------------------------------------------------------------------------------------
 
 
-class CoordinatesSerializer(serializers.Serializer):
-    latitude = serializers.CharField()
-    longitude = serializers.CharField()
-
-
 class ConnectorSummarySerializer(serializers.Serializer):
     standard = serializers.CharField(help_text="OCPI ConnectorType.")
     format = serializers.CharField(help_text="OCPI ConnectorFormat.")
@@ -191,7 +187,7 @@ class StationSerializer(serializers.Serializer):
     city = serializers.CharField(source="location.city")
     postal_code = serializers.CharField(source="location.postal_code")
     country = serializers.CharField(source="location.country")
-    coordinates = CoordinatesSerializer(source="location")
+    coordinates = GeoLocationSerializer(source="location")
     time_zone = serializers.CharField(source="location.time_zone")
     operator = serializers.SerializerMethodField()
     facilities = serializers.ListField(child=serializers.CharField(), source="location.facilities")

@@ -1,4 +1,4 @@
-"""OCPI 2.2.1 Session (digest §4.4) and the parts it shares with the CDR: CdrToken, ChargingPeriod, Price.
+"""OCPI 2.2.1 Session (digest §4.4) and the JSON of the parts it shares with the CDR: CdrToken, ChargingPeriod, Price.
 
 Output only: sessions are ours. Numbers leave as JSON numbers with the digits we store (energy to the Wh or finer,
 hours to OCPI's 4 decimals, money to 4), optional fields without a value are left out, DateTimes are UTC with a Z.
@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from chargepoints.authorization import AuthMethod
@@ -21,8 +20,8 @@ from chargepoints.sessions.enums import SessionStatus
 from chargepoints.sessions.pricing import PeriodFacts
 from chargepoints.sessions.selectors import session_period_facts
 from ocpi_api.core.envelope import format_datetime
-from ocpi_api.modules.locations.serializers import BoolField, DateTimeField, EnumField
-from ocpi_api.modules.tariffs.serializers import CDR_DIMENSIONS
+from ocpi_api.core.fields import BoolField, DateTimeField, EnumField
+from ocpi_api.modules.common import ChargingPeriodSerializer, PriceSerializer
 
 NOT_AVAILABLE = "#NA"  # OCPI's value for a required string that genuinely has no value (digest §1.8)
 AUTH_METHODS = AuthMethod.values
@@ -118,29 +117,12 @@ def sessions_json(sessions: Iterable[ChargingSession]) -> list[dict[str, Any]]:
 # --- Schema of the output (OpenAPI) -------------------------------------------------------------------------------
 
 
-@extend_schema_serializer(component_name="SessionPrice")
-class PriceSerializer(serializers.Serializer):
-    excl_vat = serializers.FloatField()
-    incl_vat = serializers.FloatField(required=False)
-
-
 class CdrTokenSerializer(serializers.Serializer):
     country_code = serializers.CharField(max_length=2)
     party_id = serializers.CharField(max_length=3)
     uid = serializers.CharField(max_length=36)
     type = serializers.ChoiceField(choices=TokenType.values)
     contract_id = serializers.CharField(max_length=36)
-
-
-class CdrDimensionSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=CDR_DIMENSIONS)
-    volume = serializers.FloatField()
-
-
-class ChargingPeriodSerializer(serializers.Serializer):
-    start_date_time = serializers.CharField(max_length=25)
-    dimensions = CdrDimensionSerializer(many=True)
-    tariff_id = serializers.CharField(max_length=36, required=False)
 
 
 class SessionSerializer(serializers.Serializer):

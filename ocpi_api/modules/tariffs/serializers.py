@@ -15,58 +15,28 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chargepoints.enums import EnergySourceCategory, EnvironmentalImpactCategory
 from ocpi_api.core.envelope import format_datetime
-from ocpi_api.core.exceptions import OcpiError
-from ocpi_api.core.fields import CiStringField, OcpiUrlField
-from ocpi_api.core.params import parse_datetime
+from ocpi_api.core.fields import CiStringField, DecimalNumberField, OcpiDateTimeField, OcpiUrlField
+from ocpi_api.modules.common import (
+    ChargingPeriodSerializer,
+    DisplayTextSerializer,
+    EnergyMixSerializer,
+    PriceSerializer,
+)
 from tariffs import pricing
 from tariffs import validators as rules
 from tariffs.models import RESTRICTION_FIELDS, Tariff, TariffType
 from tariffs.services import PriceInput, TariffElementInput, TariffInput, pricing_tariff, tariff_data
 
-CDR_DIMENSIONS = [
-    "CURRENT",
-    "ENERGY",
-    "ENERGY_EXPORT",
-    "ENERGY_IMPORT",
-    "MAX_CURRENT",
-    "MIN_CURRENT",
-    "MAX_POWER",
-    "MIN_POWER",
-    "PARKING_TIME",
-    "POWER",
-    "RESERVATION_TIME",
-    "STATE_OF_CHARGE",
-    "TIME",
-]
 HUNDREDTH = Decimal("0.01")
 _HOUR_MINUTE_RE = re.compile(r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$")
 _DATE_RE = re.compile(r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 
 
 # --- Fields ---------------------------------------------------------------------------------------------------------
-
-
-@extend_schema_field(OpenApiTypes.DATETIME)
-class OcpiDateTimeField(serializers.Field):
-    """OCPI DateTime: RFC 3339 in UTC; read with Z or without a designator, written with a Z."""
-
-    def to_internal_value(self, data: Any) -> datetime:
-        if not isinstance(data, str):
-            raise serializers.ValidationError("Expected an RFC 3339 date-time string in UTC.")
-        try:
-            return parse_datetime(data, self.field_name or "value")
-        except OcpiError as error:
-            raise serializers.ValidationError(
-                "Expected an RFC 3339 date-time in UTC, such as 2024-06-30T21:59:59Z."
-            ) from error
-
-    def to_representation(self, value: datetime) -> str:
-        return format_datetime(value)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -98,44 +68,13 @@ class LocalDateField(serializers.Field):
         return value.isoformat()
 
 
-class NumberField(serializers.DecimalField):
-    """OCPI number (4 decimals) read into a Decimal straight from the JSON text, written as a JSON number."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_digits", 16)
-        kwargs.setdefault("decimal_places", 4)
-        super().__init__(coerce_to_string=False, **kwargs)
-
-    def to_internal_value(self, data: Any) -> Decimal:
-        if isinstance(data, bool) or not isinstance(data, int | float | Decimal):
-            raise serializers.ValidationError("Expected a JSON number.")
-        value: Decimal = super().to_internal_value(data)
-        return value
-
-
 # --- Tariff ---------------------------------------------------------------------------------------------------------
-
-
-@extend_schema_serializer(component_name="TariffDisplayText")
-class DisplayTextSerializer(serializers.Serializer):
-    language = serializers.CharField(min_length=2, max_length=2)
-    text = serializers.CharField(max_length=512, trim_whitespace=False)
-
-    def validate_text(self, value: str) -> str:
-        if any(ch in value for ch in "\r\n\t"):
-            raise serializers.ValidationError("Plain text on one line: no line breaks or tabs.")
-        return value
-
-
-class PriceSerializer(serializers.Serializer):
-    excl_vat = NumberField()
-    incl_vat = NumberField(required=False, allow_null=True)
 
 
 class PriceComponentSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=list(rules.DIMENSIONS))
-    price = NumberField()
-    vat = NumberField(required=False, allow_null=True)
+    price = DecimalNumberField()
+    vat = DecimalNumberField(required=False, allow_null=True)
     step_size = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -152,12 +91,12 @@ class TariffRestrictionsSerializer(serializers.Serializer):
     end_time = HourMinuteField(required=False, allow_null=True)
     start_date = LocalDateField(required=False, allow_null=True)
     end_date = LocalDateField(required=False, allow_null=True)
-    min_kwh = NumberField(required=False, allow_null=True)
-    max_kwh = NumberField(required=False, allow_null=True)
-    min_current = NumberField(required=False, allow_null=True)
-    max_current = NumberField(required=False, allow_null=True)
-    min_power = NumberField(required=False, allow_null=True)
-    max_power = NumberField(required=False, allow_null=True)
+    min_kwh = DecimalNumberField(required=False, allow_null=True)
+    max_kwh = DecimalNumberField(required=False, allow_null=True)
+    min_current = DecimalNumberField(required=False, allow_null=True)
+    max_current = DecimalNumberField(required=False, allow_null=True)
+    min_power = DecimalNumberField(required=False, allow_null=True)
+    max_power = DecimalNumberField(required=False, allow_null=True)
     min_duration = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     max_duration = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     day_of_week = serializers.ListField(
@@ -186,27 +125,6 @@ class TariffElementSerializer(serializers.Serializer):
         if errors:
             raise serializers.ValidationError({"price_components": errors})
         return attrs
-
-
-@extend_schema_serializer(component_name="TariffEnergySource")
-class EnergySourceSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(choices=EnergySourceCategory.values)  # type: ignore[assignment]  # OCPI's name, not Field.source
-    percentage = NumberField(min_value=Decimal(0), max_value=Decimal(100))
-
-
-@extend_schema_serializer(component_name="TariffEnvironmentalImpact")
-class EnvironmentalImpactSerializer(serializers.Serializer):
-    category = serializers.ChoiceField(choices=EnvironmentalImpactCategory.values)
-    amount = NumberField(min_value=Decimal(0))
-
-
-@extend_schema_serializer(component_name="TariffEnergyMix")
-class EnergyMixSerializer(serializers.Serializer):
-    is_green_energy = serializers.BooleanField()
-    energy_sources = EnergySourceSerializer(many=True, required=False, allow_null=True)
-    environ_impact = EnvironmentalImpactSerializer(many=True, required=False, allow_null=True)
-    supplier_name = serializers.CharField(max_length=64, required=False, allow_null=True)
-    energy_product_name = serializers.CharField(max_length=64, required=False, allow_null=True)
 
 
 class TariffSerializer(serializers.Serializer):
@@ -368,17 +286,6 @@ def _without_nulls(value: Any) -> Any:
 
 
 _VOLUME_TYPES = {"ENERGY", "TIME", "PARKING_TIME", "RESERVATION_TIME"}
-
-
-class CdrDimensionSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=CDR_DIMENSIONS)
-    volume = serializers.DecimalField(max_digits=20, decimal_places=10, coerce_to_string=False)
-
-
-class ChargingPeriodSerializer(serializers.Serializer):
-    start_date_time = OcpiDateTimeField()
-    dimensions = CdrDimensionSerializer(many=True, allow_empty=False)
-    tariff_id = CiStringField(max_length=36, required=False, allow_null=True)
 
 
 class CdrPricingSerializer(serializers.Serializer):

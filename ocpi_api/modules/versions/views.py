@@ -59,7 +59,7 @@ class VersionDetailsView(OcpiView):
     ocpi_module = "versions"
 
     @extend_schema(
-        operation_id="ocpi_version_details", responses=envelope_of(VersionDetailsSerializer), tags=["versions"]
+        operation_id="ocpi_version_details", responses=envelope_of(VersionDetailsSerializer()), tags=["versions"]
     )
     def get(self, request: Request, ocpi_version: str) -> Response:
         return self.ok(version_details(ocpi_version, request))

@@ -1,0 +1,96 @@
+"""OCPI objects that more than one module carries: DisplayText, Price (digest §1.8), GeoLocation, EnergyMix (§3.7)
+and ChargingPeriod (§5.5). One serializer per type, so that every module reads them alike and the OpenAPI schema
+has one component per type.
+
+Reading is strict on JSON types (a number where a string belongs is an error); output leaves out optional fields
+without a value. Price and ChargingPeriod are read into Decimals for the pricing engine; Sessions and CDRs write
+them with their own JSON functions and use these serializers for the schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from chargepoints import validators as domain_validators
+from chargepoints.enums import EnergySourceCategory, EnvironmentalImpactCategory
+from ocpi_api.core.fields import (
+    BoolField,
+    CiStringField,
+    DecimalNumberField,
+    EnumField,
+    NumberField,
+    OcpiDateTimeField,
+    StringField,
+)
+
+EMPTY: tuple[Any, ...] = (None, "", [], {})
+
+# Every OCPI CdrDimensionType; the domain's CdrDimensionType holds only the ones we record.
+CDR_DIMENSIONS = [
+    "CURRENT",
+    "ENERGY",
+    "ENERGY_EXPORT",
+    "ENERGY_IMPORT",
+    "MAX_CURRENT",
+    "MIN_CURRENT",
+    "MAX_POWER",
+    "MIN_POWER",
+    "PARKING_TIME",
+    "POWER",
+    "RESERVATION_TIME",
+    "STATE_OF_CHARGE",
+    "TIME",
+]
+
+
+class OcpiSerializer(serializers.Serializer):
+    """Leaves out optional fields that have no value: OCPI output never carries null or empty lists."""
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {key: value for key, value in super().to_representation(instance).items() if value not in EMPTY}
+
+
+class DisplayTextSerializer(OcpiSerializer):
+    language = StringField(max_length=2)
+    text = StringField(max_length=512)
+
+
+class GeoLocationSerializer(OcpiSerializer):
+    latitude = StringField(max_length=10, validators=[domain_validators.validate_latitude])
+    longitude = StringField(max_length=11, validators=[domain_validators.validate_longitude])
+
+
+class EnergySourceSerializer(OcpiSerializer):
+    source = EnumField(EnergySourceCategory.choices)  # type: ignore[assignment]  # OCPI's name; DRF pops it
+    percentage = NumberField(min_value=0, max_value=100)
+
+
+class EnvironmentalImpactSerializer(OcpiSerializer):
+    category = EnumField(EnvironmentalImpactCategory.choices)
+    amount = NumberField(min_value=0)
+
+
+class EnergyMixSerializer(OcpiSerializer):
+    is_green_energy = BoolField()
+    energy_sources = EnergySourceSerializer(many=True, required=False, allow_null=True)
+    environ_impact = EnvironmentalImpactSerializer(many=True, required=False, allow_null=True)
+    supplier_name = StringField(max_length=64, required=False)
+    energy_product_name = StringField(max_length=64, required=False)
+
+
+class PriceSerializer(serializers.Serializer):
+    excl_vat = DecimalNumberField()
+    incl_vat = DecimalNumberField(required=False, allow_null=True)
+
+
+class CdrDimensionSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=CDR_DIMENSIONS)
+    volume = serializers.DecimalField(max_digits=20, decimal_places=10, coerce_to_string=False)
+
+
+class ChargingPeriodSerializer(serializers.Serializer):
+    start_date_time = OcpiDateTimeField()
+    dimensions = CdrDimensionSerializer(many=True, allow_empty=False)
+    tariff_id = CiStringField(max_length=36, required=False, allow_null=True)
