@@ -20,6 +20,11 @@ class CatalogueOverview:
     evses_by_status: dict[str, int]
     evses_by_power_class: dict[str, int]
 
+    @property
+    def status_rows(self) -> list[tuple[str, str, int]]:
+        """(status, its label, count) for the dashboard's table."""
+        return [(status, EvseStatus(status).label, count) for status, count in self.evses_by_status.items()]
+
 
 def _evse_max_power() -> Subquery:
     return Subquery(

@@ -54,6 +54,8 @@ def test_dashboard_counts_by_status_and_power_class(ops_client):
     assert overview.evses_by_status["AVAILABLE"] == 1
     assert overview.evses_by_status["CHARGING"] == 1
     assert overview.evses_by_status["OUTOFORDER"] == 1
+    assert ("OUTOFORDER", "Out of order", 1) in overview.status_rows
+    assert ">Out of order</span>" in response.content.decode()
     # 230 V x 32 A x 3 phases = 22 kW (fast); 500 V x 300 A DC = 150 kW (ultra).
     assert overview.evses_by_power_class["Fast (11–49 kW)"] == 2
     assert overview.evses_by_power_class["Ultra (≥ 150 kW)"] == 1
