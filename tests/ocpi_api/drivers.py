@@ -13,15 +13,11 @@ receives sessions, CDRs and command results, and builders for stations, tokens a
 
 from __future__ import annotations
 
-import contextlib
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from chargepoints.authorization import AuthMethod, DriverToken
 from chargepoints.demo import DEMO_TARIFFS
@@ -34,21 +30,14 @@ from tariffs.models import Tariff
 from tariffs.services import tariff_replace
 from tests.chargepoints.sessions_support import T0
 from tests.factories import connector_data, evse_data, make_location
+from tests.loopback import Reply, Request, envelope
 
 from .conftest import auth
-from .emsp import Exchange, FakeEmsp
+from .emsp import FakeEmsp
 
 EMSP_PATH = "/ocpi/emsp/2.2.1"
 COMMANDS_URL = "/ocpi/cpo/2.2.1/commands"
-STAMP = "2024-01-01T00:00:00Z"
 ALL_CAPABILITIES = ["RFID_READER", "REMOTE_START_STOP_CAPABLE", "RESERVABLE", "UNLOCK_CAPABLE"]
-
-
-def ok(data: Any = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"status_code": 1000, "timestamp": STAMP}
-    if data is not None:
-        body["data"] = data
-    return body
 
 
 @dataclass
@@ -60,12 +49,6 @@ class DriversEmsp(FakeEmsp):
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     cdrs: dict[str, dict[str, Any]] = field(default_factory=dict)
     command_results: dict[str, list[Any]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        # A "slow" answer must not hold up the test that stops the server, nor complain that we hung up on it.
-        self.server.daemon_threads = True
-        self.server.block_on_close = False
 
     @property
     def commands_base(self) -> str:
@@ -84,42 +67,36 @@ class DriversEmsp(FakeEmsp):
             {"identifier": "commands", "role": "SENDER", "url": self.endpoint("commands")},
         ]
 
-    def calls(self, method: str, prefix: str) -> list[Exchange]:
+    def calls(self, method: str, prefix: str) -> list[Request]:
         return [e for e in self.log if e.method == method and e.path.startswith(f"{EMSP_PATH}/{prefix}")]
 
-    def _route(self, method: str, target: str, headers: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
-        parts = urlsplit(target)
-        path = parts.path
-        if path != "/ocpi/2.2.1" and not path.startswith(EMSP_PATH):
-            return (*super()._handle(method, path, headers, body), {})
-        self.log.append(Exchange(method, target, headers, body))
-        if not self._authorized(headers.get("Authorization", "")):
-            return 401, {"status_code": 2000, "status_message": "Unauthorized", "timestamp": STAMP}, {}
-        if path == "/ocpi/2.2.1":
-            return 200, ok({"version": "2.2.1", "endpoints": self.endpoints()}), {}
+    def _route(self, request: Request) -> Reply:
+        path, method, body = request.route, request.method, request.body
+        if not path.startswith(EMSP_PATH):
+            return super()._route(request)
         module, _, rest = path.removeprefix(EMSP_PATH + "/").partition("/")
         if module == "tokens" and method == "POST" and rest.endswith("/authorize"):
-            return (*self._authorize(rest.removesuffix("/authorize"), parse_qs(parts.query), body), {})
+            return self._authorize(rest.removesuffix("/authorize"), request.query, body)
         if module == "sessions" and rest:
-            return 200, self._session(method, rest, body), {}
+            return Reply(200, self._session(method, rest, body))
         if module == "cdrs":
             return self._cdr(method, rest, body)
         if module == "commands" and method == "POST":
             self.command_results.setdefault(path, []).append(body)
-            return 200, ok(), {}
+            return Reply(200, envelope())
         if module == "locations":
-            return 200, ok(), {}
-        return 404, {"status_code": 2000, "status_message": "Unknown", "timestamp": STAMP}, {}
+            return Reply(200, envelope())
+        return Reply(404, envelope(2000, message="Unknown"))
 
-    def _authorize(self, uid: str, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+    def _authorize(self, uid: str, query: dict[str, list[str]], body: Any) -> Reply:
         if self.authorize == "slow":
             time.sleep(self.slow_seconds)
         if self.authorize == "garbage":
-            return 200, "<html><body>Welcome to nginx!</body></html>"
+            return Reply(200, "<html><body>Welcome to nginx!</body></html>")
         if self.authorize == "unknown":
-            return 404, {"status_code": 2004, "status_message": "Unknown token", "timestamp": STAMP}
+            return Reply(404, envelope(2004, message="Unknown token"))
         if self.authorize == "error":
-            return 500, {"status_code": 3000, "status_message": "Database down", "timestamp": STAMP}
+            return Reply(500, envelope(3000, message="Database down"))
         token_type = query.get("type", ["RFID"])[0]
         info: dict[str, Any] = {
             "allowed": self.authorize,
@@ -128,9 +105,9 @@ class DriversEmsp(FakeEmsp):
         }
         if self.authorize_evse_uids is not None:
             info["location"] = {"location_id": body["location_id"], "evse_uids": self.authorize_evse_uids}
-        return 200, ok(info)
+        return Reply(200, envelope(data=info))
 
-    def _session(self, method: str, key: str, body: Any) -> Any:
+    def _session(self, method: str, key: str, body: Any) -> dict[str, Any]:
         if method == "PUT":
             self.sessions[key] = body
         elif method == "PATCH":
@@ -138,45 +115,16 @@ class DriversEmsp(FakeEmsp):
             for name, value in body.items():
                 stored[name] = [*stored.get(name, []), *value] if name == "charging_periods" else value
         elif method == "GET":
-            return ok(self.sessions.get(key))
-        return ok()
+            return envelope(data=self.sessions.get(key))
+        return envelope()
 
-    def _cdr(self, method: str, key: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+    def _cdr(self, method: str, key: str, body: Any) -> Reply:
         if method == "POST" and not key:
             self.cdrs[body["id"]] = body
-            return 201, ok(), {"Location": f"{self.endpoint('cdrs')}/{body['id']}"}
+            return Reply(201, envelope(), {"Location": f"{self.endpoint('cdrs')}/{body['id']}"})
         if method == "GET" and key in self.cdrs:
-            return 200, ok(self.cdrs[key]), {}
-        return 404, {"status_code": 2000, "status_message": "Unknown CDR", "timestamp": STAMP}, {}
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        emsp = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = None
-                status, payload, extra = emsp._route(self.command, self.path, dict(self.headers), body)
-                data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html" if isinstance(payload, str) else "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in extra.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # we timed out on purpose
-                    self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+            return Reply(200, envelope(data=self.cdrs[key]))
+        return Reply(404, envelope(2000, message="Unknown CDR"))
 
 
 class Commands:
@@ -231,8 +179,9 @@ def registered_partner(
     return Partner.objects.create(**values), token
 
 
-def token_body(uid: str = "04A1B2C3", *, country_code: str = "NL", party_id: str = "EMS", **fields: Any) -> dict:
-    body: dict[str, Any] = {
+def token_fields(uid: str, country_code: str, party_id: str) -> dict[str, Any]:
+    """A driver's RFID card as all three forms of a token share it: the OCPI body, the EmspToken, the DriverToken."""
+    return {
         "country_code": country_code,
         "party_id": party_id,
         "uid": uid,
@@ -241,27 +190,18 @@ def token_body(uid: str = "04A1B2C3", *, country_code: str = "NL", party_id: str
         "issuer": "Test eMSP",
         "valid": True,
         "whitelist": "ALLOWED",
-        "last_updated": "2026-01-01T00:00:00Z",
     }
-    body.update(fields)
-    return body
+
+
+def token_body(uid: str = "04A1B2C3", *, country_code: str = "NL", party_id: str = "EMS", **fields: Any) -> dict:
+    return {**token_fields(uid, country_code, party_id), "last_updated": "2026-01-01T00:00:00Z", **fields}
 
 
 def stored_token(partner: Partner, uid: str = "04A1B2C3", **fields: Any) -> EmspToken:
-    values: dict[str, Any] = {
-        "partner": partner,
-        "country_code": partner.country_code,
-        "party_id": partner.party_id,
-        "uid": uid,
-        "type": "RFID",
-        "contract_id": f"{partner.country_code}-{partner.party_id}-C{uid[:8]}",
-        "issuer": "Test eMSP",
-        "valid": True,
-        "whitelist": "ALLOWED",
-        "last_updated": datetime(2026, 1, 1, tzinfo=UTC),
-    }
-    values.update(fields)
-    return EmspToken.objects.create(**values)
+    card = token_fields(uid, partner.country_code, partner.party_id)
+    return EmspToken.objects.create(
+        **{**card, "partner": partner, "last_updated": datetime(2026, 1, 1, tzinfo=UTC), **fields}
+    )
 
 
 def demo_tariff(country: str = "SWE", kind: str = "AC") -> str:
@@ -285,18 +225,7 @@ def roaming_station(*, capabilities: list[str] | None = None, evses: int = 1, **
 
 
 def driver(partner: Partner, uid: str = "04A1B2C3", **fields: Any) -> DriverToken:
-    values: dict[str, Any] = {
-        "country_code": partner.country_code,
-        "party_id": partner.party_id,
-        "uid": uid,
-        "type": "RFID",
-        "contract_id": f"{partner.country_code}-{partner.party_id}-C{uid[:8]}",
-        "issuer": "Test eMSP",
-        "valid": True,
-        "whitelist": "ALLOWED",
-    }
-    values.update(fields)
-    return DriverToken(**values)
+    return DriverToken(**{**token_fields(uid, partner.country_code, partner.party_id), **fields})
 
 
 def charged_session(

@@ -8,29 +8,19 @@ real partners do: raw tokens only, garbage answers, missing modules, rejected up
 from __future__ import annotations
 
 import base64
-import binascii
-import json
 import secrets
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import requests
+
+from tests.loopback import LoopbackServer, Reply, Request, envelope, token_in
 
 ROLE = {"role": "EMSP", "business_details": {"name": "Test eMSP"}, "party_id": "EMS", "country_code": "NL"}
 
 
 @dataclass
-class Exchange:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-
-
-@dataclass
-class FakeEmsp:
+class FakeEmsp(LoopbackServer):
     accept_base64: bool = True
     accept_raw: bool = True
     send_base64: bool = True  # how it sends tokens when it calls us
@@ -47,25 +37,11 @@ class FakeEmsp:
     cpo_versions_url: str | None = None
     cpo_endpoints: list[dict[str, Any]] = field(default_factory=list)
     registered: bool = False
-    log: list[Exchange] = field(default_factory=list)
+    log: list[Request] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.valid_tokens.add(self.token_a)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    # --- lifecycle ---
-    def start(self) -> FakeEmsp:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
+        super().__post_init__()
 
     @property
     def versions_url(self) -> str:
@@ -115,101 +91,70 @@ class FakeEmsp:
         return response
 
     # --- it as server ---
-    def _authorized(self, header: str) -> bool:
-        scheme, _, value = header.partition(" ")
-        if scheme != "Token":
-            return False
-        if self.accept_raw and value in self.valid_tokens:
-            return True
-        if self.accept_base64:
-            try:
-                decoded = base64.b64decode(value, validate=True).decode()
-            except (binascii.Error, UnicodeDecodeError):
-                return False
-            return decoded in self.valid_tokens
-        return False
-
-    def _handle(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any]:
-        self.log.append(Exchange(method, path, headers, body))
-        if not self._authorized(headers.get("Authorization", "")):
-            return 401, {"status_code": 2000, "status_message": "Unauthorized", "timestamp": "2024-01-01T00:00:00Z"}
+    def endpoints(self) -> list[dict[str, str]]:
+        """Its version 2.2.1 endpoints, as its version details list them."""
         base = self.base_url
+        endpoints = [
+            {"identifier": "locations", "role": "RECEIVER", "url": f"{base}/ocpi/emsp/2.2.1/locations"},
+            {"identifier": "tokens", "role": "SENDER", "url": f"{base}/ocpi/emsp/2.2.1/tokens"},
+        ]
+        if self.with_credentials_module:
+            endpoints.insert(
+                0, {"identifier": "credentials", "role": "SENDER", "url": f"{base}/ocpi/2.2.1/credentials"}
+            )
+        if self.roleless_endpoints:
+            endpoints = [{"identifier": e["identifier"], "url": e["url"]} for e in endpoints]
+            endpoints.append({"identifier": "nltnm-tokens", "role": "OBSERVER", "url": f"{base}/custom"})
+        return endpoints
+
+    def answer(self, request: Request) -> Reply:
+        self.log.append(request)
+        presented = request.headers.get("Authorization", "")
+        if not token_in(presented, self.valid_tokens, raw=self.accept_raw, encoded=self.accept_base64):
+            return Reply(401, envelope(2000, message="Unauthorized"))
+        return self._route(request)
+
+    def _route(self, request: Request) -> Reply:
+        """Its answer to a request with a token it accepts."""
+        path, method = request.route, request.method
         if path == "/ocpi/versions" and method == "GET":
             if self.versions_garbage:
-                return 200, "<html><body>Welcome to nginx!</body></html>"
-            data = [{"version": v, "url": f"{base}/ocpi/{v}"} for v in self.offer_versions]
+                return Reply(200, "<html><body>Welcome to nginx!</body></html>")
+            data = [{"version": v, "url": f"{self.base_url}/ocpi/{v}"} for v in self.offer_versions]
             # Quirks of real partners: status_code as a string, no timestamp.
-            return 200, {"data": data, "status_code": "1000"}
+            return Reply(200, {"data": data, "status_code": "1000"})
         if path == "/ocpi/2.2.1" and method == "GET":
-            endpoints = [
-                {"identifier": "locations", "role": "RECEIVER", "url": f"{base}/ocpi/emsp/2.2.1/locations"},
-                {"identifier": "tokens", "role": "SENDER", "url": f"{base}/ocpi/emsp/2.2.1/tokens"},
-            ]
-            if self.with_credentials_module:
-                endpoints.insert(
-                    0, {"identifier": "credentials", "role": "SENDER", "url": f"{base}/ocpi/2.2.1/credentials"}
-                )
-            if self.roleless_endpoints:
-                endpoints = [{"identifier": e["identifier"], "url": e["url"]} for e in endpoints]
-                endpoints.append({"identifier": "nltnm-tokens", "role": "OBSERVER", "url": f"{base}/custom"})
-            return 200, {"data": {"version": "2.2.1", "endpoints": endpoints}, "status_code": 1000}
+            return Reply(200, envelope(data={"version": "2.2.1", "endpoints": self.endpoints()}))
         if path == "/ocpi/2.2.1/credentials":
-            return self._credentials(method, headers, body)
-        return 404, {"status_code": 2000, "status_message": "Unknown", "timestamp": "2024-01-01T00:00:00Z"}
+            return self._credentials(request)
+        return Reply(404, envelope(2000, message="Unknown"))
 
-    def _credentials(self, method: str, headers: dict[str, str], body: Any) -> tuple[int, Any]:
-        presented = headers.get("Authorization", "")
+    def _credentials(self, request: Request) -> Reply:
+        method, body = request.method, request.body
         if method == "GET":
-            return 200, {"data": self.credentials_body("(hidden)"), "status_code": 1000}
+            return Reply(200, envelope(data=self.credentials_body("(hidden)")))
         if method == "POST" and self.registered:
-            return 405, {"status_code": 2000, "status_message": "Already registered"}
+            return Reply(405, envelope(2000, message="Already registered"))
         if method in ("PUT", "DELETE") and not self.registered:
-            return 405, {"status_code": 2000, "status_message": "Not registered"}
+            return Reply(405, envelope(2000, message="Not registered"))
         if method == "DELETE":
             self.registered = False
             self.valid_tokens.clear()
-            return 200, {"status_code": 1000, "timestamp": "2024-01-01T00:00:00Z"}
+            return Reply(200, envelope())
         if method == "PUT" and self.reject_put:
-            return 200, {"status_code": 2001, "status_message": "We do not accept updates today"}
+            return Reply(200, envelope(2001, message="We do not accept updates today"))
         # POST or PUT: call the CPO back with its new token before answering, as the spec requires.
         self.token_for_cpo = body["token"]
         try:
             self.discover_cpo(body["url"], body["token"])
         except (requests.RequestException, KeyError, StopIteration, ValueError) as error:
-            return 200, {"status_code": 3001, "status_message": f"Cannot use your API: {error}"}
+            return Reply(200, envelope(3001, message=f"Cannot use your API: {error}"))
         new_token = secrets.token_urlsafe(24)
         old_tokens = set(self.valid_tokens)
         self.valid_tokens = {new_token}
         if method == "PUT":
             # The token used for this PUT stays valid until the CPO has used the new one.
-            self.valid_tokens |= {
-                t for t in old_tokens if t in presented or base64.b64encode(t.encode()).decode() in presented
-            }
+            presented = request.headers.get("Authorization", "")
+            self.valid_tokens |= {t for t in old_tokens if token_in(presented, {t})}
         self.registered = True
-        return 200, {"data": self.credentials_body(new_token), "status_code": 1000, "timestamp": "2024-01-01T00:00:00Z"}
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        emsp = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = None
-                status, payload = emsp._handle(self.command, self.path.split("?")[0], dict(self.headers), body)
-                data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html" if isinstance(payload, str) else "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+        return Reply(200, envelope(data=self.credentials_body(new_token)))
