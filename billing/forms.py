@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
-from .models import BillingProfile, Invoice, InvoiceStatus
+from .models import BillingProfile, Cdr, Invoice, InvoiceStatus
 
 
 class InvoiceFilterForm(forms.Form):
@@ -28,3 +30,53 @@ class MarkPaidForm(forms.Form):
 
 class CreditForm(forms.Form):
     reason = forms.CharField(max_length=255, label="Reason", help_text="Printed nowhere; kept with the credit CDRs.")
+
+
+class CdrFilterForm(forms.Form):
+    """The staff CDR list's filters; the party choices are the parties that have CDRs."""
+
+    status = forms.ChoiceField(
+        choices=[
+            ("", "Any state"),
+            (Cdr.Status.REVIEW, "Review queue (held)"),
+            (Cdr.Status.ISSUED, Cdr.Status.ISSUED.label),
+            (Cdr.Status.VOID, Cdr.Status.VOID.label),
+        ],
+        required=False,
+        label="State",
+    )
+    party = forms.ChoiceField(required=False, label="eMSP party")
+    period = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        help_text="CDRs whose session ended in this month.",
+    )
+
+    def __init__(self, *args: Any, parties: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["party"].choices = [("", "All parties")] + [(f"{c}*{p}", f"{c}*{p}") for c, p in parties]  # type: ignore[attr-defined]
+        for field in self.fields.values():
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs["class"] = css
+
+
+class CdrApproveForm(forms.Form):
+    note = forms.CharField(max_length=255, required=False, label="Note")
+
+
+class CdrReasonForm(forms.Form):
+    reason = forms.CharField(max_length=255, label="Reason")
+
+
+class CdrReissueForm(CdrReasonForm):
+    tariff_id = forms.CharField(
+        max_length=36, required=False, label="Tariff id", help_text="Price with this tariff as it is now."
+    )
+    total_energy = forms.DecimalField(
+        max_digits=16, decimal_places=6, min_value=0, required=False, label="Corrected kWh"
+    )

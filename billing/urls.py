@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import cdr_views, views
 
 app_name = "billing"
 
@@ -16,4 +16,10 @@ urlpatterns = [
     path("invoices/<int:pk>/paid/", views.InvoicePaidView.as_view(), name="invoice_paid"),
     path("invoices/<int:pk>/credit/", views.InvoiceCreditView.as_view(), name="invoice_credit"),
     path("receivables/", views.ReceivablesView.as_view(), name="receivables"),
+    path("cdrs/", cdr_views.CdrListView.as_view(), name="cdr_list"),
+    path("cdrs/<int:pk>/", cdr_views.CdrDetailView.as_view(), name="cdr_detail"),
+    path("cdrs/<int:pk>/approve/", cdr_views.CdrApproveView.as_view(), name="cdr_approve"),
+    path("cdrs/<int:pk>/void/", cdr_views.CdrVoidView.as_view(), name="cdr_void"),
+    path("cdrs/<int:pk>/credit/", cdr_views.CdrCreditView.as_view(), name="cdr_credit"),
+    path("cdrs/<int:pk>/reissue/", cdr_views.CdrReissueView.as_view(), name="cdr_reissue"),
 ]

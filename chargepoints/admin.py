@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from . import services
 from .enums import EvseStatus
-from .models import EVSE, Connector, ExceptionalPeriod, Location, RegularHours
+from .models import EVSE, ChargingPeriod, ChargingSession, Connector, ExceptionalPeriod, Location, RegularHours
 
 
 class NeverDeletedAdmin(admin.ModelAdmin):
@@ -208,3 +208,69 @@ class EvseAdmin(NeverDeletedAdmin):
     def mark_removed(self, request: HttpRequest, queryset: QuerySet[EVSE]) -> None:
         changed = services.evses_set_status(evses=queryset, status=EvseStatus.REMOVED)
         self.message_user(request, f"{changed} EVSE(s) retired.", messages.SUCCESS)
+
+
+class ReadOnlyAdminMixin:
+    """Sessions are written only by the session services (a charger's reports): the admin shows them, never edits."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ChargingPeriodInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ChargingPeriod
+    extra = 0
+    fields = (
+        "start_date_time",
+        "end_date_time",
+        "parking",
+        "tariff_id",
+        "energy_kwh",
+        "min_power_kw",
+        "max_power_kw",
+        "min_current_a",
+        "max_current_a",
+    )
+    readonly_fields = fields
+
+
+@admin.register(ChargingSession)
+class ChargingSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "ocpi_id",
+        "status",
+        "start_date_time",
+        "end_date_time",
+        "location",
+        "evse",
+        "token_party",
+        "token_uid",
+        "kwh",
+        "total_cost_incl_vat",
+        "currency",
+    )
+    list_filter = ("status", "charging_state", "token_type", "token_party_id", "currency", "location__country")
+    search_fields = (
+        "ocpi_id",
+        "token_uid",
+        "token_contract_id",
+        "authorization_reference",
+        "location__name",
+        "location__city",
+        "evse__evse_id",
+    )
+    list_select_related = ("location", "evse")
+    date_hierarchy = "start_date_time"
+    inlines = (ChargingPeriodInline,)
+    list_per_page = 50
+    show_full_result_count = False
+
+    @admin.display(description="eMSP", ordering="token_party_id")
+    def token_party(self, obj: ChargingSession) -> str:
+        return f"{obj.token_country_code}*{obj.token_party_id}"

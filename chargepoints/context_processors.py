@@ -13,6 +13,7 @@ PORTAL_SECTIONS = [
     ("Partners", "partners:list", "ocpi_api.view_partner"),
     ("Tokens", "partners:tokens", "ocpi_api.view_emsptoken"),
     ("Sessions", "sessions:list", "chargepoints.view_chargingsession"),
+    ("CDRs", "billing:cdr_list", "billing.view_cdr"),
     ("Invoices", "billing:invoice_list", "billing.view_invoice"),
 ]
 

@@ -5,6 +5,7 @@ from django import forms
 
 from .enums import Capability, ConnectorType, EvseStatus, TokenType
 from .models import EVSE, Location
+from .sessions.enums import SessionStatus
 
 _ANY = [("", "Any")]
 
@@ -62,3 +63,34 @@ class SimulateChargingForm(forms.Form):
                 else "form-control form-control-sm"
             )
             field.widget.attrs["class"] = css
+
+
+class SessionFilterForm(forms.Form):
+    """The staff session list's filters. Empty fields filter nothing; the party choices are the parties seen."""
+
+    status = forms.ChoiceField(required=False, choices=_ANY + SessionStatus.choices)
+    station = forms.CharField(
+        required=False, max_length=100, widget=forms.TextInput(attrs={"placeholder": "Name, city, EVSE id"})
+    )
+    party = forms.ChoiceField(required=False, label="eMSP party")
+    token_uid = forms.CharField(required=False, max_length=36, label="Token uid")
+    started_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    started_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Until")
+
+    def __init__(self, *args: Any, parties: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["party"].choices = [("", "Any")] + [(f"{c}*{p}", f"{c}*{p}") for c, p in parties]  # type: ignore[attr-defined]
+        for field in self.fields.values():
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs["class"] = css
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("started_from"), data.get("started_until")
+        if first and last and last < first:
+            self.add_error("started_until", "The last day comes before the first.")
+        return data

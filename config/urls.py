@@ -18,6 +18,7 @@ urlpatterns = [
     path("ocpi/", include("ocpi_api.urls")),
     path("partners/<int:pk>/deliveries/", include("ocpi_api.push.urls")),
     path("partners/", include("ocpi_api.staff_urls")),
+    path("sessions/", include("chargepoints.session_urls")),
     path("tariffs/", include("tariffs.urls")),
     path("finance/", include("billing.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from ..models import ChargingSession
-from .pricing import PeriodFacts
+from django.db.models import Q, QuerySet
+
+from tariffs import pricing
+
+from ..models import ChargingSession, Location
+from .pricing import PeriodFacts, price_periods
+from .tariffs import tariff_from_snapshot
 
 
 def session_period_facts(*, session: ChargingSession) -> list[PeriodFacts]:
@@ -37,3 +47,150 @@ def session_list(
     if token_party_id is not None:
         sessions = sessions.filter(token_party_id__iexact=token_party_id)
     return sessions.order_by("last_updated", "id")
+
+
+# --- Staff pages --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionFilters:
+    """What the staff session list narrows by. Empty values filter nothing; dates are the station's local days."""
+
+    status: str = ""
+    station: str = ""  # part of the station's name, address or city, or an EVSE id
+    token_country_code: str = ""
+    token_party_id: str = ""
+    token_uid: str = ""
+    started_from: date | None = None
+    started_until: date | None = None  # inclusive
+
+
+def session_search(*, filters: SessionFilters) -> QuerySet[ChargingSession]:
+    """Sessions newest first, with their station and EVSE joined in (no per-row queries)."""
+    sessions = ChargingSession.objects.select_related("location", "evse")
+    if filters.status:
+        sessions = sessions.filter(status=filters.status)
+    if filters.station:
+        text = filters.station
+        sessions = sessions.filter(
+            Q(location__name__icontains=text)
+            | Q(location__address__icontains=text)
+            | Q(location__city__icontains=text)
+            | Q(evse__evse_id__icontains=text)
+        )
+    if filters.token_country_code:
+        sessions = sessions.filter(token_country_code__iexact=filters.token_country_code)
+    if filters.token_party_id:
+        sessions = sessions.filter(token_party_id__iexact=filters.token_party_id)
+    if filters.token_uid:
+        sessions = sessions.filter(token_uid__iexact=filters.token_uid)  # OCPI token uids are case-insensitive
+    if filters.started_from or filters.started_until:
+        sessions = sessions.filter(_started_on_local_days(filters.started_from, filters.started_until))
+    return sessions.order_by("-start_date_time", "-id")
+
+
+def _started_on_local_days(first: date | None, last: date | None) -> Q:
+    """Started on ``first``..``last`` as the station's clock shows it: one pair of UTC bounds per station time zone.
+
+    A network spans few time zones, so this is one small query and an exact filter, where a single UTC day would
+    drop or add the sessions that start around midnight local time.
+    """
+    zones = Location.objects.order_by().values_list("time_zone", flat=True).distinct()
+    found = Q(pk__in=[])
+    for zone in zones:
+        tz = ZoneInfo(zone)
+        bounds = Q(location__time_zone=zone)
+        if first is not None:
+            bounds &= Q(start_date_time__gte=datetime.combine(first, time(), tzinfo=tz))
+        if last is not None:
+            bounds &= Q(start_date_time__lt=datetime.combine(last + timedelta(days=1), time(), tzinfo=tz))
+        found |= bounds
+    return found
+
+
+def session_token_parties() -> list[tuple[str, str]]:
+    """The eMSP parties (country code, party id) whose tokens started sessions here, for the list's filter."""
+    parties = (
+        ChargingSession.objects.order_by("token_country_code", "token_party_id")
+        .values_list("token_country_code", "token_party_id")
+        .distinct()
+    )
+    return list(parties)
+
+
+def session_get(*, pk: int) -> ChargingSession:
+    """One session with its station, EVSE and periods. Raises ChargingSession.DoesNotExist."""
+    return ChargingSession.objects.select_related("location", "evse").prefetch_related("charging_periods").get(pk=pk)
+
+
+@dataclass(frozen=True)
+class PriceBreakdown:
+    """The engine's priced result, line by line, or why there is none."""
+
+    priced: pricing.PricedSession | None
+    problem: str = ""
+
+
+def price_breakdown(
+    *, tariff_snapshot: dict[str, Any] | None, start: datetime, periods: Sequence[PeriodFacts], time_zone: str
+) -> PriceBreakdown:
+    """Price the periods with the tariff snapshot exactly as the running cost and the CDR are priced
+    (:func:`price_periods`), so the lines shown add up to the stored totals."""
+    if tariff_snapshot is None:
+        return PriceBreakdown(priced=None, problem="No tariff was in force on the connector when the session started.")
+    try:
+        priced = price_periods(
+            tariff=tariff_from_snapshot(tariff_snapshot), start=start, periods=periods, time_zone=time_zone
+        )
+    except (pricing.PricingInputError, pricing.TariffNotApplicable) as error:
+        return PriceBreakdown(priced=None, problem=str(error))
+    return PriceBreakdown(priced=priced)
+
+
+def session_price_breakdown(*, session: ChargingSession) -> PriceBreakdown:
+    return price_breakdown(
+        tariff_snapshot=session.tariff_snapshot,
+        start=session.start_date_time,
+        periods=session_period_facts(session=session),
+        time_zone=session.location.time_zone,
+    )
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    """One charging period as the staff pages show it: its times and its OCPI dimensions by type."""
+
+    number: int
+    start: datetime
+    end: datetime
+    parking: bool
+    tariff_id: str
+    dimensions: dict[str, Decimal]
+
+    @property
+    def duration_text(self) -> str:
+        return duration_text(self.end - self.start)
+
+
+def period_rows(*, periods: Sequence[PeriodFacts], session_only: bool) -> list[PeriodRow]:
+    """``session_only`` adds the average POWER and CURRENT a session reports and a CDR does not carry."""
+    return [
+        PeriodRow(
+            number=number,
+            start=facts.start,
+            end=facts.end,
+            parking=facts.parking,
+            tariff_id=facts.tariff_id,
+            dimensions={str(kind): value for kind, value in facts.dimensions(session_only=session_only)},
+        )
+        for number, facts in enumerate(periods, start=1)
+    ]
+
+
+def duration_text(duration: timedelta) -> str:
+    """A session length to read at a glance: '2 h 05 min', '12 min', '40 s'."""
+    seconds = max(int(duration.total_seconds()), 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"

@@ -1,0 +1,204 @@
+"""Staff pages for CDRs: the list (with the review queue), a CDR with its price lines, and the quality-gate and
+correction actions, which call billing.services.cdrs. Reading needs billing.view_cdr, acting billing.change_cdr: both
+"CPO operations" (the review queue is theirs) and "Finance" hold them (chargepoints.roles)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from chargepoints.sessions.selectors import period_rows
+
+from .forms import CdrApproveForm, CdrFilterForm, CdrReasonForm, CdrReissueForm
+from .models import Cdr
+from .selectors import cdrs as selectors
+from .services import cdrs as services
+
+PAGE_SIZE = 50
+
+
+class CdrViewMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    permission_required = "billing.view_cdr"
+
+
+class CdrChangeMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    permission_required = ("billing.view_cdr", "billing.change_cdr")
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)  # the mixins only let authenticated users in
+
+
+def _cdr(pk: int) -> Cdr:
+    try:
+        return selectors.cdr_get(pk=pk)
+    except Cdr.DoesNotExist as missing:
+        raise Http404("No such CDR.") from missing
+
+
+def _detail(cdr: Cdr) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("billing:cdr_detail", args=[cdr.pk]))
+
+
+def _errors(request: HttpRequest, error: ValidationError) -> None:
+    messages.error(request, " ".join(error.messages))
+
+
+class CdrListView(CdrViewMixin, TemplateView):
+    template_name = "billing/cdr_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        form = CdrFilterForm(self.request.GET or None, parties=selectors.cdr_token_parties())
+        filters = selectors.CdrFilters()
+        if form.is_valid():
+            data = form.cleaned_data
+            country_code, _star, party_id = data["party"].partition("*")
+            filters = selectors.CdrFilters(
+                status=data["status"], token_country_code=country_code, token_party_id=party_id, month=data["period"]
+            )
+        page = Paginator(selectors.cdr_search(filters=filters), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return {
+            **super().get_context_data(**kwargs),
+            "section": "cdrs",
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "in_review": selectors.cdr_review_count(),
+        }
+
+
+def _stored_totals(cdr: Cdr) -> list[tuple[str, Decimal | None, Decimal | None]]:
+    """The CDR's own cost fields (what was sent), by category."""
+    return [
+        (label, getattr(cdr, f"total_{name}_excl_vat"), getattr(cdr, f"total_{name}_incl_vat"))
+        for label, name in (
+            ("Fixed (start fees)", "fixed_cost"),
+            ("Energy", "energy_cost"),
+            ("Charging time", "time_cost"),
+            ("Parking", "parking_cost"),
+            ("Reservation", "reservation_cost"),
+        )
+    ]
+
+
+class CdrDetailView(CdrViewMixin, TemplateView):
+    template_name = "billing/cdr_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        cdr = _cdr(self.kwargs["pk"])
+        corrections = selectors.cdr_corrections(cdr=cdr)
+        issued_uncredited = cdr.status == Cdr.Status.ISSUED and corrections.credit is None
+        return {
+            **super().get_context_data(**kwargs),
+            "section": "cdrs",
+            "cdr": cdr,
+            "corrections": corrections,
+            "periods": period_rows(periods=cdr.period_facts(), session_only=False),
+            "breakdown": selectors.cdr_price_breakdown(cdr=cdr),
+            "stored_totals": _stored_totals(cdr),
+            # Which actions to offer; the services check the same rules again.
+            "can_decide": cdr.status == Cdr.Status.REVIEW,
+            "can_credit": issued_uncredited and not cdr.credit,
+            "can_reissue": not cdr.credit and cdr.status != Cdr.Status.REVIEW and not corrections.replaced_by,
+            "reissue_credits_first": issued_uncredited,
+            "approve_form": CdrApproveForm(),
+            "reason_form": CdrReasonForm(),
+            "reissue_form": CdrReissueForm(),
+        }
+
+
+class CdrApproveView(CdrChangeMixin, View):
+    """Release a CDR held for review: it is issued as it is."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        cdr = _cdr(pk)
+        form = CdrApproveForm(request.POST)
+        note = form.cleaned_data["note"] if form.is_valid() else ""
+        try:
+            cdr = services.cdr_release(cdr=cdr, by=_user(request), note=note)
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, f"CDR {cdr} approved and issued.")
+        return _detail(cdr)
+
+
+class CdrVoidView(CdrChangeMixin, View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        cdr = _cdr(pk)
+        form = CdrReasonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Say why the CDR is voided.")
+            return _detail(cdr)
+        try:
+            cdr = services.cdr_void(cdr=cdr, by=_user(request), reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, f"CDR {cdr} voided: it will never be sent.")
+        return _detail(cdr)
+
+
+class CdrCreditView(CdrChangeMixin, View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        cdr = _cdr(pk)
+        form = CdrReasonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Say why the CDR is credited.")
+            return _detail(cdr)
+        try:
+            credit = services.cdr_credit(cdr=cdr, by=_user(request), reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _errors(request, error)
+            return _detail(cdr)
+        messages.success(request, f"Issued credit CDR {credit}, cancelling {cdr}.")
+        return _detail(credit)
+
+
+class CdrReissueView(CdrChangeMixin, View):
+    """A corrected CDR in place of this one; an issued CDR not yet credited is credited first, in one transaction,
+    so that a reissue that fails (an unknown tariff, say) leaves no credit behind."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        cdr = _cdr(pk)
+        form = CdrReissueForm(request.POST)
+        if not form.is_valid():
+            problems = [
+                f"{form.fields[name].label}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()
+            ]
+            messages.error(request, "; ".join(problems))
+            return _detail(cdr)
+        data = form.cleaned_data
+        by = _user(request)
+        try:
+            with transaction.atomic():
+                credit = None
+                if cdr.status == Cdr.Status.ISSUED and selectors.cdr_corrections(cdr=cdr).credit is None:
+                    credit = services.cdr_credit(cdr=cdr, by=by, reason=data["reason"])
+                new = services.cdr_reissue(
+                    cdr=cdr,
+                    by=by,
+                    reason=data["reason"],
+                    tariff_id=data["tariff_id"].strip() or None,
+                    total_energy=data["total_energy"],
+                )
+        except ValidationError as error:
+            _errors(request, error)
+            return _detail(cdr)
+        credited = f"credited it with {credit} and " if credit else ""
+        outcome = "it is held for review" if new.status == Cdr.Status.REVIEW else "it is issued"
+        messages.success(request, f"Corrected {cdr}: {credited}made {new} in its place; {outcome}.")
+        return _detail(new)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import session_views
+
+app_name = "sessions"
+
+urlpatterns = [
+    path("", session_views.SessionListView.as_view(), name="list"),
+    path("<int:pk>/", session_views.SessionDetailView.as_view(), name="detail"),
+]
