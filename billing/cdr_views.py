@@ -12,7 +12,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views import View
@@ -169,8 +168,7 @@ class CdrCreditView(CdrChangeMixin, View):
 
 
 class CdrReissueView(CdrChangeMixin, View):
-    """A corrected CDR in place of this one; an issued CDR not yet credited is credited first, in one transaction,
-    so that a reissue that fails (an unknown tariff, say) leaves no credit behind."""
+    """A corrected CDR in place of this one (an issued one is credited first, see ``cdr_correct``)."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         cdr = _cdr(pk)
@@ -182,22 +180,18 @@ class CdrReissueView(CdrChangeMixin, View):
             messages.error(request, "; ".join(problems))
             return _detail(cdr)
         data = form.cleaned_data
-        by = _user(request)
         try:
-            with transaction.atomic():
-                credit = None
-                if cdr.status == Cdr.Status.ISSUED and selectors.cdr_corrections(cdr=cdr).credit is None:
-                    credit = services.cdr_credit(cdr=cdr, by=by, reason=data["reason"])
-                new = services.cdr_reissue(
-                    cdr=cdr,
-                    by=by,
-                    reason=data["reason"],
-                    tariff_id=data["tariff_id"].strip() or None,
-                    total_energy=data["total_energy"],
-                )
+            correction = services.cdr_correct(
+                cdr=cdr,
+                by=_user(request),
+                reason=data["reason"],
+                tariff_id=data["tariff_id"].strip() or None,
+                total_energy=data["total_energy"],
+            )
         except ValidationError as error:
             _errors(request, error)
             return _detail(cdr)
+        credit, new = correction.credit, correction.replacement
         credited = f"credited it with {credit} and " if credit else ""
         outcome = "it is held for review" if new.status == Cdr.Status.REVIEW else "it is issued"
         messages.success(request, f"Corrected {cdr}: {credited}made {new} in its place; {outcome}.")

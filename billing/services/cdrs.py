@@ -354,6 +354,31 @@ def cdr_reissue(
     )
 
 
+@dataclass(frozen=True)
+class CdrCorrection:
+    credit: Cdr | None  # None when the CDR needed no credit (it was void, or already credited)
+    replacement: Cdr
+
+
+@transaction.atomic
+def cdr_correct(
+    *,
+    cdr: Cdr,
+    by: User,
+    reason: str,
+    tariff_id: str | None = None,
+    total_energy: Decimal | None = None,
+) -> CdrCorrection:
+    """Credit ``cdr`` when it is issued and not yet credited, then reissue it: one transaction, so a reissue that
+    fails (an unknown tariff, say) leaves no credit behind for the partner to receive."""
+    cdr = _locked(cdr)
+    credit = None
+    if cdr.status == Cdr.Status.ISSUED and not cdr.credit and not Cdr.objects.filter(credit_of=cdr).exists():
+        credit = cdr_credit(cdr=cdr, by=by, reason=reason)
+    replacement = cdr_reissue(cdr=cdr, by=by, reason=reason, tariff_id=tariff_id, total_energy=total_energy)
+    return CdrCorrection(credit=credit, replacement=replacement)
+
+
 def _spread_energy(periods: list[PeriodFacts], total: Decimal) -> list[PeriodFacts]:
     """Scale the periods' energy to ``total``, keeping their proportions; the last charging period takes the rest."""
     charging = [i for i, p in enumerate(periods) if not p.parking] or [0]
