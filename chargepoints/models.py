@@ -364,6 +364,8 @@ class ChargingSession(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["last_updated", "id"], name="session_sync_order"),
             models.Index(fields=["token_country_code", "token_party_id"], name="session_token_party"),
+            # The staff session list: newest first, filtered by start date.
+            models.Index(fields=["-start_date_time", "-id"], name="session_newest_first"),
         ]
 
     def __str__(self) -> str:
@@ -375,6 +377,10 @@ class ChargingSession(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (SessionStatus.PENDING, SessionStatus.ACTIVE, SessionStatus.RESERVATION)
+
+    @property
+    def power_kw(self) -> Decimal | None:
+        return None if self.power_w is None else self.power_w / 1000
 
 
 class ChargingPeriod(models.Model):

@@ -107,7 +107,10 @@ def test_finance_and_superusers_see_the_invoices(client, finance, billed):
     assert "EV Sverige AB" in page
     assert 'href="/finance/invoices/"' in page  # the top navigation shows the section
     client.force_login(make_user("root", is_superuser=True, is_staff=True))
-    assert client.get(reverse("billing:invoice_detail", args=[billed[0].pk])).status_code == 200
+    detail = client.get(reverse("billing:invoice_detail", args=[billed[0].pk]))
+    assert detail.status_code == 200
+    for line in billed[0].lines.all():  # each line opens its CDR
+        assert f'href="{reverse("billing:cdr_detail", args=[line.cdr_id])}"' in detail.content.decode()
 
 
 def test_the_list_filters_by_partner_period_status_and_overdue(client, finance, billed):

@@ -217,8 +217,16 @@ def test_a_running_session_shows_its_cost_so_far_and_no_cdr(ops_client, network)
     html = response.content.decode()
     assert "Cost so far" in html
     assert "running" in html
+    assert "now 11.0 kW" in html
     assert response.context["breakdown"].priced.total_cost.incl_vat == session.total_cost_incl_vat
     assert not CDR_LINK.search(html)
+
+
+def test_the_station_page_links_its_recent_sessions(ops_client, network):
+    session = network["old"]
+    html = ops_client.get(reverse("stations:detail", args=[session.location_id])).content.decode()
+    assert f'href="{reverse("sessions:detail", args=[session.pk])}"' in html
+    assert f'href="{reverse("sessions:detail", args=[network["running"].pk])}"' in html
 
 
 def test_the_cdr_link_needs_the_cdr_permission(client, network):
