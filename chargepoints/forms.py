@@ -42,7 +42,12 @@ class EvseStatusForm(forms.Form):
 class SimulateChargingForm(forms.Form):
     """A simulated driver visit at one EVSE of the station (chargepoints.simulator)."""
 
-    OUTCOMES = [("stop", "Driver stops"), ("fail", "Charger fault halfway"), ("abort", "Charger aborts at start")]
+    OUTCOMES = [
+        ("stop", "Driver stops"),
+        ("charging", "Driver is still charging"),
+        ("fail", "Charger fault halfway"),
+        ("abort", "Charger aborts at start"),
+    ]
 
     evse = forms.ModelChoiceField(queryset=EVSE.objects.none(), label="EVSE")
     token_uid = forms.CharField(max_length=36, label="Token uid")

@@ -75,6 +75,7 @@ class SimulationPlan:
     interval_minutes: int = 5  # how often the charger sends meter values
     fail: bool = False  # the charger faults halfway through the charge
     abort: bool = False  # the charger gives up right after the start (e.g. the cable does not lock)
+    keep_charging: bool = False  # the driver is still charging: the visit ends with a meter value, not a stop
 
 
 @dataclass
@@ -252,6 +253,11 @@ class ChargerSimulator:
                     session=session, state=ChargingState.CHARGING, at=at + paused, energy_wh_total=meter(minute)
                 )
         end = clock(minutes)
+        if plan.keep_charging:
+            self.report(session=session, at=end, energy_wh_total=meter(minutes), power_kw=curve.power_kw(minutes))
+            session.refresh_from_db()
+            log.append(f"{end:%H:%M:%S} still charging: {session.kwh:.3f} kWh so far")
+            return session
         log.append(f"{end:%H:%M:%S} vehicle finished charging: {curve.energy_kwh(minutes):.2f} kWh")
         if plan.parking_minutes:
             self.set_state(session=session, state=ChargingState.PARKING, at=end, energy_wh_total=meter(minutes))

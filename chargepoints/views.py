@@ -161,6 +161,7 @@ class SimulateChargingView(LoginRequiredMixin, PermissionRequiredMixin, View):
             parking_minutes=data["parking_minutes"],
             fail=data["outcome"] == "fail",
             abort=data["outcome"] == "abort",
+            keep_charging=data["outcome"] == "charging",
         )
         try:
             result = ChargerSimulator(evse=data["evse"]).run(plan)

@@ -3,6 +3,7 @@ with their CDRs at Swedish and German stations, charged by the simulated charger
 
 The demo eMSP has no OCPI endpoints: it stands for a partner whose platform we cannot reach from a laptop, so
 nothing is pushed to it and tokens that need a real-time answer (whitelist NEVER) are refused, as they would be.
+One driver is still charging and one CDR (zero energy) waits for review, so both show in the staff pages.
 Idempotent: the partner and tokens are kept, and sessions are only simulated when the demo eMSP has none yet.
 """
 
@@ -156,6 +157,14 @@ def _simulate(now: datetime) -> None:
         token_uid=CHARGING_CARDS[0], start=now - timedelta(hours=2), minutes=30, kw=Decimal(11), abort=True
     )
     ChargerSimulator(evse=evse).run(aborted)
+    # A car that drew nothing: its CDR waits in the review queue instead of going out.
+    nothing = SimulationPlan(token_uid=CHARGING_CARDS[1], start=now - timedelta(hours=1), minutes=10, kw=Decimal(0))
+    ChargerSimulator(evse=evse).run(nothing)
+    # A driver still charging, so the sessions page has a live one with its cost so far.
+    charging = SimulationPlan(
+        token_uid=CHARGING_CARDS[0], start=now - timedelta(minutes=25), minutes=25, kw=Decimal(11), keep_charging=True
+    )
+    ChargerSimulator(evse=evses[1] if len(evses) > 1 else evse).run(charging)
 
 
 @register(order=50, name="eMSP drivers")

@@ -103,6 +103,21 @@ def test_an_abort_right_after_the_start(cards):
     assert evse.status == "AVAILABLE"
 
 
+def test_a_driver_still_charging_leaves_the_session_open_with_its_cost_so_far(cards):
+    evse = station(tariff_ids=[tariff()])
+    result = ChargerSimulator(evse=evse).run(plan(keep_charging=True, parking_minutes=10))
+    session = result.session
+    assert (session.status, session.end_date_time) == (SessionStatus.ACTIVE, None)
+    assert session.accounted_until == T0 + timedelta(minutes=40)  # the last meter value is the end of the charge
+    assert session.kwh > 0
+    assert session.total_cost_excl_vat > 0
+    assert session.charging_state == "CHARGING"  # no parking: the driver has not finished
+    assert not session.cdrs.exists()
+    assert "still charging" in result.log[-1]
+    evse.refresh_from_db()
+    assert evse.status == "CHARGING"
+
+
 def test_the_command_end_to_end(cards):
     evse = station(tariff_ids=[tariff()])
     out = StringIO()
@@ -143,6 +158,11 @@ def test_the_command_ends_now_by_default_and_reports_refusals_and_faults(cards):
     session = ChargingSession.objects.get()
     assert session.status == SessionStatus.INVALID
     assert "charger fault" in out.getvalue()
+    out = StringIO()
+    other = station()  # the fault left the first EVSE out of order
+    call_command("simulate_charging", "--evse", other.uid, "--token-uid", "CARD-OK", "--keep-charging", stdout=out)
+    assert ChargingSession.objects.filter(status=SessionStatus.ACTIVE).count() == 1
+    assert ": Active," in out.getvalue()
 
 
 def test_the_station_page_button_runs_a_visit_for_operations_staff_only(client, cards):

@@ -50,13 +50,15 @@ def test_the_demo_emsp_gets_tokens_sessions_and_cdrs_once():
     assert EmspToken.objects.filter(partner=partner).count() == 5
     sessions = ChargingSession.objects.filter(token_party_id="EMS")
     completed = sessions.filter(status="COMPLETED")
-    assert completed.count() == SESSIONS
+    assert completed.count() == SESSIONS + 1  # with the car that drew nothing
     assert sessions.filter(status="INVALID").count() == 1  # the aborted start
-    assert not sessions.filter(status__in=["ACTIVE", "RESERVATION"]).exists()
+    assert sessions.filter(status="ACTIVE").count() == 1  # a driver still charging
+    assert sessions.get(status="ACTIVE").total_cost_incl_vat > 0
     now = timezone.now()
     assert all(now - timedelta(days=61) < s.start_date_time and s.end_date_time < now for s in completed)
     cdrs = Cdr.objects.filter(token_party_id="EMS")
     assert cdrs.filter(status="ISSUED").count() == SESSIONS
+    assert cdrs.get(status="REVIEW").review_reasons == ["zero energy: the vehicle drew nothing"]
     assert {c.currency for c in cdrs} == {"SEK", "EUR"}
     assert {c.location_country for c in cdrs} == {"SWE", "DEU"}
     assert {c.tariff_id for c in cdrs} == {"SE-AC-STANDARD", "SE-DC-FAST", "DE-AC-STANDARD", "DE-DC-FAST"}
@@ -70,5 +72,5 @@ def test_the_demo_emsp_gets_tokens_sessions_and_cdrs_once():
     again = seed_drivers("http://127.0.0.1:8000")
     assert Partner.objects.filter(party_id="EMS").count() == 1
     assert EmspToken.objects.count() == 5
-    assert ChargingSession.objects.filter(token_party_id="EMS").count() == SESSIONS + 1
+    assert ChargingSession.objects.filter(token_party_id="EMS").count() == SESSIONS + 3
     assert again[3] == lines[3]

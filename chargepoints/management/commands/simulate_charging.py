@@ -45,9 +45,12 @@ class Command(BaseCommand):
         parser.add_argument("--parking-minutes", type=int, default=0, help="Time plugged in after charging.")
         parser.add_argument("--interval", type=int, default=5, help="Minutes between meter values.")
         parser.add_argument("--start", type=_moment, default=None, help="ISO 8601 start; default: so it ends now.")
-        failure = parser.add_mutually_exclusive_group()
-        failure.add_argument("--fail", action="store_true", help="The charger faults halfway (session INVALID).")
-        failure.add_argument("--abort", action="store_true", help="The charger aborts right after the start.")
+        outcome = parser.add_mutually_exclusive_group()
+        outcome.add_argument("--fail", action="store_true", help="The charger faults halfway (session INVALID).")
+        outcome.add_argument("--abort", action="store_true", help="The charger aborts right after the start.")
+        outcome.add_argument(
+            "--keep-charging", action="store_true", help="The driver is still charging: the session stays open."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         evse = (
@@ -73,6 +76,7 @@ class Command(BaseCommand):
             interval_minutes=options["interval"],
             fail=options["fail"],
             abort=options["abort"],
+            keep_charging=options["keep_charging"],
         )
         try:
             result = ChargerSimulator(evse=evse, connector_id=options["connector"]).run(plan)
