@@ -379,6 +379,16 @@ class ChargingSession(models.Model):
         return self.status in (SessionStatus.PENDING, SessionStatus.ACTIVE, SessionStatus.RESERVATION)
 
     @property
+    def connector_description(self) -> str:
+        """The connector as it was at the start, in words: "Type 2, AC 3-phase"."""
+        standard = self.cdr_location.get("connector_standard")
+        power_type = self.cdr_location.get("connector_power_type")
+        if not standard:
+            return ""
+        labels = dict(ConnectorType.choices) | dict(PowerType.choices)
+        return f"{labels.get(standard, standard)}, {labels.get(power_type, power_type)}"
+
+    @property
     def power_kw(self) -> Decimal | None:
         return None if self.power_w is None else self.power_w / 1000
 

@@ -205,6 +205,7 @@ def test_the_detail_shows_the_periods_the_priced_lines_and_links_to_station_and_
     assert priced.total_cost.incl_vat == session.total_cost_incl_vat
     assert [line.dimension for line in priced.lines] == ["FLAT", "ENERGY"]
     assert "11 kWh" in html or "11.000 kWh" in html
+    assert "(Type 2, AC 3-phase)" in html  # the connector as it was at the start, in words
     assert f'href="{reverse("stations:detail", args=[session.location_id])}"' in html
     cdr = session.cdrs.get()
     assert f'href="{reverse("billing:cdr_detail", args=[cdr.pk])}"' in html
