@@ -2,57 +2,42 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from ocpi_api.core.client import OcpiClient, OcpiClientError, join_url
 from ocpi_api.services import partner_client, partner_routing
+from tests.loopback import LoopbackServer, Reply, Request
 
 from .conftest import make_partner
 
 
-class Partner:
-    """Answers every request with the next canned (status, body); records what it received."""
+@dataclass
+class Partner(LoopbackServer):
+    """Answers every request with the next canned (status, body); records the headers it received."""
 
-    def __init__(self) -> None:
-        self.answers: list[tuple[int, Any]] = []
-        self.received: list[dict[str, str]] = []
-        partner = self
+    answers: list[tuple[int, Any]] = field(default_factory=list)
+    received: list[dict[str, str]] = field(default_factory=list)
 
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
-                partner.received.append(dict(self.headers))
-                status, body = partner.answers.pop(0)
-                data = body if isinstance(body, bytes) else json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/ocpi/2.2.1/locations/"
 
-            do_GET = do_PUT = _serve
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/ocpi/2.2.1/locations/"
+    def answer(self, request: Request) -> Reply:
+        self.received.append(request.headers)
+        status, body = self.answers.pop(0)
+        return Reply(status, body)
 
 
 @pytest.fixture
 def remote() -> Iterator[Partner]:
-    server = Partner()
+    server = Partner().start()
     yield server
-    server.server.shutdown()
-    server.server.server_close()
+    server.stop()
 
 
 @pytest.mark.parametrize(
@@ -75,8 +60,8 @@ def test_tolerated_partner_quirks(remote, body, data) -> None:
     [
         (200, {"status_code": 2001, "status_message": "bad"}, True),
         (200, {"status_code": "garbage"}, False),
-        (500, b"<html>Internal Server Error</html>", True),
-        (200, b"<html>hello</html>", True),
+        (500, "<html>Internal Server Error</html>", True),
+        (200, "<html>hello</html>", True),
         (401, {"status_code": 2000}, True),
     ],
 )
