@@ -53,6 +53,14 @@ class Partner(models.Model):
     last_success_at = models.DateTimeField("last successful call to them", null=True, blank=True)
     last_seen_at = models.DateTimeField("last request from them", null=True, blank=True)
     last_error = models.TextField(blank=True)
+    tokens_pulled_at = models.DateTimeField(
+        "their token list read up to",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the last complete pull of their token list started; the next pull asks for changes since.",
+    )
+    tokens_pull = models.JSONField("last token pull", default=dict, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -22,6 +22,8 @@ from django.views.generic import TemplateView
 from . import services
 from .forms import PartnerRegisterForm, TokenAForm
 from .models import Partner
+from .tasks import tokens_pull_task
+from .token_pull import tokens_pull_last
 
 
 class PartnerViewMixin(LoginRequiredMixin, PermissionRequiredMixin):
@@ -97,12 +99,14 @@ class PartnerDetailView(PartnerViewMixin, TemplateView):
         partner = get_object_or_404(Partner, pk=kwargs["pk"])
         context["partner"] = partner
         context["endpoints"] = sorted(partner.endpoints, key=lambda e: (e.get("identifier", ""), e.get("role") or ""))
+        context["tokens_sender"] = partner.endpoint_url("tokens", "SENDER")
+        context["tokens_pull"] = tokens_pull_last(partner=partner)
         return context
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
 class PartnerActionView(PartnerChangeMixin, View):
-    """POST test / rotate / unregister; the outcome is shown as a message on the partner page."""
+    """POST test / rotate / unregister / pull-tokens; the outcome is shown on the partner page."""
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         partner = get_object_or_404(Partner, pk=pk)
@@ -118,6 +122,10 @@ class PartnerActionView(PartnerChangeMixin, View):
             elif action == "unregister":
                 outcome = services.partner_unregister(partner=partner)
                 messages.success(request, f"Unregistered. {outcome}")
+            elif action == "pull-tokens":
+                # A long list takes a while: the worker pulls, and the page shows the last result when it is done.
+                tokens_pull_task.delay_on_commit(partner.pk)
+                messages.info(request, "Token pull started; its result appears under Token pull when it has finished.")
             else:
                 raise Http404(action)
         except services.HandshakeError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import commands
+from . import commands, token_pull
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -15,3 +15,17 @@ def command_execute_task(command_id: int) -> None:
 @shared_task(ignore_result=True)
 def reservations_expire_task() -> int:
     return commands.reservations_expire()
+
+
+@shared_task(ignore_result=True)
+def tokens_pull_task(partner_id: int) -> None:
+    token_pull.partner_tokens_pull(partner_id)
+
+
+@shared_task(ignore_result=True)
+def tokens_pull_all_task() -> int:
+    """The beat schedule's entry: one pull task per partner with a token list to pull."""
+    partner_ids = token_pull.partners_to_pull()
+    for partner_id in partner_ids:
+        tokens_pull_task.delay(partner_id)
+    return len(partner_ids)
