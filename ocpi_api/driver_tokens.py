@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .models import EmspToken, Partner
 from .selectors import partner_parties
@@ -73,6 +73,16 @@ def _locked(country_code: str, party_id: str, uid: str, token_type: str) -> Emsp
 def token_put(*, partner: Partner, data: TokenData) -> TokenWrite:
     """Create or replace a token with the complete object ``data``; optional fields not sent are cleared."""
     token_check_party(partner=partner, country_code=data["country_code"], party_id=data["party_id"])
+    try:
+        with transaction.atomic():
+            return _token_write(partner, data)
+    except IntegrityError:
+        # Another writer (the eMSP's push and our pull of its list) created the same new token a moment ago. It
+        # exists now, so this write becomes a replace, judged by last_updated like any other.
+        return _token_write(partner, data)
+
+
+def _token_write(partner: Partner, data: TokenData) -> TokenWrite:
     token = _locked(data["country_code"], data["party_id"], data["uid"], data["type"])
     created = token is None
     if token is None:

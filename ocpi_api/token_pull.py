@@ -24,6 +24,7 @@ from rest_framework.exceptions import ValidationError
 
 from .core.client import OcpiClientError
 from .core.envelope import format_datetime
+from .core.exceptions import field_errors
 from .core.pull import ListReader
 from .driver_tokens import NotYourParty, token_put
 from .models import Partner
@@ -120,6 +121,8 @@ def partner_tokens_pull(partner_id: int, *, since: datetime | None = None) -> To
     # An explicit ``since`` after our mark leaves a gap before it: only a window that reaches back to the mark moves it.
     covers_mark = since is None or (resume_from is not None and since <= resume_from)
     Partner.objects.filter(pk=partner.pk).update(tokens_pull=result.as_json())
+    if result.complete:
+        partner.mark_success()
     if result.complete and covers_mark:
         Partner.objects.filter(Q(tokens_pulled_at__isnull=True) | Q(tokens_pulled_at__lt=result.started_at)).filter(
             pk=partner.pk
@@ -164,7 +167,7 @@ def _merge(partner: Partner, item: Any, result: TokenPullResult) -> None:
     try:
         data = token_input(item)
     except ValidationError as error:
-        skip(f"invalid: {'; '.join(_field_errors(error.detail))}")
+        skip(f"invalid: {'; '.join(field_errors(error.detail))}")
         return
     try:
         write = token_put(partner=partner, data=data)  # type: ignore[arg-type]
@@ -179,12 +182,3 @@ def _merge(partner: Partner, item: Any, result: TokenPullResult) -> None:
         result.created += 1
     else:
         result.updated += 1
-
-
-def _field_errors(detail: Any, prefix: str = "") -> list[str]:
-    """DRF's error detail as "field: message" lines; nested fields as "energy_contract.supplier_name"."""
-    if isinstance(detail, dict):
-        return [line for key, value in detail.items() for line in _field_errors(value, f"{prefix}{key}.")]
-    if isinstance(detail, list):
-        return [line for value in detail for line in _field_errors(value, prefix)]
-    return [f"{prefix.rstrip('.')}: {detail}" if prefix else str(detail)]

@@ -32,22 +32,22 @@ def invalid_parameter(field: str, problem: str) -> OcpiError:
     return OcpiError(OcpiStatus.INVALID_PARAMETERS, f"Invalid or missing parameter '{field}': {problem}")
 
 
-def _flatten(detail: Any, prefix: str = "") -> list[str]:
+def field_errors(detail: Any, prefix: str = "") -> list[str]:
     """DRF validation details as 'field.path: message' lines, so that a 2001 always names the field."""
     if isinstance(detail, dict):
         # Nested list serializers report items under integer keys: show them as roles[0].party_id.
-        return [
-            line
-            for key, value in detail.items()
-            for line in _flatten(value, f"{prefix.rstrip('.')}[{key}]." if isinstance(key, int) else f"{prefix}{key}.")
-        ]
+        lines = []
+        for key, value in detail.items():
+            path = f"{prefix.rstrip('.')}[{key}]." if isinstance(key, int) else f"{prefix}{key}."
+            lines.extend(field_errors(value, path))
+        return lines
     if isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
             return [f"{prefix.rstrip('.') or 'body'}: {item}" for item in detail]
         lines = []
         for index, item in enumerate(detail):
             if item:
-                lines.extend(_flatten(item, f"{prefix.rstrip('.')}[{index}]."))
+                lines.extend(field_errors(item, f"{prefix.rstrip('.')}[{index}]."))
         return lines
     return [f"{prefix.rstrip('.') or 'body'}: {detail}"]
 
@@ -58,10 +58,11 @@ def _error_for(exc: Exception) -> tuple[int, OcpiStatus, str] | None:
     if isinstance(exc, drf.ParseError):
         return 400, OcpiStatus.INVALID_PARAMETERS, f"Request body is not valid JSON: {exc.detail}"
     if isinstance(exc, drf.ValidationError):
-        return 400, OcpiStatus.INVALID_PARAMETERS, "Invalid or missing parameters: " + "; ".join(_flatten(exc.detail))
+        problems = "; ".join(field_errors(exc.detail))
+        return 400, OcpiStatus.INVALID_PARAMETERS, "Invalid or missing parameters: " + problems
     if isinstance(exc, DjangoValidationError):
         details = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        return 400, OcpiStatus.INVALID_PARAMETERS, "Invalid or missing parameters: " + "; ".join(_flatten(details))
+        return 400, OcpiStatus.INVALID_PARAMETERS, "Invalid or missing parameters: " + "; ".join(field_errors(details))
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
         return 401, OcpiStatus.CLIENT_ERROR, str(exc.detail)
     if isinstance(exc, Http404):

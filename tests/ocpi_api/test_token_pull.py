@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.utils import timezone
@@ -24,6 +20,7 @@ from ocpi_api import tasks, token_pull
 from ocpi_api.core.envelope import format_datetime
 from ocpi_api.models import EmspToken, Partner
 from tests.factories import finance_user, operations_user
+from tests.loopback import LoopbackServer, Reply, Request, envelope, token_in
 
 from .conftest import make_partner
 
@@ -54,13 +51,13 @@ def _parse(value: str) -> datetime:
 
 
 @dataclass
-class Request:
-    query: dict[str, str]
+class Asked:
+    query: dict[str, str]  # each parameter's first value
     headers: dict[str, str]
 
 
 @dataclass
-class TokenSender:
+class TokenSender(LoopbackServer):
     """An eMSP's Tokens Sender: GET {url}?date_from&date_to&offset&limit, oldest first, at most ``page_size`` a page
     (its X-Limit), with Link, X-Total-Count and X-Limit. ``link`` replaces its Link for a broken eMSP (page number →
     header value); ``fail_at_offset`` answers HTTP 500 there; ``on_request`` runs before each answer."""
@@ -70,26 +67,24 @@ class TokenSender:
     link: Callable[[int], str] | None = None
     fail_at_offset: int | None = None
     on_request: Callable[[TokenSender], None] | None = None
-    requests: list[Request] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+    requests: list[Asked] = field(default_factory=list)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/ocpi/emsp/2.2.1/tokens"
+        return f"{self.base_url}/ocpi/emsp/2.2.1/tokens"
 
-    def _answer(self, query: dict[str, str], headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
-        self.requests.append(Request(query, headers))
+    def answer(self, request: Request) -> Reply:
+        if request.method != "GET" or request.route != urlsplit(self.url).path:
+            return Reply(404, envelope(2000, message="Unknown"))
+        query = {name: values[0] for name, values in request.query.items()}
+        self.requests.append(Asked(query, request.headers))
         if self.on_request is not None:
             self.on_request(self)
-        expected = "Token " + base64.b64encode(OUR_TOKEN.encode()).decode()
-        if headers.get("Authorization") != expected:
-            return 401, {}, {"status_code": 2000, "status_message": "Unauthorized"}
+        if not token_in(request.headers.get("Authorization", ""), {OUR_TOKEN}, raw=False):
+            return Reply(401, envelope(2000, message="Unauthorized"))
         offset, limit = int(query.get("offset", 0)), min(int(query.get("limit", 1000)), self.page_size)
         if offset == self.fail_at_offset:
-            return 500, {}, {"status_code": 3000, "status_message": "Database on fire"}
+            return Reply(500, envelope(3000, message="Database on fire"))
         window = [
             t
             for t in sorted(self.tokens, key=lambda t: t["last_updated"])
@@ -97,45 +92,21 @@ class TokenSender:
             and ("date_to" not in query or _parse(t["last_updated"]) < _parse(query["date_to"]))
         ]
         page = window[offset : offset + limit]
-        out = {"X-Total-Count": str(len(window)), "X-Limit": str(self.page_size)}
+        headers = {"X-Total-Count": str(len(window)), "X-Limit": str(self.page_size)}
         if self.link is not None:
-            out["Link"] = self.link(len(self.requests))
+            headers["Link"] = self.link(len(self.requests))
         elif offset + limit < len(window):
-            out["Link"] = f'<{self.url}?{urlencode({**query, "offset": offset + limit, "limit": limit})}>; rel="next"'
-        return 200, out, {"data": page, "status_code": 1000, "timestamp": "2024-06-01T00:00:00Z"}
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        sender = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                if parts.path != urlsplit(sender.url).path:
-                    status, headers, payload = 404, {}, {"status_code": 2000, "status_message": "Unknown"}
-                else:
-                    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                    status, headers, payload = sender._answer(query, dict(self.headers))
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                for name, value in {**headers, "Content-Type": "application/json"}.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+            headers["Link"] = (
+                f'<{self.url}?{urlencode({**query, "offset": offset + limit, "limit": limit})}>; rel="next"'
+            )
+        return Reply(200, envelope(1000, data=page), headers)
 
 
 @pytest.fixture
 def sender() -> Iterator[TokenSender]:
-    server = TokenSender()
-    server.thread.start()
+    server = TokenSender().start()
     yield server
-    server.server.shutdown()
-    server.server.server_close()
+    server.stop()
 
 
 def pulling_partner(sender: TokenSender, **fields: Any) -> Partner:
@@ -186,6 +157,7 @@ def test_pages_through_the_whole_list_by_link(sender) -> None:
     partner.refresh_from_db()
     assert partner.tokens_pulled_at == result.started_at
     assert partner.tokens_pull["created"] == 5
+    assert partner.last_success_at >= result.started_at  # the partner page shows the pull as a successful call
 
 
 @pytest.mark.django_db

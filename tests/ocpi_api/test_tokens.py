@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from ocpi_api import driver_tokens
 from ocpi_api.models import EmspToken
 
 from .conftest import auth
 from .contract import TOKEN, validate
-from .drivers import registered_partner, token_body
+from .drivers import registered_partner, stored_token, token_body
 
 pytestmark = pytest.mark.django_db
 URL = "/ocpi/cpo/2.2.1/tokens"
@@ -146,6 +147,24 @@ def test_an_update_older_than_our_copy_is_ignored(client, emsp_partner):
     late_patch = patch(client, token, "NL/EMS/04A1B2C3", {"valid": False, "last_updated": "2026-04-01T00:00:00Z"})
     assert "Ignored" in late_patch.json()["status_message"]
     assert EmspToken.objects.get().valid is True
+
+
+def test_a_token_created_by_another_writer_meanwhile_is_replaced_not_a_crash(client, emsp_partner, monkeypatch):
+    """The eMSP's push and our pull of its list may both create the same new token; the later one replaces it."""
+    partner, token = emsp_partner
+    stored_token(partner, "04A1B2C3", valid=True)
+    looks = []
+    real_locked = driver_tokens._locked
+
+    def locked(*key: str) -> EmspToken | None:
+        looks.append(key)
+        return None if len(looks) == 1 else real_locked(*key)  # the first look comes before the other writer's row
+
+    monkeypatch.setattr(driver_tokens, "_locked", locked)
+    response = put(client, token, "NL/EMS/04A1B2C3", token_body(valid=False, last_updated="2026-02-01T00:00:00Z"))
+    assert (response.status_code, response.json()["status_code"]) == (200, 1000)
+    assert EmspToken.objects.get().valid is False
+    assert len(looks) == 2
 
 
 def test_a_partner_may_write_tokens_of_every_party_it_registered_with(client):
