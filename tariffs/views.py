@@ -61,21 +61,8 @@ class TariffDetailView(TariffPermissionMixin, TemplateView):
             "elements": _elements(tariff),
             "form": form,
             "preview": preview,
-            "totals": _totals(preview),
             "not_applied": not_applied,
         }
-
-
-def _totals(preview: pricing.PricedSession | None) -> list[tuple[str, pricing.Price]]:
-    if preview is None:
-        return []
-    return [
-        ("Fixed (start fees)", preview.total_fixed_cost),
-        ("Energy", preview.total_energy_cost),
-        ("Charging time", preview.total_time_cost),
-        ("Parking", preview.total_parking_cost),
-        ("Reservation", preview.total_reservation_cost),
-    ]
 
 
 def _elements(tariff: Tariff) -> list[dict[str, Any]]:

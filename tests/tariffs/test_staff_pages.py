@@ -165,12 +165,13 @@ def test_price_preview_shows_each_part_of_the_session(client: Client, complex_ta
         ["Mon 09:30–12:15", "charging", "TIME", "2, component 1", "165 min", "165 min", "1.00", "20 %", "2.7500", "3.3000"],  # noqa: E501
         ["Mon 12:15–12:57", "parking", "PARKING_TIME", "5, component 1", "42 min", "45 min", "5.00", "10 %", "3.7500", "4.1250"],  # noqa: E501
     ]  # fmt: skip
-    assert rows[-1] == ["Total (EUR)", "9.00", "10.30"]
+    assert rows[-1] == ["Total (EUR, tariff 14)", "9.00", "10.30"]
     assert ["Parking", "3.75", "4.13"] in rows
     saturday = preview(
         client, complex_tariff, start="2024-06-08T13:30", duration_minutes=114, parking_minutes=71, max_current_a=43
     )
-    assert preview_rows(saturday)[-1] == ["Total (EUR)", "12.38", "13.98"]  # T11-B with the corrected charging cost
+    # T11-B with the corrected charging cost
+    assert preview_rows(saturday)[-1] == ["Total (EUR, tariff 14)", "12.38", "13.98"]
     assert "PARKING_TIME (charging time is not rounded when parking follows) total 71 min rounded up" in saturday
 
 
@@ -188,7 +189,7 @@ def test_price_preview_in_the_location_time_zone(client: Client) -> None:
     )
     rows = preview_rows(page)
     assert rows[2][:4] == ["Mon 20:00–20:12", "parking", "PARKING_TIME", "none: free"]
-    assert rows[-1] == ["Total (EUR)", "0.73", "0.73"]
+    assert rows[-1] == ["Total (EUR, tariff 22)", "0.73", "0.73"]
 
 
 def test_price_preview_explains_bad_input_and_an_inapplicable_tariff(client: Client) -> None:
