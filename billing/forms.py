@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from chargepoints.forms import StaffForm, party_choices
+
 from .models import BillingProfile, Cdr, Invoice, InvoiceStatus
 
 
@@ -32,7 +34,7 @@ class CreditForm(forms.Form):
     reason = forms.CharField(max_length=255, label="Reason", help_text="Printed nowhere; kept with the credit CDRs.")
 
 
-class CdrFilterForm(forms.Form):
+class CdrFilterForm(StaffForm):
     """The staff CDR list's filters; the party choices are the parties that have CDRs."""
 
     status = forms.ChoiceField(
@@ -55,14 +57,7 @@ class CdrFilterForm(forms.Form):
 
     def __init__(self, *args: Any, parties: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["party"].choices = [("", "All parties")] + [(f"{c}*{p}", f"{c}*{p}") for c, p in parties]  # type: ignore[attr-defined]
-        for field in self.fields.values():
-            css = (
-                "form-select form-select-sm"
-                if isinstance(field.widget, forms.Select)
-                else "form-control form-control-sm"
-            )
-            field.widget.attrs["class"] = css
+        self.fields["party"].choices = party_choices(parties, blank="All parties")  # type: ignore[attr-defined]
 
 
 class CdrApproveForm(forms.Form):

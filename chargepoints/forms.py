@@ -10,18 +10,8 @@ from .sessions.enums import SessionStatus
 _ANY = [("", "Any")]
 
 
-class StationFilterForm(forms.Form):
-    """The staff station list's filters. Empty fields filter nothing."""
-
-    q = forms.CharField(
-        required=False, label="Search", widget=forms.TextInput(attrs={"placeholder": "Name, address, EVSE id"})
-    )
-    city = forms.CharField(required=False, max_length=45)
-    min_power_kw = forms.DecimalField(required=False, min_value=0, max_value=1000, label="Min. power (kW)")
-    connector = forms.ChoiceField(required=False, choices=_ANY + ConnectorType.choices, label="Connector")
-    capability = forms.ChoiceField(required=False, choices=_ANY + Capability.choices)
-    status = forms.ChoiceField(required=False, choices=_ANY + EvseStatus.choices, label="EVSE status")
-    open_now = forms.BooleanField(required=False, label="Open now")
+class StaffForm(forms.Form):
+    """A form drawn with Bootstrap's small controls, as every staff page draws its forms."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -35,11 +25,30 @@ class StationFilterForm(forms.Form):
                 widget.attrs["class"] = "form-control form-control-sm"
 
 
+def party_choices(parties: list[tuple[str, str]], *, blank: str) -> list[tuple[str, str]]:
+    """A filter's eMSP party choices: ``blank`` for all, then each (country code, party id) as "NL*EMS"."""
+    return [("", blank)] + [(f"{country}*{party}", f"{country}*{party}") for country, party in parties]
+
+
+class StationFilterForm(StaffForm):
+    """The staff station list's filters. Empty fields filter nothing."""
+
+    q = forms.CharField(
+        required=False, label="Search", widget=forms.TextInput(attrs={"placeholder": "Name, address, EVSE id"})
+    )
+    city = forms.CharField(required=False, max_length=45)
+    min_power_kw = forms.DecimalField(required=False, min_value=0, max_value=1000, label="Min. power (kW)")
+    connector = forms.ChoiceField(required=False, choices=_ANY + ConnectorType.choices, label="Connector")
+    capability = forms.ChoiceField(required=False, choices=_ANY + Capability.choices)
+    status = forms.ChoiceField(required=False, choices=_ANY + EvseStatus.choices, label="EVSE status")
+    open_now = forms.BooleanField(required=False, label="Open now")
+
+
 class EvseStatusForm(forms.Form):
     status = forms.ChoiceField(choices=EvseStatus.choices)
 
 
-class SimulateChargingForm(forms.Form):
+class SimulateChargingForm(StaffForm):
     """A simulated driver visit at one EVSE of the station (chargepoints.simulator)."""
 
     OUTCOMES = [
@@ -61,16 +70,9 @@ class SimulateChargingForm(forms.Form):
     def __init__(self, *args: Any, location: Location, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["evse"].queryset = location.evses.exclude(status=EvseStatus.REMOVED)  # type: ignore[attr-defined]
-        for field in self.fields.values():
-            css = (
-                "form-select form-select-sm"
-                if isinstance(field.widget, forms.Select)
-                else "form-control form-control-sm"
-            )
-            field.widget.attrs["class"] = css
 
 
-class SessionFilterForm(forms.Form):
+class SessionFilterForm(StaffForm):
     """The staff session list's filters. Empty fields filter nothing; the party choices are the parties seen."""
 
     status = forms.ChoiceField(required=False, choices=_ANY + SessionStatus.choices)
@@ -84,14 +86,7 @@ class SessionFilterForm(forms.Form):
 
     def __init__(self, *args: Any, parties: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["party"].choices = [("", "Any")] + [(f"{c}*{p}", f"{c}*{p}") for c, p in parties]  # type: ignore[attr-defined]
-        for field in self.fields.values():
-            css = (
-                "form-select form-select-sm"
-                if isinstance(field.widget, forms.Select)
-                else "form-control form-control-sm"
-            )
-            field.widget.attrs["class"] = css
+        self.fields["party"].choices = party_choices(parties, blank="Any")  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
