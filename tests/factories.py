@@ -58,11 +58,14 @@ def location_data(**overrides: Any) -> LocationInput:
     return data  # type: ignore[return-value]
 
 
+DEFAULT_PASSWORD = "secret-pass-123"
+
+
 def make_location(**overrides: Any) -> Location:
     return location_upsert(data=location_data(**overrides)).location
 
 
-def make_user(username: str, *, group: str | None = None, password: str = "secret-pass-123", **extra: Any) -> User:
+def make_user(username: str, *, group: str | None = None, password: str = DEFAULT_PASSWORD, **extra: Any) -> User:
     user = User.objects.create_user(username=username, password=password, **extra)
     if group:
         roles_sync()

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from billing.models import Invoice
 from billing.services.invoices import invoice_issue, invoice_run
 from tests.billing.invoice_builders import STANDARD, cdr_at, charger, profile, standard_tariffs, utc
+from tests.browser import log_in
 from tests.factories import finance_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -32,11 +33,7 @@ def test_finance_logs_in_filters_opens_an_invoice_and_downloads_the_pdf(live_ser
         invoice_issue(invoice=draft, by=user)  # the PDF is rendered by the task right after each commit
     wanted = Invoice.objects.get(profile__party_id="EVS")
 
-    page.goto(f"{live_server.url}/finance/invoices/")
-    page.fill("input[name=username]", "finance")
-    page.fill("input[name=password]", "secret-pass-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/finance/invoices/$"))
+    log_in(page, f"{live_server.url}/finance/invoices/", "finance")
     assert page.locator("table.table-invoices tbody tr").count() == 2
 
     page.select_option("select[name=party]", label="EV Sverige AB (SE*EVS)")

@@ -15,6 +15,7 @@ from django.urls import reverse
 from chargepoints import session_views
 from chargepoints.models import EVSE, ChargingSession
 from chargepoints.sessions.services import session_meter_values, session_stop
+from tests.browser import log_in
 from tests.chargepoints.sessions_support import T0, component, driver_token, start, tariff
 from tests.factories import connector_data, evse_data, finance_user, make_location, make_user, operations_user
 
@@ -280,11 +281,7 @@ def test_staff_logs_in_filters_sessions_and_opens_one(live_server, page):
         party=("DE", "XYZ"),
     )
 
-    page.goto(f"{live_server.url}/sessions/")
-    page.fill("input[name=username]", "ops")
-    page.fill("input[name=password]", "secret-pass-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/sessions/$"))
+    log_in(page, f"{live_server.url}/sessions/", "ops")
     assert page.locator("table.table-sessions tbody tr").count() == 2
 
     page.select_option("select[name=party]", "DE*XYZ")

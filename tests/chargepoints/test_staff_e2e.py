@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import log_in
 from tests.factories import connector_data, evse_data, make_location, operations_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -39,12 +40,7 @@ def test_staff_logs_in_filters_and_opens_a_station(live_server, page):
         ],
     )
 
-    page.goto(f"{live_server.url}/stations/")
-    expect_login = page.locator("input[name=username]")
-    expect_login.fill("ops")
-    page.fill("input[name=password]", "secret-pass-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/stations/$"))
+    log_in(page, f"{live_server.url}/stations/", "ops")
     assert page.locator("table.table-stations tbody tr").count() == 2
 
     page.select_option("select[name=connector]", "IEC_62196_T2_COMBO")

@@ -19,6 +19,7 @@ from config.celery import app
 from ocpi_api import tasks, token_pull
 from ocpi_api.core.envelope import format_datetime
 from ocpi_api.models import EmspToken, Partner
+from tests.browser import log_in
 from tests.factories import finance_user, operations_user
 from tests.loopback import LoopbackServer, Reply, Request, envelope, token_in
 
@@ -412,10 +413,7 @@ def test_staff_pull_tokens_in_a_browser(live_server, page, sender) -> None:
     ]
     partner = pulling_partner(sender)
     operations_user()
-    page.goto(f"{live_server.url}/partners/{partner.pk}/")
-    page.fill("input[name=username]", "ops")
-    page.fill("input[name=password]", "secret-pass-123")
-    page.click("button[type=submit]")
+    log_in(page, f"{live_server.url}/partners/{partner.pk}/", "ops")
     page.click("text=Pull tokens")
     page.wait_for_selector("text=Token pull started")
     card = page.locator("#token-pull").inner_text()
