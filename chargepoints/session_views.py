@@ -5,14 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
 from django.views.generic import TemplateView
 
 from .forms import SessionFilterForm
 from .models import ChargingSession
 from .sessions import selectors
+from .sessions.enums import SessionStatus
+from .simulator import ChargerSimulator
 
 PAGE_SIZE = 50
 
@@ -79,3 +87,28 @@ class SessionDetailView(SessionViewMixin, TemplateView):
             "periods": selectors.period_rows(periods=periods, session_only=True),
             "breakdown": selectors.session_price_breakdown(session=session),
         }
+
+
+class SessionRemoteStopView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """Staff stop a session at the charger (a driver who cannot, a cable left in). The simulator plays the charger,
+    as it does for the eMSP's STOP_SESSION; the session completes and its CDR follows as for any other stop."""
+
+    permission_required = "chargepoints.change_chargingsession"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        session = get_object_or_404(ChargingSession.objects.select_related("evse"), pk=pk)
+        detail = HttpResponseRedirect(reverse("sessions:detail", args=[pk]))
+        if session.status != SessionStatus.ACTIVE:
+            status = session.get_status_display()
+            messages.error(request, f"Only an active session can be stopped; this one is {status}.")
+            return detail
+        charger = ChargerSimulator(evse=session.evse, connector_id=session.connector_id)
+        try:
+            session = charger.remote_stop(
+                session=session, now=timezone.now(), reason=f"Stopped remotely by CPO staff ({request.user})"
+            )
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+            return detail
+        messages.success(request, f"Session stopped: {session.kwh:.3f} kWh.")
+        return detail

@@ -9,6 +9,7 @@ its simulated time.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,6 +29,10 @@ from .sessions.services import (
 
 ZERO = Decimal(0)
 WH = Decimal(1)
+# A session started remotely charges at this steady power (within the connector's) until it is stopped, or until
+# the vehicle's battery is full.
+STEADY_KW = Decimal(11)
+BATTERY_KWH = Decimal(80)
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,20 @@ class ChargerSimulator:
     ) -> ChargingSession:
         """End the session; without a meter reading the last one reported stands."""
         return session_stop(session=session, at=at, reason=reason, energy_wh_total=energy_wh_total)
+
+    def remote_stop(self, *, session: ChargingSession, now: datetime, reason: str) -> ChargingSession:
+        """A stop sent to the charger (the eMSP's STOP_SESSION, or staff): the vehicle kept charging at a steady
+        power since the charger's last report, until its battery was full, so the charger reports that, then stops."""
+        minutes = int((now - session.accounted_until).total_seconds() // 60)
+        if minutes >= 1 and session.charging_state == ChargingState.CHARGING:
+            power = min(STEADY_KW, self.max_kw)
+            room_kwh = max(BATTERY_KWH - session.kwh, ZERO)
+            minutes = min(minutes, int(room_kwh / power * 60))
+            if minutes >= 1:
+                interval = max(5, math.ceil(minutes / 24))  # at most about two dozen meter values, however long
+                session = self.charge(session=session, minutes=minutes, kw=power, interval_minutes=interval)
+        # The charger's clock: a session the simulator ran ahead of the wall clock stops at its last report.
+        return self.stop(session=session, at=max(now, session.accounted_until), reason=reason)
 
     def fail(
         self,

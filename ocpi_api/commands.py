@@ -12,11 +12,9 @@ one eMSP can neither replace nor cancel another's reservation (digest §8.4).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +25,7 @@ from django.utils import timezone
 from chargepoints.authorization import AuthMethod, DriverToken
 from chargepoints.enums import Capability, EvseStatus
 from chargepoints.models import EVSE, ChargingSession, Connector, Location
-from chargepoints.sessions.enums import ChargingState, SessionStatus
+from chargepoints.sessions.enums import SessionStatus
 from chargepoints.sessions.reservations import reservation_create, reservation_end
 from chargepoints.simulator import ChargerSimulator
 
@@ -41,8 +39,6 @@ from .selectors import partner_parties
 Command = CommandRequest.Command
 Response = CommandRequest.Response
 Result = CommandRequest.Result
-# A remotely started session charges at this steady power (within the connector's) until it is stopped.
-REMOTE_CHARGING_KW = Decimal(11)
 _OCCUPIED = (EvseStatus.CHARGING, EvseStatus.BLOCKED, EvseStatus.RESERVED)
 
 
@@ -302,23 +298,12 @@ def _start(command: CommandRequest, now: datetime) -> tuple[str, str]:
     return Result.ACCEPTED, f"Session {session.ocpi_id} started on {evse}."
 
 
-def _catch_up(simulator: ChargerSimulator, session: ChargingSession, now: datetime) -> ChargingSession:
-    """The vehicle kept charging at a steady power since the charger's last report; report that before stopping."""
-    minutes = int((now - session.accounted_until).total_seconds() // 60)
-    if minutes < 1 or session.charging_state != ChargingState.CHARGING:
-        return session
-    interval = max(5, math.ceil(minutes / 24))  # at most about two dozen meter values, however long it ran
-    return simulator.charge(session=session, minutes=minutes, kw=REMOTE_CHARGING_KW, interval_minutes=interval)
-
-
 def _stop(command: CommandRequest, now: datetime) -> tuple[str, str]:
     session = ChargingSession.objects.select_related("evse").get(commands=command)
     if not session.is_open:
         return Result.FAILED, f"The session had already ended ({session.status})."
     simulator = ChargerSimulator(evse=session.evse, connector_id=session.connector_id)
-    session = _catch_up(simulator, session, now)
-    # The charger's clock: a session the simulator ran ahead of the wall clock stops at its last report.
-    simulator.stop(session=session, at=max(now, session.accounted_until), reason="Stopped remotely by the eMSP")
+    simulator.remote_stop(session=session, now=now, reason="Stopped remotely by the eMSP")
     return Result.ACCEPTED, f"Session {session.ocpi_id} stopped."
 
 

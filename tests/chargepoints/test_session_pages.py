@@ -231,6 +231,34 @@ def test_the_station_page_links_its_recent_sessions(ops_client, network):
     assert f'href="{reverse("sessions:detail", args=[network["running"].pk])}"' in html
 
 
+def test_operations_stop_a_running_session_at_the_charger(ops_client, network):
+    session = network["running"]
+    detail = ops_client.get(reverse("sessions:detail", args=[session.pk])).content.decode()
+    assert "Remote stop" in detail
+    response = ops_client.post(reverse("sessions:remote_stop", args=[session.pk]), follow=True)
+    session.refresh_from_db()
+    assert session.status == "COMPLETED"
+    assert session.stop_reason == "Stopped remotely by CPO staff (ops)"
+    assert session.end_date_time is not None
+    assert session.cdrs.count() == 1  # billed like any other stop
+    assert "Session stopped" in response.content.decode()
+    assert "Remote stop" not in response.content.decode()  # nothing left to stop
+
+
+def test_a_stop_needs_the_change_permission_and_an_active_session(client, network):
+    running, done = network["running"], network["old"]
+    client.force_login(finance_user())
+    assert "Remote stop" not in client.get(reverse("sessions:detail", args=[running.pk])).content.decode()
+    assert client.post(reverse("sessions:remote_stop", args=[running.pk])).status_code == 403
+    running.refresh_from_db()
+    assert running.status == "ACTIVE"
+
+    client.force_login(operations_user())
+    response = client.post(reverse("sessions:remote_stop", args=[done.pk]), follow=True)
+    assert "Only an active session can be stopped; this one is Completed." in response.content.decode()
+    assert ChargingSession.objects.get(pk=done.pk).end_date_time == done.end_date_time
+
+
 def test_the_cdr_link_needs_the_cdr_permission(client, network):
     reader = make_user("reader")
     reader.user_permissions.add(Permission.objects.get(codename="view_chargingsession"))

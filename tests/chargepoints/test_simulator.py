@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from chargepoints.models import ChargingSession
 from chargepoints.sessions.enums import SessionStatus
-from chargepoints.simulator import ChargerSimulator, ChargingCurve, SimulationPlan
+from chargepoints.simulator import BATTERY_KWH, STEADY_KW, ChargerSimulator, ChargingCurve, SimulationPlan
 from tests.chargepoints.sessions_support import T0, CardListAuthority, driver_token, station, tariff, token_authority
 from tests.factories import finance_user, operations_user
 
@@ -209,3 +209,21 @@ def test_step_by_step_as_remote_commands_drive_it():
     assert (session.status, session.auth_method, session.token_type) == (SessionStatus.COMPLETED, "COMMAND", "APP_USER")
     assert session.end_date_time == T0 + timedelta(minutes=45)
     assert session.cdrs.get().total_energy == session.kwh
+
+
+def test_a_remote_stop_reports_the_charge_since_the_last_meter_value_up_to_a_full_battery():
+    evse = station(tariff_ids=[tariff()])
+    charger = ChargerSimulator(evse=evse)
+    session = charger.start(token=driver_token("APP-1", type="APP_USER"), auth_method="COMMAND", at=T0)
+    # An hour at the steady 11 kW, then stopped: the charger reports the hour before it stops.
+    stopped = charger.remote_stop(session=session, now=T0 + timedelta(hours=1), reason="Stopped remotely by the eMSP")
+    assert (stopped.status, stopped.kwh, stopped.end_date_time) == ("COMPLETED", Decimal(11), T0 + timedelta(hours=1))
+
+    # Left plugged in for two days: the vehicle stops drawing when its battery is full.
+    other = station(tariff_ids=[tariff()])
+    charger = ChargerSimulator(evse=other)
+    session = charger.start(token=driver_token("APP-2", type="APP_USER"), auth_method="COMMAND", at=T0)
+    stopped = charger.remote_stop(session=session, now=T0 + timedelta(days=2), reason="Stopped by CPO staff")
+    assert stopped.kwh <= BATTERY_KWH
+    assert stopped.kwh > BATTERY_KWH - STEADY_KW  # it did charge until (nearly) full
+    assert stopped.end_date_time == T0 + timedelta(days=2)
