@@ -211,7 +211,7 @@ class EvseAdmin(NeverDeletedAdmin):
 
 
 class ReadOnlyAdminMixin:
-    """Sessions are written only by the session services (a charger's reports): the admin shows them, never edits."""
+    """For records that only services write (a charger's reports, a partner's calls): the admin shows, never edits."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -259,6 +259,18 @@ def test_a_stop_needs_the_change_permission_and_an_active_session(client, networ
     assert ChargingSession.objects.get(pk=done.pk).end_date_time == done.end_date_time
 
 
+def test_the_admin_shows_sessions_and_partner_records_but_never_edits_them(client, network):
+    client.force_login(make_user("root", is_superuser=True, is_staff=True))
+    session = network["old"]
+    assert session.ocpi_id in client.get("/admin/chargepoints/chargingsession/").content.decode()
+    assert client.get(f"/admin/chargepoints/chargingsession/{session.pk}/change/").status_code == 200  # view only
+    for model in ("chargepoints/chargingsession", "ocpi_api/emsptoken", "ocpi_api/authorizationrecord"):
+        assert client.get(f"/admin/{model}/add/").status_code == 403
+    page = client.get(f"/admin/chargepoints/chargingsession/{session.pk}/change/").content.decode()
+    assert 'name="_save"' not in page
+    assert client.post(f"/admin/chargepoints/chargingsession/{session.pk}/delete/").status_code == 403
+
+
 def test_the_cdr_link_needs_the_cdr_permission(client, network):
     reader = make_user("reader")
     reader.user_permissions.add(Permission.objects.get(codename="view_chargingsession"))
