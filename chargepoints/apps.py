@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate, pre_delete
+from django.utils.module_loading import autodiscover_modules
 
 
 class ChargepointsConfig(AppConfig):
@@ -13,4 +14,6 @@ class ChargepointsConfig(AppConfig):
         from .roles import roles_sync
 
         post_migrate.connect(roles_sync, dispatch_uid="chargepoints.roles_sync")
+        # Every app's dashboard cards (chargepoints.dashboard); all models are loaded by the time ready() runs.
+        autodiscover_modules("dashboard")
         pre_delete.connect(protect_tariffs_in_use, sender=Tariff, dispatch_uid="chargepoints.protect_tariffs_in_use")

@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 
 from . import selectors, services
 from .attribution import ATTRIBUTIONS
+from .dashboard import attention_cards
 from .forms import EvseStatusForm, SimulateChargingForm, StationFilterForm
 from .models import EVSE, Location
 from .search import StationFilters, station_search
@@ -52,6 +53,7 @@ class DashboardView(StaffViewMixin, TemplateView):
             ],
             "open_now": station_search(filters=StationFilters(open_now=True)).count(),
             "recent": selectors.recently_changed_locations(),
+            "attention": attention_cards(self.request.user),
         }
 
 

@@ -47,6 +47,21 @@ def queue_summary(*, partner: Partner, now: datetime) -> QueueSummary:
     return QueueSummary(**numbers)
 
 
+@dataclass(frozen=True)
+class DeliveryProblems:
+    failed: int  # rejected or given up, over all partners: each needs a person (retry, replay or fix the data)
+    waiting: int
+
+
+def delivery_problems() -> DeliveryProblems:
+    S = OutboxItem.Status
+    numbers = OutboxItem.objects.aggregate(
+        failed=Count("pk", filter=Q(status__in=[S.FAILED, S.DEAD])),
+        waiting=Count("pk", filter=Q(status=S.PENDING)),
+    )
+    return DeliveryProblems(**numbers)
+
+
 def outbox_list(*, partner: Partner, status: str | None = None, object_key: str | None = None) -> QuerySet[OutboxItem]:
     items = OutboxItem.objects.filter(partner=partner)
     if status:
