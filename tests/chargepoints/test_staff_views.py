@@ -98,6 +98,9 @@ def test_station_list_rejects_bad_filter_values_without_error(ops_client):
     response = ops_client.get(reverse("stations:list"), {"min_power_kw": "lots", "connector": "NOPE"})
     assert response.status_code == 200
     assert response.context["form"].errors
+    page = response.content.decode()
+    assert "Min. power (kW): Enter a number." in page  # the error names the field
+    assert 'href="/stations/">Reset</a>' in page  # back to the unfiltered list
 
 
 def _count_queries(client, url):
