@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
@@ -66,21 +67,41 @@ def recently_changed_locations(*, limit: int = 8) -> QuerySet[Location]:
     return Location.objects.order_by("-last_updated", "-id")[:limit]
 
 
+# Where location_list_for_sync puts each relation's children: "synced_evses" and so on (read them with synced()).
+_SYNCED = "synced_"
+
+
 def location_list_for_sync(*, date_from: datetime | None = None, date_to: datetime | None = None) -> QuerySet[Location]:
     """Locations shared with roaming partners, with everything OCPI sends, in a fixed number of queries per page.
 
     Ordered by last_updated then id, the order of OCPI pagination. ``date_from`` is inclusive and ``date_to``
-    exclusive, as in the OCPI list parameters.
+    exclusive, as in the OCPI list parameters. Read the children with ``synced``.
     """
     locations = Location.objects.filter(roaming_enabled=True)
     if date_from is not None:
         locations = locations.filter(last_updated__gte=date_from)
     if date_to is not None:
         locations = locations.filter(last_updated__lt=date_to)
-    # Children in insertion order; ordering by id spares the join that their default ordering would add.
+    # Children in insertion order; ordering by id spares the join that their default ordering would add. Plain lists
+    # (to_attr) rather than prefetched managers: a manager's cache costs a queryset clone per object, which was a
+    # third of the time of a page of 1,000 locations.
     return locations.prefetch_related(
-        Prefetch("evses", queryset=EVSE.objects.order_by("id")),
-        Prefetch("evses__connectors", queryset=Connector.objects.order_by("id")),
-        Prefetch("regular_hours", queryset=RegularHours.objects.order_by("id")),
-        Prefetch("exceptional_periods", queryset=ExceptionalPeriod.objects.order_by("id")),
+        Prefetch("evses", queryset=EVSE.objects.order_by("id"), to_attr=f"{_SYNCED}evses"),
+        Prefetch(
+            f"{_SYNCED}evses__connectors", queryset=Connector.objects.order_by("id"), to_attr=f"{_SYNCED}connectors"
+        ),
+        Prefetch("regular_hours", queryset=RegularHours.objects.order_by("id"), to_attr=f"{_SYNCED}regular_hours"),
+        Prefetch(
+            "exceptional_periods",
+            queryset=ExceptionalPeriod.objects.order_by("id"),
+            to_attr=f"{_SYNCED}exceptional_periods",
+        ),
     ).order_by("last_updated", "id")
+
+
+def synced(instance: Location | EVSE, relation: str) -> list[Any]:
+    """The children of a location or EVSE by relation name ("evses", "connectors", "regular_hours",
+    "exceptional_periods"): as ``location_list_for_sync`` loaded them, or from the database for an object loaded
+    elsewhere."""
+    loaded: list[Any] | None = getattr(instance, f"{_SYNCED}{relation}", None)
+    return loaded if loaded is not None else list(getattr(instance, relation).all())

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chargepoints.models import EVSE, Connector, Location
-from chargepoints.selectors import location_list_for_sync
+from chargepoints.selectors import location_list_for_sync, synced
 from ocpi_api.core.exceptions import OcpiError
 from ocpi_api.core.openapi import PAGINATION_PARAMETERS, envelope_of
 from ocpi_api.core.pagination import page_request, paginate
@@ -49,7 +49,7 @@ def _location(location_id: str) -> Location:
 
 def _evse(location: Location, evse_uid: str) -> EVSE:
     evse_uid = path_id(evse_uid, "evse_uid")
-    evse = next((e for e in location.evses.all() if e.uid == evse_uid), None)
+    evse = next((e for e in synced(location, "evses") if e.uid == evse_uid), None)
     if evse is None:
         raise _unknown(f"EVSE '{evse_uid}' in location '{location.ocpi_id}'")
     return evse
@@ -57,7 +57,7 @@ def _evse(location: Location, evse_uid: str) -> EVSE:
 
 def _connector(evse: EVSE, connector_id: str) -> Connector:
     connector_id = path_id(connector_id, "connector_id")
-    connector = next((c for c in evse.connectors.all() if c.connector_id == connector_id), None)
+    connector = next((c for c in synced(evse, "connectors") if c.connector_id == connector_id), None)
     if connector is None:
         raise _unknown(f"connector '{connector_id}' of EVSE '{evse.uid}'")
     return connector
