@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chargepoints.models import EVSE, Connector, Location
-from chargepoints.selectors import location_list_for_sync
+from chargepoints.selectors import location_list_for_sync, synced
 from ocpi_api.core.envelope import format_datetime
 from ocpi_api.models import Partner
 from ocpi_api.modules.locations.serializers import connector_to_ocpi, evse_to_ocpi, location_to_ocpi
@@ -100,11 +100,11 @@ def push_location_change(
     if evse is None:
         obj, path = location_to_ocpi(fresh), location_path(fresh)
     else:
-        current = next(e for e in fresh.evses.all() if e.pk == evse.pk)
+        current = next(e for e in synced(fresh, "evses") if e.pk == evse.pk)
         if connector is None:
             obj, path = evse_to_ocpi(current), location_path(fresh, current)
         else:
-            plug = next(c for c in current.connectors.all() if c.pk == connector.pk)
+            plug = next(c for c in synced(current, "connectors") if c.pk == connector.pk)
             obj, path = connector_to_ocpi(plug), location_path(fresh, current, plug)
     method, body = put_or_patch(obj, changed_fields)
     return _broadcast(partners, LOCATIONS, location_key(fresh), method, path, body)

@@ -7,8 +7,9 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chargepoints.models import EVSE, Location
@@ -56,6 +57,20 @@ def test_status_change_writes_one_patch_per_receiving_partner_in_the_same_transa
     assert rows[0].object_key == f"locations/SE/CPO/{location.ocpi_id}"
     assert rows[0].path == f"SE/CPO/{location.ocpi_id}/{evse.uid}"
     assert rows[0].body == {"status": "CHARGING", "last_updated": format_datetime(evse.last_updated)}
+
+
+def test_an_evse_change_costs_the_same_queries_however_many_evses_its_location_has(receiver: Receiver) -> None:
+    make_partner(receiver, "locations", name="A")
+    evse_data_list = location_data()["evses"]
+    small = make_location().evses.get()
+    large = make_location(evses=[{**evse_data_list[0], "uid": f"MANY-{n}", "evse_id": ""} for n in range(6)])
+
+    def queries(evse: EVSE, status: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            evse_set_status(evse=evse, status=status)
+        return len(captured)
+
+    assert queries(large.evses.order_by("id").first(), "CHARGING") == queries(small, "CHARGING")
 
 
 def test_a_change_that_rolls_back_leaves_no_row(receiver: Receiver) -> None:
