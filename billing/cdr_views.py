@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 
 from chargepoints.sessions.selectors import period_rows
 
+from .deliveries import cdr_delivery_states
 from .forms import CdrApproveForm, CdrFilterForm, CdrReasonForm, CdrReissueForm
 from .models import Cdr
 from .selectors import cdrs as selectors
@@ -108,6 +109,7 @@ class CdrDetailView(CdrViewMixin, TemplateView):
             "periods": period_rows(periods=cdr.period_facts(), session_only=False),
             "breakdown": selectors.cdr_price_breakdown(cdr=cdr),
             "stored_totals": _stored_totals(cdr),
+            "deliveries": cdr_delivery_states(cdr),
             # Which actions to offer; the services check the same rules again.
             "can_decide": cdr.status == Cdr.Status.REVIEW,
             "can_credit": issued_uncredited and not cdr.credit,

@@ -9,7 +9,8 @@ class OcpiApiConfig(AppConfig):
         from chargepoints.authorization import set_token_authority
 
         # importers registers the "ocpi" format of `import_locations`; the station domain cannot import us.
-        from . import importers, receivers  # noqa: F401
+        # cdr_deliveries tells billing's CDR page where each CDR went; billing cannot import us either.
+        from . import cdr_deliveries, importers, receivers  # noqa: F401
         from .authority import OcpiTokenAuthority
 
         # The station domain asks its registered authority about tokens; ours answers from eMSP tokens.
