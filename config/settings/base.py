@@ -235,6 +235,8 @@ OCPI_PUSH_LEASE_MARGIN = env.float("OCPI_PUSH_LEASE_MARGIN", default=10.0)
 OCPI_PUSH_RETRY_BASE = env.float("OCPI_PUSH_RETRY_BASE", default=5.0)
 OCPI_PUSH_RETRY_CAP = env.float("OCPI_PUSH_RETRY_CAP", default=600.0)
 OCPI_PUSH_MAX_AGE = env.float("OCPI_PUSH_MAX_AGE", default=24 * 3600.0)
+# A command result matters only while the eMSP still waits for it (its timeout is a minute or so): retried this long.
+OCPI_PUSH_MAX_AGE_COMMAND_RESULTS = env.float("OCPI_PUSH_MAX_AGE_COMMAND_RESULTS", default=600.0)
 # Calls one task makes along a queue before it hands the rest to a new task.
 OCPI_PUSH_BATCH = env.int("OCPI_PUSH_BATCH", default=50)
 # The sweeper runs this often (seconds) and re-queues due rows whose task went out longer than the grace ago.

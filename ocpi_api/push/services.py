@@ -35,7 +35,8 @@ repeats of the same body, never an older one after a newer one.
 
 Outcomes: HTTP 2xx/3xx with OCPI 1xxx is delivered. Network errors, timeouts, HTTP 5xx, 408 and 429, OCPI 3xxx,
 hub codes 4002/4003 and answers that are not OCPI are retried with exponential backoff and jitter until the row is
-``OCPI_PUSH_MAX_AGE`` old, then it is dead-lettered (DEAD). Any other HTTP 4xx or OCPI 2xxx/4xxx is a permanent
+``OCPI_PUSH_MAX_AGE`` old (``OCPI_PUSH_MAX_AGE_COMMAND_RESULTS`` for command results, which nobody waits for
+any more after that), then it is dead-lettered (DEAD). Any other HTTP 4xx or OCPI 2xxx/4xxx is a permanent
 failure (FAILED) with the partner's message. Staff may retry or replay any row.
 """
 
@@ -460,12 +461,18 @@ def _finish(item: OutboxItem, status: str, outcome: Outcome) -> None:
     item.save(update_fields=[*_FINISH_FIELDS, "claim_token", "response_headers", "response_data", "updated"])
 
 
+def _max_age(item: OutboxItem) -> float:
+    if item.module == "commands":
+        return float(settings.OCPI_PUSH_MAX_AGE_COMMAND_RESULTS)
+    return float(settings.OCPI_PUSH_MAX_AGE)
+
+
 def _record(claim: Claim, outcome: Outcome, started: datetime, duration: float) -> bool:
     """Store the attempt and the row's new state. True when the row is finished and the queue can move on."""
     retry_in: float | None = None
     with transaction.atomic():
         item = OutboxItem.objects.select_for_update().get(pk=claim.item_id)
-        too_old = timezone.now() - item.created > timedelta(seconds=float(settings.OCPI_PUSH_MAX_AGE))
+        too_old = timezone.now() - item.created > timedelta(seconds=_max_age(item))
         if outcome.result == DeliveryAttempt.Outcome.RETRY and too_old:
             outcome = replace(outcome, result=DeliveryAttempt.Outcome.DEAD)
         DeliveryAttempt.objects.create(

@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -225,6 +226,27 @@ def test_a_rejection_is_permanent_with_the_partners_message(
     row.refresh_from_db()
     assert row.status == Status.DELIVERED
     assert_in_sync(receiver)
+
+
+def test_a_command_result_stops_being_retried_once_the_emsp_no_longer_waits(
+    receiver: Receiver, settle: Callable, settings
+) -> None:
+    settings.OCPI_PUSH_MAX_AGE_COMMAND_RESULTS = 0.5  # production: 10 minutes; location changes keep the long limit
+    partner = make_partner(receiver)
+    receiver.mode = "500"
+    with transaction.atomic():
+        push_enqueue(
+            partner=partner,
+            module="commands",
+            object_key="commands/1",
+            method="POST",
+            url=f"{receiver.base_url}/ocpi/emsp/2.2.1/commands/START_SESSION/1",
+            body={"result": "ACCEPTED"},
+        )
+    settle()
+    row = OutboxItem.objects.get(module="commands")
+    assert row.status == Status.DEAD
+    assert row.finished_at - row.created < timedelta(seconds=30)  # not the day-long limit of catalogue changes
 
 
 @pytest.mark.parametrize("mode", ["500", "3000", "down"])
