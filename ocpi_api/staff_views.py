@@ -22,6 +22,7 @@ from django.views.generic import TemplateView
 from . import services
 from .forms import PartnerRegisterForm, TokenAForm
 from .models import Partner
+from .push.selectors import partners_with_delivery_counts
 from .tasks import tokens_pull_task
 from .token_pull import tokens_pull_last
 
@@ -47,7 +48,7 @@ class PartnerListView(PartnerViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.setdefault("register_form", PartnerRegisterForm())
         context.setdefault("token_form", TokenAForm())
-        context["partners"] = Partner.objects.all()
+        context["partners"] = partners_with_delivery_counts()
         context["versions_url"] = services.our_versions_url()
         return context
 

@@ -62,6 +62,16 @@ def delivery_problems() -> DeliveryProblems:
     return DeliveryProblems(**numbers)
 
 
+def partners_with_delivery_counts() -> QuerySet[Partner]:
+    """Every partner with how many of its deliveries wait (``deliveries_waiting``) and need a person
+    (``deliveries_failing``: rejected or given up), in one query."""
+    S = OutboxItem.Status
+    return Partner.objects.annotate(
+        deliveries_waiting=Count("outbox_items", filter=Q(outbox_items__status=S.PENDING)),
+        deliveries_failing=Count("outbox_items", filter=Q(outbox_items__status__in=[S.FAILED, S.DEAD])),
+    ).order_by("name", "id")
+
+
 def outbox_list(*, partner: Partner, status: str | None = None, object_key: str | None = None) -> QuerySet[OutboxItem]:
     items = OutboxItem.objects.filter(partner=partner)
     if status:

@@ -8,6 +8,7 @@ import pytest
 
 from ocpi_api.core.tokens import token_hash
 from ocpi_api.models import Partner
+from ocpi_api.push.models import OutboxItem
 from tests.factories import finance_user, make_user, operations_user
 
 from .conftest import make_partner
@@ -25,6 +26,23 @@ def test_pages_need_a_login_and_the_operations_role(client) -> None:
     assert client.get("/partners/").status_code == 200
     client.force_login(make_user("root", is_superuser=True))
     assert client.get(f"/partners/{partner.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_list_shows_each_partners_deliveries_that_wait_or_fail(client) -> None:
+    troubled, _ = make_partner(name="Troubled eMSP")
+    make_partner(name="Quiet eMSP", party_id="QUI")
+    for status in ("FAILED", "DEAD", "PENDING", "DELIVERED"):
+        OutboxItem.objects.create(
+            partner=troubled, module="locations", object_key=f"locations/{status}", method="PUT", status=status
+        )
+    client.force_login(operations_user())
+    listing = client.get("/partners/").content.decode()
+    assert (
+        f'href="/partners/{troubled.pk}/deliveries/"><span class="badge text-bg-danger">2 failing</span> 1 waiting'
+        in listing
+    )
+    assert "all delivered" in listing  # the quiet one
 
 
 @pytest.mark.django_db
