@@ -12,14 +12,16 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
 from chargepoints.sessions.selectors import period_rows
 
 from .deliveries import cdr_delivery_states
+from .documents import cdrs_csv_rows
 from .forms import CdrApproveForm, CdrFilterForm, CdrReasonForm, CdrReissueForm
 from .models import Cdr
 from .selectors import cdrs as selectors
@@ -55,18 +57,23 @@ def _errors(request: HttpRequest, error: ValidationError) -> None:
     messages.error(request, " ".join(error.messages))
 
 
+def _filtered(request: HttpRequest) -> tuple[CdrFilterForm, selectors.CdrFilters]:
+    """The list's filter form and what it filters; invalid input filters nothing (the form shows why)."""
+    form = CdrFilterForm(request.GET or None, parties=selectors.cdr_token_parties())
+    if not form.is_valid():
+        return form, selectors.CdrFilters()
+    data = form.cleaned_data
+    country_code, _star, party_id = data["party"].partition("*")
+    return form, selectors.CdrFilters(
+        status=data["status"], token_country_code=country_code, token_party_id=party_id, month=data["period"]
+    )
+
+
 class CdrListView(CdrViewMixin, TemplateView):
     template_name = "billing/cdr_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        form = CdrFilterForm(self.request.GET or None, parties=selectors.cdr_token_parties())
-        filters = selectors.CdrFilters()
-        if form.is_valid():
-            data = form.cleaned_data
-            country_code, _star, party_id = data["party"].partition("*")
-            filters = selectors.CdrFilters(
-                status=data["status"], token_country_code=country_code, token_party_id=party_id, month=data["period"]
-            )
+        form, filters = _filtered(self.request)
         page = Paginator(selectors.cdr_search(filters=filters), PAGE_SIZE).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -78,6 +85,17 @@ class CdrListView(CdrViewMixin, TemplateView):
             "query": query.urlencode(),
             "in_review": selectors.cdr_review_count(),
         }
+
+
+class CdrCsvView(CdrViewMixin, View):
+    """The CDRs the list shows with the same filters, all of them, as CSV for a spreadsheet or an accounting import."""
+
+    def get(self, request: HttpRequest) -> StreamingHttpResponse:
+        _form, filters = _filtered(request)
+        cdrs = selectors.cdr_search(filters=filters).iterator(chunk_size=2000)
+        response = StreamingHttpResponse(cdrs_csv_rows(cdrs), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="cdrs-{timezone.now():%Y%m%d-%H%M}.csv"'
+        return response
 
 
 def _stored_totals(cdr: Cdr) -> list[tuple[str, Decimal | None, Decimal | None]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -270,6 +271,75 @@ def invoice_csv(invoice: Invoice) -> str:
             ]
         )
     return out.getvalue()
+
+
+CDR_CSV_HEADER = [
+    "cdr_id",
+    "state",
+    "credit",
+    "credit_reference_id",
+    "emsp_party",
+    "contract_id",
+    "start_utc",
+    "end_utc",
+    "location_id",
+    "location_name",
+    "location_city",
+    "location_country",
+    "evse_id",
+    "energy_kwh",
+    "time_h",
+    "parking_h",
+    "currency",
+    "total_excl_vat",
+    "total_incl_vat",
+    "tariff_id",
+    "invoice",
+]
+
+
+def cdrs_csv_rows(cdrs: Iterable[Cdr]) -> Iterator[str]:
+    """CDRs as CSV text, a row at a time, so that a year of them streams without being held in memory."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+
+    def flush() -> str:
+        text = out.getvalue()
+        out.seek(0)
+        out.truncate()
+        return text
+
+    writer.writerow(CDR_CSV_HEADER)
+    yield flush()
+    cent = Decimal("0.01")
+    for cdr in cdrs:
+        line = getattr(cdr, "invoice_line", None)
+        writer.writerow(
+            [
+                cdr.ocpi_id,
+                cdr.status,
+                int(cdr.credit),
+                cdr.credit_reference_id,
+                f"{cdr.token_country_code}*{cdr.token_party_id}",
+                cdr.token_contract_id,
+                cdr.start_date_time.isoformat(),
+                cdr.end_date_time.isoformat(),
+                cdr.location_id,
+                cdr.location_name,
+                cdr.location_city,
+                cdr.location_country,
+                cdr.evse_id,
+                cdr.total_energy.normalize(),
+                cdr.total_time.normalize(),
+                cdr.total_parking_time.normalize(),
+                cdr.currency,
+                "" if cdr.total_cost_excl_vat is None else cdr.total_cost_excl_vat.quantize(cent),
+                "" if cdr.total_cost_incl_vat is None else cdr.total_cost_incl_vat.quantize(cent),
+                cdr.tariff_id,
+                line.invoice.number if line is not None and line.invoice.number else "",
+            ]
+        )
+        yield flush()
 
 
 def invoice_email_text(invoice: Invoice) -> tuple[str, str]:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("invoices/<int:pk>/credit/", views.InvoiceCreditView.as_view(), name="invoice_credit"),
     path("receivables/", views.ReceivablesView.as_view(), name="receivables"),
     path("cdrs/", cdr_views.CdrListView.as_view(), name="cdr_list"),
+    path("cdrs/csv/", cdr_views.CdrCsvView.as_view(), name="cdr_csv"),
     path("cdrs/<int:pk>/", cdr_views.CdrDetailView.as_view(), name="cdr_detail"),
     path("cdrs/<int:pk>/approve/", cdr_views.CdrApproveView.as_view(), name="cdr_approve"),
     path("cdrs/<int:pk>/void/", cdr_views.CdrVoidView.as_view(), name="cdr_void"),

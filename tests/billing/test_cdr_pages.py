@@ -3,6 +3,8 @@ price lines, and each quality-gate and correction action posted as staff would."
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
 
 import pytest
@@ -12,7 +14,7 @@ from django.urls import reverse
 
 from billing import cdr_views
 from billing.models import Cdr, InvoiceRun
-from billing.services.invoices import invoice_run
+from billing.services.invoices import invoice_issue, invoice_run
 from chargepoints.roles import FINANCE, OPERATIONS
 from tests.billing.invoice_builders import STANDARD, cdr_at, charger, profile, standard_tariffs, utc
 from tests.factories import make_user
@@ -293,3 +295,34 @@ def test_a_voided_cdr_is_reissued_with_a_tariff_without_a_credit(client, ops):
     assert (new.status, new.tariff_id) == (Cdr.Status.ISSUED, STANDARD)
     assert new.total_cost_excl_vat is not None
     assert not Cdr.objects.filter(credit=True).exists()
+
+
+def test_the_filtered_list_exports_as_csv(client, ops, cdrs):
+    profile(("NL", "EMP"))
+    invoice_run(trigger=InvoiceRun.Trigger.COMMAND, now=utc(2026, 3, 2))  # February's draft
+    invoice_run(trigger=InvoiceRun.Trigger.COMMAND, now=utc(2026, 4, 2))  # March's draft
+    february = cdrs["feb"].invoice_line.invoice
+    invoice_issue(invoice=february, by=ops)
+    february.refresh_from_db()
+    list_page = client.get(reverse("billing:cdr_list"), {"party": "NL*EMP"}).content.decode()
+    assert 'href="/finance/cdrs/csv/?party=NL%2AEMP"' in list_page
+
+    response = client.get(reverse("billing:cdr_csv"), {"party": "NL*EMP"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="cdrs-')
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [row["cdr_id"] for row in rows] == [cdrs[key].ocpi_id for key in ("held", "mar", "feb")]  # newest first
+    feb = rows[-1]
+    assert (feb["state"], feb["emsp_party"], feb["currency"], feb["credit"]) == ("ISSUED", "NL*EMP", "SEK", "0")
+    assert feb["energy_kwh"] == "12.345"
+    assert feb["total_incl_vat"] == f"{cdrs['feb'].total_cost_incl_vat:.2f}"
+    assert feb["start_utc"] == "2026-02-10T09:00:00+00:00"
+    assert rows[0]["state"] == "REVIEW"
+    assert (feb["invoice"], rows[1]["invoice"]) == (february.number, "")  # March's invoice is still a draft
+
+
+def test_the_csv_export_needs_the_cdr_permission(client, cdrs):
+    assert client.get(reverse("billing:cdr_csv")).status_code == 302
+    client.force_login(make_user("nobody"))
+    assert client.get(reverse("billing:cdr_csv")).status_code == 403
