@@ -1,4 +1,5 @@
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,26 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server):  # type: ignore[no-untyped-def]
+    """pytest-django's live server, serving one request at a time on in-memory SQLite.
+
+    There the server's request threads all use the test database's single connection, so a page and a request the
+    browser sends alongside it (a favicon, an htmx poll) could interleave their transactions ("no such savepoint").
+    PostgreSQL gives each thread its own connection and keeps the threaded server as it is.
+    """
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        httpd = live_server.thread.httpd
+        application = httpd.get_app()
+        one_at_a_time = threading.Lock()
+
+        def serve(environ, start_response):  # type: ignore[no-untyped-def]
+            with one_at_a_time:
+                return application(environ, start_response)
+
+        httpd.set_app(serve)
+    return live_server

@@ -56,6 +56,7 @@ def test_dashboard_counts_by_status_and_power_class(ops_client):
     assert overview.evses_by_status["OUTOFORDER"] == 1
     assert ("OUTOFORDER", "Out of order", 1) in overview.status_rows
     assert ">Out of order</span>" in response.content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg"' in response.content.decode()  # no /favicon.ico round trip
     # 230 V x 32 A x 3 phases = 22 kW (fast); 500 V x 300 A DC = 150 kW (ultra).
     assert overview.evses_by_power_class["Fast (11–49 kW)"] == 2
     assert overview.evses_by_power_class["Ultra (≥ 150 kW)"] == 1
