@@ -5,11 +5,10 @@ correction actions, which call billing.services.cdrs. Reading needs billing.view
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
@@ -26,6 +25,7 @@ from .forms import CdrApproveForm, CdrFilterForm, CdrReasonForm, CdrReissueForm
 from .models import Cdr
 from .selectors import cdrs as selectors
 from .services import cdrs as services
+from .views import acting_user, show_errors
 
 PAGE_SIZE = 50
 
@@ -38,10 +38,6 @@ class CdrChangeMixin(LoginRequiredMixin, PermissionRequiredMixin):
     permission_required = ("billing.view_cdr", "billing.change_cdr")
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # the mixins only let authenticated users in
-
-
 def _cdr(pk: int) -> Cdr:
     try:
         return selectors.cdr_get(pk=pk)
@@ -51,10 +47,6 @@ def _cdr(pk: int) -> Cdr:
 
 def _detail(cdr: Cdr) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("billing:cdr_detail", args=[cdr.pk]))
-
-
-def _errors(request: HttpRequest, error: ValidationError) -> None:
-    messages.error(request, " ".join(error.messages))
 
 
 def _filtered(request: HttpRequest) -> tuple[CdrFilterForm, selectors.CdrFilters]:
@@ -147,9 +139,9 @@ class CdrApproveView(CdrChangeMixin, View):
         form = CdrApproveForm(request.POST)
         note = form.cleaned_data["note"] if form.is_valid() else ""
         try:
-            cdr = services.cdr_release(cdr=cdr, by=_user(request), note=note)
+            cdr = services.cdr_release(cdr=cdr, by=acting_user(request), note=note)
         except ValidationError as error:
-            _errors(request, error)
+            show_errors(request, error)
         else:
             messages.success(request, f"CDR {cdr} approved and issued.")
         return _detail(cdr)
@@ -163,9 +155,9 @@ class CdrVoidView(CdrChangeMixin, View):
             messages.error(request, "Say why the CDR is voided.")
             return _detail(cdr)
         try:
-            cdr = services.cdr_void(cdr=cdr, by=_user(request), reason=form.cleaned_data["reason"])
+            cdr = services.cdr_void(cdr=cdr, by=acting_user(request), reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _errors(request, error)
+            show_errors(request, error)
         else:
             messages.success(request, f"CDR {cdr} voided: it will never be sent.")
         return _detail(cdr)
@@ -179,9 +171,9 @@ class CdrCreditView(CdrChangeMixin, View):
             messages.error(request, "Say why the CDR is credited.")
             return _detail(cdr)
         try:
-            credit = services.cdr_credit(cdr=cdr, by=_user(request), reason=form.cleaned_data["reason"])
+            credit = services.cdr_credit(cdr=cdr, by=acting_user(request), reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _errors(request, error)
+            show_errors(request, error)
             return _detail(cdr)
         messages.success(request, f"Issued credit CDR {credit}, cancelling {cdr}.")
         return _detail(credit)
@@ -203,13 +195,13 @@ class CdrReissueView(CdrChangeMixin, View):
         try:
             correction = services.cdr_correct(
                 cdr=cdr,
-                by=_user(request),
+                by=acting_user(request),
                 reason=data["reason"],
                 tariff_id=data["tariff_id"].strip() or None,
                 total_energy=data["total_energy"],
             )
         except ValidationError as error:
-            _errors(request, error)
+            show_errors(request, error)
             return _detail(cdr)
         credit, new = correction.credit, correction.replacement
         credited = f"credited it with {credit} and " if credit else ""

@@ -35,8 +35,9 @@ class FinanceChangeMixin(LoginRequiredMixin, PermissionRequiredMixin):
     permission_required = ("billing.view_invoice", "billing.change_invoice")
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # the mixins only let authenticated users in
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in staff member a finance action is recorded for (the mixins only let authenticated users in)."""
+    return cast(User, request.user)
 
 
 def _invoice(pk: int) -> Invoice:
@@ -50,7 +51,8 @@ def _detail(invoice: Invoice) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("billing:invoice_detail", args=[invoice.pk]))
 
 
-def _errors(request: HttpRequest, error: ValidationError) -> None:
+def show_errors(request: HttpRequest, error: ValidationError) -> None:
+    """A service's refusal, as a message on the page the action returns to."""
     messages.error(request, " ".join(error.messages))
 
 
@@ -143,9 +145,9 @@ class InvoiceIssueView(FinanceChangeMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         invoice = _invoice(pk)
         try:
-            invoice = services.invoice_issue(invoice=invoice, by=_user(request))
+            invoice = services.invoice_issue(invoice=invoice, by=acting_user(request))
         except ValidationError as error:
-            _errors(request, error)
+            show_errors(request, error)
         else:
             messages.success(request, f"Issued {invoice}. Its PDF is being rendered.")
         return _detail(invoice)
@@ -156,9 +158,9 @@ class IssueDraftsView(FinanceChangeMixin, View):
         issued = []
         for draft in Invoice.objects.filter(status=InvoiceStatus.DRAFT, line_count__gt=0).order_by("pk"):
             try:
-                issued.append(services.invoice_issue(invoice=draft, by=_user(request)))
+                issued.append(services.invoice_issue(invoice=draft, by=acting_user(request)))
             except ValidationError as error:
-                _errors(request, error)
+                show_errors(request, error)
         if issued:
             messages.success(request, f"Issued {len(issued)}: {', '.join(str(i) for i in issued)}.")
         return HttpResponseRedirect(reverse("billing:invoice_list"))
@@ -170,7 +172,7 @@ class InvoiceSendView(FinanceChangeMixin, View):
         if invoice.status == InvoiceStatus.DRAFT:
             messages.error(request, "Issue the invoice before sending it.")
             return _detail(invoice)
-        invoice_send_task.delay_on_commit(invoice.pk, _user(request).pk, again=invoice.sent_at is not None)
+        invoice_send_task.delay_on_commit(invoice.pk, acting_user(request).pk, again=invoice.sent_at is not None)
         messages.info(request, f"Sending {invoice} to {invoice.buyer_email}.")
         return _detail(invoice)
 
@@ -183,9 +185,9 @@ class InvoicePaidView(FinanceChangeMixin, View):
             messages.error(request, "Give the payment date.")
             return _detail(invoice)
         try:
-            services.invoice_mark_paid(invoice=invoice, by=_user(request), paid_on=form.cleaned_data["paid_on"])
+            services.invoice_mark_paid(invoice=invoice, by=acting_user(request), paid_on=form.cleaned_data["paid_on"])
         except ValidationError as error:
-            _errors(request, error)
+            show_errors(request, error)
         else:
             messages.success(request, f"{invoice} marked paid.")
         return _detail(invoice)
@@ -199,9 +201,9 @@ class InvoiceCreditView(FinanceChangeMixin, View):
             messages.error(request, "Say why the invoice is credited.")
             return _detail(invoice)
         try:
-            note = services.invoice_credit(invoice=invoice, by=_user(request), reason=form.cleaned_data["reason"])
+            note = services.invoice_credit(invoice=invoice, by=acting_user(request), reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _errors(request, error)
+            show_errors(request, error)
             return _detail(invoice)
         messages.success(request, f"Issued credit note {note} for {invoice}; the CDRs were credited to the partner.")
         return _detail(note)
@@ -211,7 +213,7 @@ class RunNowView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = ("billing.view_invoice", "billing.add_invoice")
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        invoice_run_task.delay_on_commit(user_id=_user(request).pk, trigger=InvoiceRun.Trigger.MANUAL)
+        invoice_run_task.delay_on_commit(user_id=acting_user(request).pk, trigger=InvoiceRun.Trigger.MANUAL)
         messages.info(request, "Invoice run started: new drafts appear below when it has finished.")
         return HttpResponseRedirect(reverse("billing:invoice_list"))
 
