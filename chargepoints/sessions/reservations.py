@@ -21,7 +21,7 @@ from ..models import EVSE, ChargingPeriod, ChargingSession
 from ..services import evse_set_status
 from ..signals import session_changed
 from .enums import ChargingState, SessionStatus
-from .services import ALL_FIELDS, _reprice, cdr_location_snapshot
+from .services import ALL_FIELDS, _reprice, cdr_location_snapshot, cdr_token_fields
 from .tariffs import tariff_in_force
 
 
@@ -46,11 +46,7 @@ def reservation_create(
         status=SessionStatus.RESERVATION,
         charging_state=ChargingState.CHARGING,
         start_date_time=at,
-        token_country_code=token_facts.country_code,
-        token_party_id=token_facts.party_id,
-        token_uid=token_facts.uid,
-        token_type=token_facts.type,
-        token_contract_id=token_facts.contract_id,
+        **cdr_token_fields(token_facts),
         auth_method=AuthMethod.COMMAND,
         authorization_reference=authorization_reference or "",
         location=evse.location,

@@ -40,6 +40,17 @@ W_PER_KW = Decimal(1000)
 ALL_FIELDS = frozenset(f.name for f in ChargingSession._meta.concrete_fields) | {"charging_periods"}
 
 
+def cdr_token_fields(token: DriverToken) -> dict[str, str]:
+    """The token a session starts with, as the session stores it (OCPI CdrToken) for the CDR."""
+    return {
+        "token_country_code": token.country_code,
+        "token_party_id": token.party_id,
+        "token_uid": token.uid,
+        "token_type": token.type,
+        "token_contract_id": token.contract_id,
+    }
+
+
 def cdr_location_snapshot(*, evse: EVSE, connector: Connector) -> dict[str, Any]:
     """The location facts a CDR carries (OCPI CdrLocation), as they are now. Kept whole: the CDR applies its limits.
 
@@ -97,11 +108,7 @@ def session_start(
         status=SessionStatus.ACTIVE,
         charging_state=ChargingState.CHARGING,
         start_date_time=at,
-        token_country_code=token_facts.country_code,
-        token_party_id=token_facts.party_id,
-        token_uid=token_facts.uid,
-        token_type=token_facts.type,
-        token_contract_id=token_facts.contract_id,
+        **cdr_token_fields(token_facts),
         auth_method=auth_method,
         authorization_reference=authorization_reference or "",
         location=evse.location,
