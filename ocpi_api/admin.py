@@ -7,17 +7,31 @@ from django.utils.html import format_html
 
 from chargepoints.admin import ReadOnlyAdminMixin
 
-from .models import AuthorizationRecord, CommandRequest, EmspToken, Partner
+from .models import AuthorizationRecord, CommandRequest, EmspToken, Partner, PartyGrant
+
+
+class PartyGrantInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Grants are audited: staff grant and revoke on the partner page (``ocpi_api.grants``), never here."""
+
+    model = PartyGrant
+    extra = 0
+    fields = ("country_code", "party_id", "reason", "granted_by", "granted_at", "revoked_at", "revoked_by")
+    readonly_fields = fields
 
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
-    """Connection data comes from the handshake; staff edit names and the header flag, and act on the partner page."""
+    """Connection data comes from the handshake; staff edit names and the header flag, and act on the partner page.
+    The party is read-only here: what a partner may act for is its grants, given on the partner page."""
+
+    inlines = (PartyGrantInline,)
 
     list_display = ("__str__", "status", "version", "auth_header_base64", "last_success_at", "last_seen_at")
     list_filter = ("status", "version")
     search_fields = ("name", "country_code", "party_id", "versions_url")
     readonly_fields = (
+        "country_code",
+        "party_id",
         "status",
         "versions_url",
         "version",
@@ -30,14 +44,14 @@ class PartnerAdmin(admin.ModelAdmin):
         "updated",
         "partner_page",
     )
-    fields = ("name", "country_code", "party_id", "auth_header_base64", "realtime_authorization", *readonly_fields)
+    fields = ("name", "auth_header_base64", "realtime_authorization", *readonly_fields)
 
     @admin.display(description="Actions")
     def partner_page(self, obj: Partner) -> str:
         if not obj.pk:
             return "-"
         url = reverse("partners:detail", args=[obj.pk])
-        return format_html('<a href="{}">Test connection, rotate token, unregister…</a>', url)
+        return format_html('<a href="{}">Grant parties, test connection, rotate token, unregister…</a>', url)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Partners come into being through a token A or a registration, both on the partner pages.
@@ -69,3 +83,10 @@ class CommandRequestAdmin(ReadOnlyAdmin):
     list_filter = ("command", "response", "result", "partner")
     search_fields = ("location_id", "evse_uid", "reservation_id", "session__ocpi_id")
     date_hierarchy = "received_at"
+
+
+@admin.register(PartyGrant)
+class PartyGrantAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "reason", "granted_by", "granted_at", "revoked_by", "revoked_at")
+    list_filter = ("partner",)
+    search_fields = ("country_code", "party_id", "reason", "granted_by")

@@ -3,7 +3,14 @@
 Registered in ``OcpiApiConfig.ready()``. How a token presented at a charger is decided:
 
 * Unknown to us (no eMSP pushed it): refused. We do not spread a driver's card number over every partner to find
-  its owner.
+  its owner. Only copies of parties granted to a partner count (``selectors.token_copies``): a party whose grant was
+  revoked has nobody to speak for it, so its tokens no longer charge.
+* The same uid (and type) under more than one party: refused, whatever each copy says, and recorded as a CONFLICT
+  that the staff token page lists. A charger reads only the uid, so it cannot tell whose card it is: a token's
+  identity is (country_code, party_id, uid), and no eMSP's copy may decide for another's card. Because no copy
+  decides, neither eMSP can flip the outcome (valid or not, newer ``last_updated`` or not); their drivers still start
+  through their eMSP's app, whose START_SESSION names the full token. Staff resolve a conflict with the eMSPs; a
+  revoked grant takes that party's copy out.
 * ``ALWAYS``: decided on our copy, never asked in real time.
 * ``ALLOWED``: decided on our copy; if the partner has ``realtime_authorization`` set, the eMSP is asked first and
   our copy only decides when it cannot answer.
@@ -38,7 +45,7 @@ from .core.headers import Party, Routing
 from .core.status import OcpiStatus
 from .models import AuthorizationRecord, EmspToken, Partner
 from .modules.tokens.serializers import authorization_info
-from .selectors import partners_for_party, token_find
+from .selectors import partners_for_party, token_copies, token_get
 
 if TYPE_CHECKING:
     from chargepoints.models import EVSE, Location
@@ -176,10 +183,15 @@ class OcpiTokenAuthority:
     def authorize(
         self, *, token_uid: str, token_type: TokenType | str, location: Location, evse: EVSE
     ) -> AuthorizationDecision:
-        token = token_find(uid=token_uid, token_type=str(token_type))
-        if token is None:
+        copies = token_copies(uid=token_uid, token_type=str(token_type))
+        token = copies[0] if len(copies) == 1 else None
+        if not copies:
             reason = "unknown token: no eMSP has sent it to us"
             outcome = _Outcome(AuthorizationDecision(allowed=False, reason=reason), Source.LOCAL)
+        elif token is None:
+            parties = ", ".join(f"{copy.country_code}*{copy.party_id}" for copy in copies)
+            reason = f"conflict: uid held by {len(copies)} eMSPs ({parties}); no copy decides for another's card"
+            outcome = _Outcome(AuthorizationDecision(allowed=False, reason=reason[:255]), Source.CONFLICT)
         else:
             outcome = decide(token=token, location=location, evse=evse)
         decision = outcome.decision
@@ -205,13 +217,13 @@ def authorization_record_command(
     *, partner: Partner, token: DriverToken, location_id: str, evse_uid: str, command: str
 ) -> AuthorizationRecord:
     """A token an eMSP's command brought: pre-authorized by the eMSP, not checked again by us (digest §8.4)."""
-    stored = token_find(uid=token.uid, token_type=str(token.type))
+    stored = token_get(
+        country_code=token.country_code, party_id=token.party_id, uid=token.uid, token_type=str(token.type)
+    )
     return AuthorizationRecord.objects.create(
         token_uid=token.uid,
         token_type=str(token.type),
-        token=stored
-        if stored and (stored.country_code, stored.party_id) == (token.country_code, token.party_id)
-        else None,
+        token=stored,
         partner=partner,
         location_id=location_id,
         evse_uid=evse_uid,

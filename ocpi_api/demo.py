@@ -24,6 +24,7 @@ from chargepoints.enums import EvseStatus, PowerType
 from chargepoints.models import EVSE, ChargingSession
 from chargepoints.simulator import ChargerSimulator, SimulationPlan
 
+from .grants import party_grant
 from .models import AuthorizationRecord, EmspToken, Partner
 
 COUNTRY_CODE, PARTY_ID = "SE", "EMS"
@@ -64,6 +65,13 @@ def _partner() -> Partner:
                 }
             ],
         )
+    party_grant(
+        partner=partner,
+        country_code=COUNTRY_CODE,
+        party_id=PARTY_ID,
+        reason="Demo data: the demo eMSP's own party.",
+        granted_by="demo",
+    )
     return partner
 
 

@@ -8,6 +8,10 @@ class PartnerRegisterForm(forms.Form):
 
     versions_url = forms.URLField(label="Their versions URL", max_length=255, assume_scheme="https")
     token_a = forms.CharField(label="Their token A", max_length=64, strip=True)
+    country_code = forms.CharField(label="Their country code", min_length=2, max_length=2)
+    party_id = forms.CharField(
+        label="Their party id", min_length=1, max_length=3, help_text="Granted to them: their roles may name no other."
+    )
     name = forms.CharField(label="Name", max_length=100, required=False)
 
     def clean_token_a(self) -> str:
@@ -23,3 +27,15 @@ class TokenAForm(forms.Form):
     country_code = forms.CharField(label="Country code", min_length=2, max_length=2)
     party_id = forms.CharField(label="Party id", min_length=1, max_length=3)
     name = forms.CharField(label="Name", max_length=100, required=False)
+
+
+class PartyGrantForm(forms.Form):
+    """Staff let a partner act for one more party."""
+
+    country_code = forms.CharField(label="Country code", min_length=2, max_length=2)
+    party_id = forms.CharField(label="Party id", min_length=1, max_length=3)
+    reason = forms.CharField(label="Reason", max_length=255, help_text="Contract, ticket: why it may act for it.")
+
+
+class GrantRevokeForm(forms.Form):
+    reason = forms.CharField(label="Reason", max_length=255)

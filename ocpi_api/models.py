@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -98,6 +99,45 @@ class Partner(models.Model):
         self.save(update_fields=["last_success_at", "last_error", "updated", *extra])
 
 
+class PartyGrant(models.Model):
+    """A party (country_code, party_id) that staff allow a partner to act for: its tokens, sessions, CDRs, commands.
+
+    Parties are granted, never claimed: the roles a partner names in its credentials must all be granted, or the
+    handshake is refused. The party of a token A is granted when the token A is made; staff grant more on the partner
+    page. A grant is never deleted: revoking keeps who granted it, when and why, next to who revoked it. One party has
+    at most one grant in force, whoever holds it (a database constraint), so no party belongs to two partners.
+    """
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="grants")
+    country_code = models.CharField(max_length=2)
+    party_id = models.CharField(max_length=3)
+    reason = models.CharField(max_length=255, help_text="Why staff granted it (contract, ticket…).")
+    granted_by = models.CharField(max_length=150, help_text="The staff user, or the command that granted it.")
+    granted_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.CharField(max_length=150, blank=True)
+    revoke_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["country_code", "party_id", "-granted_at", "-id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["country_code", "party_id"],
+                condition=Q(revoked_at__isnull=True),
+                name="partygrant_one_holder_per_party",
+            ),
+        ]
+        indexes: ClassVar = [models.Index(fields=["partner", "revoked_at"], name="partygrant_partner")]
+
+    def __str__(self) -> str:
+        state = f"revoked {self.revoked_at:%Y-%m-%d}" if self.revoked_at else "in force"
+        return f"{self.country_code}*{self.party_id} for {self.partner} ({state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
 # --- Drivers' tokens, authorization decisions and commands (digest §7, §8) ------------------------------------------
 
 
@@ -170,6 +210,7 @@ class AuthorizationRecord(models.Model):
         REAL_TIME = "REAL_TIME", "Real-time answer of the eMSP"
         FALLBACK = "FALLBACK", "Our copy: the eMSP could not answer"
         COMMAND = "COMMAND", "Pre-authorized by the eMSP's command"
+        CONFLICT = "CONFLICT", "Refused: the uid is held by several eMSPs"
 
     created = models.DateTimeField(default=timezone.now, db_index=True)
     token_uid = models.CharField(max_length=36, db_index=True)

@@ -2,34 +2,37 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Upper
 
 from billing.models import Cdr
 from chargepoints.models import ChargingSession
 from chargepoints.sessions.selectors import session_list
 
-from .models import AuthorizationRecord, EmspToken, Partner
+from .models import AuthorizationRecord, EmspToken, Partner, PartyGrant
 
 Party = tuple[str, str]
 
 
 def partner_parties(*, partner: Partner) -> set[Party]:
-    """The (country_code, party_id) pairs a partner may act for: its roles from the handshake and its main party."""
-    parties = {
-        (str(role.get("country_code", "")).upper(), str(role.get("party_id", "")).upper())
-        for role in partner.roles
-        if role.get("country_code") and role.get("party_id")
-    }
-    if partner.country_code and partner.party_id:
-        parties.add((partner.country_code.upper(), partner.party_id.upper()))
-    return parties
+    """The (country_code, party_id) pairs a partner may act for: the parties staff granted it (``PartyGrant`` in
+    force). The roles it names in a handshake are never trusted on their own; they must be among these."""
+    grants = PartyGrant.objects.filter(partner_id=partner.pk, revoked_at__isnull=True)
+    return set(grants.values_list("country_code", "party_id"))
 
 
 def partners_for_party(*, country_code: str, party_id: str) -> list[Partner]:
-    """Registered partners that speak for this party (normally one), e.g. the eMSP that owns a token."""
-    party = (country_code.upper(), party_id.upper())
-    candidates = Partner.objects.filter(status=Partner.Status.REGISTERED).order_by("id")
-    return [partner for partner in candidates if party in partner_parties(partner=partner)]
+    """The registered partner that holds the party's grant (at most one), e.g. the eMSP that owns a token."""
+    return list(
+        Partner.objects.filter(
+            status=Partner.Status.REGISTERED,
+            grants__country_code=country_code.upper(),
+            grants__party_id=party_id.upper(),
+            grants__revoked_at__isnull=True,
+        ).order_by("id")
+    )
 
 
 def _token_party_filter(parties: set[Party]) -> Q:
@@ -55,14 +58,48 @@ def token_get(*, country_code: str, party_id: str, uid: str, token_type: str) ->
     ).first()
 
 
-def token_find(*, uid: str, token_type: str) -> EmspToken | None:
-    """The stored token a charger presented. The same uid under two eMSPs is ambiguous: the latest change wins."""
-    return (
-        EmspToken.objects.filter(uid__iexact=uid, type=token_type)
-        .select_related("partner")
-        .order_by("-last_updated", "-id")
-        .first()
+def token_copies(*, uid: str, token_type: str) -> list[EmspToken]:
+    """The stored tokens a charger's uid may be: at most one per party (the key is (country_code, party_id, uid,
+    type)), only of parties granted to a partner (nobody may speak for the others), oldest copy first."""
+    granted = PartyGrant.objects.filter(
+        country_code=OuterRef("country_code"), party_id=OuterRef("party_id"), revoked_at__isnull=True
     )
+    return list(
+        EmspToken.objects.filter(Exists(granted), uid__iexact=uid, type=token_type)
+        .select_related("partner")
+        .order_by("created", "id")
+    )
+
+
+@dataclass(frozen=True)
+class TokenConflict:
+    """One uid (of one type) stored under several parties: no copy decides at the charger (``authority``)."""
+
+    uid: str
+    type: str
+    tokens: list[EmspToken]
+
+
+def token_conflicts(*, limit: int = 50) -> list[TokenConflict]:
+    """Uids stored under more than one party, for the staff token page. Two queries, whatever the number."""
+    groups = (
+        EmspToken.objects.annotate(uid_key=Upper("uid"))
+        .values("uid_key", "type")
+        .annotate(copies=Count("id"))
+        .filter(copies__gt=1)
+        .order_by("uid_key", "type")
+    )
+    keys = [(row["uid_key"], row["type"]) for row in groups[:limit]]
+    if not keys:
+        return []
+    condition = Q(pk__in=[])
+    for uid_key, token_type in keys:
+        condition |= Q(uid_key=uid_key, type=token_type)
+    tokens = EmspToken.objects.annotate(uid_key=Upper("uid")).filter(condition).select_related("partner")
+    grouped: dict[tuple[str, str], list[EmspToken]] = {key: [] for key in keys}
+    for token in tokens.order_by("created", "id"):
+        grouped[(token.uid_key, token.type)].append(token)  # type: ignore[attr-defined]
+    return [TokenConflict(uid=key[0], type=key[1], tokens=copies) for key, copies in grouped.items()]
 
 
 def token_lookup(*, uid: str) -> list[EmspToken]:

@@ -21,6 +21,7 @@ from .core.client import OcpiClient, OcpiClientError
 from .core.headers import Party, Routing
 from .core.status import OcpiStatus, Role
 from .core.tokens import token_generate, token_hash
+from .grants import party_clean, party_grant, ungranted_roles
 from .models import Partner
 from .modules.credentials.serializers import CredentialsSerializer
 from .modules.versions.serializers import VersionDetailsSerializer, VersionSerializer
@@ -113,7 +114,19 @@ def partner_discover(*, client: OcpiClient, versions_url: str, version: str | No
     return Discovery(version=version, endpoints=endpoints)
 
 
+def _check_roles(partner: Partner, credentials: dict[str, Any], status_code: OcpiStatus) -> None:
+    """Every role must be a party staff granted the partner; otherwise the handshake stops before anything changes."""
+    refused = ungranted_roles(partner=partner, roles=credentials["roles"])
+    if refused:
+        raise HandshakeError(
+            status_code,
+            f"roles: {', '.join(refused)} not granted to this connection; the CPO's staff grant parties, "
+            "a handshake cannot claim them.",
+        )
+
+
 def _adopt(partner: Partner, credentials: dict[str, Any], discovery: Discovery | None) -> None:
+    """Take over the partner's credentials; its roles have passed ``_check_roles``."""
     partner.versions_url = credentials["url"]
     partner.roles = [
         {**role, "party_id": role["party_id"].upper(), "country_code": role["country_code"].upper()}
@@ -136,6 +149,7 @@ def credentials_register(
     *, partner: Partner, credentials: dict[str, Any], version: str, request: Request | None = None
 ) -> dict[str, Any]:
     """POST: the partner sends token B; we read their API with it, then issue token C (token A dies)."""
+    _check_roles(partner, credentials, OcpiStatus.INVALID_PARAMETERS)
     client = OcpiClient(token=credentials["token"], base64_header=partner.auth_header_base64)
     discovery = partner_discover(client=client, versions_url=credentials["url"], version=version)
     token_c = token_generate()
@@ -155,6 +169,7 @@ def credentials_update(
 ) -> dict[str, Any]:
     """PUT: new token for us, new endpoints or a new version. The token they used stays valid until they use the new
     one, so an answer lost on the way never locks them out."""
+    _check_roles(partner, credentials, OcpiStatus.INVALID_PARAMETERS)
     client = OcpiClient(token=credentials["token"], base64_header=partner.auth_header_base64)
     discovery = partner_discover(client=client, versions_url=credentials["url"], version=version)
     token_c = token_generate()
@@ -184,13 +199,13 @@ def _forget(partner: Partner) -> None:
 # --- Our side: token A for a new partner, and calls we initiate ----------------------------------------------------
 
 
-def partner_issue_token_a(*, country_code: str, party_id: str, name: str = "") -> tuple[Partner, str]:
-    """A token A for a partner that will register with us. Only the hash is kept: show the token once."""
-    country_code, party_id = country_code.strip().upper(), party_id.strip().upper()
-    if len(country_code) != 2 or not country_code.isalpha():
-        raise ValidationError({"country_code": "Two letters, ISO 3166-1 alpha-2."})
-    if not 1 <= len(party_id) <= 3 or not party_id.isalnum() or not party_id.isascii():
-        raise ValidationError({"party_id": "One to three letters or digits."})
+@transaction.atomic
+def partner_issue_token_a(
+    *, country_code: str, party_id: str, name: str = "", granted_by: str = "token A"
+) -> tuple[Partner, str]:
+    """A token A for a partner that will register with us, and the grant of its party (refused while another
+    partner holds it). Only the hash is kept: show the token once."""
+    country_code, party_id = party_clean(country_code, party_id)
     same_party = Partner.objects.filter(country_code=country_code, party_id=party_id)
     registered = same_party.filter(status=Partner.Status.REGISTERED).first()
     if registered is not None:
@@ -201,12 +216,25 @@ def partner_issue_token_a(*, country_code: str, party_id: str, name: str = "") -
     partner.status = Partner.Status.PENDING
     partner.token_hash, partner.previous_token_hash = token_hash(token_a), None
     partner.save()
+    party_grant(
+        partner=partner,
+        country_code=country_code,
+        party_id=party_id,
+        reason="The party its token A was issued for.",
+        granted_by=granted_by,
+    )
     return partner, token_a
 
 
-def partner_register(*, versions_url: str, token_a: str, name: str = "") -> Partner:
+def partner_register(
+    *, versions_url: str, token_a: str, name: str = "", country_code: str = "", party_id: str = "", granted_by: str = ""
+) -> Partner:
     """We register with a partner that gave us its versions URL and a token A: highest common version, token B to
-    them, their token C back. Raises ``HandshakeError``; a failed attempt leaves nothing of ours valid."""
+    them, their token C back. Raises ``HandshakeError``; a failed attempt leaves nothing of ours valid.
+
+    ``country_code`` and ``party_id`` name the party agreed with the partner: it is granted before we call, and their
+    answer may name no other role than the parties granted (3001 otherwise). Without them, only a partner known from
+    before (same versions URL) with its grants can register."""
     if Partner.objects.filter(versions_url=versions_url, status=Partner.Status.REGISTERED).exists():
         raise HandshakeError(OcpiStatus.CLIENT_ERROR, f"Already registered with {versions_url}.")
     client = OcpiClient(token=token_a)
@@ -220,11 +248,25 @@ def partner_register(*, versions_url: str, token_a: str, name: str = "") -> Part
         partner.outbound_token, partner.auth_header_base64 = token_a, client.base64_header
         partner.token_hash, partner.previous_token_hash = token_hash(token_b), None
         partner.status = Partner.Status.PENDING
+        if country_code or party_id:
+            partner.country_code, partner.party_id = party_clean(country_code, party_id)
         partner.save()
+        if country_code or party_id:
+            try:
+                party_grant(
+                    partner=partner,
+                    country_code=partner.country_code,
+                    party_id=partner.party_id,
+                    reason="The party agreed when staff registered with the partner.",
+                    granted_by=granted_by or "registration",
+                )
+            except ValidationError as error:
+                raise HandshakeError(OcpiStatus.CLIENT_ERROR, "; ".join(error.messages)) from error
     credentials_url = str(partner.endpoint_url("credentials"))
     try:
         reply = client.post(credentials_url, our_credentials(token=token_b))
         theirs = _parse(CredentialsSerializer, reply.data, "credentials")
+        _check_roles(partner, theirs, OcpiStatus.CLIENT_API_UNUSABLE)
     except (OcpiClientError, HandshakeError) as error:
         partner.token_hash = None
         partner.last_error = f"Registration failed: {error}"
@@ -264,8 +306,15 @@ def partner_rotate_token(*, partner: Partner) -> Partner:
         partner.last_error = f"Token rotation failed: {error}"
         partner.save(update_fields=["token_hash", "previous_token_hash", "last_error", "updated"])
         raise HandshakeError(OcpiStatus.CLIENT_API_UNUSABLE, partner.last_error) from error
-    _adopt(partner, theirs, None)
     partner.outbound_token = theirs["token"]
+    try:
+        _check_roles(partner, theirs, OcpiStatus.CLIENT_API_UNUSABLE)
+    except HandshakeError as error:
+        # Both sides hold the new tokens now, so those stay; their roles and parties stay as granted.
+        partner.last_error = f"Tokens rotated, but their answer was refused: {error.message}"
+        partner.save(update_fields=["outbound_token", "last_error", "updated"])
+        raise
+    _adopt(partner, theirs, None)
     partner.record_success()
     partner.save()
     logger.info("Rotated tokens with OCPI partner %s", partner)

@@ -11,6 +11,8 @@ urlpatterns = [
     path("token-a/", staff_views.TokenAView.as_view(), name="token_a"),
     path("tokens/", TokenLookupView.as_view(), name="tokens"),
     path("<int:pk>/", staff_views.PartnerDetailView.as_view(), name="detail"),
+    path("<int:pk>/grants/", staff_views.PartyGrantView.as_view(), name="grant"),
+    path("<int:pk>/grants/<int:grant_pk>/revoke/", staff_views.GrantRevokeView.as_view(), name="grant_revoke"),
     path("<int:pk>/token-a/", staff_views.TokenAView.as_view(), name="partner_token_a"),
     path("<int:pk>/<slug:action>/", staff_views.PartnerActionView.as_view(), name="action"),
 ]

@@ -19,9 +19,9 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import TemplateView
 
-from . import services
-from .forms import PartnerRegisterForm, TokenAForm
-from .models import Partner
+from . import grants, services
+from .forms import GrantRevokeForm, PartnerRegisterForm, PartyGrantForm, TokenAForm
+from .models import Partner, PartyGrant
 from .push.selectors import partners_with_delivery_counts
 from .tasks import tokens_pull_task
 from .token_pull import tokens_pull_last
@@ -63,6 +63,9 @@ class PartnerRegisterView(PartnerChangeMixin, View):
                     versions_url=form.cleaned_data["versions_url"],
                     token_a=form.cleaned_data["token_a"],
                     name=form.cleaned_data["name"],
+                    country_code=form.cleaned_data["country_code"],
+                    party_id=form.cleaned_data["party_id"],
+                    granted_by=request.user.get_username(),
                 )
             except services.HandshakeError as error:
                 form.add_error(None, f"OCPI {int(error.status_code)}: {error.message}")
@@ -83,7 +86,9 @@ class TokenAView(PartnerChangeMixin, View):
         form = TokenAForm(data)
         if form.is_valid():
             try:
-                partner, token = services.partner_issue_token_a(**form.cleaned_data)
+                partner, token = services.partner_issue_token_a(
+                    **form.cleaned_data, granted_by=request.user.get_username()
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -102,7 +107,48 @@ class PartnerDetailView(PartnerViewMixin, TemplateView):
         context["endpoints"] = sorted(partner.endpoints, key=lambda e: (e.get("identifier", ""), e.get("role") or ""))
         context["tokens_sender"] = partner.endpoint_url("tokens", "SENDER")
         context["tokens_pull"] = tokens_pull_last(partner=partner)
+        context["grants"] = grants.partner_grants(partner=partner)
+        granted = {(g.country_code, g.party_id) for g in context["grants"] if g.is_active}
+        context["roles"] = [
+            (role, (str(role.get("country_code", "")).upper(), str(role.get("party_id", "")).upper()) in granted)
+            for role in partner.roles
+        ]
+        context["grant_form"] = PartyGrantForm()
         return context
+
+
+class PartyGrantView(PartnerChangeMixin, View):
+    """POST a party to grant the partner, with the reason; audited on the grant (who, when, why)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        partner = get_object_or_404(Partner, pk=pk)
+        form = PartyGrantForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationError([e for errors in form.errors.values() for e in errors])
+            grant = grants.party_grant(partner=partner, **form.cleaned_data, granted_by=request.user.get_username())
+        except ValidationError as error:
+            messages.error(request, "Not granted: " + "; ".join(error.messages))
+        else:
+            messages.success(request, f"{grant.country_code}*{grant.party_id} granted to {partner}.")
+        return HttpResponseRedirect(reverse("partners:detail", args=[pk]))
+
+
+class GrantRevokeView(PartnerChangeMixin, View):
+    def post(self, request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
+        grant = get_object_or_404(PartyGrant, pk=grant_pk, partner_id=pk)
+        form = GrantRevokeForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationError("Say why the grant ends.")
+            grants.party_grant_revoke(
+                grant=grant, reason=form.cleaned_data["reason"], revoked_by=request.user.get_username()
+            )
+        except ValidationError as error:
+            messages.error(request, "Not revoked: " + "; ".join(error.messages))
+        else:
+            messages.success(request, f"{grant.country_code}*{grant.party_id} revoked.")
+        return HttpResponseRedirect(reverse("partners:detail", args=[pk]))
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")

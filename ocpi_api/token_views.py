@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.views.generic import TemplateView
 
-from .selectors import authorization_records, token_lookup
+from .selectors import authorization_records, token_conflicts, token_lookup
 
 
 class TokenLookupView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
@@ -18,6 +18,7 @@ class TokenLookupView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
         context = super().get_context_data(**kwargs)
         uid = self.request.GET.get("uid", "").strip()[:36]
         context["uid"] = uid
+        context["conflicts"] = token_conflicts()
         if uid:
             context["tokens"] = token_lookup(uid=uid)
             context["records"] = authorization_records(uid=uid)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from ocpi_api.core.tokens import token_generate, token_hash
+from ocpi_api.grants import party_grant
 from ocpi_api.models import Partner
 
 from .emsp import FakeEmsp
@@ -28,7 +29,16 @@ def make_partner(status: str = Partner.Status.REGISTERED, **fields: object) -> t
         "token_hash": token_hash(token),
     }
     defaults.update(fields)
-    return Partner.objects.create(**defaults), token
+    partner = Partner.objects.create(**defaults)
+    if partner.country_code and partner.party_id:
+        party_grant(
+            partner=partner,
+            country_code=partner.country_code,
+            party_id=partner.party_id,
+            reason="Test partner",
+            granted_by="tests",
+        )
+    return partner, token
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from chargepoints.models import EVSE, ChargingSession
 from chargepoints.sessions.enums import ChargingState
 from chargepoints.simulator import ChargerSimulator
 from ocpi_api.core.tokens import token_generate, token_hash
+from ocpi_api.grants import party_grant
 from ocpi_api.models import EmspToken, Partner
 from tariffs.models import Tariff
 from tariffs.services import tariff_replace
@@ -176,7 +177,11 @@ def registered_partner(
         emsp.valid_tokens.add(outbound)
         values.update(endpoints=emsp.endpoints(), outbound_token=outbound, versions_url=emsp.versions_url)
     values.update(fields)
-    return Partner.objects.create(**values), token
+    partner = Partner.objects.create(**values)
+    party_grant(
+        partner=partner, country_code=country_code, party_id=party_id, reason="Test partner", granted_by="tests"
+    )
+    return partner, token
 
 
 def token_fields(uid: str, country_code: str, party_id: str) -> dict[str, Any]:

@@ -16,6 +16,9 @@ from ocpi_api.models import Partner
 
 from .emsp import FakeEmsp
 
+# The party agreed with the fake eMSP, granted when we register with it (its roles name it).
+PARTY = {"country_code": "NL", "party_id": "EMS"}
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -155,7 +158,7 @@ def test_registration_with_unreachable_versions_url_is_3001(cpo, emsp) -> None:
 
 
 def test_we_register_with_emsp(cpo, emsp) -> None:
-    partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a, name="Test eMSP")
+    partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a, **PARTY, name="Test eMSP")
     assert partner.status == Partner.Status.REGISTERED
     assert partner.version == "2.2.1"  # highest common: they also offer 2.1.1
     assert (partner.country_code, partner.party_id) == ("NL", "EMS")
@@ -169,13 +172,13 @@ def test_we_register_with_emsp(cpo, emsp) -> None:
     assert call(emsp, "GET", f"{cpo}/ocpi/versions", str(emsp.token_for_cpo)).status_code == 200
 
     with pytest.raises(services.HandshakeError, match="Already registered"):
-        services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a)
+        services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a, **PARTY)
 
 
 def test_we_send_raw_tokens_to_a_partner_that_wants_them(cpo) -> None:
     emsp = FakeEmsp(accept_base64=False).start()
     try:
-        partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a)
+        partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a, **PARTY)
         assert partner.auth_header_base64 is False
         last = emsp.log[-1]
         assert last.headers["Authorization"] == f"Token {emsp.token_a}"
@@ -186,7 +189,7 @@ def test_we_send_raw_tokens_to_a_partner_that_wants_them(cpo) -> None:
 
 
 def test_we_send_base64_tokens_by_default(cpo, emsp) -> None:
-    partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a)
+    partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a, **PARTY)
     assert partner.auth_header_base64 is True
     expected = base64.b64encode(emsp.token_a.encode()).decode()
     assert emsp.log[0].headers["Authorization"] == f"Token {expected}"
@@ -194,7 +197,7 @@ def test_we_send_base64_tokens_by_default(cpo, emsp) -> None:
 
 
 def test_we_rotate_tokens(cpo, emsp) -> None:
-    partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a)
+    partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a, **PARTY)
     old_b, old_c = str(emsp.token_for_cpo), partner.outbound_token
     services.partner_rotate_token(partner=partner)
     partner.refresh_from_db()
@@ -209,7 +212,7 @@ def test_we_rotate_tokens(cpo, emsp) -> None:
 
 
 def test_rejected_rotation_rolls_back(cpo, emsp) -> None:
-    partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a)
+    partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a, **PARTY)
     old_b, old_c = str(emsp.token_for_cpo), partner.outbound_token
     emsp.reject_put = True
     with pytest.raises(services.HandshakeError, match="rotation failed"):
@@ -223,7 +226,7 @@ def test_rejected_rotation_rolls_back(cpo, emsp) -> None:
 
 
 def test_rotation_with_unknown_outcome_keeps_both_tokens(cpo, emsp) -> None:
-    partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a)
+    partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a, **PARTY)
     old_b = str(emsp.token_for_cpo)
     emsp.stop()  # the partner is gone: did it get our PUT or not?
     with pytest.raises(services.HandshakeError):
@@ -235,7 +238,7 @@ def test_rotation_with_unknown_outcome_keeps_both_tokens(cpo, emsp) -> None:
 
 
 def test_we_unregister(cpo, emsp) -> None:
-    partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a)
+    partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a, **PARTY)
     their_token_for_us = str(emsp.token_for_cpo)
     outcome = services.partner_unregister(partner=partner)
     assert "confirmed" in outcome
@@ -252,7 +255,7 @@ def test_register_with_unreachable_or_garbage_partner(cpo) -> None:
     emsp = FakeEmsp(versions_garbage=True).start()
     try:
         with pytest.raises(services.HandshakeError) as garbage:
-            services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a)
+            services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a, **PARTY)
         assert garbage.value.status_code == 3001
         assert "not an OCPI response" in garbage.value.message
     finally:
@@ -277,7 +280,7 @@ def test_management_commands(cpo, capsys) -> None:
     # URL-safe Base64 tokens may start with '-'; after '--' argparse still reads it as the token, not an option.
     emsp = FakeEmsp(token_a="-" + secrets.token_urlsafe(16)).start()
     try:
-        call_command("ocpi_register", "--", emsp.versions_url, emsp.token_a)
+        call_command("ocpi_register", "--country-code=NL", "--party-id=EMS", "--", emsp.versions_url, emsp.token_a)
     finally:
         emsp.stop()
     assert "Registered with" in capsys.readouterr().out
@@ -293,7 +296,7 @@ def test_tokens_we_issue_never_start_with_a_dash(monkeypatch) -> None:
 def test_endpoints_without_roles_or_with_unknown_ones_are_understood(cpo) -> None:
     emsp = FakeEmsp(roleless_endpoints=True).start()
     try:
-        partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a)
+        partner = services.partner_register(versions_url=emsp.versions_url, token_a=emsp.token_a, **PARTY)
         assert partner.endpoint_url("credentials") == f"{emsp.base_url}/ocpi/2.2.1/credentials"
         assert partner.endpoint_url("locations", "RECEIVER") == f"{emsp.base_url}/ocpi/emsp/2.2.1/locations"
         assert partner.endpoint_url("nltnm-tokens", "SENDER") is None

@@ -13,6 +13,9 @@ from tests.factories import finance_user, make_user, operations_user
 
 from .conftest import make_partner
 
+# The party agreed with the fake eMSP, granted when we register with it (its roles name it).
+PARTY = {"country_code": "NL", "party_id": "EMS"}
+
 
 @pytest.mark.django_db
 def test_pages_need_a_login_and_the_operations_role(client) -> None:
@@ -95,7 +98,8 @@ def test_generate_token_a_shows_it_once(client) -> None:
 def test_buttons_against_a_real_partner(client, cpo, emsp) -> None:
     client.force_login(operations_user())
     response = client.post(
-        "/partners/register/", {"versions_url": emsp.versions_url, "token_a": emsp.token_a, "name": "Loopback eMSP"}
+        "/partners/register/",
+        {"versions_url": emsp.versions_url, "token_a": emsp.token_a, "name": "Loopback eMSP", **PARTY},
     )
     partner = Partner.objects.get(name="Loopback eMSP")
     assert response.status_code == 302
@@ -112,7 +116,9 @@ def test_buttons_against_a_real_partner(client, cpo, emsp) -> None:
     assert "They confirmed the unregistration" in unregistered
     assert not emsp.registered
 
-    failed = client.post("/partners/register/", {"versions_url": "http://127.0.0.1:9/ocpi/versions", "token_a": "abc"})
+    failed = client.post(
+        "/partners/register/", {"versions_url": "http://127.0.0.1:9/ocpi/versions", "token_a": "abc", **PARTY}
+    )
     assert failed.status_code == 400
     assert "OCPI 3001" in failed.content.decode()
 

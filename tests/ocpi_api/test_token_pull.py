@@ -18,6 +18,7 @@ from django_celery_beat.models import PeriodicTask
 from config.celery import app
 from ocpi_api import tasks, token_pull
 from ocpi_api.core.envelope import format_datetime
+from ocpi_api.grants import party_grant, party_holder
 from ocpi_api.models import EmspToken, Partner
 from tests.browser import log_in
 from tests.factories import finance_user, operations_user
@@ -119,7 +120,11 @@ def pulling_partner(sender: TokenSender, **fields: Any) -> Partner:
             {"identifier": "tokens", "role": "SENDER", "url": sender.url},
         ],
     }
-    return make_partner(**{**defaults, **fields})[0]
+    partner = make_partner(**{**defaults, **fields})[0]
+    # Its second role is a party staff granted it too: roles alone would not let it act for EM2.
+    if party_holder(country_code="NL", party_id="EM2") is None:
+        party_grant(partner=partner, country_code="NL", party_id="EM2", reason="Second brand", granted_by="tests")
+    return partner
 
 
 def closed_port_url() -> str:

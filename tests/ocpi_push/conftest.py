@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from ocpi_api.core.tokens import token_generate, token_hash
+from ocpi_api.grants import party_grant, party_holder
 from ocpi_api.models import Partner
 from ocpi_api.push.models import OutboxItem
 from ocpi_api.push.services import push_sweep
@@ -20,7 +21,7 @@ def make_partner(
     party_id: str = "EMS",
     status: str = Partner.Status.REGISTERED,
 ) -> Partner:
-    return Partner.objects.create(
+    partner = Partner.objects.create(
         name=name,
         country_code="NL",
         party_id=party_id,
@@ -30,6 +31,9 @@ def make_partner(
         outbound_token=token_generate(),
         endpoints=receiver.endpoints(*(modules or ("locations", "tariffs"))) if receiver else [],
     )
+    if party_holder(country_code="NL", party_id=party_id) is None:  # several test partners may share a party
+        party_grant(partner=partner, country_code="NL", party_id=party_id, reason="Test partner", granted_by="tests")
+    return partner
 
 
 @pytest.fixture

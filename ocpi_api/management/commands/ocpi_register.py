@@ -15,11 +15,18 @@ class Command(BaseCommand):
         parser.add_argument("versions_url")
         parser.add_argument("token_a")
         parser.add_argument("--name", default="")
+        parser.add_argument("--country-code", default="", help="The party agreed with the partner: granted to it.")
+        parser.add_argument("--party-id", default="", help="With --country-code; their answer may name no other.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             partner = partner_register(
-                versions_url=options["versions_url"], token_a=options["token_a"], name=options["name"]
+                versions_url=options["versions_url"],
+                token_a=options["token_a"],
+                name=options["name"],
+                country_code=options["country_code"],
+                party_id=options["party_id"],
+                granted_by="manage.py ocpi_register",
             )
         except HandshakeError as error:
             raise CommandError(f"OCPI {int(error.status_code)}: {error.message}") from error

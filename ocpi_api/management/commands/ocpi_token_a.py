@@ -17,7 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             partner, token = partner_issue_token_a(
-                country_code=options["country_code"], party_id=options["party_id"], name=options["name"]
+                country_code=options["country_code"],
+                party_id=options["party_id"],
+                name=options["name"],
+                granted_by="manage.py ocpi_token_a",
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
