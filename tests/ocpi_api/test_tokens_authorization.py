@@ -12,6 +12,7 @@ import pytest
 from chargepoints.authorization import get_token_authority
 from chargepoints.simulator import ChargerSimulator, SimulationPlan
 from ocpi_api.authority import OcpiTokenAuthority
+from ocpi_api.grants import party_grant_revoke
 from ocpi_api.models import AuthorizationRecord
 from tests.chargepoints.sessions_support import T0
 
@@ -186,6 +187,8 @@ def test_the_simulated_charger_uses_the_ocpi_authority_and_copies_the_reference(
 def test_real_time_goes_to_the_partner_that_speaks_for_the_party_now(emsp, evse):
     old, _ = registered_partner(status="UNREGISTERED")
     stored_token(old, whitelist="NEVER")
-    registered_partner(emsp)  # the same eMSP party, registered again with its current endpoints
+    # The same eMSP party, registered again with its current endpoints: staff moved the party's grant to it.
+    party_grant_revoke(grant=old.grants.get(), reason="Connection replaced", revoked_by="tests")
+    registered_partner(emsp)
     assert ask(evse).allowed
     assert len(authorize_calls(emsp)) == 1
