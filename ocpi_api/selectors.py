@@ -98,7 +98,7 @@ def token_conflicts(*, limit: int = 50) -> list[TokenConflict]:
     tokens = EmspToken.objects.annotate(uid_key=Upper("uid")).filter(condition).select_related("partner")
     grouped: dict[tuple[str, str], list[EmspToken]] = {key: [] for key in keys}
     for token in tokens.order_by("created", "id"):
-        grouped[(token.uid_key, token.type)].append(token)  # type: ignore[attr-defined]
+        grouped[(token.uid_key, token.type)].append(token)
     return [TokenConflict(uid=key[0], type=key[1], tokens=copies) for key, copies in grouped.items()]
 
 
