@@ -1,6 +1,6 @@
 """eMSP-owned driver tokens (digest §7.1–7.2): the eMSP PUTs and PATCHes them, we keep the copy we authorize with.
 
-A partner only writes tokens of the parties it registered with; anything else is refused before a row is touched.
+A partner only writes tokens of the parties staff granted it; anything else is refused before a row is touched.
 Updates older than the stored copy (an eMSP retrying an earlier push after a later one) are ignored, so the copy
 never goes back in time.
 """

@@ -1,4 +1,5 @@
-"""Reads for the OCPI layer: which parties a partner speaks for, and the sessions, CDRs and tokens it may see."""
+"""Reads for the OCPI layer: which parties a partner may act for (its grants), and the sessions, CDRs and tokens it
+may see."""
 
 from __future__ import annotations
 
