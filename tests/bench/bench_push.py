@@ -23,7 +23,7 @@ from django.db import connection
 
 from chargepoints.models import EVSE
 from chargepoints.services import evse_set_status, location_upsert
-from ocpi_api.models import Partner
+from ocpi_api.models import Partner, PartyGrant
 from ocpi_api.push.catalogue import location_path
 from ocpi_api.push.models import OutboxItem
 from tests.factories import evse_data, location_data
@@ -59,6 +59,7 @@ def run() -> list[str]:
         for receiver in receivers:
             receiver.stop()
         # Leave the database as we found it: no partner that later changes would be pushed to.
+        PartyGrant.objects.filter(partner__name__startswith="bench-").delete()  # grants protect their partner
         Partner.objects.filter(name__startswith="bench-").delete()
 
 
