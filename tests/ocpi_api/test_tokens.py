@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ocpi_api import driver_tokens
+from ocpi_api.grants import party_grant
 from ocpi_api.models import EmspToken
 
 from .conftest import auth
@@ -167,14 +168,17 @@ def test_a_token_created_by_another_writer_meanwhile_is_replaced_not_a_crash(cli
     assert len(looks) == 2
 
 
-def test_a_partner_may_write_tokens_of_every_party_it_registered_with(client):
-    partner, token = registered_partner(
-        roles=[
-            {"role": "EMSP", "country_code": "NL", "party_id": "EMS"},
-            {"role": "EMSP", "country_code": "BE", "party_id": "EMB"},
-        ]
-    )
-    response = put(client, token, "BE/EMB/CARD-1", token_body("CARD-1", country_code="BE", party_id="EMB"))
+def test_a_partner_may_write_tokens_of_every_party_granted_to_it(client):
+    roles = [
+        {"role": "EMSP", "country_code": "NL", "party_id": "EMS"},
+        {"role": "EMSP", "country_code": "BE", "party_id": "EMB"},
+    ]
+    partner, token = registered_partner(roles=roles)
+    body = token_body("CARD-1", country_code="BE", party_id="EMB")
+    # A role alone is a claim, not a grant.
+    assert put(client, token, "BE/EMB/CARD-1", body).status_code == 404
+    party_grant(partner=partner, country_code="BE", party_id="EMB", reason="Belgian brand", granted_by="tests")
+    response = put(client, token, "BE/EMB/CARD-1", body)
     assert response.status_code == 201
     assert EmspToken.objects.get().partner == partner
 
