@@ -158,6 +158,12 @@ OCPI_CLIENT_TIMEOUT = (
     env.float("OCPI_CLIENT_CONNECT_TIMEOUT", default=5.0),
     env.float("OCPI_CLIENT_TIMEOUT", default=30.0),
 )
+# Outgoing calls (ocpi_api.core.egress): a partner's URL is only called when every address its host resolves to is
+# public. Networks listed here may be called although they are loopback, private, link-local...: empty in production
+# (add a partner's VPN range deliberately), loopback in development and tests. Comma-separated CIDRs.
+OCPI_OUTGOING_ALLOWED_NETWORKS = env.list("OCPI_OUTGOING_ALLOWED_NETWORKS", default=[])
+# Call https URLs only (production turns it on).
+OCPI_OUTGOING_REQUIRE_HTTPS = env.bool("OCPI_OUTGOING_REQUIRE_HTTPS", default=False)
 SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,
     "SWAGGER_UI_DIST": "SIDECAR",  # Swagger UI from our static files, never a CDN
@@ -258,6 +264,8 @@ OCPI_REALTIME_AUTHORIZATION_TIMEOUT = (
 )
 # Seconds an eMSP is told to wait for a command's result (CommandResponse.timeout).
 OCPI_COMMAND_TIMEOUT = env.int("OCPI_COMMAND_TIMEOUT", default=60)
+# A RESERVE_NOW whose expiry_date is further ahead than this is refused with 2001 (an EVSE is not held for days).
+OCPI_RESERVATION_MAX_HOURS = env.float("OCPI_RESERVATION_MAX_HOURS", default=24.0)
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "ocpi-reservations-expire": {"task": "ocpi_api.tasks.reservations_expire_task", "schedule": 60.0},

@@ -168,7 +168,7 @@ def test_stop_session_for_unknown_other_or_finished_sessions(commands, evse, cli
     envelope, results = commands.post("STOP_SESSION", {"session_id": "NO-SUCH-SESSION"})
     assert (envelope["status_code"], envelope["data"]["result"], results) == (1000, "UNKNOWN_SESSION", [])
 
-    _other, other_token = registered_partner(country_code="DE", party_id="EMD")
+    _other, other_token = registered_partner(commands.emsp, country_code="DE", party_id="EMD")
     theirs = Commands(client, other_token, commands.emsp, commands.capture)
     theirs.start(evse, token=token_body(country_code="DE", party_id="EMD"))
     session = ChargingSession.objects.get()
