@@ -277,6 +277,23 @@ def test_reserve_now_refusals(commands, evse):
     assert not ChargingSession.objects.exists()
 
 
+def test_reserve_now_beyond_the_cap_is_refused(commands, evse, settings):
+    """An EVSE is held for at most OCPI_RESERVATION_MAX_HOURS (24 h): a later expiry_date is refused, not clamped."""
+    for expiry in (reserve_body(evse, minutes=24 * 60 + 1)["expiry_date"], "9999-12-31T23:59:59Z"):
+        envelope, results = commands.post("RESERVE_NOW", reserve_body(evse, expiry_date=expiry))
+        assert (envelope["status_code"], envelope["data"]["result"], results) == (2001, "REJECTED", [])
+        assert "'expiry_date': at most 24 hours from now" in envelope["status_message"]
+    evse.refresh_from_db()
+    assert evse.status == "AVAILABLE"
+    assert not ChargingSession.objects.exists()
+
+    settings.OCPI_RESERVATION_MAX_HOURS = 1
+    envelope, _ = commands.post("RESERVE_NOW", reserve_body(evse, minutes=61))
+    assert envelope["data"]["result"] == "REJECTED"
+    envelope, results = commands.post("RESERVE_NOW", reserve_body(evse, minutes=59))
+    assert (envelope["data"]["result"], result_of(results)) == ("ACCEPTED", "ACCEPTED")
+
+
 def test_unlock_connector(commands, evse):
     body = {"location_id": evse.location.ocpi_id, "evse_uid": evse.uid, "connector_id": "1"}
     envelope, results = commands.post("UNLOCK_CONNECTOR", dict(body))
