@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that differs is read from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -90,6 +91,27 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "stations:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Staff login: lockout and session lifetime ------------------------------------------------------------------
+# django-axes counts failed log-ins per username and per client address, separately: AXES_FAILURE_LIMIT failures
+# for either lock it for AXES_COOLOFF_TIME (the login page says so). Staff unlock sooner in the admin (Axes → Access
+# attempts: delete the rows). A successful log-in clears the user's count.
+INSTALLED_APPS = [*INSTALLED_APPS, "axes"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE = [
+    *MIDDLEWARE,
+    "chargepoints.staff_login.StaffSessionTimeoutMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "chargepoints.staff_login.lockout_response"  # the login page, saying why
+# Sessions end SESSION_COOKIE_AGE after log-in at the latest (a working day), and after SESSION_IDLE_TIMEOUT without
+# a request (chargepoints.staff_login), instead of Django's two weeks.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=3600)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
