@@ -42,6 +42,17 @@ def lockout_response(
     return render(request, "registration/login.html", context, status=429)
 
 
+def client_address(request: HttpRequest) -> str | None:
+    """AXES_CLIENT_IP_CALLABLE: the address failed log-ins are counted for. Behind ``AXES_TRUSTED_PROXY_COUNT``
+    reverse proxies that append to X-Forwarded-For, the address the outermost one saw (counted from the right, so a
+    client cannot choose it); without proxies, or without the header, REMOTE_ADDR."""
+    count = int(settings.AXES_TRUSTED_PROXY_COUNT)
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if count and len(hops) >= count:
+        return hops[-count]
+    return request.META.get("REMOTE_ADDR")
+
+
 def staff_session_start(sender: type, request: HttpRequest, user: AbstractBaseUser, **kwargs: object) -> None:
     """``user_logged_in`` receiver: the session's clock starts now."""
     now = int(time.time())

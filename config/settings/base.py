@@ -108,6 +108,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "chargepoints.staff_login.lockout_response"  # the login page, saying why
+# Reverse proxies in front of us that append the client's address to X-Forwarded-For (production: one).
+AXES_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "chargepoints.staff_login.client_address"
 # Sessions end SESSION_COOKIE_AGE after log-in at the latest (a working day), and after SESSION_IDLE_TIMEOUT without
 # a request (chargepoints.staff_login), instead of Django's two weeks.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)

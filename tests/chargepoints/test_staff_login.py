@@ -95,3 +95,18 @@ def test_an_active_session_goes_on_and_marks_activity_at_most_once_a_minute(clie
     _age_session(client, started=3600, seen=120)
     assert client.get("/stations/").status_code == 200
     assert int(time.time()) - client.session[SEEN] < 5
+
+
+def test_behind_a_proxy_failures_count_for_the_client_not_the_proxy(client, settings) -> None:
+    settings.AXES_TRUSTED_PROXY_COUNT = 1
+    make_user("anna")
+    for _ in range(10):  # the attacker also forges an X-Forwarded-For of its own: the proxy appends the real one
+        client.post(
+            LOGIN,
+            {"username": "nobody", "password": "x"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9",
+        )
+    anna = {"username": "anna", "password": DEFAULT_PASSWORD}
+    assert client.post(LOGIN, anna, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 429
+    assert client.post(LOGIN, anna, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 302
