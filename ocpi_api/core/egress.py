@@ -180,14 +180,16 @@ class VettedAdapter(HTTPAdapter):
         cert: tuple[str, str] | str | None = None,
     ) -> HTTPConnectionPool:
         target = vet_url(str(request.url))
-        host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify, cert)
+        verify = True if verify is None else verify
+        host_params, key_attributes = self.build_connection_pool_key_attributes(request, verify, cert)
         host_params["host"] = target.address
+        pool_kwargs: dict[str, Any] = dict(key_attributes)
         if target.scheme == "https":
             # SNI and the certificate's name check use the URL's host, not the address we connect to.
             pool_kwargs["server_hostname"] = target.host
             pool_kwargs["assert_hostname"] = target.host
         request.headers["Host"] = target.host_header
-        return self.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)  # type: ignore[no-any-return]
+        return self.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
 
 
 def vetted_session(session: requests.Session | None = None) -> requests.Session:

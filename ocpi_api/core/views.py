@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -55,7 +55,7 @@ class OcpiView(APIView):
         # The view opens its transaction itself (dispatch) instead of ATOMIC_REQUESTS, to act after it has ended.
         return transaction.non_atomic_requests(csrf_exempt(super().as_view(**initkwargs)))
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         """One transaction per request, as ATOMIC_REQUESTS would; then, in a transaction of its own, the retiring of
         a rotated token, whatever became of the request."""
         try:

@@ -16,14 +16,16 @@ from typing import Any
 import pytest
 
 from ocpi_api import services
+from ocpi_api.authority import ask_emsp
 from ocpi_api.core.client import OcpiClient, OcpiClientError
 from ocpi_api.models import CommandRequest, Partner
 from ocpi_api.push.models import DeliveryAttempt, OutboxItem
 from ocpi_api.push.services import push_deliver, push_enqueue
+from ocpi_api.token_pull import partner_tokens_pull
 from tests.loopback import LoopbackServer, Reply, Request, envelope
 
 from .conftest import auth, make_partner
-from .drivers import COMMANDS_URL, registered_partner, roaming_station
+from .drivers import COMMANDS_URL, registered_partner, roaming_station, stored_token
 
 pytestmark = pytest.mark.django_db
 
@@ -385,3 +387,22 @@ def test_a_response_url_must_be_https_in_production(
     assert envelope_["status_code"] == 2001
     assert "response_url" in envelope_["status_message"]
     assert "only https" in envelope_["status_message"]
+
+
+def test_a_token_pull_from_a_hostile_endpoint_is_refused_and_shown_to_staff(no_network) -> None:
+    endpoints = [{"identifier": "tokens", "role": "SENDER", "url": "http://[::ffff:10.0.0.7]/ocpi/tokens"}]
+    partner, _ = registered_partner(endpoints=endpoints, outbound_token="t")
+    result = partner_tokens_pull(partner.pk)
+    assert not result.complete
+    assert "Refused to call http://[::ffff:10.0.0.7]/ocpi/tokens" in result.problem
+    partner.refresh_from_db()
+    assert "inside the IPv6 address ::ffff:a00:7" in partner.tokens_pull["problem"]
+
+
+def test_real_time_authorization_at_a_hostile_endpoint_is_refused(no_network) -> None:
+    endpoints = [{"identifier": "tokens", "role": "SENDER", "url": "http://redis.evil.example:6379/tokens"}]
+    partner, _ = registered_partner(endpoints=endpoints, outbound_token="t")
+    evse = roaming_station()
+    answer = ask_emsp(partner=partner, token=stored_token(partner), location=evse.location, evse=evse)
+    assert answer.allowed_type is None  # no answer: the fallback rules decide, as for an unreachable eMSP
+    assert "redis.evil.example resolves to ::1 is loopback" in answer.exchange
