@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import requests
 
 from ocpi_api import services
 from ocpi_api.authority import ask_emsp
@@ -406,3 +409,48 @@ def test_real_time_authorization_at_a_hostile_endpoint_is_refused(no_network) ->
     answer = ask_emsp(partner=partner, token=stored_token(partner), location=evse.location, evse=evse)
     assert answer.allowed_type is None  # no answer: the fallback rules decide, as for an unreachable eMSP
     assert "redis.evil.example resolves to ::1 is loopback" in answer.exchange
+
+
+@pytest.fixture
+def tls_remote(loopback_only, tmp_path, monkeypatch, settings) -> Iterator[tuple[Partner221, str]]:
+    """An https partner on loopback whose certificate names emsp.tls.example; that name and another resolve to it."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=emsp.tls.example"),
+            *("-addext", "subjectAltName=DNS:emsp.tls.example"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    settings.OCPI_OUTGOING_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        if host in ("emsp.tls.example", "other.tls.example"):
+            host = "127.0.0.1"
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    server = Partner221()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
+    server.start()
+    yield server, str(cert)
+    server.stop()
+
+
+def test_https_to_the_vetted_address_checks_the_certificate_against_the_host_name(tls_remote) -> None:
+    server, cert = tls_remote
+    port = server.server.server_port
+    session = requests.Session()
+    session.verify = cert
+    server.replies.append(Reply(200, envelope(data=[])))
+    assert OcpiClient(token="t", session=session).get(f"https://emsp.tls.example:{port}/ocpi/versions").data == []
+    assert server.received[0].headers["Host"] == f"emsp.tls.example:{port}"
+    # The same address under a name the certificate does not carry: TLS refuses it (SNI and check use the name).
+    with pytest.raises(OcpiClientError, match="Could not reach"):
+        OcpiClient(token="t", session=session).get(f"https://other.tls.example:{port}/ocpi/versions")
+    assert len(server.received) == 1
