@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +30,7 @@ from chargepoints.sessions.reservations import reservation_create, reservation_e
 from chargepoints.simulator import ChargerSimulator
 
 from .authority import authorization_record_command
+from .core.egress import url_host, url_problem
 from .core.status import OcpiStatus
 from .models import CommandRequest, Partner
 from .modules.commands.serializers import command_result_json
@@ -45,6 +46,11 @@ _OCCUPIED = (EvseStatus.CHARGING, EvseStatus.BLOCKED, EvseStatus.RESERVED)
 def command_timeout() -> int:
     """Seconds the eMSP should wait for the result."""
     return int(settings.OCPI_COMMAND_TIMEOUT)
+
+
+def reservation_max_duration() -> timedelta:
+    """How far ahead a RESERVE_NOW's expiry_date may be; beyond it the command is refused (never clamped)."""
+    return timedelta(hours=float(settings.OCPI_RESERVATION_MAX_HOURS))
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,19 @@ def _capable(evses: list[EVSE], capability: Capability, what: str) -> None:
         raise _Refusal(Response.NOT_SUPPORTED, f"{what} is not supported here (no {capability}).")
 
 
+def _check_response_url(partner: Partner, url: str) -> None:
+    """The result is POSTed to response_url: only to a host of the partner's registered endpoints (the address is
+    vetted again when we call)."""
+    problem = url_problem(url)
+    hosts = {url_host(str(endpoint.get("url", ""))) for endpoint in partner.endpoints or []}
+    if problem is None and url_host(url) not in hosts:
+        problem = f"{url_host(url)} is not a host of your registered endpoints"
+    if problem is not None:
+        raise _Refusal(
+            Response.REJECTED, f"Invalid parameter 'response_url': {problem}.", OcpiStatus.INVALID_PARAMETERS
+        )
+
+
 def _own_token(partner: Partner, token: dict[str, Any]) -> None:
     if (token["country_code"].upper(), token["party_id"].upper()) not in partner_parties(partner=partner):
         raise _Refusal(Response.REJECTED, "eMSPs may only use their own tokens in commands.")
@@ -145,8 +164,15 @@ def _check_stop(partner: Partner, data: dict[str, Any]) -> _Checked:
 def _check_reserve(partner: Partner, data: dict[str, Any]) -> _Checked:
     _own_token(partner, data["token"])
     location = _location(data["location_id"])
-    if data["expiry_date"] <= timezone.now():
+    now, longest = timezone.now(), reservation_max_duration()
+    if data["expiry_date"] <= now:
         raise _Refusal(Response.REJECTED, "expiry_date has already passed.", OcpiStatus.INVALID_PARAMETERS)
+    if data["expiry_date"] > now + longest:
+        raise _Refusal(
+            Response.REJECTED,
+            f"Invalid parameter 'expiry_date': at most {longest.total_seconds() / 3600:g} hours from now.",
+            OcpiStatus.INVALID_PARAMETERS,
+        )
     checked = _Checked(
         {"location_id": location.ocpi_id, "reservation_id": data["reservation_id"], "expiry_date": data["expiry_date"]}
     )
@@ -201,6 +227,7 @@ def command_receive(*, partner: Partner, command: str, data: dict[str, Any]) -> 
     timeout = command_timeout()
     result: str
     try:
+        _check_response_url(partner, data["response_url"])
         checked = _CHECKS[command](partner, data)
         result, message, status_code = Response.ACCEPTED, "", OcpiStatus.SUCCESS
     except _Refusal as refusal:

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +19,7 @@ from django.urls import reverse
 from rest_framework.request import Request
 
 from .core.client import OcpiClient, OcpiClientError
+from .core.egress import OutgoingUrlRefused, vet_url
 from .core.headers import Party, Routing
 from .core.status import OcpiStatus, Role
 from .core.tokens import token_generate, token_hash
@@ -108,6 +110,7 @@ def partner_discover(*, client: OcpiClient, versions_url: str, version: str | No
     except OcpiClientError as error:
         raise HandshakeError(OcpiStatus.CLIENT_API_UNUSABLE, f"Cannot use their API: {error}") from error
     endpoints = [{"identifier": e["identifier"], "role": e.get("role"), "url": e["url"]} for e in details["endpoints"]]
+    _vet_endpoints(endpoints)
     missing = [m for m in REQUIRED_MODULES if not any(e["identifier"] == m for e in endpoints)]
     if missing:
         raise HandshakeError(OcpiStatus.NO_MATCHING_ENDPOINTS, f"Their OCPI {version} has no {', '.join(missing)}.")
@@ -123,6 +126,17 @@ def _check_roles(partner: Partner, credentials: dict[str, Any], status_code: Ocp
             f"roles: {', '.join(refused)} not granted to this connection; the CPO's staff grant parties, "
             "a handshake cannot claim them.",
         )
+
+
+def _vet_endpoints(endpoints: list[dict[str, Any]]) -> None:
+    """Refuse a partner whose endpoints we would not call (ocpi_api.core.egress), before we store any of them."""
+    for endpoint in endpoints:
+        try:
+            vet_url(endpoint["url"])
+        except (OutgoingUrlRefused, requests.ConnectionError) as error:
+            raise HandshakeError(
+                OcpiStatus.CLIENT_API_UNUSABLE, f"Their {endpoint['identifier']} endpoint is refused: {error}"
+            ) from error
 
 
 def _adopt(partner: Partner, credentials: dict[str, Any], discovery: Discovery | None) -> None:

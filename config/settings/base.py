@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that differs is read from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -91,6 +92,30 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "stations:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
+# --- Staff login: lockout and session lifetime ------------------------------------------------------------------
+# django-axes counts failed log-ins per username and per client address, separately: AXES_FAILURE_LIMIT failures
+# for either lock it for AXES_COOLOFF_TIME (the login page says so). Staff unlock sooner in the admin (Axes → Access
+# attempts: delete the rows). A successful log-in clears the user's count.
+INSTALLED_APPS = [*INSTALLED_APPS, "axes"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE = [
+    *MIDDLEWARE,
+    "chargepoints.staff_login.StaffSessionTimeoutMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "chargepoints.staff_login.lockout_response"  # the login page, saying why
+# Reverse proxies in front of us that append the client's address to X-Forwarded-For (production: one).
+AXES_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "chargepoints.staff_login.client_address"
+# Sessions end SESSION_COOKIE_AGE after log-in at the latest (a working day), and after SESSION_IDLE_TIMEOUT without
+# a request (chargepoints.staff_login), instead of Django's two weeks.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=3600)
+
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -158,6 +183,12 @@ OCPI_CLIENT_TIMEOUT = (
     env.float("OCPI_CLIENT_CONNECT_TIMEOUT", default=5.0),
     env.float("OCPI_CLIENT_TIMEOUT", default=30.0),
 )
+# Outgoing calls (ocpi_api.core.egress): a partner's URL is only called when every address its host resolves to is
+# public. Networks listed here may be called although they are loopback, private, link-local...: empty in production
+# (add a partner's VPN range deliberately), loopback in development and tests. Comma-separated CIDRs.
+OCPI_OUTGOING_ALLOWED_NETWORKS = env.list("OCPI_OUTGOING_ALLOWED_NETWORKS", default=[])
+# Call https URLs only (production turns it on).
+OCPI_OUTGOING_REQUIRE_HTTPS = env.bool("OCPI_OUTGOING_REQUIRE_HTTPS", default=False)
 SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,
     "SWAGGER_UI_DIST": "SIDECAR",  # Swagger UI from our static files, never a CDN
@@ -258,6 +289,8 @@ OCPI_REALTIME_AUTHORIZATION_TIMEOUT = (
 )
 # Seconds an eMSP is told to wait for a command's result (CommandResponse.timeout).
 OCPI_COMMAND_TIMEOUT = env.int("OCPI_COMMAND_TIMEOUT", default=60)
+# A RESERVE_NOW whose expiry_date is further ahead than this is refused with 2001 (an EVSE is not held for days).
+OCPI_RESERVATION_MAX_HOURS = env.float("OCPI_RESERVATION_MAX_HOURS", default=24.0)
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "ocpi-reservations-expire": {"task": "ocpi_api.tasks.reservations_expire_task", "schedule": 60.0},

@@ -13,3 +13,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The tests' partners are servers on loopback; the SSRF tests empty this list again.
+OCPI_OUTGOING_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+OCPI_OUTGOING_REQUIRE_HTTPS = False

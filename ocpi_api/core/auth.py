@@ -30,6 +30,21 @@ class OcpiCaller:
     partner: Partner
     token: str
     base64_header: bool
+    # The partner used its new token while the one before the rotation is still valid: see rotation_confirm.
+    confirms_rotation: bool = False
+
+
+def rotation_confirm(caller: OcpiCaller) -> None:
+    """The partner used its new token: the one before the rotation has done its job and stops working.
+
+    Called after the request's transaction has ended (``OcpiView.dispatch``), in a transaction of its own, so that
+    a request that fails (its rollback) cannot keep the old token alive. Only while the token presented is still the
+    current one: a credentials update in the same request has replaced both already.
+    """
+    if caller.confirms_rotation:
+        Partner.objects.filter(pk=caller.partner.pk, token_hash=token_hash(caller.token)).update(
+            previous_token_hash=None
+        )
 
 
 class OcpiTokenAuthentication(BaseAuthentication):
@@ -44,23 +59,18 @@ class OcpiTokenAuthentication(BaseAuthentication):
         partner = Partner.objects.filter(Q(token_hash__in=hashes) | Q(previous_token_hash__in=hashes)).first()
         if partner is None:
             raise AuthenticationFailed("Unknown token.")
+        confirms_rotation = False
         if partner.token_hash in hashes:
             token = hashes[partner.token_hash]
-            self._confirm_rotation(partner)
+            confirms_rotation, partner.previous_token_hash = bool(partner.previous_token_hash), None
         else:
             token = hashes[str(partner.previous_token_hash)]
         self._seen(partner)
-        return None, OcpiCaller(partner=partner, token=token, base64_header=token != candidates[0])
+        base64_header = token != candidates[0]
+        return None, OcpiCaller(partner, token, base64_header, confirms_rotation=confirms_rotation)
 
     def authenticate_header(self, request: Request) -> str:
         return "Token"
-
-    @staticmethod
-    def _confirm_rotation(partner: Partner) -> None:
-        """The partner used its new token: the one before the rotation has done its job and stops working."""
-        if partner.previous_token_hash:
-            Partner.objects.filter(pk=partner.pk, token_hash=partner.token_hash).update(previous_token_hash=None)
-            partner.previous_token_hash = None
 
     @staticmethod
     def _seen(partner: Partner) -> None:

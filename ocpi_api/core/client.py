@@ -2,6 +2,8 @@
 
 Same conventions as what we serve (token header, request ids, routing headers on functional modules), timeouts on
 every call, envelope parsing that tolerates common partner quirks, and one log line per exchange with tokens masked.
+Every call goes through the outgoing-URL guard (``egress``): a URL it refuses is never connected to, and redirects
+are never followed.
 """
 
 from __future__ import annotations
@@ -16,15 +18,19 @@ from typing import Any
 import requests
 from django.conf import settings
 
+from .egress import OutgoingUrlRefused, vetted_session
 from .headers import CORRELATION_ID, REQUEST_ID, Routing
 from .status import OcpiStatus
 from .tokens import header_value, mask
 
 logger = logging.getLogger(__name__)
+# URLs requests itself will not send (no host, no scheme): refused like the guard's, as retrying changes nothing.
+_UNUSABLE_URL = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)
 
 
 class OcpiClientError(Exception):
-    """A call that did not succeed. ``answered`` tells a clear rejection apart from a call whose fate is unknown."""
+    """A call that did not succeed. ``answered`` tells a clear rejection apart from a call whose fate is unknown;
+    ``refused`` means we did not call at all, because the outgoing-URL rules forbid the URL."""
 
     def __init__(
         self,
@@ -33,11 +39,13 @@ class OcpiClientError(Exception):
         http_status: int | None = None,
         status_code: int | None = None,
         answered: bool = False,
+        refused: bool = False,
     ) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.status_code = status_code
         self.answered = answered
+        self.refused = refused
 
 
 @dataclass(frozen=True)
@@ -89,7 +97,7 @@ class OcpiClient:
         self.token = token
         self.base64_header = base64_header
         self.timeout = timeout or tuple(settings.OCPI_CLIENT_TIMEOUT)
-        self.session = session or requests.Session()
+        self.session = vetted_session(session)
 
     def get(self, url: str, **kwargs: Any) -> OcpiReply:
         return self.request("GET", url, **kwargs)
@@ -156,9 +164,22 @@ class OcpiClient:
             response = self.session.request(
                 method, url, json=body, params=params, headers=headers, timeout=self.timeout, allow_redirects=False
             )
+        except (OutgoingUrlRefused, *_UNUSABLE_URL) as error:
+            logger.warning("OCPI %s refused, not sent: %s", log_context, error)
+            raise OcpiClientError(f"Refused to call {error}", refused=True) from error
         except requests.RequestException as error:
             logger.warning("OCPI %s failed after %.0f ms: %s", log_context, _ms(started), error)
             raise OcpiClientError(f"Could not reach {url}: {error.__class__.__name__}") from error
+        if response.is_redirect:
+            # Never followed: the Location could be anywhere, and it would get our token.
+            location = response.headers.get("Location")
+            logger.warning("OCPI %s -> HTTP %s to %s, not followed", log_context, response.status_code, location)
+            raise OcpiClientError(
+                f"{url} answered HTTP {response.status_code}, a redirect to {location!r}; redirects are not followed",
+                http_status=response.status_code,
+                answered=True,
+                refused=True,
+            )
         reply = self._parse(response, url)
         logger.info(
             "OCPI %s -> HTTP %s, OCPI %s in %.0f ms", log_context, response.status_code, reply.status_code, _ms(started)

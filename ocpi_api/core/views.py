@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -12,7 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .auth import CONFIGURATION_MODULES, OcpiCaller, OcpiModulePermission, OcpiTokenAuthentication
+from .auth import (
+    CONFIGURATION_MODULES,
+    OcpiCaller,
+    OcpiModulePermission,
+    OcpiTokenAuthentication,
+    rotation_confirm,
+)
 from .envelope import envelope
 from .exceptions import ocpi_exception_handler
 from .headers import CORRELATION_ID, REQUEST_ID, Party, Routing, correlation_ids, routing_from_request
@@ -41,10 +48,26 @@ class OcpiView(APIView):
     parser_classes = [JSONParser]
     versioning_class = None
     metadata_class = None  # OPTIONS is no OCPI method: 405 with an envelope, not DRF's metadata document
+    authenticated: OcpiCaller | None = None
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
-        return csrf_exempt(super().as_view(**initkwargs))
+        # The view opens its transaction itself (dispatch) instead of ATOMIC_REQUESTS, to act after it has ended.
+        return transaction.non_atomic_requests(csrf_exempt(super().as_view(**initkwargs)))
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """One transaction per request, as ATOMIC_REQUESTS would; then, in a transaction of its own, the retiring of
+        a rotated token, whatever became of the request."""
+        try:
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
+        finally:
+            if self.authenticated is not None:
+                rotation_confirm(self.authenticated)
+
+    def perform_authentication(self, request: Request) -> None:
+        super().perform_authentication(request)
+        self.authenticated = request.auth if isinstance(request.auth, OcpiCaller) else None
 
     def get_exception_handler(self) -> Any:
         return ocpi_exception_handler

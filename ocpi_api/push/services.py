@@ -63,6 +63,7 @@ from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
 from ocpi_api.core.client import OcpiClient, OcpiClientError, OcpiReply, join_url
+from ocpi_api.core.egress import vetted_session
 from ocpi_api.core.status import InterfaceRole
 from ocpi_api.models import Partner
 from ocpi_api.services import partner_routing
@@ -335,8 +336,8 @@ _RETRY_HUB = frozenset({4002, 4003})  # hub: timeout, or the receiving party is 
 
 @functools.cache
 def _http_session() -> requests.Session:
-    """One pooled session per worker process: keep-alive connections to partners."""
-    return requests.Session()
+    """One pooled session per worker process: keep-alive connections to partners, each one vetted."""
+    return vetted_session()
 
 
 def _lease() -> timedelta:
@@ -429,6 +430,8 @@ def _send(claim: Claim) -> Outcome:
 
 def _classify(error: OcpiClientError) -> DeliveryAttempt.Outcome:
     http, code = error.http_status, error.status_code
+    if error.refused:
+        return DeliveryAttempt.Outcome.FAILED  # our outgoing-URL rules: trying again changes nothing
     if not error.answered or http is None:
         return DeliveryAttempt.Outcome.RETRY
     if http >= 500 or http in _RETRY_HTTP:

@@ -168,7 +168,7 @@ def test_stop_session_for_unknown_other_or_finished_sessions(commands, evse, cli
     envelope, results = commands.post("STOP_SESSION", {"session_id": "NO-SUCH-SESSION"})
     assert (envelope["status_code"], envelope["data"]["result"], results) == (1000, "UNKNOWN_SESSION", [])
 
-    _other, other_token = registered_partner(country_code="DE", party_id="EMD")
+    _other, other_token = registered_partner(commands.emsp, country_code="DE", party_id="EMD")
     theirs = Commands(client, other_token, commands.emsp, commands.capture)
     theirs.start(evse, token=token_body(country_code="DE", party_id="EMD"))
     session = ChargingSession.objects.get()
@@ -275,6 +275,23 @@ def test_reserve_now_refusals(commands, evse):
     envelope, _ = commands.post("RESERVE_NOW", reserve_body(evse, token=token_body(country_code="DE", party_id="EMD")))
     assert envelope["data"]["result"] == "REJECTED"
     assert not ChargingSession.objects.exists()
+
+
+def test_reserve_now_beyond_the_cap_is_refused(commands, evse, settings):
+    """An EVSE is held for at most OCPI_RESERVATION_MAX_HOURS (24 h): a later expiry_date is refused, not clamped."""
+    for expiry in (reserve_body(evse, minutes=24 * 60 + 1)["expiry_date"], "9999-12-31T23:59:59Z"):
+        envelope, results = commands.post("RESERVE_NOW", reserve_body(evse, expiry_date=expiry))
+        assert (envelope["status_code"], envelope["data"]["result"], results) == (2001, "REJECTED", [])
+        assert "'expiry_date': at most 24 hours from now" in envelope["status_message"]
+    evse.refresh_from_db()
+    assert evse.status == "AVAILABLE"
+    assert not ChargingSession.objects.exists()
+
+    settings.OCPI_RESERVATION_MAX_HOURS = 1
+    envelope, _ = commands.post("RESERVE_NOW", reserve_body(evse, minutes=61))
+    assert envelope["data"]["result"] == "REJECTED"
+    envelope, results = commands.post("RESERVE_NOW", reserve_body(evse, minutes=59))
+    assert (envelope["data"]["result"], result_of(results)) == ("ACCEPTED", "ACCEPTED")
 
 
 def test_unlock_connector(commands, evse):
