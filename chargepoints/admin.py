@@ -211,7 +211,7 @@ class EvseAdmin(NeverDeletedAdmin):
     search_fields = ("evse_id", "uid", "location__name", "location__address")
     list_select_related = ("location",)
     raw_id_fields = ("location",)
-    readonly_fields = ("last_updated",)
+    readonly_fields = ("import_status", "last_updated")
     inlines = (ConnectorInline,)
     actions = ("mark_out_of_order", "mark_available", "mark_removed")
     list_per_page = 50
