@@ -20,10 +20,34 @@ class NeverDeletedAdmin(admin.ModelAdmin):
 
 
 def _changed_fields(form: ModelForm, formsets: list[BaseInlineFormSet], change: bool) -> list[str] | None:
-    """The form's changed fields, or None (all of it) for a new object or when an inline changed."""
-    if not change or any(formset.has_changed() for formset in formsets):
+    """The form's changed fields, or None (all of it) for a new object or when an inline changed. A status change is
+    not among them: ``_hold_status`` hands it to ``evse_set_status``, which announces it itself."""
+    if not change or any(_changed_beyond_status(formset) for formset in formsets):
         return None
-    return list(form.changed_data)
+    return [name for name in form.changed_data if not (form._meta.model is EVSE and name == "status")]
+
+
+def _changed_beyond_status(formset: BaseInlineFormSet) -> bool:
+    if formset.model is not EVSE:
+        return formset.has_changed()
+    extra = formset.forms[formset.initial_form_count() :]
+    edited = formset.initial_forms
+    return any(f.has_changed() for f in extra) or any(set(f.changed_data) - {"status"} for f in edited)
+
+
+def _hold_status(form: ModelForm) -> str | None:
+    """The new status of an existing EVSE's form, with the instance put back on its old one.
+
+    The form saves every other field; the status then goes through ``evse_set_status``, the one write path of a
+    status: it announces ``evse_status_changed``, so partners get the status PATCH and reservations of an EVSE that
+    goes out of service are cancelled.
+    """
+    evse = form.instance
+    if evse.pk is None or "status" not in form.changed_data:
+        return None
+    wanted = form.cleaned_data["status"]
+    evse.status = form.initial["status"]
+    return str(wanted)
 
 
 class RegularHoursInline(admin.TabularInline):
@@ -135,6 +159,15 @@ class LocationAdmin(NeverDeletedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Location]:
         return super().get_queryset(request).annotate(evse_total=Count("evses", distinct=True))
 
+    def save_formset(self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool) -> None:
+        if formset.model is not EVSE:
+            super().save_formset(request, form, formset, change)
+            return
+        held = [(f.instance, status) for f in formset.initial_forms if (status := _hold_status(f)) is not None]
+        super().save_formset(request, form, formset, change)
+        for evse, status in held:
+            services.evse_set_status(evse=evse, status=status)
+
     def save_related(
         self, request: HttpRequest, form: ModelForm, formsets: list[BaseInlineFormSet], change: bool
     ) -> None:
@@ -178,11 +211,17 @@ class EvseAdmin(NeverDeletedAdmin):
     search_fields = ("evse_id", "uid", "location__name", "location__address")
     list_select_related = ("location",)
     raw_id_fields = ("location",)
-    readonly_fields = ("last_updated",)
+    readonly_fields = ("import_status", "last_updated")
     inlines = (ConnectorInline,)
     actions = ("mark_out_of_order", "mark_available", "mark_removed")
     list_per_page = 50
     show_full_result_count = False
+
+    def save_model(self, request: HttpRequest, obj: EVSE, form: ModelForm, change: bool) -> None:
+        status = _hold_status(form)
+        super().save_model(request, obj, form, change)
+        if status is not None:
+            services.evse_set_status(evse=obj, status=status)
 
     def save_related(
         self, request: HttpRequest, form: ModelForm, formsets: list[BaseInlineFormSet], change: bool

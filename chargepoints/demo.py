@@ -83,14 +83,14 @@ def seed_stations(base_url: str) -> list[str]:
     return [f"Stations: {Location.objects.count()} locations from NOBIL (Sweden) and Bundesnetzagentur (Germany)"]
 
 
-# The open data sets carry no live status (BNetzA has none at all), so the demo gives each EVSE whose status is
-# UNKNOWN a plausible one, the same on every run, as a charger network would report it.
+# Imported statuses are not live (the EVSEs start UNKNOWN), so the demo plays the charger network: each EVSE that
+# no live source reported yet gets a plausible report, the same on every run. Never CHARGING: an EVSE charges only
+# in a session (the demo drivers' simulated visits), so the dashboard's charging EVSEs and sessions agree.
 DEMO_STATUS_WEIGHTS = {
-    EvseStatus.AVAILABLE: 70,
-    EvseStatus.CHARGING: 20,
+    EvseStatus.AVAILABLE: 88,
     EvseStatus.OUTOFORDER: 4,
     EvseStatus.BLOCKED: 3,
-    EvseStatus.UNKNOWN: 3,
+    EvseStatus.UNKNOWN: 5,
 }
 
 

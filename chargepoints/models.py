@@ -205,7 +205,16 @@ class EVSE(models.Model):
         validators=[v.validate_ci_string],
         help_text="eMI3 EVSE ID, such as SE*CPO*E123.",
     )
+    # The live status: set only by a live source (a charger, the simulator, staff) through evse_set_status. A data
+    # set's status is a snapshot of another network, kept in import_status; until a live source reports, the EVSE is
+    # UNKNOWN, published as such (OCPI 2.2.1 mod_locations.asciidoc, Status enum: "No status information available").
     status = models.CharField(max_length=16, choices=EvseStatus.choices, default=EvseStatus.UNKNOWN, db_index=True)
+    import_status = models.CharField(
+        max_length=16,
+        choices=EvseStatus.choices,
+        blank=True,
+        help_text="The status its data set gave at the last import: not live, never published or counted.",
+    )
     status_schedule = models.JSONField(default=list, blank=True, validators=[v.validate_status_schedule])
     capabilities = models.JSONField(
         default=list, blank=True, validators=[v.EnumListValidator("capabilities", Capability.values)]

@@ -128,7 +128,9 @@ def _validate(instance: models.Model, prefix: str, exclude: Iterable[str] = ()) 
 
 
 _LOCATION_SCALARS = [f for f in LocationInput.__annotations__ if f not in ("opening_times", "evses")]
-_EVSE_SCALARS = [f for f in EvseInput.__annotations__ if f != "connectors"]
+_EVSE_SCALARS = [f for f in EvseInput.__annotations__ if f not in ("connectors", "status")]
+# A data set's PLANNED or REMOVED describes the EVSE's life, not its occupancy, and stands until a later import.
+_LIFECYCLE = frozenset({EvseStatus.PLANNED, EvseStatus.REMOVED})
 
 
 def _find_location(data: LocationInput) -> Location | None:
@@ -169,7 +171,7 @@ def location_upsert(*, data: LocationInput) -> UpsertResult:
         location.save()
     if "opening_times" in data:
         changed |= _replace_opening_times(location, data["opening_times"], created)
-    changed |= _sync_evses(location, evses, existing, created)
+    changed |= _sync_evses(location, evses, existing, created, imported=bool(data.get("source")))
     if changed and not created:
         location.refresh_from_db(fields=["last_updated"])
     if changed or created:
@@ -245,10 +247,30 @@ def _replace_opening_times(location: Location, opening: OpeningTimesInput | None
     return True
 
 
-def _sync_evses(location: Location, evses: Sequence[EvseInput], current: Mapping[str, EVSE], created: bool) -> bool:
+def _status_to_write(evse_data: EvseInput, current: str | None, *, imported: bool, prefix: str) -> str | None:
+    """The status an upsert sets (None: keep the current one). ``current`` is None for a new EVSE.
+
+    A caller that owns the station (staff, an OCPI-speaking charger network) is taken at its word. A data set's
+    status is not live: an EVSE it brings starts UNKNOWN and keeps whatever a live source reported since, except
+    for PLANNED and REMOVED, which the data set may set and lift.
+    """
+    reported = evse_data.get("status")
+    if reported is not None and reported not in EvseStatus.values:
+        raise ValidationError({f"{prefix}status": f"'{reported}' is not an EVSE status."})
+    if not imported:
+        return reported
+    if reported in _LIFECYCLE:
+        return reported
+    return EvseStatus.UNKNOWN if current is None or current in _LIFECYCLE else None
+
+
+def _sync_evses(
+    location: Location, evses: Sequence[EvseInput], current: Mapping[str, EVSE], created: bool, *, imported: bool
+) -> bool:
     changed = False
     existing = dict(current)
     new: list[tuple[EVSE, list[Connector]]] = []
+    statuses: list[tuple[EVSE, str]] = []
     for index, evse_data in enumerate(evses):
         prefix = f"evses[{index}]."
         connectors = evse_data.get("connectors") or []
@@ -258,7 +280,13 @@ def _sync_evses(location: Location, evses: Sequence[EvseInput], current: Mapping
         is_new = evse is None
         if evse is None:
             evse = EVSE(location=location)
-        evse_changed = _assign(evse, {f: evse_data[f] for f in _EVSE_SCALARS if f in evse_data})  # type: ignore[literal-required]
+        status = _status_to_write(evse_data, None if is_new else evse.status, imported=imported, prefix=prefix)
+        values: dict[str, Any] = {f: evse_data[f] for f in _EVSE_SCALARS if f in evse_data}  # type: ignore[literal-required]
+        if imported:
+            values["import_status"] = evse_data.get("status", EvseStatus.UNKNOWN)
+        evse_changed = _assign(evse, values)
+        if is_new and status is not None:
+            evse.status = status
         _validate(evse, prefix, exclude=["location"])
         if is_new:
             new.append((evse, _new_connectors(connectors, prefix)))
@@ -267,14 +295,15 @@ def _sync_evses(location: Location, evses: Sequence[EvseInput], current: Mapping
             evse.save()
         connectors_changed = _sync_connectors(evse, connectors, prefix)
         changed |= evse_changed or connectors_changed
+        if status is not None and status != evse.status:
+            statuses.append((evse, status))
     if new:
         _create_evses(location, new, created)
         changed = True
-    for evse in existing.values():
-        if evse.status != EvseStatus.REMOVED:
-            evse.status = EvseStatus.REMOVED
-            evse.save()
-            changed = True
+    statuses.extend((evse, EvseStatus.REMOVED) for evse in existing.values() if evse.status != EvseStatus.REMOVED)
+    # A status change has one write path, which tells partners and cancels reservations of an EVSE out of service.
+    for evse, status in statuses:
+        changed |= evse_set_status(evse=evse, status=status)
     return changed
 
 

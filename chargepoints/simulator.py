@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from .authorization import AuthMethod, AuthorizationDecision, DriverToken, get_token_authority
 from .enums import EvseStatus, TokenType
 from .models import EVSE, ChargingSession, Connector
+from .services import evse_set_status
 from .sessions.enums import ChargingState
 from .sessions.reservations import reservation_start_charging
 from .sessions.services import (
@@ -107,6 +108,13 @@ class ChargerSimulator:
     def max_kw(self) -> Decimal:
         return Decimal(self.connector.rated_power_w) / 1000
 
+    def report_online(self) -> None:
+        """A charger that connects reports its status first: an EVSE no live source reported yet (UNKNOWN, e.g.
+        straight from an import) becomes AVAILABLE, as a charger's boot report would make it."""
+        self.evse.refresh_from_db(fields=["status"])
+        if self.evse.status == EvseStatus.UNKNOWN:
+            evse_set_status(evse=self.evse, status=EvseStatus.AVAILABLE)
+
     def authorize(self, *, token_uid: str, token_type: TokenType | str) -> AuthorizationDecision:
         return get_token_authority().authorize(
             token_uid=token_uid, token_type=token_type, location=self.evse.location, evse=self.evse
@@ -120,6 +128,7 @@ class ChargerSimulator:
         at: datetime,
         authorization_reference: str | None = None,
     ) -> ChargingSession:
+        self.report_online()
         return session_start(
             evse=self.evse,
             connector_id=self.connector.connector_id,

@@ -203,7 +203,7 @@ class OcpiClient:
         if not isinstance(body, dict):
             if response.status_code >= 400:
                 # An HTTP error without an envelope (a proxy's page, a framework's default 401) is still an answer.
-                return OcpiReply(response.status_code, int(OcpiStatus.CLIENT_ERROR), response.reason or "", None)
+                return OcpiReply(response.status_code, int(OcpiStatus.CLIENT_ERROR), _excerpt(response), None)
             if isinstance(body, list):
                 # A bare list without the envelope: a quirk seen on version lists; take it as the data.
                 return OcpiReply(response.status_code, int(OcpiStatus.SUCCESS), "", body, response.headers)
@@ -221,8 +221,21 @@ class OcpiClient:
             data = body.get("data", body if ok else None)
         else:
             data = body.get("data")
-        message = body.get("status_message")
-        return OcpiReply(response.status_code, status_code, str(message or ""), data, response.headers)
+        message = str(body.get("status_message") or "")
+        if not message and (response.status_code >= 400 or not 1000 <= status_code < 2000):
+            message = _excerpt(response)  # a refusal without a status_message: show staff what the partner sent
+        return OcpiReply(response.status_code, status_code, message, data, response.headers)
+
+
+_EXCERPT = 200
+
+
+def _excerpt(response: requests.Response) -> str:
+    """The start of a partner's answer on one line, for messages staff read; the HTTP reason when it is empty."""
+    text = " ".join(response.text.split())
+    if not text:
+        return f"(empty body) {response.reason or ''}".strip()
+    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "…"
 
 
 def _ms(started: float) -> float:

@@ -36,8 +36,10 @@ repeats of the same body, never an older one after a newer one.
 Outcomes: HTTP 2xx/3xx with OCPI 1xxx is delivered. Network errors, timeouts, HTTP 5xx, 408 and 429, OCPI 3xxx,
 hub codes 4002/4003 and answers that are not OCPI are retried with exponential backoff and jitter until the row is
 ``OCPI_PUSH_MAX_AGE`` old (``OCPI_PUSH_MAX_AGE_COMMAND_RESULTS`` for command results, which nobody waits for
-any more after that), then it is dead-lettered (DEAD). Any other HTTP 4xx or OCPI 2xxx/4xxx is a permanent
-failure (FAILED) with the partner's message. Staff may retry or replay any row.
+any more after that), then it is dead-lettered (DEAD). A PATCH answered HTTP 404 or OCPI 2003 (the receiver does not
+have the object) is followed by a PUT of the whole current object at the head of its queue (``_put_instead``).
+Any other HTTP 4xx or OCPI 2xxx/4xxx is a permanent failure (FAILED) with the partner's message. Staff may retry or
+replay any row.
 """
 
 from __future__ import annotations
@@ -493,7 +495,8 @@ def _record(claim: Claim, outcome: Outcome, started: datetime, duration: float) 
             _finish(item, Status.DELIVERED, outcome)
             push_delivered.send(sender=OutboxItem, item=item)
         elif outcome.result == DeliveryAttempt.Outcome.FAILED:
-            _finish(item, Status.FAILED, outcome)
+            if not (_unknown_to_partner(item, outcome) and _put_instead(item, outcome)):
+                _finish(item, Status.FAILED, outcome)
         elif outcome.result == DeliveryAttempt.Outcome.DEAD:
             _finish(item, Status.DEAD, outcome)
         else:
@@ -519,6 +522,57 @@ def _record(claim: Claim, outcome: Outcome, started: datetime, duration: float) 
         _schedule_retry(claim.item_id, retry_in)
         return False
     return True
+
+
+_UNKNOWN_OBJECT = 2003  # OCPI "Unknown Location"; HTTP 404 says the same for any object
+
+
+def _unknown_to_partner(item: OutboxItem, outcome: Outcome) -> bool:
+    """A PATCH refused because the receiver does not have the object it updates."""
+    return item.method == Method.PATCH and (outcome.http_status == 404 or outcome.ocpi_status == _UNKNOWN_OBJECT)
+
+
+def _put_instead(item: OutboxItem, outcome: Outcome) -> OutboxItem | None:
+    """Follow a PATCH the partner cannot apply with a PUT of the whole current object, at the head of its queue.
+
+    The PUT takes the place of the PATCH and of every row still waiting below the object (it carries their changes
+    too), so the queue stays in order and goes on with it. None when there is no object to PUT (withdrawn, gone).
+    Called in ``_record``'s transaction, which holds the PATCH row.
+    """
+    from .full_state import full_object
+
+    whole = full_object(module=item.module, object_key=item.object_key)
+    if whole is None:
+        return None
+    path, body = whole
+    now = timezone.now()
+    waiting = OutboxItem.objects.select_for_update().filter(
+        partner_id=item.partner_id, object_key=item.object_key, status=Status.PENDING, url=item.url
+    )
+    replaced = [r.pk for r in waiting.exclude(pk=item.pk) if not _leased(r, now) and _below_or_at(path, r.path)]
+    put = OutboxItem.objects.create(
+        partner_id=item.partner_id,
+        module=item.module,
+        object_key=item.object_key,
+        method=Method.PUT,
+        path=path,
+        url=item.url,
+        body=_json_ready(body),
+        last_updated=_last_updated(body),
+        created=now,
+        next_attempt_at=now,
+        enqueued_at=now,
+    )
+    OutboxItem.objects.filter(pk__in=replaced).update(
+        status=Status.SUPERSEDED,
+        finished_at=now,
+        claimed_until=None,
+        claim_token="",
+        response_message=f"Merged into row {put.pk}, the PUT of the whole object.",
+    )
+    note = f"{outcome.message} The partner does not have the object: row {put.pk} PUTs it whole instead."
+    _finish(item, Status.SUPERSEDED, replace(outcome, message=note))
+    return put
 
 
 def _schedule_retry(item_id: int, countdown: float) -> None:

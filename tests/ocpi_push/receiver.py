@@ -9,7 +9,11 @@ partner in trouble:
 - "down": drops every connection without an answer (the call fails like a crashed backend behind a proxy);
 - "slow": applies the update, then waits ``delay`` seconds before answering;
 - "500": HTTP 500 with an HTML page; "3000": HTTP 200 with OCPI 3000; "2001": HTTP 200 with OCPI 2001 and a message;
-  "404": HTTP 404 with an OCPI envelope.
+  "404": HTTP 404 with an OCPI envelope; "401": the same with HTTP 401; "404-bare": HTTP 404 with a web framework's
+  default body and no envelope.
+
+Without a switch it answers like a real receiver: a PATCH of a location, EVSE or connector it does not have is HTTP
+404 with OCPI 2003 "Unknown location" (or 2000 for an unknown EVSE or connector).
 """
 
 from __future__ import annotations
@@ -141,8 +145,10 @@ class Receiver(LoopbackServer):
             return Reply(200, envelope(3000, message="Try again later"))
         if mode == "2001":
             return Reply(200, envelope(2001, message="Missing required field: type"))
-        if mode == "404":
-            return Reply(404, envelope(2000, message="We do not know this party"))
+        if mode in ("404", "401"):
+            return Reply(int(mode), envelope(2000, message="We do not know this party"))
+        if mode == "404-bare":
+            return Reply(404, {"detail": "Not found."})
         with self.lock:
             reply = self._apply(request.method, path, request.body)
         if mode == "slow":

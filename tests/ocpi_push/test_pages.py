@@ -64,7 +64,7 @@ def test_staff_retry_a_rejected_row_and_everything_for_a_partner(
     ops: Client, receiver: Receiver, django_capture_on_commit_callbacks: Callable
 ) -> None:
     partner = make_partner(receiver)
-    receiver.mode = "404"
+    receiver.mode = "401"
     with django_capture_on_commit_callbacks(execute=True):
         make_location()
         evse_set_status(evse=EVSE.objects.get(), status="CHARGING")
@@ -75,11 +75,13 @@ def test_staff_retry_a_rejected_row_and_everything_for_a_partner(
         response = ops.post(reverse("ocpi_push:retry", args=[partner.pk, row.pk]))
     assert response.status_code == 302
     row.refresh_from_db()
-    # The partner never got the location (its PUT was rejected too), so the PATCH is refused again: 404.
-    assert row.status == "FAILED"
+    # The partner never got the location (its PUT was rejected too), so it refuses the PATCH with a 404: a PUT of the
+    # whole location takes its place and is delivered.
+    assert row.status == "SUPERSEDED"
+    assert "PUTs it whole" in row.response_message
     with django_capture_on_commit_callbacks(execute=True):
         ops.post(reverse("ocpi_push:retry_all", args=[partner.pk]))
-    assert set(OutboxItem.objects.values_list("status", flat=True)) == {"DELIVERED"}
+    assert set(OutboxItem.objects.values_list("status", flat=True)) == {"DELIVERED", "SUPERSEDED"}
     assert receiver.evse(next(iter(receiver.locations)), EVSE.objects.get().uid)["status"] == "CHARGING"
 
 
