@@ -2,6 +2,7 @@
 
 import csv
 import io
+import logging
 from decimal import Decimal
 from pathlib import Path
 
@@ -157,3 +158,12 @@ def test_the_csv_has_one_row_per_line_with_the_same_amounts(clerk):
     assert sum(Decimal(row["vat_amount"]) for row in rows) == invoice.total_vat
     assert {row["vat_rate"] for row in rows} == {"25", "12", ""}
     assert rows[0]["number"] == f"DRAFT-{invoice.pk}"
+
+
+def test_rendering_a_pdf_logs_nothing_below_warning_from_fonttools_or_weasyprint(clerk, caplog):
+    # `make run` renders the demo invoices while seeding: their INFO chatter buried the demo logins.
+    invoice, _cdrs = _billed_invoice(clerk, sessions=2)
+    invoice_pdf(invoice)
+    chatter = [r for r in caplog.records if r.name.split(".")[0] in ("fontTools", "weasyprint") and r.levelno < 30]
+    assert chatter == []
+    assert logging.getLogger("billing.documents").isEnabledFor(logging.INFO)  # our own apps still log at INFO
