@@ -15,6 +15,10 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-development-key-ch
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 TIME_ZONE = "UTC"
+# The zone staff pages show audit times in (made, changed, sent); charging times show in the station's own zone
+# (chargepoints/templatetags/portal_time.py). Our English date formats are in config/formats.
+PORTAL_TIME_ZONE = env("PORTAL_TIME_ZONE", default="Europe/Stockholm")
+FORMAT_MODULE_PATH = ["config.formats"]
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("sv", "Svenska")]
 USE_I18N = True
