@@ -5,9 +5,14 @@ Screenshots at 1440 px and 390 px go to var/screenshots for a person to look at.
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
+from billing.models import Invoice, InvoiceRun
+from billing.services.invoices import invoice_run
+from tests.billing.invoice_builders import STANDARD, cdr_at, charger, profile, standard_tariffs, utc
 from tests.browser import log_in
-from tests.factories import connector_data, evse_data, make_location, operations_user
+from tests.factories import connector_data, evse_data, make_location, make_user, operations_user
+from tests.ocpi_api.conftest import make_partner
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -58,3 +63,31 @@ def test_station_list_station_page_and_error_pages_fit_a_phone(live_server, page
             assert _page_width(page) <= width, f"{name} is {_page_width(page)} px wide at {width} px"
     page.goto(f"{live_server.url}/stations/{location.pk}/")
     assert "460 kW" in page.locator("#evse-panel").inner_text()  # the stacked connector still shows its power
+
+
+def test_invoice_cdr_and_partner_pages_show_labelled_times_and_fit_a_phone(live_server, page):
+    standard_tariffs()
+    evse = charger(STANDARD, name="Uppsala Resecentrum", city="Uppsala")
+    cdr = cdr_at(utc(2026, 2, 2, 8, 45), evse=evse)
+    profile(("NL", "EMP"))
+    invoice_run(trigger=InvoiceRun.Trigger.COMMAND, now=utc(2026, 3, 2))
+    invoice = Invoice.objects.get()
+    partner, _ = make_partner()
+    type(partner).objects.filter(pk=partner.pk).update(last_success_at=timezone.now(), last_seen_at=timezone.now())
+    make_user("root", is_staff=True, is_superuser=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    log_in(page, f"{live_server.url}/finance/invoices/{invoice.pk}/", "root")
+    pages = {
+        "invoice_detail": f"/finance/invoices/{invoice.pk}/",
+        "cdr_detail": f"/finance/cdrs/{cdr.pk}/",
+        "partner_detail": f"/partners/{partner.pk}/",
+    }
+    for width in (DESKTOP, PHONE):
+        page.set_viewport_size({"width": width, "height": 900})
+        for name, path in pages.items():
+            page.goto(f"{live_server.url}{path}")
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+            assert _page_width(page) <= width, f"{name} is {_page_width(page)} px wide at {width} px"
+    page.goto(f"{live_server.url}/finance/invoices/{invoice.pk}/")
+    assert "2026-02-02 09:45 CET" in page.locator("main").inner_text()
