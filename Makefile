@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test lint bench worker beat migrate seed clean
+.PHONY: run test lint bench bench-smoke worker beat migrate seed clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,9 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed  ## Benchmarks, printed as ratios against a baseline in the same process
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m tests.bench
+
+bench-smoke: $(VENV)/.installed  ## The same benchmarks at tiny sizes (CI): fails when one breaks; its figures mean nothing
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m tests.bench --smoke
 
 worker: $(VENV)/.installed  ## A real Celery worker with embedded beat (set CELERY_BROKER_URL=redis://…)
 	$(BIN)/celery -A config worker -B -l info --concurrency=2

@@ -113,7 +113,12 @@ class Location(models.Model):
                 fields=["source", "source_ref"], condition=~models.Q(source=""), name="location_unique_source_ref"
             ),
         ]
-        indexes: ClassVar = [models.Index(fields=["last_updated", "id"], name="location_sync_order")]
+        indexes: ClassVar = [
+            models.Index(fields=["last_updated", "id"], name="location_sync_order"),
+            # The staff station list's sort orders (chargepoints.search.STATION_SORTS).
+            models.Index(fields=["name", "id"], name="location_name_order"),
+            models.Index(fields=["city", "name", "id"], name="location_city_order"),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.address

@@ -339,6 +339,32 @@ def station_search(*, filters: StationFilters, now: datetime | None = None) -> Q
     return locations.order_by("name", "id")
 
 
+# --- Sorting the staff station list -----------------------------------------------------------------------------
+
+# Whitelisted sort keys and their columns. Each order is the column list of an index and ends in a unique column, so a
+# sorted page is an index scan and paging is stable. The figures (EVSEs, power, available) are per-row aggregates that
+# no index holds, so they do not sort.
+STATION_SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "id"),
+    "id": ("country_code", "party_id", "ocpi_id"),
+    "city": ("city", "name", "id"),
+}
+STATION_DEFAULT_SORT = "name"
+
+
+def station_sort_key(value: str | None) -> str:
+    """``value`` ("city", "-name", …) if it is a known sort key, ascending or descending, else the default."""
+    value = (value or "").strip()
+    return value if value.removeprefix("-") in STATION_SORTS else STATION_DEFAULT_SORT
+
+
+def stations_sorted(locations: QuerySet[Location], sort: str) -> QuerySet[Location]:
+    """``locations`` in the order of the sort key ``sort`` (see ``station_sort_key``); a leading "-" reverses it."""
+    sort = station_sort_key(sort)
+    fields = STATION_SORTS[sort.removeprefix("-")]
+    return locations.order_by(*(f"-{field}" for field in fields) if sort.startswith("-") else fields)
+
+
 # --- Results for display --------------------------------------------------------------------------------------
 
 

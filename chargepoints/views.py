@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from .attribution import ATTRIBUTIONS
 from .dashboard import attention_cards
 from .forms import EvseStatusForm, SimulateChargingForm, StationFilterForm
 from .models import EVSE, Location
-from .search import StationFilters, station_search
+from .search import StationFilters, station_search, station_sort_key, stations_sorted
 from .sessions.selectors import session_list
 from .simulator import ChargerSimulator, SimulationPlan
 
@@ -33,6 +33,15 @@ PAGE_SIZE = 50
 class StationRow:
     location: Location
     connector_types: list[str]
+
+
+@dataclass(frozen=True)
+class SortableColumn:
+    """A column header of a sortable list: its link sorts by it (ascending first, then toggling)."""
+
+    label: str
+    href: str
+    aria_sort: str  # "ascending", "descending" or "none"
 
 
 class StaffViewMixin(LoginRequiredMixin, PermissionRequiredMixin):
@@ -76,7 +85,8 @@ class StationListView(StaffViewMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         form = StationFilterForm(self.request.GET or None)
         filters = _filters_from(form) if form.is_valid() else StationFilters()
-        stations = station_search(filters=filters)
+        sort = station_sort_key(self.request.GET.get("sort"))
+        stations = stations_sorted(station_search(filters=filters), sort)
         page = Paginator(stations, PAGE_SIZE).get_page(self.request.GET.get("page"))
         rows = [
             StationRow(
@@ -95,7 +105,23 @@ class StationListView(StaffViewMixin, TemplateView):
             "page": page,
             "rows": rows,
             "query": query.urlencode(),
+            "sort": sort,
+            "columns": {key: _sortable_column(label, key, sort, query) for key, label in STATION_COLUMNS.items()},
         }
+
+
+STATION_COLUMNS = {"name": "Station", "id": "Location id", "city": "City"}
+
+
+def _sortable_column(label: str, key: str, current: str, query: QueryDict) -> SortableColumn:
+    ascending, descending = current == key, current == f"-{key}"
+    link = query.copy()
+    link["sort"] = f"-{key}" if ascending else key
+    return SortableColumn(
+        label=label,
+        href=f"?{link.urlencode()}",
+        aria_sort="ascending" if ascending else "descending" if descending else "none",
+    )
 
 
 class StationDetailView(StaffViewMixin, TemplateView):

@@ -57,8 +57,9 @@ def invoice_get(*, pk: int) -> Invoice:
 
 
 def invoice_lines(*, invoice: Invoice) -> QuerySet[InvoiceLine]:
-    """The lines in the order of the sessions, with their CDRs (one query)."""
-    return invoice.lines.select_related("cdr").order_by("cdr__start_date_time", "cdr__id")
+    """The lines in the order of the sessions, with their CDRs and the CDRs' stations (for their time zone), in one
+    query."""
+    return invoice.lines.select_related("cdr__session__location").order_by("cdr__start_date_time", "cdr__id")
 
 
 def invoice_events(*, invoice: Invoice) -> QuerySet[InvoiceEvent]:

@@ -16,6 +16,10 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-development-key-ch
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 TIME_ZONE = "UTC"
+# The zone staff pages show audit times in (made, changed, sent); charging times show in the station's own zone
+# (chargepoints/templatetags/portal_time.py). Our English date formats are in config/formats.
+PORTAL_TIME_ZONE = env("PORTAL_TIME_ZONE", default="Europe/Stockholm")
+FORMAT_MODULE_PATH = ["config.formats"]
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("sv", "Svenska")]
 USE_I18N = True
@@ -127,12 +131,18 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="billing@cpo.example")
 
+# Our own apps log at DJANGO_LOG_LEVEL; everything else (fontTools, WeasyPrint, urllib3, …) only from WARNING up, so
+# a PDF render or a seed run does not bury what we log. Django's own request log (django.server) keeps its default.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": env("DJANGO_THIRD_PARTY_LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        package: {"level": env("DJANGO_LOG_LEVEL", default="INFO")}
+        for package in sorted({"config", *(app.split(".")[0] for app in LOCAL_APPS)})
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------

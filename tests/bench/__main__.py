@@ -1,7 +1,9 @@
 """`make bench`: run every tests/bench/bench_*.py module's ``run()`` in a throw-away test database and print its lines.
 
-Each benchmark reports a ratio against a baseline measured in the same process, so the numbers compare across machines.
-Benchmarks that need PostgreSQL say so and skip themselves when DATABASE_URL points elsewhere.
+Each benchmark reports a ratio against a baseline measured in the same process, so the numbers compare across machines,
+and ends with one line ``RESULT <name> key=value …``. ``--smoke`` (`make bench-smoke`) runs them at tiny sizes, for CI:
+the exit status is 1 when a benchmark raises or does not end with its RESULT line. Benchmarks that need PostgreSQL
+say so and skip themselves when DATABASE_URL points elsewhere. Further arguments select benchmarks by name.
 """
 
 import importlib
@@ -9,8 +11,11 @@ import os
 import pkgutil
 import sys
 import time
+import traceback
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+if "--smoke" in sys.argv[1:]:
+    os.environ["BENCH_SMOKE"] = "1"  # read by tests.bench.support, imported below by the benchmarks
 
 import django
 
@@ -26,22 +31,33 @@ def main(selected: list[str]) -> int:
     setup_test_environment()
     runner = get_runner(settings)(verbosity=0, interactive=False)
     old_config = runner.setup_databases()
+    failed: list[str] = []
     try:
         for module_info in sorted(pkgutil.iter_modules(tests.bench.__path__), key=lambda m: m.name):
             if not module_info.name.startswith("bench_"):
                 continue
             if selected and not any(name in module_info.name for name in selected):
                 continue
-            module = importlib.import_module(f"tests.bench.{module_info.name}")
-            print(f"== {module_info.name.removeprefix('bench_')}", flush=True)
+            name = module_info.name.removeprefix("bench_")
+            print(f"== {name}", flush=True)
             started = time.perf_counter()
-            for line in module.run():
-                print(f"   {line}", flush=True)
+            try:
+                lines = importlib.import_module(f"tests.bench.{module_info.name}").run()
+            except Exception:
+                traceback.print_exc()
+                lines = []
+            for line in lines:
+                print(line if line.startswith("RESULT ") else f"   {line}", flush=True)
+            if not (lines and lines[-1].startswith(f"RESULT {name} ")):
+                print(f"   FAILED: {name} did not end with its RESULT line", flush=True)
+                failed.append(name)
             print(f"   ({time.perf_counter() - started:.1f} s)", flush=True)
     finally:
         runner.teardown_databases(old_config)
-    return 0
+    if failed:
+        print(f"benchmarks failed: {', '.join(failed)}", flush=True)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main([argument for argument in sys.argv[1:] if argument != "--smoke"]))

@@ -25,19 +25,19 @@ from billing.models import BillingProfile, Cdr, Invoice, InvoiceLine, InvoiceRun
 from billing.services.invoices import invoice_issue, invoice_run, next_period_start
 from chargepoints.models import ChargingSession
 from chargepoints.sessions.tariffs import tariff_by_id
-from tests.bench.support import on_postgresql_rolled_back
+from tests.bench.support import on_postgresql_rolled_back, result, sized
 from tests.billing.invoice_builders import REDUCED, STANDARD, charger, profile, standard_tariffs
 
-CDRS = 100_000
-PARTIES = 20
-PDF_LINES = 120
+CDRS = sized(100_000, 1_000)
+PARTIES = sized(20, 4)
+PDF_LINES = sized(120, 10)
 RUN_AT = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 MONTH_START = datetime(2026, 1, 31, 23, 0, tzinfo=UTC)  # 1 February, local time
-REPEATS = 3
+REPEATS = sized(3, 1)
 
 
 def run() -> list[str]:
-    return on_postgresql_rolled_back(_bench)
+    return on_postgresql_rolled_back("invoicing", _bench)
 
 
 def _parties() -> list[tuple[str, str]]:
@@ -217,10 +217,21 @@ def _bench() -> list[str]:
         f"({PARTIES} invoices, {CDRS:,} lines, {measured['queries']} queries)",
         f"second run, nothing left to bill: {measured['again'] * 1000:.0f} ms, {measured['again_queries']} queries",
     ]
-    return lines + _pdf_timing()
+    pdf_lines, ms_per_page = _pdf_timing()
+    return [
+        *lines,
+        *pdf_lines,
+        result(
+            "invoicing",
+            run_vs_baseline=best_run / best_base,
+            queries=measured["queries"],
+            again_queries=measured["again_queries"],
+            pdf_ms_per_page=ms_per_page,
+        ),
+    ]
 
 
-def _pdf_timing() -> list[str]:
+def _pdf_timing() -> tuple[list[str], float]:
     """PDF rendering of one invoice of PDF_LINES CDRs (lines, summary and the landscape CDR annex)."""
     pdf_party = ("SE", "PDF")
     profile(pdf_party, legal_name="PDF Timing AB")
@@ -235,7 +246,8 @@ def _pdf_timing() -> list[str]:
         timings.append(time.perf_counter() - started)
         pages = len(PdfReader(io.BytesIO(document)).pages)
     best = min(timings)
-    return [
+    line = (
         f"PDF: {PDF_LINES} lines -> {pages} pages in {best * 1000:.0f} ms = {best / pages * 1000:.0f} ms per page "
         f"({len(document) / 1024:.0f} KiB, fonts embedded)"
-    ]
+    )
+    return [line], best / pages * 1000

@@ -12,6 +12,7 @@ from typing import Any
 from ocpi_api.modules.tariffs.serializers import cdr_priced, pricing_session_from_cdr, tariff_input
 from tariffs import pricing
 from tariffs.services import pricing_tariff
+from tests.bench.support import SMOKE, result
 
 TIME_ZONE = "Europe/Stockholm"
 TARIFF: dict[str, Any] = {
@@ -147,7 +148,8 @@ def run() -> list[str]:
         result = pricing.price_session(tariff=tariff, session=pricing_session_from_cdr(parsed), time_zone=TIME_ZONE)
         return cdr_priced(parsed, tariff=data, priced=result)
 
-    json_rate, engine_rate, full_rate = _best_rates(baseline, engine, end_to_end)
+    rounds, seconds = (1, 0.05) if SMOKE else (3, 0.3)
+    json_rate, engine_rate, full_rate = _best_rates(baseline, engine, end_to_end, rounds=rounds, seconds=seconds)
     return [
         f"tariff: {len(tariff.elements)} elements with time-of-day, weekday, power and duration restrictions; "
         f"CDR: {len(session.periods)} periods across 17:00 and 18:00 local ({TIME_ZONE})",
@@ -155,4 +157,5 @@ def run() -> list[str]:
         f"pricing engine: {engine_rate:,.0f} CDRs/s = {json_rate / engine_rate:.1f}x the time of the JSON round trip",
         f"CDR JSON -> validated periods -> engine -> cost fields: {full_rate:,.0f} CDRs/s "
         f"= {json_rate / full_rate:.1f}x the time of the JSON round trip",
+        result("pricing", engine_vs_json=json_rate / engine_rate, end_to_end_vs_json=json_rate / full_rate),
     ]

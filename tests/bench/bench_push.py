@@ -26,14 +26,15 @@ from chargepoints.services import evse_set_status, location_upsert
 from ocpi_api.models import Partner, PartyGrant
 from ocpi_api.push.catalogue import location_path
 from ocpi_api.push.models import OutboxItem
+from tests.bench.support import result, sized, skipped
 from tests.factories import evse_data, location_data
 from tests.ocpi_push.conftest import make_partner
 from tests.ocpi_push.receiver import Receiver
 from tests.ocpi_push.worker import Worker, database_url, publishing_to, redis_problem
 
-CHANGES = 1000
-PARTNERS = 5
-LOCATIONS = 20
+CHANGES = sized(1000, 40)
+PARTNERS = sized(5, 2)
+LOCATIONS = sized(20, 4)
 EVSES_PER_LOCATION = 5
 STATUSES = ["AVAILABLE", "CHARGING", "BLOCKED", "RESERVED", "OUTOFORDER"]
 REDIS_URL = os.environ.get("OCPI_PUSH_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -42,15 +43,15 @@ REDIS_URL = os.environ.get("OCPI_PUSH_BENCH_REDIS_URL", "redis://127.0.0.1:6379/
 def run() -> list[str]:
     url = database_url(connection.settings_dict)
     if url is None:
-        return [f"skipped: needs PostgreSQL (DATABASE_URL points at {connection.vendor})"]
+        return skipped("push", f"needs PostgreSQL (DATABASE_URL points at {connection.vendor})")
     problem = redis_problem(REDIS_URL)
     if problem:
-        return [f"skipped: {problem}"]
+        return skipped("push", f"needs Redis ({problem})")
     receivers = [Receiver().start() for _ in range(PARTNERS)]
     try:
         with tempfile.TemporaryDirectory() as tmp, publishing_to(REDIS_URL):
             log = Path(tmp) / "worker.log"
-            worker = Worker(database_url=url, broker_url=REDIS_URL, log_path=log, loglevel="warning").start()
+            worker = Worker(database_url=url, broker_url=REDIS_URL, log_path=log).start()
             try:
                 return _bench(receivers)
             finally:
@@ -118,6 +119,7 @@ def _bench(receivers: list[Receiver]) -> list[str]:
         f"ratio pipeline/baseline: {pipeline / baseline:.2f}",
         f"change-to-receipt latency: p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
         f" over {len(latencies)} pairs; lost: {lost}",
+        result("push", pipeline_vs_baseline=pipeline / baseline, p95_ms=p95 * 1000, lost=lost),
     ]
 
 

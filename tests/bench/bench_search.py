@@ -30,30 +30,31 @@ from chargepoints.models import EVSE, Connector, Location, RegularHours
 from chargepoints.search import Near, StationFilters, box_around, station_page, station_search
 from ocpi_api.core.tokens import header_value, token_generate, token_hash
 from ocpi_api.models import Partner
+from tests.bench.support import result, sized, skipped
 
-LOCATIONS = 100_000
+LOCATIONS = sized(100_000, 2_000)
 PREFIX = "BENCH-SEARCH-"
 # Half the stations cluster around towns (as real ones do), half are spread over Sweden.
 TOWNS = [(59.3293, 18.0686), (57.7089, 11.9746), (55.6050, 13.0038), (59.8586, 17.6389), (63.8258, 20.2630)]
 RADIUS_KM = 10.0
 PAGE = 20
-CLIENTS = 10
-REQUESTS_PER_CLIENT = 30
+CLIENTS = sized(10, 2)
+REQUESTS_PER_CLIENT = sized(30, 5)
 WORKERS = os.cpu_count() or 2
 FILTERS = {"min_power_kw": 50, "capabilities": ("CREDIT_CARD_PAYABLE",)}
 
 
 def run() -> list[str]:
     if connection.vendor != "postgresql":
-        return [f"skipped: needs PostgreSQL (DATABASE_URL points at {connection.vendor})"]
+        return skipped("search", f"needs PostgreSQL (DATABASE_URL points at {connection.vendor})")
     try:
         started = time.perf_counter()
         token = _create_rows()
         lines = [f"data: {LOCATIONS:,} locations, {EVSE.objects.count():,} EVSEs, {Connector.objects.count():,} "
                  f"connectors (created in {time.perf_counter() - started:.1f} s)"]  # fmt: skip
-        lines += _selector_against_raw_sql()
-        lines += _api_under_load(token)
-        return lines
+        selector_lines, ratios = _selector_against_raw_sql()
+        api_lines, p95_ms = _api_under_load(token)
+        return [*lines, *selector_lines, *api_lines, result("search", **ratios, api_p95_ms=p95_ms)]
     finally:
         _delete_rows()
 
@@ -162,7 +163,7 @@ def _median_ms(action: Callable[[], Any], repeat: int = 25) -> float:
     return statistics.median(samples) * 1000
 
 
-def _selector_against_raw_sql() -> list[str]:
+def _selector_against_raw_sql() -> tuple[list[str], dict[str, float]]:
     centre = TOWNS[0]
     filters = StationFilters(near=Near(*centre, RADIUS_KM), public_only=True, **FILTERS)  # type: ignore[arg-type]
     box = box_around(filters.near)  # type: ignore[arg-type]
@@ -183,13 +184,14 @@ def _selector_against_raw_sql() -> list[str]:
 
     in_box, matching = raw_box(), selector_page()
     selector_ms, ids_ms, raw_ms = _median_ms(selector_page), _median_ms(selector_ids), _median_ms(raw_box)
-    return [
+    lines = [
         f"radius {RADIUS_KM:g} km around Stockholm, >= 50 kW, credit card: {matching} of {in_box} locations in the box",
         f"raw SQL, ids in the bounding box: {raw_ms:.2f} ms (median of 25)",
         f"selector, all matching ids by distance: {ids_ms:.2f} ms (ratio {ids_ms / raw_ms:.1f}x)",
         f"selector, first page of {PAGE} with its total, results and price examples: {selector_ms:.2f} ms "
         f"(ratio {selector_ms / raw_ms:.1f}x)",
     ]
+    return lines, {"ids_vs_raw": ids_ms / raw_ms, "page_vs_raw": selector_ms / raw_ms}
 
 
 def _free_port() -> int:
@@ -241,7 +243,7 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def _api_under_load(token: str) -> list[str]:
+def _api_under_load(token: str) -> tuple[list[str], float]:
     server, port = _start_server()
     base = f"http://127.0.0.1:{port}/ocpi/search/stations"
     headers = {"Authorization": header_value(token, base64_encoded=True)}
@@ -287,11 +289,12 @@ def _api_under_load(token: str) -> list[str]:
     finally:
         _stop(server)
     if failures:
-        return [f"API FAILED: {len(failures)} of {len(latencies)} requests, first: {failures[0]}"]
+        raise RuntimeError(f"API failed {len(failures)} of {len(latencies)} requests, first: {failures[0]}")
     cuts = statistics.quantiles(latencies, n=20)
-    return [
+    line = (
         f"API under {CLIENTS} concurrent clients over loopback ({len(latencies)} requests, gunicorn with "
         f"{WORKERS} workers): "
         f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {cuts[18] * 1000:.0f} ms, "
         f"{len(latencies) / wall:.0f} requests/s"
-    ]
+    )
+    return [line], cuts[18] * 1000

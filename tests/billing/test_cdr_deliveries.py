@@ -65,7 +65,7 @@ def test_each_partner_s_latest_post_tells_where_the_cdr_stands(client, cdrs):
     html = page(client, cdr, OPERATIONS)
     assert "Sent to the eMSP" in html
     assert "https://hub.example/ocpi/cdrs/991" in html
-    assert "2026-02-10 10:05 UTC" in html  # in UTC, though the page shows the session in Stockholm time
+    assert "2026-02-10 11:05 CET</time>" in html  # an audit time: in the staff zone (PORTAL_TIME_ZONE), labelled
     assert "Could not reach the partner for 48 h" in html
     assert f"/partners/{hub.pk}/deliveries/object/?key=cdrs%2F{cdr.ocpi_id}" in html
     assert "Every attempt" not in page(client, cdr, FINANCE)  # finance has no delivery pages

@@ -118,7 +118,7 @@ def test_the_list_shows_every_state_newest_session_end_first_and_calls_out_the_q
     assert "<b>1 CDR</b> held" in html
     feb = cdrs["feb"]
     # 09:50 UTC is 10:50 in Uppsala; UTC on hover
-    assert 'title="2026-02-10 09:50:00 UTC">2026-02-10 10:50</td>' in html
+    assert 'title="2026-02-10 09:50:00 UTC">2026-02-10 10:50 CET</time></td>' in html
     assert f"{feb.total_cost_incl_vat:,.2f} SEK" in html
     assert "NL*EMP" in html
     assert "Uppsala Resecentrum" in html

@@ -2,12 +2,15 @@
 
 import csv
 import io
+import logging
+import re
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 
 from billing.documents import invoice_csv, invoice_pdf
 from billing.labels import format_money
@@ -157,3 +160,70 @@ def test_the_csv_has_one_row_per_line_with_the_same_amounts(clerk):
     assert sum(Decimal(row["vat_amount"]) for row in rows) == invoice.total_vat
     assert {row["vat_rate"] for row in rows} == {"25", "12", ""}
     assert rows[0]["number"] == f"DRAFT-{invoice.pk}"
+
+
+def test_rendering_a_pdf_logs_nothing_below_warning_from_fonttools_or_weasyprint(clerk, caplog):
+    # `make run` renders the demo invoices while seeding: their INFO chatter buried the demo logins.
+    invoice, _cdrs = _billed_invoice(clerk, sessions=2)
+    invoice_pdf(invoice)
+    chatter = [r for r in caplog.records if r.name.split(".")[0] in ("fontTools", "weasyprint") and r.levelno < 30]
+    assert chatter == []
+    assert logging.getLogger("billing.documents").isEnabledFor(logging.INFO)  # our own apps still log at INFO
+
+
+def _text_outside_the_page(pdf: bytes) -> list[str]:
+    """Every piece of text that does not lie wholly inside its page's box (the MediaBox; we set no CropBox).
+
+    pypdf reports where each text run starts, which catches runs that start beyond the edge (poppler drops those);
+    ``pdftotext -bbox`` measures each word's extent, which catches words that start inside and run over the edge.
+    """
+    outside = []
+    for number, page in enumerate(PdfReader(io.BytesIO(pdf)).pages, start=1):
+        outside += _runs_starting_outside(number, page)
+    layout = subprocess.run(
+        ["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    for number, page_text in enumerate(re.split(r"<page ", layout)[1:], start=1):
+        width, height = (float(v) for v in re.match(r'width="([\d.]+)" height="([\d.]+)"', page_text).groups())  # type: ignore[union-attr]
+        for word in re.finditer(
+            r'xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">([^<]*)<', page_text
+        ):
+            x_min, y_min, x_max, y_max = (float(v) for v in word.groups()[:4])
+            if x_min < 0 or y_min < 0 or x_max > width or y_max > height:
+                outside.append(f"page {number}: {word[5]!r} spans x {x_min:.0f}–{x_max:.0f} of {width:.0f}")
+    return outside
+
+
+def _runs_starting_outside(number: int, page: PageObject) -> list[str]:
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    outside = []
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, _size: float) -> None:
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        if text.strip() and not (0 <= x < width and 0 <= y <= height):
+            outside.append(f"page {number}: {text.strip()!r} starts at ({x:.0f}, {y:.0f}) of {width:.0f}×{height:.0f}")
+
+    page.extract_text(visitor_text=visit)
+    return outside
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_no_text_lies_outside_the_page_on_any_page_of_an_invoice_or_credit_note(
+    clerk, language, django_capture_on_commit_callbacks
+):
+    # Swedish labels are longer, credit rows carry the credited CDR's id, tokens and references can be long: the
+    # landscape CDR annex has to fit them all in its fourteen columns.
+    invoice, cdrs = _billed_invoice(clerk, party=("SE", "EVS"), language=language, sessions=12)
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = invoice_issue(invoice=invoice, by=clerk)
+    pdf = invoice_pdf(invoice)
+    (OUT / f"pagebox-invoice-{language}.pdf").write_bytes(pdf)
+    assert _text_outside_the_page(pdf) == []
+
+    cdr_credit(cdr=cdrs[0], reason="Mätarfel", by=clerk)
+    invoice_run(trigger="COMMAND", now=utc(2026, 3, 3))
+    note = Invoice.objects.get(kind=Invoice.Kind.CREDIT_NOTE)
+    pdf = invoice_pdf(note)
+    (OUT / f"pagebox-credit-note-{language}.pdf").write_bytes(pdf)
+    assert _text_outside_the_page(pdf) == []

@@ -121,8 +121,8 @@ def test_the_list_shows_the_newest_first_with_station_time_party_token_and_cost(
     german = network["german"]
     # 08:00 UTC the day before T0 is 09:00 in Köln; the UTC time is on hover
     assert (
-        f'<a href="/sessions/{german.pk}/" class="fw-medium" title="2026-03-01 08:00:00 UTC">2026-03-01 09:00</a>'
-        in html
+        f'<a href="/sessions/{german.pk}/" class="fw-medium"><time datetime="2026-03-01T08:00:00+00:00" '
+        'title="2026-03-01 08:00:00 UTC">2026-03-01 09:00 CET</time></a>' in html
     )
     assert "DE*XYZ" in html
     assert "BBB222" in html

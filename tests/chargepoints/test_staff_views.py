@@ -222,3 +222,53 @@ def test_a_tariff_that_connectors_still_list_cannot_be_deleted():
     unused = tariff_replace(data=DEMO_TARIFFS[("DEU", "AC")])
     unused.delete()
     assert not Tariff.objects.filter(pk=unused.pk).exists()
+
+
+def test_station_list_shows_the_location_id_and_city_so_rows_at_one_address_differ(ops_client):
+    for ocpi_id in ("BER-1", "BER-2"):
+        make_location(ocpi_id=ocpi_id, name="", address="Pariser Str. 37", city="Berlin", time_zone="Europe/Berlin")
+    page = ops_client.get(reverse("stations:list")).content.decode()
+    assert '<th scope="col" aria-sort="ascending"><a class="sort-link" href="?sort=-name">Station' in page
+    assert ">BER-1</td>" in page
+    assert ">BER-2</td>" in page
+    assert page.count("<td>Berlin</td>") == 2
+
+
+def test_station_list_sorts_by_whitelisted_columns_both_ways(ops_client):
+    make_location(ocpi_id="LOC-B", name="Alpha", city="Uppsala")
+    make_location(ocpi_id="LOC-C", name="Bravo", city="Berlin", time_zone="Europe/Berlin")
+    make_location(ocpi_id="LOC-A", name="Charlie", city="Malmö")
+    url = reverse("stations:list")
+
+    def names(**params):
+        response = ops_client.get(url, params)
+        assert response.status_code == 200
+        return [row.location.name for row in response.context["rows"]]
+
+    assert names() == ["Alpha", "Bravo", "Charlie"]
+    assert names(sort="-name") == ["Charlie", "Bravo", "Alpha"]
+    assert names(sort="id") == ["Charlie", "Alpha", "Bravo"]
+    assert names(sort="-id") == ["Bravo", "Alpha", "Charlie"]
+    assert names(sort="city") == ["Bravo", "Charlie", "Alpha"]
+    assert names(sort="-city", city="") == ["Alpha", "Charlie", "Bravo"]
+    # Only whitelisted keys: anything else (another field, an annotation, SQL) sorts by name.
+    for unknown in ("evse_count", "-max_power_w", "address", "name; DROP TABLE x", "--name"):
+        assert names(sort=unknown) == ["Alpha", "Bravo", "Charlie"]
+
+    response = ops_client.get(url, {"sort": "city", "q": "a"})
+    columns = response.context["columns"]
+    assert (columns["city"].aria_sort, columns["city"].href) == ("ascending", "?sort=-city&q=a")
+    assert (columns["name"].aria_sort, columns["name"].href) == ("none", "?sort=name&q=a")
+    assert 'name="sort" value="city"' in response.content.decode()  # filtering keeps the order
+
+
+@pytest.mark.parametrize("sort", ["name", "-id", "city"])
+def test_station_list_query_count_is_the_same_for_every_sort_and_page_size(ops_client, sort):
+    url = f"{reverse('stations:list')}?sort={sort}"
+    make_location(evses=[evse_data()])
+    few = _count_queries(ops_client, url)
+    for n in range(8):
+        make_location(
+            city=f"City {n}", evses=[evse_data(connectors=[connector_data(), connector_data(connector_id="2")])]
+        )
+    assert _count_queries(ops_client, url) == few == _count_queries(ops_client, reverse("stations:list"))

@@ -77,9 +77,7 @@ class Worker:
         broker_url: str,
         log_path: Path,
         extra_env: Mapping[str, str] = FAST,
-        loglevel: str = "info",
     ):
-        self.loglevel = loglevel
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -94,13 +92,14 @@ class Worker:
     def start(self, timeout: float = 30.0) -> Worker:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
-        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-B", "-l", self.loglevel]
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-B", "-l", "info"]
         command += ["--without-mingle", "--without-gossip"]
         # Its own process group, so that SIGKILL takes the embedded beat too.
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
         deadline = time.monotonic() + timeout
-        # The worker logs "celery@<host> ready." once it consumes from the broker. Reading its log, rather than
-        # pinging over the control channel, keeps this independent of broker pools cached by earlier tests.
+        # The worker logs "celery@<host> ready." (at INFO, hence the fixed log level: the log is a file of the test's
+        # own) once it consumes from the broker. Reading its log, rather than pinging over the control channel, keeps
+        # this independent of broker pools cached by earlier tests.
         while b" ready." not in self.log_path.read_bytes()[offset:]:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()

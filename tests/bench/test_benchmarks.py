@@ -1,0 +1,49 @@
+"""The benchmarks themselves must keep working: CI runs them at tiny sizes (`make bench-smoke`), and these tests
+guard the parts that broke before, the runner's exit status and RESULT lines and the push benchmark's worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.bench import bench_push
+from tests.ocpi_push.worker import database_url, redis_problem
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_smoke_run_ends_each_benchmark_with_its_result_line_and_exits_0() -> None:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    env.pop("DATABASE_URL", None)  # SQLite: pricing runs, the PostgreSQL benchmarks skip with their RESULT line
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.bench", "--smoke", "pricing", "push"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert results[0].startswith("RESULT pricing engine_vs_json=")
+    assert results[1] == "RESULT push skipped=needs-PostgreSQL"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_push_benchmark_starts_its_worker_and_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    # It used to start the worker at log level warning and then wait in vain for the worker's INFO line "ready.".
+    if database_url(connection.settings_dict) is None:
+        pytest.skip("the benchmark's worker shares the test database, which needs PostgreSQL (set DATABASE_URL)")
+    if problem := redis_problem(bench_push.REDIS_URL):
+        pytest.skip(problem)
+    for name, size in {"CHANGES": 10, "PARTNERS": 1, "LOCATIONS": 2}.items():
+        monkeypatch.setattr(bench_push, name, size)
+    lines = bench_push.run()
+    assert lines[-1].startswith("RESULT push pipeline_vs_baseline="), lines
+    assert lines[-1].endswith(" lost=0")
