@@ -10,20 +10,36 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from chargepoints.importers import ImportFileError, format_names, get_parser
-from chargepoints.importers.runner import import_records
+from chargepoints.importers.runner import ImportReport, import_records
 
 
 class Command(BaseCommand):
-    help = "Import charging locations from a file. Re-importing updates in place; bad records are reported and skipped."
+    help = (
+        "Import charging locations from a file. Re-importing updates in place; common faults are repaired and "
+        "reported, records that cannot be repaired are reported and skipped."
+    )
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # Our --version (of the OCPI feed) replaces Django's --version (of Django).
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--format", required=True, choices=format_names(), help="Format of the file.")
+        parser.add_argument("--version", dest="ocpi_version", help="OCPI version of the feed (default: detected).")
+        parser.add_argument("--country-code", help="Party of 2.1.1 Locations, which name none (default: ours).")
+        parser.add_argument("--party-id", help="Party of 2.1.1 Locations, which name none (default: ours).")
+        parser.add_argument("--report", type=Path, help="Write every repair and rejection to this CSV file.")
         parser.add_argument("--no-progress", action="store_true", help="Do not show a progress bar.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
-        parser = get_parser(options["format"])
+        try:
+            parser = get_parser(options["format"]).configured(
+                version=options["ocpi_version"], country_code=options["country_code"], party_id=options["party_id"]
+            )
+        except ValueError as error:
+            raise CommandError(str(error)) from error
         try:
             records = parser.split(path.read_bytes())
         except OSError as error:
@@ -39,8 +55,21 @@ class Command(BaseCommand):
                 items, total=len(records), desc=path.name, unit="loc", file=sys.stderr, disable=not show_progress
             ),
         )
+        self.write_report(report, f"{path.name} ({options['format']})", options)
+
+    def write_report(self, report: ImportReport, title: str, options: dict[str, Any]) -> None:
+        if options["report"] is not None:
+            try:
+                with Path(options["report"]).open("w", newline="", encoding="utf-8") as stream:
+                    report.write_csv(stream)
+            except OSError as error:
+                raise CommandError(f"Cannot write {options['report']}: {error.strerror or error}") from error
         if options["verbosity"] == 0:
             return
-        self.stdout.write(f"{path.name} ({options['format']}): {report.summary()}")
+        self.stdout.write(f"{title}: {report.summary()}")
+        for line in report.rule_lines():
+            self.stdout.write(f"  repaired {line}")
         for skipped in report.skipped:
             self.stdout.write(self.style.WARNING(f"  skipped {skipped}"))
+        for part in report.parts_left_out:
+            self.stdout.write(self.style.WARNING(f"  left out {part.part} of {part}"))
