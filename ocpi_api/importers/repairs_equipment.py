@@ -117,7 +117,7 @@ def connectors(location: Json, log: RepairLog, now: datetime) -> None:
             reason = _usable_connector(connector, f"{prefix}connectors[{c}].", log)
             (reasons.append(reason) if reason else usable.append(connector))
         if not usable:
-            log.reject(f"{prefix}connectors", "; ".join(reasons) or "the EVSE has no connectors")
+            log.reject(prefix.rstrip("."), "; ".join(reasons) or "the EVSE has no connectors")
             continue
         for reason in reasons:
             log.reject(reason.split(":", 1)[0].rsplit(".", 1)[0], f"connector left out: {reason}")

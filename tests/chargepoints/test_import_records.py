@@ -183,8 +183,7 @@ def test_ocpi_list_in_an_envelope_with_a_bad_location(tmp_path):
         "3 records: 3 created, 0 updated, 0 unchanged, 0 repaired, 0 rejected (1 EVSEs or connectors left out)" in out
     )
     assert (
-        "left out evses[1].connectors of record 2 data[1] (id LOC2): "
-        "evses[1].connectors[0].power_type: missing or unknown (None)"
+        "left out evses[1] of record 2 data[1] (id LOC2): evses[1].connectors[0].power_type: missing or unknown (None)"
     ) in out
     assert err == ""  # no progress bar when stderr is not a terminal
     assert sorted(Location.objects.values_list("party_id", "ocpi_id")) == [

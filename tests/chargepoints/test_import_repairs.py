@@ -240,7 +240,7 @@ def test_each_rejection_names_its_field_and_the_rest_imports(shape):
     text = "\n".join(_rejections(report))
     assert "coordinates: no usable coordinates (None)" in text
     assert "id: DE/ABC/TWICE appears more than once in the feed (records 4, 5)" in text
-    assert "evses[0].connectors: evses[0].connectors[0].standard: None is not a connector standard" in text
+    assert "evses[0]: evses[0].connectors[0].standard: None is not a connector standard" in text
     assert list(EVSE.objects.filter(location__ocpi_id="BAD-EVSE").values_list("uid", flat=True)) == ["E-BAD-2"]
     assert sorted(Location.objects.values_list("ocpi_id", flat=True)) == ["BAD-EVSE", "GOOD"]
 
