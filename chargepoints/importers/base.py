@@ -6,6 +6,7 @@ import html
 import math
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -73,6 +74,13 @@ class LocationParser(ABC):
     def configured(self, **options: Any) -> LocationParser:
         """This parser with format options from the command line (such as ``version``); none by default."""
         return self
+
+    def fetch(
+        self, *, url: str, token: str, on_page: Callable[[int], None]
+    ) -> tuple[LocationParser, list[RawRecord], str]:
+        """Pull the records from a live endpoint: the parser for them (the version may be found on the way), the
+        records, and why they are not the whole list (empty when they are). Raises ``ImportFileError``."""
+        raise ImportFileError("this format cannot be pulled from a URL")
 
     def fingerprint_options(self) -> str:
         """The options that change what a record converts to, for the unchanged-record hash."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ from ocpi_api.core.location_211 import location_from_211, looks_like_211
 
 from ..modules.locations.serializers import location_input_from_ocpi
 from . import repairs_equipment  # noqa: F401  (registers the EVSE, connector, image and hours rules)
+from .remote import pull_pages
 from .repairs import repair_location
 
 VERSIONS = ("2.1.1", "2.2", "2.2.1")
@@ -121,6 +123,22 @@ class OcpiLocationsParser(LocationParser):
 
     def _is_211(self, location: Any) -> bool:
         return self.version == "2.1.1" or (self.version is None and looks_like_211(location))
+
+    def fetch(
+        self, *, url: str, token: str, on_page: Callable[[int], None]
+    ) -> tuple[LocationParser, list[RawRecord], str]:
+        feed, pages = pull_pages(url=url, token=token, version=self.version, on_page=on_page)
+        payloads = [
+            (f"page {number} [{i}]", item) for number, items in enumerate(pages, 1) for i, item in enumerate(items)
+        ]
+        parser = self
+        if self.version is None and feed.version == "2.1.1":
+            parser = OcpiLocationsParser("2.1.1", self.country_code, self.party_id)
+        records = [
+            RawRecord(index=i, label=_label(position, item), payload=item, key=parser._key(item))
+            for i, (position, item) in enumerate(payloads)
+        ]
+        return parser, records, feed.incomplete
 
     def convert(self, record: RawRecord) -> LocationInput:
         return location_input_from_ocpi(record.payload)
