@@ -97,7 +97,7 @@ REPAIRS = [
     (_set(f"{CONNECTOR}.standard", "Type 2"), "enum.case", "evses[0].connectors[0].standard", "Type 2",
      "IEC_62196_T2"),
     (_set("evses.0.status", " available "), "enum.case", "evses[0].status", " available ", "AVAILABLE"),
-    (_set("time_zone", "Europe/Berlin ".replace("Berlin ", "berlin")), "time_zone.spelling", "time_zone",
+    (_set("time_zone", "Europe/berlin"), "time_zone.spelling", "time_zone",
      "Europe/berlin", "Europe/Berlin"),
     (_set("time_zone", _DELETE), "time_zone.derived", "time_zone", None, "Europe/Berlin"),
     (_set("last_updated", _DELETE), "last_updated.missing", "last_updated", None, "2026-01-02T03:04:05Z"),
