@@ -100,6 +100,9 @@ class Location(models.Model):
     energy_mix = models.JSONField(null=True, blank=True, validators=[v.validate_energy_mix])
     source = models.CharField(max_length=16, blank=True, help_text="Data set this location was imported from.")
     source_ref = models.CharField(max_length=64, blank=True, help_text="The record's id in that data set.")
+    # Hash of the source record as last imported (with the import's format and options): a re-import of the same
+    # record is "unchanged" without being read again.
+    import_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     last_updated = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -130,6 +133,32 @@ class Location(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValidationError("Locations are never deleted; take them out of roaming or remove their EVSEs instead.")
+
+
+class LocationRepair(models.Model):
+    """A value the importer repaired or derived (chargepoints.importers.repairs), for staff to confirm or fix."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To check"
+        CONFIRMED = "confirmed", "Confirmed"
+        FIXED = "fixed", "Fixed"
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="repairs")
+    rule = models.CharField(max_length=64, db_index=True)
+    field = models.CharField(max_length=255, help_text="Path inside the imported Location.")
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    derived = models.BooleanField(default=False, help_text="The source had no value; this one was worked out.")
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.OPEN, db_index=True)
+    imported_at = models.DateTimeField()
+    resolved_by = models.CharField(max_length=150, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["location", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.rule} at {self.field}"
 
 
 class RegularHours(models.Model):

@@ -147,12 +147,13 @@ def _find_location(data: LocationInput) -> Location | None:
 
 
 @transaction.atomic
-def location_upsert(*, data: LocationInput) -> UpsertResult:
+def location_upsert(*, data: LocationInput, announce: bool = True) -> UpsertResult:
     """Create or fully replace a location with its EVSEs, connectors and opening hours.
 
     The location is matched on its source record when it came from a data set, otherwise on its OCPI id. Nothing is
     saved when nothing changed, so re-importing the same data leaves ``last_updated`` alone. EVSEs that disappear
     from the data are set to REMOVED, never deleted. Raises ``ValidationError`` naming the offending field.
+    ``announce=False`` is for bulk imports, which announce all their locations at once (``locations_imported``).
     """
     location = _find_location(data)
     created = location is None
@@ -174,7 +175,7 @@ def location_upsert(*, data: LocationInput) -> UpsertResult:
     changed |= _sync_evses(location, evses, existing, created, imported=bool(data.get("source")))
     if changed and not created:
         location.refresh_from_db(fields=["last_updated"])
-    if changed or created:
+    if (changed or created) and announce:
         location_changed.send(sender=Location, location=location)
     return UpsertResult(location=location, created=created, changed=changed or created)
 

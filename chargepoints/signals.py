@@ -16,6 +16,11 @@ evse_status_changed = Signal()
 # made through evse_set_status: those have evse_status_changed.
 location_changed = Signal()
 
+# kwargs: location_ids (list[int] of Location pks). Sent once by a bulk import, after its batches committed, for
+# every location it created or changed, instead of one location_changed per location: a receiver that mirrors the
+# catalogue sends them as a whole (a catalogue resend) rather than one by one.
+locations_imported = Signal()
+
 # kwargs: session (ChargingSession, already saved), created (bool), changed_fields (frozenset[str]).
 # ``changed_fields`` names model fields of ChargingSession, plus "charging_periods" when a period was added or a
 # still-open period grew. A receiver that mirrors the session elsewhere sends a full copy when ``created`` and only

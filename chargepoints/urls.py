@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import data_quality, views
 
 app_name = "stations"
 
@@ -9,5 +9,7 @@ urlpatterns = [
     path("stations/", views.StationListView.as_view(), name="list"),
     path("stations/<int:pk>/", views.StationDetailView.as_view(), name="detail"),
     path("stations/<int:pk>/evses/<int:evse_pk>/status/", views.EvseStatusView.as_view(), name="evse_status"),
+    path("stations/data-quality/", data_quality.DataQualityView.as_view(), name="data_quality"),
+    path("stations/repairs/<int:pk>/resolve/", data_quality.RepairResolveView.as_view(), name="repair_resolve"),
     path("stations/<int:pk>/simulate/", views.SimulateChargingView.as_view(), name="simulate"),
 ]

@@ -145,6 +145,7 @@ class StationDetailView(StaffViewMixin, TemplateView):
             "can_edit": self.request.user.has_perm("chargepoints.change_evse"),
             "simulate_form": SimulateChargingForm(location=location),
             "recent_sessions": session_list().filter(location=location).order_by("-start_date_time", "-id")[:5],
+            "repairs": location.repairs.filter(status="open").select_related("location"),
         }
 
 

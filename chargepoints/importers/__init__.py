@@ -6,15 +6,20 @@ domain app never imports it: ``ocpi_api`` registers the "ocpi" format when it lo
 
 from __future__ import annotations
 
-from .base import ImportFileError, LocationParser, RawRecord, RecordError
+from .base import Converted, ImportFileError, LocationParser, RawRecord, RecordError
 from .bnetza import BnetzaParser
 from .nobil import NobilParser
+from .repairs import Rejection, Repair, RepairLog
 
 __all__ = [
+    "Converted",
     "ImportFileError",
     "LocationParser",
     "RawRecord",
     "RecordError",
+    "Rejection",
+    "Repair",
+    "RepairLog",
     "format_names",
     "get_parser",
     "register_format",

@@ -6,7 +6,9 @@ import html
 import math
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,6 +17,7 @@ from django.conf import settings
 from ..enums import ConnectorFormat, PowerType
 from ..services import ConnectorInput, LocationInput, RegularHoursInput
 from .connector_types import OCM_CONNECTION_TYPES
+from .repairs import Rejection, Repair
 
 
 class ImportFileError(Exception):
@@ -35,6 +38,18 @@ class RawRecord:
     index: int  # 0-based position in the file
     label: str  # how a person finds the record in the file, e.g. "chargingStations[4] (id 1000005)"
     payload: Any
+    # What identifies the location inside the feed, when the parser knows it before converting: two records with
+    # the same key are both rejected (which one is right would be a guess).
+    key: str | None = None
+
+
+@dataclass
+class Converted:
+    """A record as the domain's input, with what a lenient parser repaired and the parts (EVSEs) it left out."""
+
+    data: LocationInput
+    repairs: list[Repair] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
 
 
 class LocationParser(ABC):
@@ -51,6 +66,25 @@ class LocationParser(ABC):
     @abstractmethod
     def convert(self, record: RawRecord) -> LocationInput:
         """Map one record. Raises ``RecordError`` or Django's ``ValidationError`` naming the field."""
+
+    def convert_repaired(self, record: RawRecord, *, now: datetime) -> Converted:
+        """Map one record, repairing what can be repaired; ``now`` is the import time. Strict parsers repair nothing."""
+        return Converted(self.convert(record))
+
+    def configured(self, **options: Any) -> LocationParser:
+        """This parser with format options from the command line (such as ``version``); none by default."""
+        return self
+
+    def fetch(
+        self, *, url: str, token: str, on_page: Callable[[int], None]
+    ) -> tuple[LocationParser, list[RawRecord], str]:
+        """Pull the records from a live endpoint: the parser for them (the version may be found on the way), the
+        records, and why they are not the whole list (empty when they are). Raises ``ImportFileError``."""
+        raise ImportFileError("this format cannot be pulled from a URL")
+
+    def fingerprint_options(self) -> str:
+        """The options that change what a record converts to, for the unchanged-record hash."""
+        return ""
 
 
 # --- Conversions shared by the data-set importers ---------------------------------------------------------------

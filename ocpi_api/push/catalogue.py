@@ -24,7 +24,7 @@ from tariffs.selectors import tariff_list
 
 from .models import CatalogueResend
 from .selectors import push_partners
-from .services import push_enqueue, push_enqueue_many, receiver_url
+from .services import push_enqueue, push_enqueue_many, push_resend_catalogue_start, receiver_url
 
 LOCATIONS = "locations"
 TARIFFS = "tariffs"
@@ -32,6 +32,9 @@ TARIFFS = "tariffs"
 _OCPI_NAMES = {"latitude": "coordinates", "longitude": "coordinates", "twentyfourseven": "opening_times"}
 _IDENTITY = frozenset({"ocpi_id", "connector_id", "uid", "country_code", "party_id"})
 _CHUNK = 100
+# A bulk import of up to this many locations is PUT location by location; a larger one goes to each partner as one
+# catalogue resend, so that 10,000 imported locations are not 10,000 separate queue entries per partner at once.
+IMPORT_PUSH_LIMIT = 50
 
 
 def location_key(location: Location) -> str:
@@ -108,6 +111,26 @@ def push_location_change(
             obj, path = connector_to_ocpi(plug), location_path(fresh, current, plug)
     method, body = put_or_patch(obj, changed_fields)
     return _broadcast(partners, LOCATIONS, location_key(fresh), method, path, body)
+
+
+def push_locations_imported(*, location_ids: Sequence[int]) -> int:
+    """Locations a bulk import created or changed. Returns the queue rows or resend jobs it started."""
+    partners = push_partners(module=LOCATIONS)
+    if not partners or not location_ids:
+        return 0
+    if len(location_ids) <= IMPORT_PUSH_LIMIT:
+        queued = 0
+        for location in location_list_for_sync().filter(pk__in=location_ids):
+            body = location_to_ocpi(location)
+            queued += _broadcast(partners, LOCATIONS, location_key(location), "PUT", location_path(location), body)
+        return queued
+    started = 0
+    for partner in partners:
+        # A resend that has not started yet will read these locations too.
+        if not CatalogueResend.objects.filter(partner=partner, status=CatalogueResend.Status.QUEUED).exists():
+            push_resend_catalogue_start(partner=partner, requested_by="import_locations")
+            started += 1
+    return started
 
 
 def push_tariff(*, tariff: Tariff) -> int:

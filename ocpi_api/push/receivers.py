@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models.signals import post_delete
 
 from chargepoints.models import EVSE, Connector, Location
-from chargepoints.signals import evse_status_changed, location_changed
+from chargepoints.signals import evse_status_changed, location_changed, locations_imported
 from tariffs.models import Tariff
 from tariffs.signals import tariff_changed
 
@@ -30,6 +30,10 @@ def on_location_changed(
     catalogue.push_location_change(location=location, evse=evse, connector=connector, changed_fields=changed_fields)
 
 
+def on_locations_imported(sender: type[Location], location_ids: list[int], **kwargs: Any) -> None:
+    catalogue.push_locations_imported(location_ids=location_ids)
+
+
 def on_tariff_changed(sender: type[Tariff], tariff: Tariff, **kwargs: Any) -> None:
     catalogue.push_tariff(tariff=tariff)
 
@@ -42,5 +46,6 @@ def on_tariff_deleted(sender: type[Tariff], instance: Tariff, **kwargs: Any) -> 
 def connect() -> None:
     evse_status_changed.connect(on_evse_status_changed, dispatch_uid="ocpi_push.evse_status")
     location_changed.connect(on_location_changed, dispatch_uid="ocpi_push.location")
+    locations_imported.connect(on_locations_imported, dispatch_uid="ocpi_push.locations_imported")
     tariff_changed.connect(on_tariff_changed, dispatch_uid="ocpi_push.tariff")
     post_delete.connect(on_tariff_deleted, sender=Tariff, dispatch_uid="ocpi_push.tariff_deleted")

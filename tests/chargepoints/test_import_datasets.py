@@ -33,7 +33,7 @@ def _counts(source: str) -> tuple[int, int, int]:
 def test_nobil_uppsala(settings):
     settings.CPO_COUNTRY_CODE, settings.CPO_PARTY_ID = "SE", "CPO"
     output = run_import(NOBIL, "nobil")
-    assert "23 records: 23 created, 0 updated, 0 unchanged, 0 skipped" in output
+    assert "23 records: 23 created, 0 updated, 0 unchanged, 0 repaired, 0 rejected" in output
     assert _counts("nobil") == (23, 86, 86)
     assert set(Location.objects.values_list("country_code", "party_id", "country", "time_zone")) == {
         ("SE", "CPO", "SWE", "Europe/Stockholm")
@@ -89,14 +89,14 @@ def test_nobil_uppsala(settings):
     assert list(restrictions) == [["CUSTOMERS"], ["CUSTOMERS"]]
 
     stamps = dict(Location.objects.values_list("pk", "last_updated"))
-    assert "23 records: 0 created, 0 updated, 23 unchanged, 0 skipped" in run_import(NOBIL, "nobil")
+    assert "23 records: 0 created, 0 updated, 23 unchanged, 0 repaired, 0 rejected" in run_import(NOBIL, "nobil")
     assert dict(Location.objects.values_list("pk", "last_updated")) == stamps
     assert _counts("nobil") == (23, 86, 86)
 
 
 def test_bnetza_subset():
     output = run_import(BNETZA, "bnetza")
-    assert "918 records: 917 created, 0 updated, 0 unchanged, 1 skipped" in output
+    assert "918 records: 917 created, 0 updated, 0 unchanged, 0 repaired, 1 rejected" in output
     assert "record 187 chargingStations[186] (id 1000187): evses[3].connectors[1].connector_type: missing" in output
     assert _counts("bnetza") == (917, 1818, 2006)
     assert set(Location.objects.values_list("country", "time_zone")) == {("DEU", "Europe/Berlin")}
@@ -136,7 +136,7 @@ def test_bnetza_subset():
     assert first.evses.first().capabilities == []
 
     stamps = dict(Location.objects.values_list("pk", "last_updated"))
-    assert "918 records: 0 created, 0 updated, 917 unchanged, 1 skipped" in run_import(BNETZA, "bnetza")
+    assert "918 records: 0 created, 0 updated, 917 unchanged, 0 repaired, 1 rejected" in run_import(BNETZA, "bnetza")
     assert dict(Location.objects.values_list("pk", "last_updated")) == stamps
     assert _counts("bnetza") == (917, 1818, 2006)
 
@@ -153,7 +153,7 @@ def test_reimport_updates_in_place(tmp_path):
     changed = tmp_path / "changed.http"
     changed.write_bytes(head + b"\n\n" + json.dumps(document).encode())
 
-    assert "23 records: 0 created, 1 updated, 22 unchanged, 0 skipped" in run_import(changed, "nobil")
+    assert "23 records: 0 created, 1 updated, 22 unchanged, 0 repaired, 0 rejected" in run_import(changed, "nobil")
     location = Location.objects.get(source_ref="2058")
     assert location.name == "Fortum McDonald's Vaksalagatan"
     assert dict(location.evses.values_list("uid", "status"))["nobil-2058-3"] == "REMOVED"

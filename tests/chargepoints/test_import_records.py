@@ -66,7 +66,7 @@ def test_nobil_bad_records_are_reported_and_the_good_ones_imported(tmp_path):
     path.write_text(json.dumps({"chargerstations": stations}))
 
     out, _ = run_import(path, "nobil")
-    assert "6 records: 2 created, 0 updated, 0 unchanged, 4 skipped" in out
+    assert "6 records: 2 created, 0 updated, 0 unchanged, 0 repaired, 4 rejected" in out
     assert "record 2 chargerstations[1] (id 2): csmd.Position: 95.12345 is outside -90..90" in out
     assert "record 3 chargerstations[2] (id 3): csmd.Position: 'somewhere' is not '(latitude,longitude)'" in out
     assert "record 4 chargerstations[3] (id 4): attr.conn.1.4: unknown connector 'Hydrogen' (NOBIL id 70)" in out
@@ -90,7 +90,7 @@ def test_bnetza_bad_records_are_reported_and_the_good_ones_imported(tmp_path):
     path.write_text(json.dumps({"chargingStations": stations}))
 
     out, _ = run_import(path, "bnetza")
-    assert "6 records: 1 created, 0 updated, 0 unchanged, 5 skipped" in out
+    assert "6 records: 1 created, 0 updated, 0 unchanged, 0 repaired, 5 rejected" in out
     assert "record 2 chargingStations[1] (id 2): coordinates.longitude: 'east' is not a decimal coordinate" in out
     assert "record 3 chargingStations[2] (id 3): evses[1].connectors[0].connector_type: unknown connector" in out
     assert "record 4 chargingStations[3] (id 4): street: missing" in out
@@ -178,14 +178,21 @@ def test_ocpi_list_in_an_envelope_with_a_bad_location(tmp_path):
     path.write_text(json.dumps(envelope))
 
     out, err = run_import(path, "ocpi")
-    assert "3 records: 2 created, 0 updated, 0 unchanged, 1 skipped" in out
-    assert "record 2 data[1] (id LOC2): evses[1].connectors[0].power_type: This field is required." in out
+    # An EVSE whose only connector has no power type cannot be made valid: it is left out, its Location imports.
+    assert (
+        "3 records: 3 created, 0 updated, 0 unchanged, 0 repaired, 0 rejected (1 EVSEs or connectors left out)" in out
+    )
+    assert (
+        "left out evses[1] of record 2 data[1] (id LOC2): evses[1].connectors[0].power_type: missing or unknown (None)"
+    ) in out
     assert err == ""  # no progress bar when stderr is not a terminal
     assert sorted(Location.objects.values_list("party_id", "ocpi_id")) == [
         ("ALL", "f76c2e0c-a6ef-4f67-bf23-6a187e5ca0e0"),
         ("BEC", "LOC1"),
+        ("BEC", "LOC2"),
     ]
-    assert "3 records: 0 created, 0 updated, 2 unchanged, 1 skipped" in run_import(path, "ocpi")[0]
+    assert list(EVSE.objects.filter(location__ocpi_id="LOC2").values_list("uid", flat=True)) == ["9001"]
+    assert "3 records: 0 created, 0 updated, 3 unchanged, 0 repaired, 0 rejected" in run_import(path, "ocpi")[0]
 
 
 def test_ocpi_bare_list_and_single_object(tmp_path):
