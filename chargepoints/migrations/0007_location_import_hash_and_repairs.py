@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chargepoints', '0004_session_newest_first_index'),
+        ('chargepoints', '0006_location_list_sort_indexes'),
     ]
 
     operations = [

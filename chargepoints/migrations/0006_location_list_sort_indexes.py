@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chargepoints', '0004_session_newest_first_index'),
+        ('chargepoints', '0005_evse_import_status'),
     ]
 
     operations = [
