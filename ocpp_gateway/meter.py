@@ -52,7 +52,8 @@ def meter_readings(meter_value: Any) -> list[MeterReading]:
         if at is None:
             continue
         found: dict[str, Decimal | None] = {ENERGY: None, POWER: None, CURRENT: None}
-        for sample in entry.get("sampledValue") or []:
+        # The library hands payloads over with snake_case keys, nested ones included.
+        for sample in entry.get("sampled_value") or entry.get("sampledValue") or []:
             if not isinstance(sample, dict):
                 continue
             measurand = sample.get("measurand") or ENERGY

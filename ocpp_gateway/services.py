@@ -265,7 +265,8 @@ def charger_status(
     _apply_status(link)
     session = _open_session(link.evse)
     state = CHARGING_STATE.get(status)
-    if session is not None and state is not None and at >= session.accounted_until:
+    # Only a change of state is reported: the same state again must not move the session's clock.
+    if session is not None and state is not None and state != session.charging_state and at >= session.accounted_until:
         try:
             session_set_charging_state(session=session, state=state, at=at)
         except ValidationError as error:
