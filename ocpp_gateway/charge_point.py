@@ -17,6 +17,7 @@ from django.utils import timezone
 from ocpp.exceptions import (
     FormationViolationError,
     FormatViolationError,
+    InternalError,
     NotSupportedError,
     OCPPError,
     ProtocolError,
@@ -40,7 +41,9 @@ REMOTE_START_SECONDS = 180  # how long a RemoteStartTransaction waits for its St
 
 
 def call_error(unique_id: str, error: OCPPError) -> str:
-    return json.dumps([4, unique_id, error.code, error.description or "", error.details or {}])
+    details = error.details if isinstance(error.details, dict) else {}
+    cause = details.get("cause")
+    return json.dumps([4, unique_id, error.code, error.description or "", {"cause": str(cause)} if cause else {}])
 
 
 def _int(value: Any, name: str) -> int:
@@ -112,6 +115,9 @@ class GatewayChargePoint(ChargePoint):
             await self._send(call_error(unique_id, FormationViolationError(description=error.description)))
         except OCPPError as error:
             await self._send(call_error(unique_id, error))
+        except Exception:
+            logger.exception("Charger %s: %s not handled", self.id, action)
+            await self._send(call_error(unique_id, InternalError(description="The central system failed.")))
 
     # --- messages from the charger -------------------------------------------------------------------------------
 

@@ -56,7 +56,7 @@ def station(emsp):
 
 
 def test_a_charger_charges_a_driver_and_the_emsp_gets_session_and_cdr(gateway, emsp, station):
-    evse, password = station
+    _, password = station
 
     async def play() -> tuple:
         async with connected(gateway, "CP-1", password) as (cp, _):
