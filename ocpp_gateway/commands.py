@@ -11,7 +11,6 @@ import asyncio
 import json
 import logging
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -74,7 +73,7 @@ def charger_call(
     async def exchange() -> dict[str, Any]:
         layer = get_channel_layer()
         assert layer is not None
-        reply_to = await layer.new_channel(f"ocpp.reply.{uuid.uuid4().hex}!")
+        reply_to = await layer.new_channel("ocpp.reply.")
         await layer.send(channel, {**event, "reply_to": reply_to})
         return await asyncio.wait_for(layer.receive(reply_to), timeout + 2)
 
@@ -82,6 +81,9 @@ def charger_call(
         reply = run_exchange(exchange, timeout=timeout + 2)
     except TimeoutError:
         return Answer("timeout")
+    except Exception as error:  # the channel layer itself failed (Redis down): the command did not get through
+        logger.exception("Command %s to %s not delivered", action, charger)
+        return Answer("error", code="GatewayError", description=str(error)[:200])
     return Answer(
         reply.get("outcome", "error"),
         reply.get("payload") or {},
