@@ -243,9 +243,9 @@ def charger_status(
     if connector_id == 0:
         charger.status, charger.error_code = status, error_code[:32]
         charger.save(update_fields=["status", "error_code", "last_seen_at"])
-        for link in charger.connectors.select_related("evse", "charger"):
-            if link.status:
-                _apply_status(link)
+        for each in charger.connectors.select_related("evse", "charger"):
+            if each.status:
+                _apply_status(each)
         return
     charger.save(update_fields=["last_seen_at"])
     link = charger.connectors.select_related("evse", "charger").filter(connector_id=connector_id).first()

@@ -18,7 +18,7 @@ import uvicorn
 import websockets
 from django.db import connections
 from ocpp.routing import on
-from ocpp.v16 import ChargePoint, call_result
+from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action
 
 from ocpp_gateway import db
@@ -170,3 +170,35 @@ async def connected(
 
 def registered(evse_uids: list[str], charge_point_id: str = "CP-1") -> tuple[Charger, str]:
     return charger_add(charge_point_id=charge_point_id, evse_refs=evse_uids)
+
+
+class ChargerThread:
+    """A test charger connected in a thread of its own (boot and status sent), so that the test's thread may block
+    on a page or a command while the charger answers."""
+
+    def __init__(self, gateway: Gateway, charge_point_id: str, password: str, answers: Answers | None = None) -> None:
+        self.answers = answers or Answers()
+        self.ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._args = (gateway, charge_point_id, password)
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    async def _run(self) -> None:
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        async with connected(*self._args, self.answers) as (cp, _):
+            await cp.call(call.BootNotification(charge_point_vendor="Acme", charge_point_model="AC22"))
+            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
+            await cp.call(call.Heartbeat())
+            self.ready.set()
+            await self._stop.wait()
+
+    def __enter__(self) -> ChargerThread:
+        self.thread.start()
+        assert self.ready.wait(10), "the test charger did not connect"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self.thread.join(10)
