@@ -37,7 +37,8 @@ from .meter import meter_readings
 from .timestamps import format_timestamp, parse_timestamp
 
 logger = logging.getLogger(__name__)
-REMOTE_START_SECONDS = 180  # how long a RemoteStartTransaction waits for its StartTransaction (ConnectionTimeOut)
+REMOTE_START_SECONDS = 180
+SEEN_WRITE_SECONDS = 30.0  # how long a RemoteStartTransaction waits for its StartTransaction (ConnectionTimeOut)
 
 
 def call_error(unique_id: str, error: OCPPError) -> str:
@@ -69,6 +70,8 @@ class GatewayChargePoint(ChargePoint):
         self.charger_id = charger_id
         self.decisions: dict[str, Any] = {}  # idTag → the last Authorize decision, for the StartTransaction after it
         self.remote_starts: dict[str, tuple[services.RemoteStart, float]] = {}
+        self.seen_written = -SEEN_WRITE_SECONDS
+        self.statuses: dict[int, tuple[str, ...]] = {}  # connectorId → the last StatusNotification's facts
 
     # --- frames --------------------------------------------------------------------------------------------------
 
@@ -136,11 +139,19 @@ class GatewayChargePoint(ChargePoint):
 
     @on(Action.heartbeat)
     async def on_heartbeat(self, **kwargs: Any) -> Any:
-        await in_db(services.charger_seen, charger_id=self.charger_id, heartbeat=True)
+        # Written at most every SEEN_WRITE_SECONDS: a chatty charger must not cost a database write per heartbeat.
+        now = time.monotonic()
+        if now - self.seen_written >= SEEN_WRITE_SECONDS:
+            self.seen_written = now
+            await in_db(services.charger_seen, charger_id=self.charger_id, heartbeat=True)
         return call_result.Heartbeat(current_time=format_timestamp(timezone.now()))
 
     @on(Action.status_notification)
     async def on_status(self, connector_id: int, error_code: str, status: str, **kwargs: Any) -> Any:
+        facts = (status, error_code, kwargs.get("info") or "", kwargs.get("vendor_error_code") or "")
+        if self.statuses.get(connector_id) == facts and error_code == "NoError":
+            return call_result.StatusNotification()  # nothing new (a repeat, or a TriggerMessage answer)
+        self.statuses[connector_id] = facts
         await in_db(
             services.charger_status,
             charger_id=self.charger_id,

@@ -7,6 +7,8 @@ websocket reads of every charger, and keeps the library's schema validation (def
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -33,8 +35,17 @@ def use_executor(replacement: ThreadPoolExecutor | None) -> ThreadPoolExecutor |
     return previous
 
 
+_checked = threading.local()
+CONNECTION_CHECK_SECONDS = 30.0
+
+
 def _run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    close_old_connections()
+    # A gateway thread keeps its connection between messages (reconnecting per message would cost more than the
+    # message), and drops a broken or too old one now and then, as Django does between requests.
+    now = time.monotonic()
+    if now - getattr(_checked, "at", -CONNECTION_CHECK_SECONDS) >= CONNECTION_CHECK_SECONDS:
+        _checked.at = now
+        close_old_connections()
     return function(*args, **kwargs)
 
 

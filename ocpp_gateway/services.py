@@ -464,7 +464,6 @@ def transaction_meter_values(
     *, charger_id: int, connector_id: int, transaction_id: int | None, readings: list[MeterReading]
 ) -> None:
     """MeterValues (OCPP 1.6 §4.7) → the session's meter, on the samples' own timestamps."""
-    Charger.objects.filter(pk=charger_id).update(last_seen_at=timezone.now())
     tx = _transaction_for(charger_id, transaction_id, connector_id)
     if tx is None or tx.session is None:
         return
