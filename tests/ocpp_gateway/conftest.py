@@ -58,8 +58,10 @@ class Gateway:
     def settle(self) -> None:
         """Wait until the gateway has written what it received (message log included)."""
         time.sleep(0.05)
-        with contextlib.suppress(AssertionError):
-            asyncio.run_coroutine_threadsafe(message_log.flush(), self.loop).result(5)
+        from ocpp_gateway import routing_loop
+
+        if routing_loop._gateway_loop is not None:  # a charger has connected
+            asyncio.run_coroutine_threadsafe(message_log.flush(), routing_loop._gateway_loop).result(5)
         db.executor().submit(lambda: None).result(5)
 
 
