@@ -111,6 +111,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # The ocpp library logs every frame, idTags included, at INFO: the gateway's message log keeps them instead.
+    "loggers": {"ocpp": {"level": env("OCPP_LIBRARY_LOG_LEVEL", default="WARNING")}},
 }
 
 # --- Celery -------------------------------------------------------------------------------------
