@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 PORTAL_SECTIONS = [
     ("Dashboard", "stations:dashboard", "chargepoints.view_location"),
     ("Stations", "stations:list", "chargepoints.view_location"),
+    ("Chargers", "chargers:list", "ocpp_gateway.view_charger"),
     ("Tariffs", "tariffs:list", "tariffs.view_tariff"),
     ("Partners", "partners:list", "ocpi_api.view_partner"),
     ("Tokens", "partners:tokens", "ocpi_api.view_emsptoken"),

@@ -16,6 +16,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "tariffs": ("view", "add", "change", "delete"),
         "ocpi_api": ("view", "add", "change", "delete"),
         "ocpi_push": ("view", "change"),
+        "ocpp_gateway": ("view", "add", "change"),
         "django_celery_beat": ("view", "add", "change", "delete"),
         # The CDR review queue is operations work; invoices stay with finance.
         "billing.cdr": ("view", "change"),

@@ -19,6 +19,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ROOT = Path(__file__).resolve().parent.parent
+# On in-memory SQLite every server thread of a test shares the test database's one connection: the live server's
+# requests and the OCPP gateway's database thread take turns under this lock.
+SQLITE_SERIAL = threading.Lock()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -52,10 +55,9 @@ def live_server(live_server):  # type: ignore[no-untyped-def]
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         httpd = live_server.thread.httpd
         application = httpd.get_app()
-        one_at_a_time = threading.Lock()
 
         def serve(environ, start_response):  # type: ignore[no-untyped-def]
-            with one_at_a_time:
+            with SQLITE_SERIAL:
                 return application(environ, start_response)
 
         httpd.set_app(serve)

@@ -32,8 +32,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 DJANGO_APPS = [
+    "daphne",  # first: its runserver serves websockets too (the OCPP gateway), so `make run` stays one command
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -55,6 +57,7 @@ LOCAL_APPS = [
     "billing",
     "ocpi_api",
     "ocpi_api.push",
+    "ocpp_gateway",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -142,7 +145,9 @@ LOGGING = {
     "loggers": {
         package: {"level": env("DJANGO_LOG_LEVEL", default="INFO")}
         for package in sorted({"config", *(app.split(".")[0] for app in LOCAL_APPS)})
-    },
+    }
+    # The ocpp library logs every frame, idTags included, at INFO: the gateway's message log keeps them instead.
+    | {"ocpp": {"level": env("OCPP_LIBRARY_LOG_LEVEL", default="WARNING")}},
 }
 
 # --- Celery -------------------------------------------------------------------------------------
@@ -305,3 +310,18 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     "ocpi-reservations-expire": {"task": "ocpi_api.tasks.reservations_expire_task", "schedule": 60.0},
 }
+
+# --- OCPP 1.6J chargers (ocpp_gateway) -----------------------------------------------------------------------------
+# The channel layer carries commands to the process holding a charger's socket: in memory for one process (the
+# embedded default), Redis when several gateway processes run (CHANNEL_LAYER_URL=redis://…).
+CHANNEL_LAYER_URL = env("CHANNEL_LAYER_URL", default="")
+CHANNEL_LAYERS = {
+    "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [CHANNEL_LAYER_URL]}}
+    if CHANNEL_LAYER_URL
+    else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+}
+OCPP_RESPONSE_TIMEOUT = env.int("OCPP_RESPONSE_TIMEOUT", default=30)  # seconds a charger has to answer our CALL
+OCPP_MAX_FRAME_BYTES = env.int("OCPP_MAX_FRAME_BYTES", default=65536)  # larger frames close the connection (1009)
+OCPP_MESSAGE_LOG_KEEP = env.int("OCPP_MESSAGE_LOG_KEEP", default=2000)  # newest frames kept per charger
+OCPP_MESSAGE_LOG_FLUSH_SECONDS = env.float("OCPP_MESSAGE_LOG_FLUSH_SECONDS", default=0.5)
+OCPP_DB_THREADS = env.int("OCPP_DB_THREADS", default=4)

@@ -1,0 +1,18 @@
+"""ASGI: the portal over HTTP and the OCPP 1.6J chargers over websockets, in one application.
+
+``runserver`` (daphne) serves both in development. In production the web tier stays on gunicorn (WSGI) and one or
+more gateway processes serve ``/ocpp/`` with this application (see the README).
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+django_application = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs the apps loaded)
+
+from ocpp_gateway.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter({"http": django_application, "websocket": URLRouter(websocket_urlpatterns)})

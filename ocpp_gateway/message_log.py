@@ -1,0 +1,96 @@
+"""The message log: every frame in and out, written in batches so that logging never slows a charger down.
+
+Frames are buffered per process and flushed every ``OCPP_MESSAGE_LOG_FLUSH_SECONDS``; each charger keeps its newest
+``OCPP_MESSAGE_LOG_KEEP`` frames (the retention setting), older ones are deleted as new ones arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+
+from .db import in_db
+from .models import OcppMessage
+
+logger = logging.getLogger(__name__)
+_KIND = {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}
+
+
+def describe(frame: str) -> tuple[str, str, str, str]:
+    """(message type, unique id, action, error code) of a frame, as far as it can be read."""
+    try:
+        message = json.loads(frame)
+    except ValueError:
+        return "INVALID", "", "", ""
+    if not isinstance(message, list) or len(message) < 2:
+        return "INVALID", "", "", ""
+    kind = _KIND.get(message[0], "INVALID") if isinstance(message[0], int) else "INVALID"
+    unique_id = str(message[1])[:64]
+    action = message[2] if kind == "CALL" and len(message) > 2 and isinstance(message[2], str) else ""
+    error = message[2] if kind == "CALLERROR" and len(message) > 2 and isinstance(message[2], str) else ""
+    return kind, unique_id, action[:64], error[:40]
+
+
+@dataclass
+class MessageLog:
+    pending: list[OcppMessage] = field(default_factory=list)
+    # The action of each CALL still waiting for its answer, so that the answer is logged with it.
+    actions: dict[tuple[int, str, str], str] = field(default_factory=dict)
+    task: asyncio.Task[None] | None = None
+
+    def record(self, *, charger_id: int, direction: str, frame: str) -> None:
+        kind, unique_id, action, error = describe(frame)
+        # A CALL's answer goes the other way: key it by the direction the CALL travelled.
+        if kind == "CALL":
+            self.actions[(charger_id, direction, unique_id)] = action
+            if len(self.actions) > 10_000:
+                self.actions.clear()
+        elif kind in ("CALLRESULT", "CALLERROR"):
+            other = OcppMessage.Direction.OUT if direction == OcppMessage.Direction.IN else OcppMessage.Direction.IN
+            action = self.actions.pop((charger_id, other, unique_id), "")
+        self.pending.append(
+            OcppMessage(
+                charger_id=charger_id,
+                at=timezone.now(),
+                direction=direction,
+                message_type=kind,
+                unique_id=unique_id,
+                action=action,
+                error_code=error,
+                frame=frame[:65536],
+            )
+        )
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(float(settings.OCPP_MESSAGE_LOG_FLUSH_SECONDS))
+        await self.flush()
+
+    async def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if batch:
+            try:
+                await in_db(_write, batch)
+            except Exception:
+                logger.exception("Could not write %s OCPP frames to the message log", len(batch))
+
+
+def _write(batch: list[OcppMessage]) -> None:
+    OcppMessage.objects.bulk_create(batch)
+    keep = int(settings.OCPP_MESSAGE_LOG_KEEP)
+    for charger_id in {message.charger_id for message in batch}:
+        ids = OcppMessage.objects.filter(charger_id=charger_id).values_list("id", flat=True)
+        oldest_kept = ids.order_by("-id")[keep - 1 : keep].first()
+        if oldest_kept is not None:
+            with contextlib.suppress(Exception):
+                OcppMessage.objects.filter(charger_id=charger_id, id__lt=oldest_kept).delete()
+
+
+message_log = MessageLog()

@@ -1,0 +1,92 @@
+"""Chargers connect at /ocpp/{id} with ocpp1.6 and HTTP Basic; others are refused at the upgrade and listed."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import websockets
+from ocpp.v16 import call
+
+from chargepoints.enums import EvseStatus
+from chargepoints.models import EVSE
+from ocpp_gateway.models import Charger, ChargerEvse, ConnectionAttempt, OcppMessage
+from tests.ocpi_api.drivers import roaming_station
+
+from .conftest import basic, connected, registered
+
+
+def refused_status(gateway, charge_point_id: str, headers: dict[str, str], subprotocols=("ocpp1.6",)) -> int:
+    async def attempt() -> int:
+        try:
+            async with websockets.connect(
+                gateway.url(charge_point_id), subprotocols=list(subprotocols), additional_headers=headers
+            ):
+                return 101
+        except websockets.InvalidStatus as refused:
+            return refused.response.status_code
+
+    return asyncio.run(attempt())
+
+
+def test_unknown_and_wrongly_authenticated_chargers_are_refused_with_401_and_listed(gateway):
+    evse = roaming_station()
+    registered([evse.uid], "CP-1")
+    assert refused_status(gateway, "CP-STRANGER", {"Authorization": basic("CP-STRANGER", "x" * 20)}) == 401
+    assert refused_status(gateway, "CP-1", {"Authorization": basic("CP-1", "wrong-password-0000")}) == 401
+    assert refused_status(gateway, "CP-1", {}) == 401
+    assert refused_status(gateway, "CP-1", {"Authorization": basic("CP-2", "whatever-it-is-00")}) == 401
+    gateway.settle()
+    attempts = {a.charge_point_id: a for a in ConnectionAttempt.objects.all()}
+    assert attempts["CP-STRANGER"].reason == "Unknown charge point id"
+    assert attempts["CP-1"].attempts == 3
+    assert attempts["CP-1"].reason == "Basic user is not the charge point id"
+    assert not Charger.objects.get(charge_point_id="CP-1").connected
+
+
+def test_a_charger_boots_beats_and_reports_its_status(gateway):
+    first = roaming_station(evses=2)
+    second = first.location.evses.exclude(pk=first.pk).get()
+    charger, password = registered([second.evse_id or second.uid, first.uid])
+    assert list(ChargerEvse.objects.values_list("connector_id", "evse")) == [(1, second.pk), (2, first.pk)]
+
+    async def play() -> tuple:
+        async with connected(gateway, "CP-1", password) as (cp, _):
+            boot = await cp.call(
+                call.BootNotification(
+                    charge_point_vendor="Acme", charge_point_model="Wallbox 22", firmware_version="1.2.3"
+                )
+            )
+            beat = await cp.call(call.Heartbeat())
+            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
+            await cp.call(
+                call.StatusNotification(
+                    connector_id=2, error_code="GroundFailure", status="Faulted", info="RCD tripped"
+                )
+            )
+            return boot, beat
+
+    boot, beat = asyncio.run(play())
+    assert boot.status == "Accepted"
+    assert boot.interval == 300
+    assert beat.current_time.endswith("Z")
+    gateway.settle()
+    charger.refresh_from_db()
+    assert (charger.vendor, charger.model, charger.firmware_version) == ("Acme", "Wallbox 22", "1.2.3")
+    assert charger.last_boot_at is not None
+    assert charger.last_heartbeat_at is not None
+    assert not charger.connected  # the socket closed: EVSEs are UNKNOWN now
+    assert EVSE.objects.get(pk=second.pk).status == EvseStatus.UNKNOWN
+    [fault] = charger.faults.all()
+    assert (fault.connector_id, fault.error_code, fault.info) == (2, "GroundFailure", "RCD tripped")
+    actions = list(OcppMessage.objects.filter(direction="IN").order_by("id").values_list("action", flat=True))
+    assert actions == ["BootNotification", "Heartbeat", "StatusNotification", "StatusNotification"]
+    answers = OcppMessage.objects.filter(direction="OUT", message_type="CALLRESULT")
+    assert set(answers.values_list("action", flat=True)) == {"BootNotification", "Heartbeat", "StatusNotification"}
+
+
+@pytest.mark.parametrize("subprotocols", [(), ("ocpp2.0.1",)])
+def test_a_charger_without_the_ocpp16_subprotocol_is_refused(gateway, subprotocols):
+    evse = roaming_station()
+    _, password = registered([evse.uid])
+    assert refused_status(gateway, "CP-1", {"Authorization": basic("CP-1", password)}, subprotocols) == 400
