@@ -16,7 +16,7 @@ from django.db import connection
 
 from chargepoints.importers import get_parser
 from chargepoints.importers.runner import import_records
-from tests.bench.support import on_postgresql_rolled_back
+from tests.bench.support import on_postgresql_rolled_back, sized
 from tests.chargepoints.feeds import operator_document
 
 TABLES = [
@@ -30,8 +30,7 @@ TABLES = [
 
 
 def _size() -> int:
-    default = 200 if os.environ.get("BENCH_SMOKE") else 10_000
-    return int(os.environ.get("BENCH_IMPORT_LOCATIONS", default))
+    return int(os.environ.get("BENCH_IMPORT_LOCATIONS", sized(10_000, 200)))
 
 
 def run() -> list[str]:

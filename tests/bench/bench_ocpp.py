@@ -32,6 +32,7 @@ from django.db import connection
 
 from chargepoints.models import EVSE
 from ocpp_gateway.models import Charger, ChargerEvse, OcppMessage
+from tests.bench.support import SMOKE
 from tests.factories import make_location
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +57,7 @@ class Size:
 
     @classmethod
     def from_env(cls) -> Size:
-        if os.environ.get("OCPP_BENCH_SIZE") == "smoke":
+        if SMOKE or os.environ.get("OCPP_BENCH_SIZE") == "smoke":
             return cls(20, 20, 3)
         return cls(
             int(os.environ.get("OCPP_BENCH_CHARGERS", 1000)),
