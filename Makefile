@@ -32,6 +32,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy config chargepoints tariffs billing ocpi_api
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed  ## Benchmarks, printed as ratios against a baseline in the same process
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m tests.bench
