@@ -179,8 +179,9 @@ class CdrInReview(Cdr):
 
 
 # --- Invoices -----------------------------------------------------------------------------------------------------
-# Written only through billing.services.invoices. Each eMSP party (the country_code and party_id its tokens carry on
-# every CDR) has one billing profile; the OCPI layer may link its partners to it, billing never looks at partners.
+# Written only through billing.services (invoice_runs, invoices, invoice_delivery, billing_profiles). Each eMSP
+# party (the country_code and party_id its tokens carry on every CDR) has one billing profile; the OCPI layer may link
+# its partners to it, billing never looks at partners.
 
 
 class Language(models.TextChoices):

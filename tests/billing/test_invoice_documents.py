@@ -14,7 +14,8 @@ from billing.labels import format_money
 from billing.models import Invoice, InvoiceEvent
 from billing.payment_reference import ocr_is_valid
 from billing.services.cdrs import cdr_credit
-from billing.services.invoices import invoice_issue, invoice_run
+from billing.services.invoice_runs import invoice_run
+from billing.services.invoices import invoice_issue
 from tests.billing.invoice_builders import NO_VAT, REDUCED, STANDARD, cdr_at, charger, profile, standard_tariffs, utc
 
 pytestmark = pytest.mark.django_db
