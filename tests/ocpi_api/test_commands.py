@@ -14,7 +14,7 @@ from chargepoints.enums import EvseStatus
 from chargepoints.models import ChargingSession
 from chargepoints.services import evse_set_status
 from chargepoints.simulator import ChargerSimulator
-from ocpi_api.commands import command_execute, reservations_expire
+from ocpi_api.command_services import command_execute, reservations_expire
 from ocpi_api.core.envelope import format_datetime
 from ocpi_api.models import AuthorizationRecord, CommandRequest
 from ocpi_api.push.models import OutboxItem

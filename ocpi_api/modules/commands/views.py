@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, Polymorphic
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ocpi_api.commands import command_receive
+from ocpi_api.command_services import command_receive
 from ocpi_api.core.envelope import envelope
 from ocpi_api.core.openapi import envelope_of
 from ocpi_api.core.status import OcpiStatus
