@@ -7,8 +7,8 @@ import pytest
 
 from ocpi_api.core.tokens import token_generate, token_hash
 from ocpi_api.models import Partner
+from ocpi_api.push.delivery import push_sweep
 from ocpi_api.push.models import OutboxItem
-from ocpi_api.push.services import push_sweep
 
 from .receiver import Receiver
 

@@ -20,16 +20,9 @@ from chargepoints.services import LocationInput, evse_set_status, location_upser
 from ocpi_api.modules.locations.serializers import location_to_ocpi
 from ocpi_api.modules.tariffs.serializers import TariffSerializer
 from ocpi_api.push.catalogue import location_path
+from ocpi_api.push.delivery import _claim, _queue_of, push_deliver, push_sweep
 from ocpi_api.push.models import OutboxItem
-from ocpi_api.push.services import (
-    _claim,
-    _queue_of,
-    push_deliver,
-    push_enqueue,
-    push_retry,
-    push_retry_partner,
-    push_sweep,
-)
+from ocpi_api.push.services import push_enqueue, push_retry, push_retry_partner
 from ocpi_api.push.signals import push_delivered
 from tariffs.selectors import tariff_list
 from tariffs.services import tariff_replace
