@@ -11,6 +11,7 @@ from chargepoints.models import EVSE, ChargingSession
 from chargepoints.signals import evse_status_changed, session_changed
 
 from . import command_services, pushes
+from .core.status import ModuleID
 from .push.models import OutboxItem
 from .push.signals import push_delivered
 
@@ -30,7 +31,7 @@ def on_evse_status_changed(sender: type[EVSE], evse: EVSE, status: str, **_: Any
 
 
 def on_push_delivered(sender: type[OutboxItem], item: OutboxItem, **_: Any) -> None:
-    if item.module == "cdrs" and item.method == OutboxItem.Method.POST:
+    if item.module == ModuleID.CDRS and item.method == OutboxItem.Method.POST:
         pushes.cdr_delivery_record(item=item)
 
 

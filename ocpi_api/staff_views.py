@@ -20,6 +20,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from . import services
+from .core.status import InterfaceRole, ModuleID
 from .forms import PartnerRegisterForm, TokenAForm
 from .models import Partner
 from .push.selectors import partners_with_delivery_counts
@@ -100,7 +101,7 @@ class PartnerDetailView(PartnerViewMixin, TemplateView):
         partner = get_object_or_404(Partner, pk=kwargs["pk"])
         context["partner"] = partner
         context["endpoints"] = sorted(partner.endpoints, key=lambda e: (e.get("identifier", ""), e.get("role") or ""))
-        context["tokens_sender"] = partner.endpoint_url("tokens", "SENDER")
+        context["tokens_sender"] = partner.endpoint_url(ModuleID.TOKENS, InterfaceRole.SENDER)
         context["tokens_pull"] = tokens_pull_last(partner=partner)
         return context
 

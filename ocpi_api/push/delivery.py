@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ocpi_api.core.client import OcpiClient, OcpiClientError, OcpiReply, join_url
+from ocpi_api.core.status import ModuleID
 from ocpi_api.models import Partner
 from ocpi_api.services import partner_routing
 
@@ -186,7 +187,7 @@ def _finish(item: OutboxItem, status: str, outcome: Outcome) -> None:
 
 
 def _max_age(item: OutboxItem) -> float:
-    if item.module == "commands":
+    if item.module == ModuleID.COMMANDS:
         return float(settings.OCPI_PUSH_MAX_AGE_COMMAND_RESULTS)
     return float(settings.OCPI_PUSH_MAX_AGE)
 

@@ -7,13 +7,13 @@ Public API for the OCPI modules
     Queue one call to ``partner``. Call it inside the transaction of the change it announces: the row commits or
     rolls back with the change, and nothing is sent before the commit.
 
-    - ``module``: the OCPI module identifier ("locations", "tariffs", "sessions", "cdrs", "commands", …).
+    - ``module``: the OCPI module identifier (``ocpi_api.core.status.ModuleID``).
     - ``url``: an absolute target, such as a command's ``response_url``. Without it, ``path`` is appended with
       exactly one "/" to the partner's RECEIVER endpoint for ``module``, read when the call is made (a partner that
       re-registers with new URLs gets the pending rows at the new ones). A partner with no such endpoint gets
       nothing and the function returns None.
     - ``object_key``: the unit of ordering and history. Rows with the same (partner, object_key) go out strictly in
-      order, one at a time. Use one key per OCPI object, e.g. "sessions/SE/CPO/<session id>" or "cdrs/<cdr id>".
+      order, one at a time. One key per OCPI object, built in ``ocpi_api.push.keys`` (``session_key``, ``cdr_key``…).
       Locations use one key for a location, its EVSEs and its connectors, so a child never overtakes its parent.
     - ``method``: PUT, PATCH, POST or DELETE; ``body``: the JSON to send (None for DELETE; Decimals are written as
       JSON numbers). The body's ``last_updated`` is remembered: a row older than what the partner already got for

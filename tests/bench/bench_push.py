@@ -24,7 +24,7 @@ from django.db import connection
 from chargepoints.models import EVSE
 from chargepoints.services import evse_set_status, location_upsert
 from ocpi_api.models import Partner
-from ocpi_api.push.catalogue import location_path
+from ocpi_api.push.keys import location_path
 from ocpi_api.push.models import OutboxItem
 from tests.factories import evse_data, location_data
 from tests.ocpi_push.conftest import make_partner

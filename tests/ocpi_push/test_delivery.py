@@ -19,8 +19,8 @@ from chargepoints.selectors import location_list_for_sync
 from chargepoints.services import LocationInput, evse_set_status, location_upsert
 from ocpi_api.modules.locations.serializers import location_to_ocpi
 from ocpi_api.modules.tariffs.serializers import TariffSerializer
-from ocpi_api.push.catalogue import location_path
 from ocpi_api.push.delivery import _claim, _queue_of, push_deliver, push_sweep
+from ocpi_api.push.keys import location_path
 from ocpi_api.push.models import OutboxItem
 from ocpi_api.push.services import push_enqueue, push_retry, push_retry_partner
 from ocpi_api.push.signals import push_delivered

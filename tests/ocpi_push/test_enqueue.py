@@ -16,7 +16,7 @@ from chargepoints.models import EVSE, Location
 from chargepoints.services import evse_set_status, location_set_roaming, location_upsert, station_announce_change
 from ocpi_api.core.envelope import format_datetime
 from ocpi_api.models import Partner
-from ocpi_api.push.catalogue import location_key, location_path
+from ocpi_api.push.keys import location_key, location_path
 from ocpi_api.push.models import OutboxItem
 from ocpi_api.push.services import push_enqueue
 from tariffs.services import tariff_replace

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from chargepoints.models import EVSE
 from chargepoints.services import evse_set_status
-from ocpi_api.push.catalogue import location_key
+from ocpi_api.push.keys import location_key
 from ocpi_api.push.models import CatalogueResend, OutboxItem
 from tariffs.services import tariff_replace
 from tests.factories import finance_user, make_location, operations_user
