@@ -28,10 +28,12 @@ class ChargepointsConfig(AppConfig):
     def ready(self) -> None:
         from tariffs.models import Tariff
 
+        from .periodic import periodic_jobs_ensure
         from .receivers import protect_tariffs_in_use
         from .roles import roles_sync
 
         post_migrate.connect(roles_sync, dispatch_uid="chargepoints.roles_sync")
+        post_migrate.connect(periodic_jobs_ensure, dispatch_uid="chargepoints.periodic_jobs_ensure")
         # Every app's dashboard cards (chargepoints.dashboard) and session page links (chargepoints.portal); all
         # models are loaded by the time ready() runs.
         autodiscover_modules("dashboard", "portal")

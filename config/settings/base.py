@@ -43,6 +43,7 @@ THIRD_PARTY_APPS = [
     "django_filters",
     "django_celery_beat",
     "nested_admin",
+    "drf_spectacular_sidecar",
 ]
 LOCAL_APPS = [
     "tariffs",
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Outside the OCPI views the catch-all turns anything under /ocpi/ (unknown URLs, crashes) into an OCPI envelope.
+    "ocpi_api.core.middleware.OcpiEnvelopeMiddleware",
 ]
 
 TEMPLATES = [
@@ -137,29 +140,6 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "OCPI 2.2.1 endpoints of this charge point operator, and the station search API for partners.",
     "VERSION": "2.2.1",
     "SERVE_INCLUDE_SCHEMA": False,
-}
-
-# --- Our own OCPI party ---------------------------------------------------------------------------
-CPO_COUNTRY_CODE = env("CPO_COUNTRY_CODE", default="SE")
-CPO_PARTY_ID = env("CPO_PARTY_ID", default="CPO")
-CPO_BUSINESS_NAME = env("CPO_BUSINESS_NAME", default="Nordic Charge AB")
-CPO_WEBSITE = env("CPO_WEBSITE", default="https://cpo.example")
-# Used to build absolute URLs (versions URL, credentials) when there is no request to take them from.
-PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
-
-# --- OCPI protocol (ocpi_api) -------------------------------------------------------------------
-# Outside the OCPI views the catch-all turns anything under /ocpi/ (unknown URLs, crashes) into an OCPI envelope.
-MIDDLEWARE = [*MIDDLEWARE, "ocpi_api.core.middleware.OcpiEnvelopeMiddleware"]
-INSTALLED_APPS = [*INSTALLED_APPS, "drf_spectacular_sidecar"]
-OCPI_MAX_PAGE_SIZE = env.int("OCPI_MAX_PAGE_SIZE", default=1000)  # advertised in X-Limit
-OCPI_DEFAULT_PAGE_SIZE = env.int("OCPI_DEFAULT_PAGE_SIZE", default=100)
-# (connect, read) seconds for every call to a partner; the credentials POST waits on two of them.
-OCPI_CLIENT_TIMEOUT = (
-    env.float("OCPI_CLIENT_CONNECT_TIMEOUT", default=5.0),
-    env.float("OCPI_CLIENT_TIMEOUT", default=30.0),
-)
-SPECTACULAR_SETTINGS = {
-    **SPECTACULAR_SETTINGS,
     "SWAGGER_UI_DIST": "SIDECAR",  # Swagger UI from our static files, never a CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -178,6 +158,23 @@ SPECTACULAR_SETTINGS = {
         "TariffTypeEnum": "tariffs.models.TariffType",
     },
 }
+
+# --- Our own OCPI party ---------------------------------------------------------------------------
+CPO_COUNTRY_CODE = env("CPO_COUNTRY_CODE", default="SE")
+CPO_PARTY_ID = env("CPO_PARTY_ID", default="CPO")
+CPO_BUSINESS_NAME = env("CPO_BUSINESS_NAME", default="Nordic Charge AB")
+CPO_WEBSITE = env("CPO_WEBSITE", default="https://cpo.example")
+# Used to build absolute URLs (versions URL, credentials) when there is no request to take them from.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# --- OCPI protocol (ocpi_api) -------------------------------------------------------------------
+OCPI_MAX_PAGE_SIZE = env.int("OCPI_MAX_PAGE_SIZE", default=1000)  # advertised in X-Limit
+OCPI_DEFAULT_PAGE_SIZE = env.int("OCPI_DEFAULT_PAGE_SIZE", default=100)
+# (connect, read) seconds for every call to a partner; the credentials POST waits on two of them.
+OCPI_CLIENT_TIMEOUT = (
+    env.float("OCPI_CLIENT_CONNECT_TIMEOUT", default=5.0),
+    env.float("OCPI_CLIENT_TIMEOUT", default=30.0),
+)
 
 # --- Public station map ---------------------------------------------------------------------------
 # A Leaflet tile URL template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png (respect the tile server's
@@ -242,12 +239,6 @@ OCPI_PUSH_BATCH = env.int("OCPI_PUSH_BATCH", default=50)
 # The sweeper runs this often (seconds) and re-queues due rows whose task went out longer than the grace ago.
 OCPI_PUSH_SWEEP_INTERVAL = env.float("OCPI_PUSH_SWEEP_INTERVAL", default=30.0)
 OCPI_PUSH_SWEEP_GRACE = env.float("OCPI_PUSH_SWEEP_GRACE", default=60.0)
-# django_celery_beat's DatabaseScheduler writes these entries as PeriodicTask rows at start (idempotent by name);
-# entries other sections defined above are kept.
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    "ocpi-push-sweep": {"task": "ocpi_api.push.tasks.push_sweep", "schedule": OCPI_PUSH_SWEEP_INTERVAL},
-}
 
 # --- OCPI drivers: real-time authorization and commands (ocpi_api) ------------------------------------------------
 # (connect, read) seconds to wait for an eMSP's real-time answer: a driver is waiting at the charger. Beyond it the
@@ -258,7 +249,12 @@ OCPI_REALTIME_AUTHORIZATION_TIMEOUT = (
 )
 # Seconds an eMSP is told to wait for a command's result (CommandResponse.timeout).
 OCPI_COMMAND_TIMEOUT = env.int("OCPI_COMMAND_TIMEOUT", default=60)
+
+# --- Fixed periodic jobs ------------------------------------------------------------------------------------------
+# django_celery_beat's DatabaseScheduler writes these entries as PeriodicTask rows at every beat start (by name), so
+# they follow these settings. The jobs staff may edit (invoice run, token pull) are declared by their apps instead
+# (``periodic_jobs`` on the AppConfig, see chargepoints.periodic) and created once.
 CELERY_BEAT_SCHEDULE = {
-    **CELERY_BEAT_SCHEDULE,
+    "ocpi-push-sweep": {"task": "ocpi_api.push.tasks.push_sweep", "schedule": OCPI_PUSH_SWEEP_INTERVAL},
     "ocpi-reservations-expire": {"task": "ocpi_api.tasks.reservations_expire_task", "schedule": 60.0},
 }
