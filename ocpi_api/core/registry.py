@@ -47,11 +47,3 @@ class OcpiVersion:
             if module.identifier == identifier and (role is None or module.role == role):
                 return module
         return None
-
-
-def version_key(number: str) -> tuple[int, ...]:
-    """Sort key of a VersionNumber such as "2.1.1"; partner strings that are not numbers sort lowest."""
-    try:
-        return tuple(int(part) for part in number.split("."))
-    except ValueError:
-        return (-1,)

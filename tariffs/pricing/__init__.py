@@ -59,6 +59,7 @@ from .types import (
     TariffElement,
     TariffNotApplicable,
 )
+from .units import exact_hours, hours_of
 from .validation import validate_session, validate_tariff
 
 __all__ = [
@@ -79,7 +80,9 @@ __all__ = [
     "Tariff",
     "TariffElement",
     "TariffNotApplicable",
+    "exact_hours",
     "format_amount",
+    "hours_of",
     "price_session",
     "round_money",
     "validate_session",

@@ -16,7 +16,6 @@ from .restrictions import Moment, holds, wall_clock_cuts
 from .results import PricedSession, PriceLine
 from .types import (
     ENERGY_QUANTUM,
-    HOURS_QUANTUM,
     HUNDRED,
     MICROSECOND,
     MIDNIGHT,
@@ -38,6 +37,7 @@ from .types import (
     TariffElement,
     TariffNotApplicable,
 )
+from .units import hours_of
 from .validation import validate_session, validate_tariff
 
 
@@ -410,8 +410,8 @@ class _Pricer:
             total_parking_cost=price(CostCategory.PARKING),
             total_reservation_cost=price(CostCategory.RESERVATION),
             total_energy=sum((p.energy for p in periods), ZERO),
-            total_time=_hours(charging + parking),
-            total_parking_time=_hours(parking),
+            total_time=hours_of(charging + parking),
+            total_parking_time=hours_of(parking),
             charging_duration=charging,
             parking_duration=parking,
             reservation_duration=sum((p.reservation for p in periods), timedelta(0)),
@@ -446,10 +446,6 @@ class _Pricer:
 
 def _seconds(duration: timedelta) -> Decimal:
     return Decimal(duration // timedelta(microseconds=1)) * MICROSECOND
-
-
-def _hours(duration: timedelta) -> Decimal:
-    return (_seconds(duration) / SECONDS_PER_HOUR).quantize(HOURS_QUANTUM, rounding=ROUND_HALF_UP)
 
 
 def _category(element: TariffElement, dimension: Dimension) -> CostCategory:
