@@ -3,7 +3,6 @@
 import csv
 import io
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -21,7 +20,6 @@ from tests.billing.invoice_builders import NO_VAT, REDUCED, STANDARD, cdr_at, ch
 pytestmark = pytest.mark.django_db
 
 # The rendered PDFs are kept here for a person to look at (pdftoppm -r 70 -png).
-OUT = Path(__file__).resolve().parents[2] / "var" / "invoices"
 
 
 @pytest.fixture
@@ -58,7 +56,7 @@ def _text(pdf: bytes) -> tuple[str, int]:
 
 
 def test_the_issued_invoice_pdf_has_number_parties_totals_vat_and_payment_reference(
-    clerk, django_capture_on_commit_callbacks
+    clerk, django_capture_on_commit_callbacks, tmp_path
 ):
     invoice, cdrs = _billed_invoice(clerk)
     with django_capture_on_commit_callbacks(execute=True):
@@ -70,8 +68,7 @@ def test_the_issued_invoice_pdf_has_number_parties_totals_vat_and_payment_refere
     assert invoice.events.filter(action=InvoiceEvent.Action.PDF_RENDERED).count() == 1
     with invoice.pdf.open("rb") as stored:
         pdf = stored.read()
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "invoice-en.pdf").write_bytes(pdf)
+    (tmp_path / "invoice-en.pdf").write_bytes(pdf)  # a copy to look at (pdftoppm) when the test fails
     text, pages = _text(pdf)
 
     assert pages >= 3  # 40 lines, summary and payment, then the landscape CDR annex
@@ -103,7 +100,7 @@ def test_the_issued_invoice_pdf_has_number_parties_totals_vat_and_payment_refere
 
 
 def test_a_swedish_partner_gets_a_swedish_invoice_and_a_credit_note_names_the_invoice(
-    clerk, django_capture_on_commit_callbacks
+    clerk, django_capture_on_commit_callbacks, tmp_path
 ):
     invoice, cdrs = _billed_invoice(clerk, party=("SE", "EVS"), language="sv", sessions=6)
     with django_capture_on_commit_callbacks(execute=True):
@@ -123,7 +120,7 @@ def test_a_swedish_partner_gets_a_swedish_invoice_and_a_credit_note_names_the_in
     note.refresh_from_db()
     with note.pdf.open("rb") as stored:
         pdf = stored.read()
-    (OUT / "credit-note-sv.pdf").write_bytes(pdf)
+    (tmp_path / "credit-note-sv.pdf").write_bytes(pdf)
     text, _pages = _text(pdf)
     assert "KREDITFAKTURA" in text
     assert note.number in text

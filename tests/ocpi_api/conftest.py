@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -9,6 +10,9 @@ from ocpi_api.core.tokens import token_generate, token_hash
 from ocpi_api.models import Partner
 
 from .emsp import FakeEmsp
+
+if TYPE_CHECKING:
+    from .drivers import DriversEmsp
 
 
 def auth(token: str, *, raw: bool = False) -> dict[str, str]:
@@ -39,6 +43,16 @@ def partner(db: None) -> tuple[Partner, str]:
 @pytest.fixture
 def emsp() -> Iterator[FakeEmsp]:
     server = FakeEmsp().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def drivers_emsp() -> Iterator[DriversEmsp]:
+    """An eMSP that also answers real-time authorization, takes session and CDR pushes and command results."""
+    from .drivers import DriversEmsp  # drivers imports this module's auth()
+
+    server = DriversEmsp().start()
     yield server
     server.stop()
 
