@@ -10,6 +10,8 @@ from django.contrib.auth.models import Group, User
 from chargepoints.models import Location
 from chargepoints.roles import FINANCE, OPERATIONS, roles_sync
 from chargepoints.services import ConnectorInput, EvseInput, LocationInput, location_upsert
+from ocpi_api.core.tokens import token_generate, token_hash
+from ocpi_api.models import Partner
 
 _sequence = itertools.count(1)
 
@@ -79,3 +81,18 @@ def operations_user() -> User:
 
 def finance_user() -> User:
     return make_user("finance", group=FINANCE)
+
+
+def make_partner(status: str = Partner.Status.REGISTERED, **fields: object) -> tuple[Partner, str]:
+    """A partner we issued a token to, and that token (to call our OCPI API as the partner)."""
+    token = token_generate()
+    defaults: dict[str, object] = {
+        "name": "Test eMSP",
+        "country_code": "NL",
+        "party_id": "EMS",
+        "status": status,
+        "version": "2.2.1",
+        "token_hash": token_hash(token),
+    }
+    defaults.update(fields)
+    return Partner.objects.create(**defaults), token

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ocpi_api.core.tokens import token_generate, token_hash
 from ocpi_api.models import Partner
+from tests.factories import make_partner
 
 from .emsp import FakeEmsp
 
@@ -19,20 +19,6 @@ def auth(token: str, *, raw: bool = False) -> dict[str, str]:
     """Django test client headers for a token, Base64 as 2.2.1 says or raw."""
     value = token if raw else base64.b64encode(token.encode()).decode()
     return {"HTTP_AUTHORIZATION": f"Token {value}"}
-
-
-def make_partner(status: str = Partner.Status.REGISTERED, **fields: object) -> tuple[Partner, str]:
-    token = token_generate()
-    defaults: dict[str, object] = {
-        "name": "Test eMSP",
-        "country_code": "NL",
-        "party_id": "EMS",
-        "status": status,
-        "version": "2.2.1",
-        "token_hash": token_hash(token),
-    }
-    defaults.update(fields)
-    return Partner.objects.create(**defaults), token
 
 
 @pytest.fixture

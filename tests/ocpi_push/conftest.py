@@ -5,31 +5,31 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ocpi_api.core.tokens import token_generate, token_hash
+from ocpi_api.core.tokens import token_generate
 from ocpi_api.models import Partner
 from ocpi_api.push.delivery import push_sweep
 from ocpi_api.push.models import OutboxItem
+from tests.factories import make_partner
 
 from .receiver import Receiver
 
 
-def make_partner(
+def receiving_partner(
     receiver: Receiver | None,
     *modules: str,
     name: str = "eMSP",
     party_id: str = "EMS",
     status: str = Partner.Status.REGISTERED,
 ) -> Partner:
-    return Partner.objects.create(
+    """A partner we push to: its Receiver endpoints for ``modules`` (default locations and tariffs) on ``receiver``."""
+    partner, _token = make_partner(
+        status,
         name=name,
-        country_code="NL",
         party_id=party_id,
-        status=status,
-        version="2.2.1",
-        token_hash=token_hash(token_generate()),
         outbound_token=token_generate(),
         endpoints=receiver.endpoints(*(modules or ("locations", "tariffs"))) if receiver else [],
     )
+    return partner
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from tariffs.selectors import tariff_list
 from tariffs.services import tariff_replace
 from tests.factories import connector_data, evse_data, location_data
 
-from .conftest import make_partner
+from .conftest import receiving_partner
 from .receiver import Receiver
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fast_push")]
@@ -72,7 +72,7 @@ def assert_never_older(receiver: Receiver) -> None:
 
 
 def test_delivered_after_commit_and_never_for_a_rollback(receiver: Receiver) -> None:
-    make_partner(receiver)
+    receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
     with transaction.atomic():
@@ -111,7 +111,7 @@ def test_receiver_down_during_500_changes_gets_everything_in_order(
         location_data(evses=[evse_data(), evse_data(connectors=[connector_data(), connector_data(connector_id="2")])])
         for _ in range(3)
     ]
-    make_partner(receiver)
+    receiving_partner(receiver)
     for data in datas:
         location_upsert(data=data)
     tariff_replace(data=tariff_data("3.00"))
@@ -150,7 +150,7 @@ def test_receiver_down_during_500_changes_gets_everything_in_order(
 
 
 def test_a_receiver_slower_than_the_timeout_gets_the_change_again(receiver: Receiver, settle: Callable) -> None:
-    make_partner(receiver)
+    receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
     receiver.mode, receiver.delay = "slow", 1.0  # the read timeout is 0.5 s
@@ -167,7 +167,7 @@ def test_a_receiver_slower_than_the_timeout_gets_the_change_again(receiver: Rece
 
 
 def test_100_flaps_while_down_become_a_handful_of_patches(receiver: Receiver, settle: Callable) -> None:
-    make_partner(receiver)
+    receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
     receiver.mode = "down"
@@ -184,7 +184,7 @@ def test_100_flaps_while_down_become_a_handful_of_patches(receiver: Receiver, se
 
 
 def test_a_new_location_goes_out_before_the_changes_that_follow_it(receiver: Receiver, settle: Callable) -> None:
-    make_partner(receiver)
+    receiving_partner(receiver)
     receiver.mode = "down"
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
@@ -203,7 +203,7 @@ def test_a_new_location_goes_out_before_the_changes_that_follow_it(receiver: Rec
 def test_a_rejection_is_permanent_with_the_partners_message(
     receiver: Receiver, settle: Callable, mode: str, http: int, ocpi: int, message: str
 ) -> None:
-    partner = make_partner(receiver)
+    partner = receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     receiver.mode = mode
     evse_set_status(evse=location.evses.get(), status="CHARGING")
@@ -225,7 +225,7 @@ def test_a_command_result_stops_being_retried_once_the_emsp_no_longer_waits(
     receiver: Receiver, settle: Callable, settings
 ) -> None:
     settings.OCPI_PUSH_MAX_AGE_COMMAND_RESULTS = 0.5  # production: 10 minutes; location changes keep the long limit
-    partner = make_partner(receiver)
+    partner = receiving_partner(receiver)
     receiver.mode = "500"
     with transaction.atomic():
         push_enqueue(
@@ -247,7 +247,7 @@ def test_transient_failures_back_off_until_the_age_limit_then_dead_letter(
     receiver: Receiver, settle: Callable, settings, mode: str
 ) -> None:
     settings.OCPI_PUSH_MAX_AGE = 1.0  # long enough for several attempts on a loaded machine
-    make_partner(receiver)
+    receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     receiver.mode = mode
     evse_set_status(evse=location.evses.get(), status="CHARGING")
@@ -270,7 +270,7 @@ def test_transient_failures_back_off_until_the_age_limit_then_dead_letter(
 
 
 def test_a_row_older_than_what_the_partner_has_is_never_sent(receiver: Receiver, settle: Callable) -> None:
-    make_partner(receiver)
+    receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
     evse_set_status(evse=evse, status="CHARGING")
@@ -288,7 +288,7 @@ def test_a_row_older_than_what_the_partner_has_is_never_sent(receiver: Receiver,
 
 
 def test_the_sweeper_resends_a_row_whose_worker_died_mid_delivery(receiver: Receiver, settings) -> None:
-    partner = make_partner(receiver)
+    partner = receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
     path = location_path(location, evse)
@@ -315,7 +315,7 @@ def test_the_sweeper_resends_a_row_whose_worker_died_mid_delivery(receiver: Rece
 
 
 def test_a_cdr_post_keeps_the_location_header_for_its_module(receiver: Receiver) -> None:
-    partner = make_partner(receiver, "cdrs")
+    partner = receiving_partner(receiver, "cdrs")
     seen: list[tuple[str, str | None]] = []
 
     def on_delivered(sender: type, item: OutboxItem, **kwargs: Any) -> None:
@@ -341,7 +341,7 @@ def test_a_cdr_post_keeps_the_location_header_for_its_module(receiver: Receiver)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite has no SKIP LOCKED)")
 def test_two_workers_never_send_the_same_row_twice(receiver: Receiver) -> None:
     location = location_upsert(data=location_data()).location
-    partner = make_partner(receiver)
+    partner = receiving_partner(receiver)
     with transaction.atomic():
         row = push_enqueue(
             partner=partner,
