@@ -1,8 +1,23 @@
 from django.apps import AppConfig
 
+from chargepoints.portal import PortalSection
+from chargepoints.roles import FINANCE, OPERATIONS
+
+from .schedule import INVOICE_RUN_JOB
+
 
 class BillingConfig(AppConfig):
     name = "billing"
+    periodic_jobs = (INVOICE_RUN_JOB,)
+    portal_sections = (
+        PortalSection(70, "CDRs", "billing:cdr_list", "billing.view_cdr"),
+        PortalSection(80, "Invoices", "billing:invoice_list", "billing.view_invoice"),
+    )
+    staff_role_grants = {
+        # The CDR review queue is operations work; invoices stay with finance.
+        OPERATIONS: {"billing.cdr": ("view", "change")},
+        FINANCE: {"billing": ("view", "add", "change")},
+    }
 
     def ready(self) -> None:
         from chargepoints.signals import session_changed

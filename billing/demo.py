@@ -14,7 +14,10 @@ from django.urls import reverse
 from chargepoints.demo import register
 
 from .models import BillingProfile, Cdr, Invoice, InvoiceRun
-from .services.invoices import billing_profile_get_or_create, invoice_issue, invoice_run, invoice_schedule_ensure
+from .schedule import invoice_schedule_ensure
+from .services.billing_profiles import billing_profile_get_or_create
+from .services.invoice_runs import invoice_run
+from .services.invoices import invoice_issue
 
 # Known demo parties get believable details; any other party with CDRs gets a generic English profile.
 DEMO_PROFILES: dict[tuple[str, str], dict[str, Any]] = {

@@ -15,10 +15,10 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
+from .conf import billing_zone, seller_details
 from .labels import format_decimal, format_hours, format_money, format_period, labels_for, local_dates
 from .models import Cdr, Invoice, InvoiceLine
 from .selectors.invoices import VatGroup, invoice_lines, invoice_vat_summary
-from .services.invoices import billing_zone, seller_details
 
 FONT_FILES = {
     "regular": "fonts/DejaVuSansCondensed.ttf",

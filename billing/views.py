@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from .conf import billing_today
 from .documents import invoice_csv, invoice_pdf, invoice_period_text
 from .forms import CreditForm, InvoiceFilterForm, MarkPaidForm
 from .models import Invoice, InvoiceRun, InvoiceStatus
@@ -60,7 +61,7 @@ class InvoiceListView(FinanceViewMixin, TemplateView):
     template_name = "billing/invoice_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        today = services.billing_today()
+        today = billing_today()
         form = InvoiceFilterForm(self.request.GET or None)
         filters = selectors.InvoiceFilters()
         if form.is_valid():
@@ -94,7 +95,7 @@ class InvoiceDetailView(FinanceViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         invoice = _invoice(self.kwargs["pk"])
-        today = services.billing_today()
+        today = billing_today()
         lines = Paginator(selectors.invoice_lines(invoice=invoice), LINES_PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
@@ -222,7 +223,7 @@ class ReceivablesView(FinanceViewMixin, TemplateView):
     template_name = "billing/receivables.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        today = services.billing_today()
+        today = billing_today()
         return {
             **super().get_context_data(**kwargs),
             "today": today,

@@ -169,11 +169,11 @@ class PowerClass(models.TextChoices):
     ULTRA = "ultra", "Ultra (≥ 150 kW)"
 
     @classmethod
-    def for_watts(cls, watts: int) -> "PowerClass":
-        if watts >= 150_000:
-            return cls.ULTRA
-        if watts >= 50_000:
-            return cls.RAPID
-        if watts >= 11_000:
-            return cls.FAST
-        return cls.SLOW
+    def watt_ranges(cls) -> dict["PowerClass", tuple[int | None, int | None]]:
+        """Each class's [lowest, highest) power in watts; None: unbounded."""
+        return {
+            cls.SLOW: (None, 11_000),
+            cls.FAST: (11_000, 50_000),
+            cls.RAPID: (50_000, 150_000),
+            cls.ULTRA: (150_000, None),
+        }

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from .enums import Capability, ConnectorType, Facility, PowerType
-from .search import BoundingBox, Near, StationFilters, StationResult, station_page
+from .search import BoundingBox, Near, StationFilters
+from .search_results import StationResult, station_page
 
 app_name = "map"
 

@@ -38,10 +38,11 @@ def catalogue_overview() -> CatalogueOverview:
     location_counts = Location.objects.aggregate(total=Count("pk"), roaming=Count("pk", filter=Q(roaming_enabled=True)))
     by_status = dict(EVSE.objects.values_list("status").annotate(n=Count("pk")).order_by())
     power_buckets = {
-        PowerClass.SLOW: Q(max_power__lt=11_000),
-        PowerClass.FAST: Q(max_power__gte=11_000, max_power__lt=50_000),
-        PowerClass.RAPID: Q(max_power__gte=50_000, max_power__lt=150_000),
-        PowerClass.ULTRA: Q(max_power__gte=150_000),
+        power_class: Q(
+            **({"max_power__gte": low} if low is not None else {}),
+            **({"max_power__lt": high} if high is not None else {}),
+        )
+        for power_class, (low, high) in PowerClass.watt_ranges().items()
     }
     by_power = (
         EVSE.objects.exclude(status=EvseStatus.REMOVED)

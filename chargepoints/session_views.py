@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 
 from .forms import SessionFilterForm
 from .models import ChargingSession
+from .portal import session_links
 from .sessions import selectors
 from .sessions.enums import SessionStatus
 from .simulator import ChargerSimulator
@@ -83,6 +84,7 @@ class SessionDetailView(SessionViewMixin, TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "session": session,
+            "session_links": session_links(self.request.user, session),
             "row": SessionRow(session=session),
             "periods": selectors.period_rows(periods=periods, session_only=True),
             "breakdown": selectors.session_price_breakdown(session=session),

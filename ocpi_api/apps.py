@@ -1,9 +1,20 @@
 from django.apps import AppConfig
 
+from chargepoints.portal import PortalSection
+from chargepoints.roles import OPERATIONS
+
+from .schedule import TOKENS_PULL_JOB
+
 
 class OcpiApiConfig(AppConfig):
     name = "ocpi_api"
     verbose_name = "OCPI"
+    periodic_jobs = (TOKENS_PULL_JOB,)
+    portal_sections = (
+        PortalSection(40, "Partners", "partners:list", "ocpi_api.view_partner"),
+        PortalSection(50, "Tokens", "partners:tokens", "ocpi_api.view_emsptoken"),
+    )
+    staff_role_grants = {OPERATIONS: {"ocpi_api": ("view", "add", "change", "delete")}}
 
     def ready(self) -> None:
         from chargepoints.authorization import set_token_authority

@@ -42,7 +42,7 @@ from chargepoints.enums import TokenType
 
 from .core.client import OcpiClient, OcpiClientError, join_url
 from .core.headers import Party, Routing
-from .core.status import OcpiStatus
+from .core.status import InterfaceRole, ModuleID, OcpiStatus
 from .models import AuthorizationRecord, EmspToken, Partner
 from .modules.tokens.serializers import authorization_info
 from .selectors import partners_for_party, token_copies, token_get
@@ -81,7 +81,7 @@ def realtime_timeout() -> tuple[float, float]:
 
 def ask_emsp(*, partner: Partner, token: EmspToken, location: Location, evse: EVSE) -> RealTimeAnswer:
     """POST {eMSP tokens}/{uid}/authorize?type= with LocationReferences for this EVSE."""
-    base = partner.endpoint_url("tokens", "SENDER")
+    base = partner.endpoint_url(ModuleID.TOKENS, InterfaceRole.SENDER)
     if not partner.is_registered or not base or not partner.outbound_token:
         return RealTimeAnswer(None, f"{partner} is not registered or has no Tokens Sender endpoint to ask")
     url = join_url(base, quote(token.uid, safe=""), "authorize")

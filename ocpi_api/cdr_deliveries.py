@@ -11,6 +11,7 @@ from billing.deliveries import CdrDeliveryState, register
 from billing.models import Cdr
 
 from .models import CdrDelivery
+from .push.keys import cdr_key
 from .push.models import OutboxItem
 
 _STATE: dict[str, str] = {
@@ -23,7 +24,7 @@ _STATE: dict[str, str] = {
 
 @register
 def cdr_delivery_states(cdr: Cdr) -> list[CdrDeliveryState]:
-    key = f"cdrs/{cdr.ocpi_id}"
+    key = cdr_key(cdr.ocpi_id)
     their_urls = dict(CdrDelivery.objects.filter(cdr=cdr).values_list("partner_id", "location_url"))
     states: list[CdrDeliveryState] = []
     seen: set[int] = set()

@@ -82,9 +82,6 @@ class Partner(models.Model):
                 return str(endpoint["url"])
         return None
 
-    def endpoint_map(self) -> dict[tuple[str, str], str]:
-        return {(e.get("identifier", ""), e.get("role") or ""): e.get("url", "") for e in self.endpoints}
-
     def role_labels(self) -> list[str]:
         return [f"{r.get('role')} {r.get('country_code')}*{r.get('party_id')}" for r in self.roles]
 

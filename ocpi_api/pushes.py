@@ -17,9 +17,11 @@ from billing.models import Cdr
 from chargepoints.models import ChargingSession
 
 from .core.envelope import format_datetime
+from .core.status import ModuleID
 from .models import CdrDelivery, Partner
 from .modules.cdrs.serializers import cdr_json
 from .modules.sessions.serializers import number, price_json, session_json
+from .push.keys import cdr_key, session_key, session_path
 from .push.models import OutboxItem
 from .push.services import push_enqueue
 from .selectors import partners_for_party
@@ -41,11 +43,11 @@ def session_push(*, session: ChargingSession, created: bool, changed_fields: fro
         method, body = "PUT", session_json(session)
     else:
         method, body = "PATCH", session_patch_json(session)
-    path = f"{session.country_code}/{session.party_id}/{session.ocpi_id}"
+    path = session_path(session.country_code, session.party_id, session.ocpi_id)
     queued = 0
     for partner in partners:
         item = push_enqueue(
-            partner=partner, module="sessions", object_key=f"sessions/{path}", method=method, path=path, body=body
+            partner=partner, module=ModuleID.SESSIONS, object_key=session_key(path), method=method, path=path, body=body
         )
         queued += item is not None
     return queued
@@ -66,7 +68,9 @@ def cdr_push(*, cdr: Cdr) -> int:
     body = cdr_json(cdr) if partners else None
     queued = 0
     for partner in partners:
-        item = push_enqueue(partner=partner, module="cdrs", object_key=f"cdrs/{cdr.ocpi_id}", method="POST", body=body)
+        item = push_enqueue(
+            partner=partner, module=ModuleID.CDRS, object_key=cdr_key(cdr.ocpi_id), method="POST", body=body
+        )
         queued += item is not None
     return queued
 

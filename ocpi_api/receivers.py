@@ -10,7 +10,8 @@ from billing.signals import cdr_issued
 from chargepoints.models import EVSE, ChargingSession
 from chargepoints.signals import evse_status_changed, session_changed
 
-from . import commands, pushes
+from . import command_services, pushes
+from .core.status import ModuleID
 from .push.models import OutboxItem
 from .push.signals import push_delivered
 
@@ -26,11 +27,11 @@ def on_cdr_issued(sender: type[Cdr], cdr: Cdr, **_: Any) -> None:
 
 
 def on_evse_status_changed(sender: type[EVSE], evse: EVSE, status: str, **_: Any) -> None:
-    commands.reservations_cancel_for_evse(evse=evse, status=status)
+    command_services.reservations_cancel_for_evse(evse=evse, status=status)
 
 
 def on_push_delivered(sender: type[OutboxItem], item: OutboxItem, **_: Any) -> None:
-    if item.module == "cdrs" and item.method == OutboxItem.Method.POST:
+    if item.module == ModuleID.CDRS and item.method == OutboxItem.Method.POST:
         pushes.cdr_delivery_record(item=item)
 
 

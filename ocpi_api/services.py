@@ -21,17 +21,16 @@ from rest_framework.request import Request
 from .core.client import OcpiClient, OcpiClientError
 from .core.egress import OutgoingUrlRefused, vet_url
 from .core.headers import Party, Routing
-from .core.status import OcpiStatus, Role
+from .core.links import absolute_url
+from .core.status import ModuleID, OcpiStatus, Role
 from .core.tokens import token_generate, token_hash
 from .grants import party_clean, party_grant, ungranted_roles
 from .models import Partner
 from .modules.credentials.serializers import CredentialsSerializer
 from .modules.versions.serializers import VersionDetailsSerializer, VersionSerializer
-from .modules.versions.views import absolute_url
-from .versions import SUPPORTED
 
 logger = logging.getLogger(__name__)
-REQUIRED_MODULES = ("credentials",)
+REQUIRED_MODULES = (ModuleID.CREDENTIALS,)
 
 
 class HandshakeError(Exception):
@@ -93,6 +92,8 @@ def partner_discover(*, client: OcpiClient, versions_url: str, version: str | No
     Raises ``HandshakeError`` with 3001 when their API cannot be used, 3002 when no version fits and 3003 when a
     required module is missing.
     """
+    from .versions import SUPPORTED  # versions imports the module views, which import this module
+
     try:
         reply = client.get(versions_url, try_other_header=True)
         versions = _parse(VersionSerializer, reply.data, "version list", many=True)
@@ -276,7 +277,7 @@ def partner_register(
                 )
             except ValidationError as error:
                 raise HandshakeError(OcpiStatus.CLIENT_ERROR, "; ".join(error.messages)) from error
-    credentials_url = str(partner.endpoint_url("credentials"))
+    credentials_url = str(partner.endpoint_url(ModuleID.CREDENTIALS))
     try:
         reply = client.post(credentials_url, our_credentials(token=token_b))
         theirs = _parse(CredentialsSerializer, reply.data, "credentials")
@@ -301,7 +302,7 @@ def partner_rotate_token(*, partner: Partner) -> Partner:
     Our old token stays valid until the partner has used the new one. If they reject the update we roll back; if the
     call's fate is unknown (timeout), both tokens stay valid so that neither outcome locks them out.
     """
-    credentials_url = partner.endpoint_url("credentials")
+    credentials_url = partner.endpoint_url(ModuleID.CREDENTIALS)
     if not partner.is_registered or not credentials_url:
         raise HandshakeError(OcpiStatus.CLIENT_ERROR, f"{partner} is not registered.")
     old_current, old_previous = partner.token_hash, partner.previous_token_hash
@@ -337,7 +338,7 @@ def partner_rotate_token(*, partner: Partner) -> Partner:
 
 def partner_unregister(*, partner: Partner) -> str:
     """DELETE our registration at the partner, then forget its tokens here whatever it answered."""
-    credentials_url = partner.endpoint_url("credentials")
+    credentials_url = partner.endpoint_url(ModuleID.CREDENTIALS)
     outcome = "They were not called: no credentials endpoint or no token."
     if partner.is_registered and credentials_url and partner.outbound_token:
         try:

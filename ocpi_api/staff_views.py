@@ -20,6 +20,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from . import grants, services
+from .core.status import InterfaceRole, ModuleID
 from .forms import GrantRevokeForm, PartnerRegisterForm, PartyGrantForm, TokenAForm
 from .models import Partner, PartyGrant
 from .push.selectors import partners_with_delivery_counts
@@ -105,7 +106,7 @@ class PartnerDetailView(PartnerViewMixin, TemplateView):
         partner = get_object_or_404(Partner, pk=kwargs["pk"])
         context["partner"] = partner
         context["endpoints"] = sorted(partner.endpoints, key=lambda e: (e.get("identifier", ""), e.get("role") or ""))
-        context["tokens_sender"] = partner.endpoint_url("tokens", "SENDER")
+        context["tokens_sender"] = partner.endpoint_url(ModuleID.TOKENS, InterfaceRole.SENDER)
         context["tokens_pull"] = tokens_pull_last(partner=partner)
         context["grants"] = grants.partner_grants(partner=partner)
         granted = {(g.country_code, g.party_id) for g in context["grants"] if g.is_active}

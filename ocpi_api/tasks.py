@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import commands, token_pull
+from . import command_services, token_pull
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def command_execute_task(command_id: int) -> None:
-    commands.command_execute(command_id=command_id)
+    command_services.command_execute(command_id=command_id)
 
 
 @shared_task(ignore_result=True)
 def reservations_expire_task() -> int:
-    return commands.reservations_expire()
+    return command_services.reservations_expire()
 
 
 @shared_task(ignore_result=True)

@@ -26,6 +26,7 @@ from .core.client import OcpiClientError
 from .core.envelope import format_datetime
 from .core.exceptions import field_errors
 from .core.pull import ListReader
+from .core.status import InterfaceRole, ModuleID
 from .driver_tokens import NotYourParty, token_put
 from .models import Partner
 from .modules.tokens.serializers import token_input
@@ -94,7 +95,7 @@ class TokenPullResult:
 def partners_to_pull() -> list[int]:
     """Registered partners that advertise a Tokens Sender endpoint."""
     registered = Partner.objects.filter(status=Partner.Status.REGISTERED).exclude(outbound_token="")
-    return [partner.pk for partner in registered if partner.endpoint_url("tokens", "SENDER")]
+    return [partner.pk for partner in registered if partner.endpoint_url(ModuleID.TOKENS, InterfaceRole.SENDER)]
 
 
 def tokens_pull_last(*, partner: Partner) -> TokenPullResult | None:
@@ -108,7 +109,7 @@ def partner_tokens_pull(partner_id: int, *, since: datetime | None = None) -> To
     partner = Partner.objects.get(pk=partner_id)
     resume_from = partner.tokens_pulled_at - CLOCK_MARGIN if partner.tokens_pulled_at else None
     result = TokenPullResult(started_at=timezone.now(), date_from=since or resume_from)
-    url = partner.endpoint_url("tokens", "SENDER")
+    url = partner.endpoint_url(ModuleID.TOKENS, InterfaceRole.SENDER)
     if not partner.is_registered or not partner.outbound_token:
         result.problem = f"{partner} is not registered, so we have no token to call it with."
     elif not url:

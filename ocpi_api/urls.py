@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from django.urls import URLPattern, re_path
-from django.utils.module_loading import import_string
 
 from .modules.versions.views import VersionDetailsView, VersionListView
 from .versions import VERSIONS
@@ -31,7 +30,7 @@ def _patterns() -> list[URLPattern]:
                 patterns.append(
                     re_path(
                         rf"^{re.escape(module.path)}{route.suffix}/?$",
-                        import_string(route.view).as_view(),
+                        route.view.as_view(),
                         {"ocpi_version": version.number},
                         name=name,
                     )

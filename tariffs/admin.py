@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from .forms import PriceComponentFormSet, TariffElementForm
-from .models import PriceComponent, Tariff, TariffElement, touch_tariff
-from .signals import tariff_changed
+from .models import PriceComponent, Tariff, TariffElement
+from .services import tariff_edited
 
 
 class PriceComponentInline(nested_admin.NestedTabularInline):
@@ -92,5 +92,4 @@ class TariffAdmin(nested_admin.NestedModelAdmin):
         self, request: HttpRequest, form: ModelForm, formsets: list[BaseInlineFormSet], change: bool
     ) -> None:
         super().save_related(request, form, formsets, change)
-        touch_tariff(form.instance.pk)
-        tariff_changed.send(sender=Tariff, tariff=form.instance)
+        tariff_edited(tariff=form.instance)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from . import pricing, validators
-from .models import RESTRICTION_FIELDS, PriceComponent, Tariff, TariffElement
+from .models import RESTRICTION_FIELDS, PriceComponent, Tariff, TariffElement, touch_tariff
 from .signals import tariff_changed
 
 
@@ -171,6 +171,13 @@ def tariff_replace(*, data: TariffInput) -> Tariff:
     tariff.refresh_from_db()
     tariff_changed.send(sender=Tariff, tariff=tariff)
     return tariff
+
+
+def tariff_edited(*, tariff: Tariff) -> None:
+    """The admin's forms wrote a tariff and its elements in place: mark it changed (OCPI last_updated) and announce
+    it, in the admin's transaction, as tariff_replace does for every other write."""
+    touch_tariff(tariff.pk)
+    tariff_changed.send(sender=Tariff, tariff=tariff)
 
 
 _TEXT_RESTRICTIONS = {"day_of_week", "reservation"}

@@ -10,6 +10,9 @@ from django.contrib.auth.models import Group, User
 from chargepoints.models import Location
 from chargepoints.roles import FINANCE, OPERATIONS, roles_sync
 from chargepoints.services import ConnectorInput, EvseInput, LocationInput, location_upsert
+from ocpi_api.core.tokens import token_generate, token_hash
+from ocpi_api.grants import party_grant, party_holder
+from ocpi_api.models import Partner
 
 _sequence = itertools.count(1)
 
@@ -79,3 +82,26 @@ def operations_user() -> User:
 
 def finance_user() -> User:
     return make_user("finance", group=FINANCE)
+
+
+def make_partner(status: str = Partner.Status.REGISTERED, **fields: object) -> tuple[Partner, str]:
+    """A partner we issued a token to, and that token (to call our OCPI API as the partner)."""
+    token = token_generate()
+    defaults: dict[str, object] = {
+        "name": "Test eMSP",
+        "country_code": "NL",
+        "party_id": "EMS",
+        "status": status,
+        "version": "2.2.1",
+        "token_hash": token_hash(token),
+    }
+    defaults.update(fields)
+    partner = Partner.objects.create(**defaults)
+    # Partners act only for granted parties (ocpi_api.grants); several test partners may share one, the first holds it.
+    if partner.country_code and partner.party_id and party_holder(**_party(partner)) is None:
+        party_grant(partner=partner, **_party(partner), reason="Test partner", granted_by="tests")
+    return partner, token
+
+
+def _party(partner: Partner) -> dict[str, str]:
+    return {"country_code": partner.country_code, "party_id": partner.party_id}

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from billing.models import Invoice, InvoiceRun
-from billing.services.invoices import invoice_run
+from billing.services.invoice_runs import invoice_run
 from chargepoints.roles import FINANCE, OPERATIONS
 from tests.billing.invoice_builders import STANDARD, cdr_at, charger, profile, standard_tariffs, utc
 from tests.factories import make_user

@@ -26,10 +26,6 @@ def cdr_list(*, token_country_code: str | None = None, token_party_id: str | Non
     return cdrs.order_by("last_updated", "id")
 
 
-def cdr_review_queue() -> QuerySet[Cdr]:
-    return Cdr.objects.filter(status=Cdr.Status.REVIEW).select_related("session").order_by("created", "id")
-
-
 # --- Staff pages --------------------------------------------------------------------------------------------------
 
 

@@ -9,8 +9,9 @@ from decimal import Decimal
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from ..conf import billing_zone
 from ..models import BillingProfile, Cdr, Invoice, InvoiceEvent, InvoiceLine, InvoiceRun, InvoiceStatus
-from ..services.invoices import SCHEDULE_NAME, billing_zone
+from ..schedule import SCHEDULE_NAME
 
 ZERO = Decimal(0)
 OPEN_STATES = (InvoiceStatus.ISSUED, InvoiceStatus.SENT)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from chargepoints.models import ChargingSession
 from chargepoints.sessions.enums import SessionStatus
-from chargepoints.sessions.pricing import KWH_QUANTUM, PeriodFacts, hours_of, price_periods
+from chargepoints.sessions.pricing import KWH_QUANTUM, PeriodFacts, price_periods
 from chargepoints.sessions.selectors import session_period_facts
 from chargepoints.sessions.tariffs import tariff_by_id, tariff_from_snapshot
 from tariffs import pricing
@@ -72,8 +72,8 @@ def _price(
 ) -> _Priced:
     quantities = {
         "total_energy": sum((p.energy_kwh for p in periods), Decimal(0)),
-        "total_time": hours_of(sum((p.end - p.start for p in periods), timedelta(0))),
-        "total_parking_time": hours_of(sum((p.end - p.start for p in periods if p.parking), timedelta(0))),
+        "total_time": pricing.hours_of(sum((p.end - p.start for p in periods), timedelta(0))),
+        "total_parking_time": pricing.hours_of(sum((p.end - p.start for p in periods if p.parking), timedelta(0))),
     }
     if tariff is None:
         problem = "no tariff was in force on the connector when the session started"
@@ -110,7 +110,7 @@ def cdr_quality_issues(
         issues.append(pricing_problem)
     if connector_power_w and total_energy > 0 and end >= start:
         with localcontext(prec=50):
-            hours = Decimal((end - start) // timedelta(microseconds=1)) / Decimal(3_600_000_000)
+            hours = pricing.exact_hours(end - start)
             possible = Decimal(connector_power_w) / 1000 * hours
         if total_energy > possible + ENERGY_ALLOWANCE_KWH:
             power = _plain(Decimal(connector_power_w) / 1000)

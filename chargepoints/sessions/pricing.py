@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,6 @@ from tariffs import pricing
 from .enums import CdrDimensionType
 
 ZERO = Decimal(0)
-MICROSECONDS_PER_HOUR = Decimal(3_600_000_000)
 MICROSECONDS_PER_SECOND = Decimal(1_000_000)
 KWH_QUANTUM = Decimal("0.000001")  # 1 mWh: the resolution periods store energy at
 
@@ -44,14 +43,13 @@ class PeriodFacts:
         return (self.end - self.start) // timedelta(microseconds=1)
 
     def hours(self) -> Decimal:
-        with localcontext(prec=50):
-            return Decimal(self.microseconds) / MICROSECONDS_PER_HOUR
+        return pricing.exact_hours(self.end - self.start)
 
     def dimensions(self, *, session_only: bool) -> list[tuple[CdrDimensionType, Decimal]]:
         """The OCPI CdrDimensions of this period (hours as the engine rounds them). ``session_only`` adds POWER and
         CURRENT."""
         d = CdrDimensionType
-        hours = hours_of(self.end - self.start)
+        hours = pricing.hours_of(self.end - self.start)
         out: list[tuple[CdrDimensionType, Decimal]] = [
             (d.ENERGY, self.energy_kwh),
             (d.PARKING_TIME, hours) if self.parking else (d.TIME, hours),
@@ -102,13 +100,6 @@ class PeriodFacts:
             max_current_a=_decimal(data.get("max_current_a")),
             ampere_seconds=Decimal(data.get("ampere_seconds") or 0),
         )
-
-
-def hours_of(duration: timedelta) -> Decimal:
-    """A duration in hours as CDRs carry it: the engine's 4 decimals (0.36 s), half up."""
-    with localcontext(prec=50):
-        hours = Decimal(duration // timedelta(microseconds=1)) / MICROSECONDS_PER_HOUR
-    return hours.quantize(pricing.HOURS_QUANTUM, rounding=ROUND_HALF_UP)
 
 
 def _iso(moment: datetime) -> str:

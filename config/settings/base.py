@@ -50,6 +50,8 @@ THIRD_PARTY_APPS = [
     "django_filters",
     "django_celery_beat",
     "nested_admin",
+    "drf_spectacular_sidecar",
+    "axes",
 ]
 LOCAL_APPS = [
     "tariffs",
@@ -71,6 +73,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chargepoints.staff_login.StaffSessionTimeoutMiddleware",
+    "axes.middleware.AxesMiddleware",  # last but one: it answers a locked-out log-in itself
+    # Outside the OCPI views the catch-all turns anything under /ocpi/ (unknown URLs, crashes) into an OCPI envelope.
+    "ocpi_api.core.middleware.OcpiEnvelopeMiddleware",
 ]
 
 TEMPLATES = [
@@ -103,13 +109,7 @@ LOGOUT_REDIRECT_URL = "login"
 # django-axes counts failed log-ins per username and per client address, separately: AXES_FAILURE_LIMIT failures
 # for either lock it for AXES_COOLOFF_TIME (the login page says so). Staff unlock sooner in the admin (Axes → Access
 # attempts: delete the rows). A successful log-in clears the user's count.
-INSTALLED_APPS = [*INSTALLED_APPS, "axes"]
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-MIDDLEWARE = [
-    *MIDDLEWARE,
-    "chargepoints.staff_login.StaffSessionTimeoutMiddleware",
-    "axes.middleware.AxesMiddleware",
-]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
@@ -177,35 +177,6 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "OCPI 2.2.1 endpoints of this charge point operator, and the station search API for partners.",
     "VERSION": "2.2.1",
     "SERVE_INCLUDE_SCHEMA": False,
-}
-
-# --- Our own OCPI party ---------------------------------------------------------------------------
-CPO_COUNTRY_CODE = env("CPO_COUNTRY_CODE", default="SE")
-CPO_PARTY_ID = env("CPO_PARTY_ID", default="CPO")
-CPO_BUSINESS_NAME = env("CPO_BUSINESS_NAME", default="Nordic Charge AB")
-CPO_WEBSITE = env("CPO_WEBSITE", default="https://cpo.example")
-# Used to build absolute URLs (versions URL, credentials) when there is no request to take them from.
-PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
-
-# --- OCPI protocol (ocpi_api) -------------------------------------------------------------------
-# Outside the OCPI views the catch-all turns anything under /ocpi/ (unknown URLs, crashes) into an OCPI envelope.
-MIDDLEWARE = [*MIDDLEWARE, "ocpi_api.core.middleware.OcpiEnvelopeMiddleware"]
-INSTALLED_APPS = [*INSTALLED_APPS, "drf_spectacular_sidecar"]
-OCPI_MAX_PAGE_SIZE = env.int("OCPI_MAX_PAGE_SIZE", default=1000)  # advertised in X-Limit
-OCPI_DEFAULT_PAGE_SIZE = env.int("OCPI_DEFAULT_PAGE_SIZE", default=100)
-# (connect, read) seconds for every call to a partner; the credentials POST waits on two of them.
-OCPI_CLIENT_TIMEOUT = (
-    env.float("OCPI_CLIENT_CONNECT_TIMEOUT", default=5.0),
-    env.float("OCPI_CLIENT_TIMEOUT", default=30.0),
-)
-# Outgoing calls (ocpi_api.core.egress): a partner's URL is only called when every address its host resolves to is
-# public. Networks listed here may be called although they are loopback, private, link-local...: empty in production
-# (add a partner's VPN range deliberately), loopback in development and tests. Comma-separated CIDRs.
-OCPI_OUTGOING_ALLOWED_NETWORKS = env.list("OCPI_OUTGOING_ALLOWED_NETWORKS", default=[])
-# Call https URLs only (production turns it on).
-OCPI_OUTGOING_REQUIRE_HTTPS = env.bool("OCPI_OUTGOING_REQUIRE_HTTPS", default=False)
-SPECTACULAR_SETTINGS = {
-    **SPECTACULAR_SETTINGS,
     "SWAGGER_UI_DIST": "SIDECAR",  # Swagger UI from our static files, never a CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -224,6 +195,29 @@ SPECTACULAR_SETTINGS = {
         "TariffTypeEnum": "tariffs.models.TariffType",
     },
 }
+
+# --- Our own OCPI party ---------------------------------------------------------------------------
+CPO_COUNTRY_CODE = env("CPO_COUNTRY_CODE", default="SE")
+CPO_PARTY_ID = env("CPO_PARTY_ID", default="CPO")
+CPO_BUSINESS_NAME = env("CPO_BUSINESS_NAME", default="Nordic Charge AB")
+CPO_WEBSITE = env("CPO_WEBSITE", default="https://cpo.example")
+# Used to build absolute URLs (versions URL, credentials) when there is no request to take them from.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# --- OCPI protocol (ocpi_api) -------------------------------------------------------------------
+OCPI_MAX_PAGE_SIZE = env.int("OCPI_MAX_PAGE_SIZE", default=1000)  # advertised in X-Limit
+OCPI_DEFAULT_PAGE_SIZE = env.int("OCPI_DEFAULT_PAGE_SIZE", default=100)
+# (connect, read) seconds for every call to a partner; the credentials POST waits on two of them.
+OCPI_CLIENT_TIMEOUT = (
+    env.float("OCPI_CLIENT_CONNECT_TIMEOUT", default=5.0),
+    env.float("OCPI_CLIENT_TIMEOUT", default=30.0),
+)
+# Outgoing calls (ocpi_api.core.egress): a partner's URL is only called when every address its host resolves to is
+# public. Networks listed here may be called although they are loopback, private, link-local...: empty in production
+# (add a partner's VPN range deliberately), loopback in development and tests. Comma-separated CIDRs.
+OCPI_OUTGOING_ALLOWED_NETWORKS = env.list("OCPI_OUTGOING_ALLOWED_NETWORKS", default=[])
+# Call https URLs only (production turns it on).
+OCPI_OUTGOING_REQUIRE_HTTPS = env.bool("OCPI_OUTGOING_REQUIRE_HTTPS", default=False)
 
 # --- Public station map ---------------------------------------------------------------------------
 # A Leaflet tile URL template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png (respect the tile server's
@@ -288,12 +282,6 @@ OCPI_PUSH_BATCH = env.int("OCPI_PUSH_BATCH", default=50)
 # The sweeper runs this often (seconds) and re-queues due rows whose task went out longer than the grace ago.
 OCPI_PUSH_SWEEP_INTERVAL = env.float("OCPI_PUSH_SWEEP_INTERVAL", default=30.0)
 OCPI_PUSH_SWEEP_GRACE = env.float("OCPI_PUSH_SWEEP_GRACE", default=60.0)
-# django_celery_beat's DatabaseScheduler writes these entries as PeriodicTask rows at start (idempotent by name);
-# entries other sections defined above are kept.
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    "ocpi-push-sweep": {"task": "ocpi_api.push.tasks.push_sweep", "schedule": OCPI_PUSH_SWEEP_INTERVAL},
-}
 
 # --- OCPI drivers: real-time authorization and commands (ocpi_api) ------------------------------------------------
 # (connect, read) seconds to wait for an eMSP's real-time answer: a driver is waiting at the charger. Beyond it the
@@ -306,8 +294,13 @@ OCPI_REALTIME_AUTHORIZATION_TIMEOUT = (
 OCPI_COMMAND_TIMEOUT = env.int("OCPI_COMMAND_TIMEOUT", default=60)
 # A RESERVE_NOW whose expiry_date is further ahead than this is refused with 2001 (an EVSE is not held for days).
 OCPI_RESERVATION_MAX_HOURS = env.float("OCPI_RESERVATION_MAX_HOURS", default=24.0)
+
+# --- Fixed periodic jobs ------------------------------------------------------------------------------------------
+# django_celery_beat's DatabaseScheduler writes these entries as PeriodicTask rows at every beat start (by name), so
+# they follow these settings. The jobs staff may edit (invoice run, token pull) are declared by their apps instead
+# (``periodic_jobs`` on the AppConfig, see chargepoints.periodic) and created once.
 CELERY_BEAT_SCHEDULE = {
-    **CELERY_BEAT_SCHEDULE,
+    "ocpi-push-sweep": {"task": "ocpi_api.push.tasks.push_sweep", "schedule": OCPI_PUSH_SWEEP_INTERVAL},
     "ocpi-reservations-expire": {"task": "ocpi_api.tasks.reservations_expire_task", "schedule": 60.0},
 }
 

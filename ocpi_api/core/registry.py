@@ -8,19 +8,23 @@ converted at the edge (serializers chosen by ``ocpi_version``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .status import InterfaceRole
+from .status import InterfaceRole, ModuleID
+
+if TYPE_CHECKING:
+    from .views import OcpiView
 
 
 @dataclass(frozen=True)
 class Route:
     suffix: str  # regex after the module path, "" for the module URL itself
-    view: str  # dotted path of an OcpiView subclass, imported when the URLs are built
+    view: type[OcpiView]
 
 
 @dataclass(frozen=True)
 class OcpiModule:
-    identifier: str
+    identifier: ModuleID
     role: InterfaceRole
     path: str  # below /ocpi/, without slashes at either end
     routes: tuple[Route, ...]
@@ -43,11 +47,3 @@ class OcpiVersion:
             if module.identifier == identifier and (role is None or module.role == role):
                 return module
         return None
-
-
-def version_key(number: str) -> tuple[int, ...]:
-    """Sort key of a VersionNumber such as "2.1.1"; partner strings that are not numbers sort lowest."""
-    try:
-        return tuple(int(part) for part in number.split("."))
-    except ValueError:
-        return (-1,)

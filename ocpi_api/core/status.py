@@ -17,6 +17,20 @@ class OcpiStatus(IntEnum):
     HUB_ERROR = 4000
 
 
+class ModuleID(StrEnum):
+    """OCPI 2.2.1 version_information_endpoint.asciidoc §ModuleID enum: the module identifiers of an endpoint."""
+
+    CDRS = "cdrs"
+    CHARGING_PROFILES = "chargingprofiles"
+    COMMANDS = "commands"
+    CREDENTIALS = "credentials"
+    HUB_CLIENT_INFO = "hubclientinfo"
+    LOCATIONS = "locations"
+    SESSIONS = "sessions"
+    TARIFFS = "tariffs"
+    TOKENS = "tokens"
+
+
 class InterfaceRole(StrEnum):
     SENDER = "SENDER"
     RECEIVER = "RECEIVER"

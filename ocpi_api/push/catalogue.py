@@ -16,18 +16,20 @@ from django.utils import timezone
 from chargepoints.models import EVSE, Connector, Location
 from chargepoints.selectors import location_list_for_sync, synced
 from ocpi_api.core.envelope import format_datetime
+from ocpi_api.core.status import ModuleID
 from ocpi_api.models import Partner
 from ocpi_api.modules.locations.serializers import connector_to_ocpi, evse_to_ocpi, location_to_ocpi
 from ocpi_api.modules.tariffs.serializers import TariffSerializer
 from tariffs.models import Tariff
 from tariffs.selectors import tariff_list
 
+from .keys import location_key, location_path, tariff_key, tariff_path
 from .models import CatalogueResend
 from .selectors import push_partners
 from .services import push_enqueue, push_enqueue_many, push_resend_catalogue_start, receiver_url
 
-LOCATIONS = "locations"
-TARIFFS = "tariffs"
+LOCATIONS = ModuleID.LOCATIONS
+TARIFFS = ModuleID.TARIFFS
 # Model fields under their OCPI names; fields that name the object itself (ids, party) always need a PUT.
 _OCPI_NAMES = {"latitude": "coordinates", "longitude": "coordinates", "twentyfourseven": "opening_times"}
 _IDENTITY = frozenset({"ocpi_id", "connector_id", "uid", "country_code", "party_id"})
@@ -35,28 +37,6 @@ _CHUNK = 100
 # A bulk import of up to this many locations is PUT location by location; a larger one goes to each partner as one
 # catalogue resend, so that 10,000 imported locations are not 10,000 separate queue entries per partner at once.
 IMPORT_PUSH_LIMIT = 50
-
-
-def location_key(location: Location) -> str:
-    """One queue per location: its EVSEs and connectors never overtake it."""
-    return f"{LOCATIONS}/{location.country_code}/{location.party_id}/{location.ocpi_id}"
-
-
-def location_path(location: Location, evse: EVSE | None = None, connector: Connector | None = None) -> str:
-    parts = [location.country_code, location.party_id, location.ocpi_id]
-    if evse is not None:
-        parts.append(evse.uid)
-        if connector is not None:
-            parts.append(connector.connector_id)
-    return "/".join(parts)
-
-
-def tariff_key(tariff: Tariff) -> str:
-    return f"{TARIFFS}/{tariff_path(tariff)}"
-
-
-def tariff_path(tariff: Tariff) -> str:
-    return f"{tariff.country_code}/{tariff.party_id}/{tariff.ocpi_id}"
 
 
 def _broadcast(

@@ -12,7 +12,10 @@ from typing import ClassVar
 from django.db import models
 from django.utils import timezone
 
+from ocpi_api.core.status import ModuleID
 from ocpi_api.models import Partner
+
+MODULE_CHOICES = [(module.value, module.value) for module in ModuleID]
 
 
 class OutboxItem(models.Model):
@@ -30,7 +33,7 @@ class OutboxItem(models.Model):
         DELETE = "DELETE"
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="outbox_items")
-    module = models.CharField(max_length=32, help_text="OCPI module identifier, e.g. locations.")
+    module = models.CharField(max_length=32, choices=MODULE_CHOICES, help_text="OCPI module identifier (ModuleID).")
     object_key = models.CharField(
         max_length=255, help_text="The unit of ordering and history, e.g. locations/SE/CPO/LOC1 for a whole location."
     )

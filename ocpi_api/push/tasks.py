@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import catalogue, services
+from . import catalogue, delivery
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def push_deliver_task(item_id: int) -> int:
-    return services.push_deliver(item_id=item_id)
+    return delivery.push_deliver(item_id=item_id)
 
 
 @shared_task(ignore_result=True)
 def push_sweep() -> int:
-    return services.push_sweep()
+    return delivery.push_sweep()
 
 
 @shared_task(acks_late=True, ignore_result=True)

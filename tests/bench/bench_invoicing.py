@@ -22,7 +22,8 @@ from pypdf import PdfReader
 
 from billing.documents import invoice_pdf
 from billing.models import BillingProfile, Cdr, Invoice, InvoiceLine, InvoiceRun
-from billing.services.invoices import invoice_issue, invoice_run, next_period_start
+from billing.services.invoice_runs import invoice_run, next_period_start
+from billing.services.invoices import invoice_issue
 from chargepoints.models import ChargingSession
 from chargepoints.sessions.tariffs import tariff_by_id
 from tests.bench.support import on_postgresql_rolled_back, result, sized

@@ -24,11 +24,11 @@ from django.db import connection
 from chargepoints.models import EVSE
 from chargepoints.services import evse_set_status, location_upsert
 from ocpi_api.models import Partner, PartyGrant
-from ocpi_api.push.catalogue import location_path
+from ocpi_api.push.keys import location_path
 from ocpi_api.push.models import OutboxItem
 from tests.bench.support import result, sized, skipped
 from tests.factories import evse_data, location_data
-from tests.ocpi_push.conftest import make_partner
+from tests.ocpi_push.conftest import receiving_partner
 from tests.ocpi_push.receiver import Receiver
 from tests.ocpi_push.worker import Worker, database_url, publishing_to, redis_problem
 
@@ -74,7 +74,7 @@ def _wait_until_delivered(timeout: float = 300.0) -> None:
 
 def _bench(receivers: list[Receiver]) -> list[str]:
     for n, receiver in enumerate(receivers):
-        make_partner(receiver, "locations", name=f"bench-{n}", party_id=f"B{n:02d}")
+        receiving_partner(receiver, "locations", name=f"bench-{n}", party_id=f"B{n:02d}")
     locations = [
         location_upsert(data=location_data(evses=[evse_data() for _ in range(EVSES_PER_LOCATION)])).location
         for _ in range(LOCATIONS)

@@ -27,7 +27,8 @@ from django.conf import settings
 from django.db import connection
 
 from chargepoints.models import EVSE, Connector, Location, RegularHours
-from chargepoints.search import Near, StationFilters, box_around, station_page, station_search
+from chargepoints.search import Near, StationFilters, box_around, station_search
+from chargepoints.search_results import station_page
 from ocpi_api.core.tokens import header_value, token_generate, token_hash
 from ocpi_api.models import Partner
 from tests.bench.support import result, sized, skipped

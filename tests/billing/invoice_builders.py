@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing.models import BillingProfile, Cdr
-from billing.services.invoices import billing_profile_get_or_create
+from billing.services.billing_profiles import billing_profile_get_or_create
 from chargepoints.models import EVSE
 from chargepoints.sessions.services import session_meter_values, session_stop
 from tests.chargepoints.sessions_support import component, driver_token, start, tariff

@@ -15,8 +15,7 @@ from chargepoints.roles import FINANCE, OPERATIONS
 from ocpi_api.models import CdrDelivery
 from ocpi_api.push.models import OutboxItem
 from tests.billing.invoice_builders import STANDARD, cdr_at, charger, standard_tariffs, utc
-from tests.factories import make_user
-from tests.ocpi_api.conftest import make_partner
+from tests.factories import make_partner, make_user
 
 pytestmark = pytest.mark.django_db
 SENT = datetime(2026, 2, 10, 10, 5, tzinfo=UTC)

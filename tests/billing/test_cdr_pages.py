@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from billing import cdr_views
 from billing.models import Cdr, InvoiceRun
-from billing.services.invoices import invoice_issue, invoice_run
+from billing.services.invoice_runs import invoice_run
+from billing.services.invoices import invoice_issue
 from chargepoints.roles import FINANCE, OPERATIONS
 from tests.billing.invoice_builders import STANDARD, cdr_at, charger, profile, standard_tariffs, utc
 from tests.factories import make_user

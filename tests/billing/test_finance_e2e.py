@@ -9,7 +9,8 @@ import pytest
 from pypdf import PdfReader
 
 from billing.models import Invoice
-from billing.services.invoices import invoice_issue, invoice_run
+from billing.services.invoice_runs import invoice_run
+from billing.services.invoices import invoice_issue
 from tests.billing.invoice_builders import STANDARD, cdr_at, charger, profile, standard_tariffs, utc
 from tests.browser import log_in
 from tests.factories import finance_user

@@ -10,8 +10,10 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from pypdf import PdfReader
 
+from billing.conf import billing_today
 from billing.models import Invoice, InvoiceEvent, InvoiceRun
-from billing.services.invoices import billing_today, invoice_issue, invoice_run
+from billing.services.invoice_runs import invoice_run
+from billing.services.invoices import invoice_issue
 from chargepoints.roles import FINANCE, OPERATIONS
 from tests.billing.invoice_builders import STANDARD, cdr_at, charger, profile, standard_tariffs, utc
 from tests.factories import make_user

@@ -16,8 +16,8 @@ from urllib.parse import quote
 import pytest
 from django.db import connection, transaction
 
+from billing.conf import billing_today
 from billing.models import BillingProfile, Cdr, Invoice, InvoiceLine, InvoiceNumberCounter, InvoiceRun
-from billing.services.invoices import billing_today
 from tests.billing.invoice_builders import REDUCED, STANDARD, cdr_at, charger, profile, standard_tariffs, utc
 
 pytestmark = pytest.mark.django_db(transaction=True)

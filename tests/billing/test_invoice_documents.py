@@ -6,7 +6,6 @@ import logging
 import re
 import subprocess
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -17,13 +16,13 @@ from billing.labels import format_money
 from billing.models import Invoice, InvoiceEvent
 from billing.payment_reference import ocr_is_valid
 from billing.services.cdrs import cdr_credit
-from billing.services.invoices import invoice_issue, invoice_run
+from billing.services.invoice_runs import invoice_run
+from billing.services.invoices import invoice_issue
 from tests.billing.invoice_builders import NO_VAT, REDUCED, STANDARD, cdr_at, charger, profile, standard_tariffs, utc
 
 pytestmark = pytest.mark.django_db
 
 # The rendered PDFs are kept here for a person to look at (pdftoppm -r 70 -png).
-OUT = Path(__file__).resolve().parents[2] / "var" / "invoices"
 
 
 @pytest.fixture
@@ -60,7 +59,7 @@ def _text(pdf: bytes) -> tuple[str, int]:
 
 
 def test_the_issued_invoice_pdf_has_number_parties_totals_vat_and_payment_reference(
-    clerk, django_capture_on_commit_callbacks
+    clerk, django_capture_on_commit_callbacks, tmp_path
 ):
     invoice, cdrs = _billed_invoice(clerk)
     with django_capture_on_commit_callbacks(execute=True):
@@ -72,8 +71,7 @@ def test_the_issued_invoice_pdf_has_number_parties_totals_vat_and_payment_refere
     assert invoice.events.filter(action=InvoiceEvent.Action.PDF_RENDERED).count() == 1
     with invoice.pdf.open("rb") as stored:
         pdf = stored.read()
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "invoice-en.pdf").write_bytes(pdf)
+    (tmp_path / "invoice-en.pdf").write_bytes(pdf)  # a copy to look at (pdftoppm) when the test fails
     text, pages = _text(pdf)
 
     assert pages >= 3  # 40 lines, summary and payment, then the landscape CDR annex
@@ -105,7 +103,7 @@ def test_the_issued_invoice_pdf_has_number_parties_totals_vat_and_payment_refere
 
 
 def test_a_swedish_partner_gets_a_swedish_invoice_and_a_credit_note_names_the_invoice(
-    clerk, django_capture_on_commit_callbacks
+    clerk, django_capture_on_commit_callbacks, tmp_path
 ):
     invoice, cdrs = _billed_invoice(clerk, party=("SE", "EVS"), language="sv", sessions=6)
     with django_capture_on_commit_callbacks(execute=True):
@@ -125,7 +123,7 @@ def test_a_swedish_partner_gets_a_swedish_invoice_and_a_credit_note_names_the_in
     note.refresh_from_db()
     with note.pdf.open("rb") as stored:
         pdf = stored.read()
-    (OUT / "credit-note-sv.pdf").write_bytes(pdf)
+    (tmp_path / "credit-note-sv.pdf").write_bytes(pdf)
     text, _pages = _text(pdf)
     assert "KREDITFAKTURA" in text
     assert note.number in text
@@ -210,7 +208,7 @@ def _runs_starting_outside(number: int, page: PageObject) -> list[str]:
 
 @pytest.mark.parametrize("language", ["en", "sv"])
 def test_no_text_lies_outside_the_page_on_any_page_of_an_invoice_or_credit_note(
-    clerk, language, django_capture_on_commit_callbacks
+    clerk, language, django_capture_on_commit_callbacks, tmp_path
 ):
     # Swedish labels are longer, credit rows carry the credited CDR's id, tokens and references can be long: the
     # landscape CDR annex has to fit them all in its fourteen columns.
@@ -218,12 +216,12 @@ def test_no_text_lies_outside_the_page_on_any_page_of_an_invoice_or_credit_note(
     with django_capture_on_commit_callbacks(execute=True):
         invoice = invoice_issue(invoice=invoice, by=clerk)
     pdf = invoice_pdf(invoice)
-    (OUT / f"pagebox-invoice-{language}.pdf").write_bytes(pdf)
+    (tmp_path / f"pagebox-invoice-{language}.pdf").write_bytes(pdf)
     assert _text_outside_the_page(pdf) == []
 
     cdr_credit(cdr=cdrs[0], reason="Mätarfel", by=clerk)
     invoice_run(trigger="COMMAND", now=utc(2026, 3, 3))
     note = Invoice.objects.get(kind=Invoice.Kind.CREDIT_NOTE)
     pdf = invoice_pdf(note)
-    (OUT / f"pagebox-credit-note-{language}.pdf").write_bytes(pdf)
+    (tmp_path / f"pagebox-credit-note-{language}.pdf").write_bytes(pdf)
     assert _text_outside_the_page(pdf) == []

@@ -6,14 +6,11 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from billing.conf import billing_today
 from billing.models import Invoice, InvoiceEvent, InvoiceLine
 from billing.payment_reference import luhn_check_digit, luhn_is_valid, ocr_is_valid, ocr_reference
-from billing.services.invoices import (
-    billing_today,
-    invoice_issue,
-    invoice_mark_paid,
-    invoice_run,
-)
+from billing.services.invoice_runs import invoice_run
+from billing.services.invoices import invoice_issue, invoice_mark_paid
 from tests.billing.invoice_builders import STANDARD, cdr_at, charger, profile, standard_tariffs, utc
 
 # --- OCR references (no database) -----------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from django.db.models import Sum
 
 from billing.models import BillingProfile, Cdr, Invoice, InvoiceEvent, InvoiceLine, InvoiceRun
 from billing.services.cdrs import cdr_credit
-from billing.services.invoices import invoice_issue, invoice_run, period_start_of, tariff_vat_rate
+from billing.services.invoice_runs import invoice_run, period_start_of
+from billing.services.invoice_sql import tariff_vat_rate
+from billing.services.invoices import invoice_issue
 from tests.billing.invoice_builders import (
     NO_VAT,
     REDUCED,

@@ -8,7 +8,7 @@ from django_celery_beat.models import PeriodicTask
 
 from billing.demo import seed_invoices
 from billing.models import BillingProfile, Invoice, InvoiceRun
-from billing.services.invoices import SCHEDULE_NAME, invoice_schedule_ensure
+from billing.schedule import SCHEDULE_NAME, invoice_schedule_ensure
 from billing.tasks import invoice_run_task
 from config.celery import app
 from tests.billing.invoice_builders import STANDARD, cdr_at, charger, profile, standard_tariffs

@@ -16,8 +16,7 @@ from django.urls import reverse
 from chargepoints.sessions.services import session_stop
 from ocpi_api.push.models import OutboxItem
 from tests.chargepoints.sessions_support import T0, driver_token, start, station, tariff
-from tests.factories import finance_user, make_user, operations_user
-from tests.ocpi_api.conftest import make_partner
+from tests.factories import finance_user, make_partner, make_user, operations_user
 
 pytestmark = pytest.mark.django_db
 

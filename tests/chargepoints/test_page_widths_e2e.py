@@ -8,11 +8,10 @@ import pytest
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceRun
-from billing.services.invoices import invoice_run
+from billing.services.invoice_runs import invoice_run
 from tests.billing.invoice_builders import STANDARD, cdr_at, charger, profile, standard_tariffs, utc
 from tests.browser import log_in
-from tests.factories import connector_data, evse_data, make_location, make_user, operations_user
-from tests.ocpi_api.conftest import make_partner
+from tests.factories import connector_data, evse_data, make_location, make_partner, make_user, operations_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

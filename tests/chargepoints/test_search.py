@@ -6,16 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from chargepoints.search import (
-    BoundingBox,
-    Near,
-    StationFilters,
-    box_around,
-    haversine_km,
-    station_page,
-    station_results,
-    station_search,
-)
+from chargepoints.search import BoundingBox, Near, StationFilters, box_around, haversine_km, station_search
+from chargepoints.search_results import station_page, station_results
 from tariffs.services import tariff_replace
 from tests.chargepoints.search_fixtures import Charger, Plug, make_location
 

@@ -2,43 +2,23 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ocpi_api.core.tokens import token_generate, token_hash
-from ocpi_api.grants import party_grant
 from ocpi_api.models import Partner
+from tests.factories import make_partner
 
 from .emsp import FakeEmsp
+
+if TYPE_CHECKING:
+    from .drivers import DriversEmsp
 
 
 def auth(token: str, *, raw: bool = False) -> dict[str, str]:
     """Django test client headers for a token, Base64 as 2.2.1 says or raw."""
     value = token if raw else base64.b64encode(token.encode()).decode()
     return {"HTTP_AUTHORIZATION": f"Token {value}"}
-
-
-def make_partner(status: str = Partner.Status.REGISTERED, **fields: object) -> tuple[Partner, str]:
-    token = token_generate()
-    defaults: dict[str, object] = {
-        "name": "Test eMSP",
-        "country_code": "NL",
-        "party_id": "EMS",
-        "status": status,
-        "version": "2.2.1",
-        "token_hash": token_hash(token),
-    }
-    defaults.update(fields)
-    partner = Partner.objects.create(**defaults)
-    if partner.country_code and partner.party_id:
-        party_grant(
-            partner=partner,
-            country_code=partner.country_code,
-            party_id=partner.party_id,
-            reason="Test partner",
-            granted_by="tests",
-        )
-    return partner, token
 
 
 @pytest.fixture
@@ -49,6 +29,16 @@ def partner(db: None) -> tuple[Partner, str]:
 @pytest.fixture
 def emsp() -> Iterator[FakeEmsp]:
     server = FakeEmsp().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def drivers_emsp() -> Iterator[DriversEmsp]:
+    """An eMSP that also answers real-time authorization, takes session and CDR pushes and command results."""
+    from .drivers import DriversEmsp  # drivers imports this module's auth()
+
+    server = DriversEmsp().start()
     yield server
     server.stop()
 

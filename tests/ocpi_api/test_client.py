@@ -11,9 +11,8 @@ import pytest
 
 from ocpi_api.core.client import OcpiClient, OcpiClientError, join_url
 from ocpi_api.services import partner_client, partner_routing
+from tests.factories import make_partner
 from tests.loopback import LoopbackServer, Reply, Request
-
-from .conftest import make_partner
 
 
 @dataclass

@@ -14,27 +14,20 @@ from chargepoints.enums import EvseStatus
 from chargepoints.models import ChargingSession
 from chargepoints.services import evse_set_status
 from chargepoints.simulator import ChargerSimulator
-from ocpi_api.commands import command_execute, reservations_expire
+from ocpi_api.command_services import command_execute, reservations_expire
 from ocpi_api.core.envelope import format_datetime
 from ocpi_api.models import AuthorizationRecord, CommandRequest
 from ocpi_api.push.models import OutboxItem
 
 from .contract import COMMAND_RESPONSE, COMMAND_RESULT, validate
-from .drivers import Commands, DriversEmsp, registered_partner, roaming_station, token_body
+from .drivers import Commands, registered_partner, roaming_station, token_body
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def emsp():
-    server = DriversEmsp().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def partner(emsp):
-    return registered_partner(emsp)
+def partner(drivers_emsp):
+    return registered_partner(drivers_emsp)
 
 
 @pytest.fixture
@@ -43,8 +36,8 @@ def evse():
 
 
 @pytest.fixture
-def commands(client, partner, emsp, django_capture_on_commit_callbacks):
-    return Commands(client, partner[1], emsp, django_capture_on_commit_callbacks)
+def commands(client, partner, drivers_emsp, django_capture_on_commit_callbacks):
+    return Commands(client, partner[1], drivers_emsp, django_capture_on_commit_callbacks)
 
 
 def result_of(results: list) -> str:
@@ -53,7 +46,7 @@ def result_of(results: list) -> str:
     return result["result"]
 
 
-def test_start_session_is_accepted_and_the_charger_starts_it(commands, evse, emsp):
+def test_start_session_is_accepted_and_the_charger_starts_it(commands, evse, drivers_emsp):
     envelope, results = commands.start(evse, authorization_reference="EMSP-REF-9", connector_id="1")
 
     assert envelope["status_code"] == 1000
@@ -76,7 +69,7 @@ def test_start_session_is_accepted_and_the_charger_starts_it(commands, evse, ems
         "pre-authorized by the eMSP with START_SESSION",
     )
     # The new session went to the eMSP as a PUT, after the result.
-    assert emsp.sessions[f"SE/CPO/{session.ocpi_id}"]["status"] == "ACTIVE"
+    assert drivers_emsp.sessions[f"SE/CPO/{session.ocpi_id}"]["status"] == "ACTIVE"
     assert OutboxItem.objects.get(module="commands").status == "DELIVERED"
 
 
@@ -98,7 +91,7 @@ def test_without_an_evse_the_charger_picks_a_free_one(commands):
         ({"token": token_body(country_code="DE", party_id="EMD")}, 1000, "own tokens"),
     ],
 )
-def test_start_session_refusals_are_answered_at_once(commands, evse, emsp, fields, status_code, message):
+def test_start_session_refusals_are_answered_at_once(commands, evse, drivers_emsp, fields, status_code, message):
     envelope, results = commands.start(evse, **fields)
     assert (envelope["status_code"], envelope["data"]["result"]) == (status_code, "REJECTED")
     assert validate(envelope["data"], COMMAND_RESPONSE) == []
@@ -142,7 +135,7 @@ def test_invalid_bodies_and_unknown_commands(commands, evse):
     assert not CommandRequest.objects.exists()
 
 
-def test_stop_session_stops_the_drivers_session_and_bills_it(commands, evse, emsp):
+def test_stop_session_stops_the_drivers_session_and_bills_it(commands, evse, drivers_emsp):
     commands.start(evse)
     session = ChargingSession.objects.get()
     # The car charged for 20 minutes before the eMSP stopped it: the charger reports that energy at the stop.
@@ -161,7 +154,7 @@ def test_stop_session_stops_the_drivers_session_and_bills_it(commands, evse, ems
     assert session.stop_reason == "Stopped remotely by the eMSP"
     cdr = Cdr.objects.get(session=session)
     assert cdr.status == "ISSUED"
-    assert emsp.cdrs[cdr.ocpi_id]["total_cost"]["excl_vat"] == float(cdr.total_cost_excl_vat)
+    assert drivers_emsp.cdrs[cdr.ocpi_id]["total_cost"]["excl_vat"] == float(cdr.total_cost_excl_vat)
 
 
 def test_stop_session_for_unknown_other_or_finished_sessions(commands, evse, client):
@@ -183,12 +176,14 @@ def test_stop_session_for_unknown_other_or_finished_sessions(commands, evse, cli
     assert "nothing to stop" in envelope["data"]["message"][0]["text"]
 
 
-def test_a_command_that_reaches_the_charger_too_late_times_out(partner, evse, emsp, django_capture_on_commit_callbacks):
+def test_a_command_that_reaches_the_charger_too_late_times_out(
+    partner, evse, drivers_emsp, django_capture_on_commit_callbacks
+):
     body = {"token": token_body(), "location_id": evse.location.ocpi_id, "evse_uid": evse.uid}
     command = CommandRequest.objects.create(
         partner=partner[0],
         command="START_SESSION",
-        response_url=f"{emsp.commands_base}/START_SESSION/late",
+        response_url=f"{drivers_emsp.commands_base}/START_SESSION/late",
         payload=body,
         location_id=evse.location.ocpi_id,
         evse_uid=evse.uid,
@@ -199,7 +194,7 @@ def test_a_command_that_reaches_the_charger_too_late_times_out(partner, evse, em
     with django_capture_on_commit_callbacks(execute=True):
         command_execute(command_id=command.pk)
         command_execute(command_id=command.pk)  # a task run twice sends one result
-    assert emsp.command_results["/ocpi/emsp/2.2.1/commands/START_SESSION/late"] == [
+    assert drivers_emsp.command_results["/ocpi/emsp/2.2.1/commands/START_SESSION/late"] == [
         {"result": "TIMEOUT", "message": [{"language": "en", "text": "The charger did not get the command in time."}]}
     ]
     assert not ChargingSession.objects.exists()
@@ -217,13 +212,13 @@ def reserve_body(evse, reservation_id="R-1", minutes=30, **fields):
     }
 
 
-def test_reserve_now_then_start_with_the_same_token(commands, evse, emsp):
+def test_reserve_now_then_start_with_the_same_token(commands, evse, drivers_emsp):
     envelope, results = commands.post("RESERVE_NOW", reserve_body(evse))
     assert (envelope["data"]["result"], result_of(results)) == ("ACCEPTED", "ACCEPTED")
     reservation = ChargingSession.objects.get()
     evse.refresh_from_db()
     assert (reservation.status, evse.status) == ("RESERVATION", "RESERVED")
-    assert emsp.sessions[f"SE/CPO/{reservation.ocpi_id}"]["status"] == "RESERVATION"
+    assert drivers_emsp.sessions[f"SE/CPO/{reservation.ocpi_id}"]["status"] == "RESERVATION"
 
     # The same id again: the reservation is extended, not doubled.
     _, results = commands.post("RESERVE_NOW", reserve_body(evse, minutes=60))

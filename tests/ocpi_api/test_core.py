@@ -9,8 +9,9 @@ import pytest
 from ocpi_api.core.envelope import format_datetime
 from ocpi_api.core.tokens import header_candidates, header_value, mask
 from ocpi_api.models import Partner
+from tests.factories import make_partner
 
-from .conftest import auth, make_partner
+from .conftest import auth
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ocpi_api.models import Partner
+from tests.factories import make_partner
 
-from .conftest import auth, make_partner
+from .conftest import auth
 
 pytestmark = pytest.mark.django_db
 URL = "/ocpi/2.2.1/credentials"

@@ -14,9 +14,9 @@ from ocpi_api import services
 from ocpi_api.grants import party_grant, party_grant_revoke
 from ocpi_api.models import Partner, PartyGrant
 from ocpi_api.selectors import partner_parties
-from tests.factories import operations_user
+from tests.factories import make_partner, operations_user
 
-from .conftest import auth, make_partner
+from .conftest import auth
 from .drivers import token_body
 from .emsp import ROLE
 

@@ -22,12 +22,14 @@ from ocpi_api import services
 from ocpi_api.authority import ask_emsp
 from ocpi_api.core.client import OcpiClient, OcpiClientError
 from ocpi_api.models import CommandRequest, Partner
+from ocpi_api.push.delivery import push_deliver
 from ocpi_api.push.models import DeliveryAttempt, OutboxItem
-from ocpi_api.push.services import push_deliver, push_enqueue
+from ocpi_api.push.services import push_enqueue
 from ocpi_api.token_pull import partner_tokens_pull
+from tests.factories import make_partner
 from tests.loopback import LoopbackServer, Reply, Request, envelope
 
-from .conftest import auth, make_partner
+from .conftest import auth
 from .drivers import COMMANDS_URL, registered_partner, roaming_station, stored_token
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,7 @@ import pytest
 from ocpi_api.core.tokens import token_hash
 from ocpi_api.models import Partner
 from ocpi_api.push.models import OutboxItem
-from tests.factories import finance_user, make_user, operations_user
-
-from .conftest import make_partner
+from tests.factories import finance_user, make_partner, make_user, operations_user
 
 # The party agreed with the fake eMSP, granted when we register with it (its roles name it).
 PARTY = {"country_code": "NL", "party_id": "EMS"}

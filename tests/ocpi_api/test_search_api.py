@@ -10,7 +10,8 @@ import pytest
 from ocpi_api.models import Partner
 from tariffs.services import tariff_replace
 from tests.chargepoints.search_fixtures import Charger, Plug, make_location
-from tests.ocpi_api.conftest import auth, make_partner
+from tests.factories import make_partner
+from tests.ocpi_api.conftest import auth
 
 URL = "/ocpi/search/stations"
 CCS_150 = Plug("IEC_62196_T2_COMBO", "CABLE", "DC", 150_000, tariff_ids=["DC"])

@@ -16,7 +16,7 @@ from ocpi_api.core.envelope import format_datetime
 from ocpi_api.models import EmspToken, Partner
 
 from .conftest import auth
-from .drivers import Commands, DriversEmsp, charged_session, registered_partner, roaming_station, token_body
+from .drivers import Commands, charged_session, registered_partner, roaming_station, token_body
 
 pytestmark = pytest.mark.django_db
 BASE = "/ocpi/cpo/2.2.1"
@@ -45,18 +45,11 @@ class Side:
 
 
 @pytest.fixture
-def emsp():
-    server = DriversEmsp().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def world(client, emsp, django_capture_on_commit_callbacks) -> dict[str, Side]:
+def world(client, drivers_emsp, django_capture_on_commit_callbacks) -> dict[str, Side]:
     sides = {}
     for name, (country_code, party_id) in PARTIES.items():
-        partner, token = registered_partner(emsp, country_code=country_code, party_id=party_id)
-        commands = Commands(client, token, emsp, django_capture_on_commit_callbacks)
+        partner, token = registered_partner(drivers_emsp, country_code=country_code, party_id=party_id)
+        commands = Commands(client, token, drivers_emsp, django_capture_on_commit_callbacks)
         uid = f"CARD-{name}"
         body = token_body(uid, country_code=country_code, party_id=party_id)
         put = client.put(

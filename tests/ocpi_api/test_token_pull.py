@@ -21,10 +21,8 @@ from ocpi_api.core.envelope import format_datetime
 from ocpi_api.grants import party_grant, party_holder
 from ocpi_api.models import EmspToken, Partner
 from tests.browser import log_in
-from tests.factories import finance_user, operations_user
+from tests.factories import finance_user, make_partner, operations_user
 from tests.loopback import LoopbackServer, Reply, Request, envelope, token_in
-
-from .conftest import make_partner
 
 OUR_TOKEN = "token-c-the-emsp-gave-us"
 ROLES = [

@@ -17,16 +17,9 @@ from ocpi_api.models import AuthorizationRecord
 from tests.chargepoints.sessions_support import T0
 
 from .contract import LOCATION_REFERENCES, validate
-from .drivers import DriversEmsp, registered_partner, roaming_station, stored_token
+from .drivers import registered_partner, roaming_station, stored_token
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def emsp():
-    server = DriversEmsp().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -43,8 +36,8 @@ def ask(evse, uid="04A1B2C3", token_type="RFID"):
     return get_token_authority().authorize(token_uid=uid, token_type=token_type, location=evse.location, evse=evse)
 
 
-def authorize_calls(emsp):
-    return emsp.calls("POST", "tokens/")
+def authorize_calls(drivers_emsp):
+    return drivers_emsp.calls("POST", "tokens/")
 
 
 def test_the_ocpi_authority_is_the_one_registered_at_start_up():
@@ -86,11 +79,11 @@ def test_the_ocpi_authority_is_the_one_registered_at_start_up():
     ],
 )
 def test_whitelist_rules_and_real_time_answers(
-    emsp, evse, whitelist, valid, realtime_option, answer, allowed, source, auth_method
+    drivers_emsp, evse, whitelist, valid, realtime_option, answer, allowed, source, auth_method
 ):
-    partner, _ = registered_partner(emsp, realtime_authorization=realtime_option)
+    partner, _ = registered_partner(drivers_emsp, realtime_authorization=realtime_option)
     token = stored_token(partner, whitelist=whitelist, valid=valid)
-    emsp.authorize = answer
+    drivers_emsp.authorize = answer
 
     started = time.monotonic()
     decision = ask(evse)
@@ -99,7 +92,7 @@ def test_whitelist_rules_and_real_time_answers(
     assert decision.allowed is allowed, decision.reason
     assert (decision.auth_method or "") == auth_method
     asked = source != "LOCAL"
-    assert len(authorize_calls(emsp)) == int(asked)
+    assert len(authorize_calls(drivers_emsp)) == int(asked)
     record = AuthorizationRecord.objects.get()
     assert (record.allowed, record.source, record.token, record.partner) == (allowed, source, token, partner)
     assert (record.location_id, record.evse_uid, record.reason) == (evse.location.ocpi_id, evse.uid, decision.reason)
@@ -114,11 +107,11 @@ def test_whitelist_rules_and_real_time_answers(
         assert decision.token.contract_id == token.contract_id
 
 
-def test_the_real_time_request_carries_location_references_type_and_routing(emsp, evse):
-    partner, _ = registered_partner(emsp)
+def test_the_real_time_request_carries_location_references_type_and_routing(drivers_emsp, evse):
+    partner, _ = registered_partner(drivers_emsp)
     stored_token(partner, uid="APP USER/1", type="APP_USER", whitelist="NEVER")
     ask(evse, uid="APP USER/1", token_type="APP_USER")
-    [call] = authorize_calls(emsp)
+    [call] = authorize_calls(drivers_emsp)
     assert call.path == "/ocpi/emsp/2.2.1/tokens/APP%20USER%2F1/authorize?type=APP_USER"
     assert call.body == {"location_id": evse.location.ocpi_id, "evse_uids": [evse.uid]}
     assert validate(call.body, LOCATION_REFERENCES) == []
@@ -129,14 +122,14 @@ def test_the_real_time_request_carries_location_references_type_and_routing(emsp
     assert headers["x-correlation-id"]
 
 
-def test_an_allowed_answer_restricted_to_other_evses_refuses_this_one(emsp, evse):
-    partner, _ = registered_partner(emsp)
+def test_an_allowed_answer_restricted_to_other_evses_refuses_this_one(drivers_emsp, evse):
+    partner, _ = registered_partner(drivers_emsp)
     stored_token(partner, whitelist="NEVER")
-    emsp.authorize_evse_uids = ["SOME-OTHER-EVSE"]
+    drivers_emsp.authorize_evse_uids = ["SOME-OTHER-EVSE"]
     decision = ask(evse)
     assert not decision.allowed
     assert "other EVSEs" in decision.reason
-    emsp.authorize_evse_uids = [evse.uid]
+    drivers_emsp.authorize_evse_uids = [evse.uid]
     assert ask(evse).allowed
 
 
@@ -159,17 +152,17 @@ def test_unreachable_emsp_and_missing_endpoint(evse):
     assert "no Tokens Sender endpoint" in AuthorizationRecord.objects.filter(token_uid="NO-ENDPOINT").get().exchange
 
 
-def test_an_unknown_token_is_refused_without_asking_anyone(emsp, evse):
-    registered_partner(emsp)
+def test_an_unknown_token_is_refused_without_asking_anyone(drivers_emsp, evse):
+    registered_partner(drivers_emsp)
     decision = ask(evse, uid="NOBODY")
     assert (decision.allowed, decision.reason) == (False, "unknown token: no eMSP has sent it to us")
-    assert authorize_calls(emsp) == []
+    assert authorize_calls(drivers_emsp) == []
     record = AuthorizationRecord.objects.get()
     assert (record.token, record.partner, record.token_uid) == (None, None, "NOBODY")
 
 
-def test_the_simulated_charger_uses_the_ocpi_authority_and_copies_the_reference(emsp, evse):
-    partner, _ = registered_partner(emsp)
+def test_the_simulated_charger_uses_the_ocpi_authority_and_copies_the_reference(drivers_emsp, evse):
+    partner, _ = registered_partner(drivers_emsp)
     stored_token(partner, whitelist="NEVER")
     result = ChargerSimulator(evse=evse).run(SimulationPlan(token_uid="04A1B2C3", start=T0, minutes=30, kw=Decimal(11)))
     session = result.session
@@ -178,17 +171,17 @@ def test_the_simulated_charger_uses_the_ocpi_authority_and_copies_the_reference(
     assert (session.token_country_code, session.token_party_id) == ("NL", "EMS")
     assert session.end_date_time == T0 + timedelta(minutes=30)
 
-    emsp.authorize = "BLOCKED"
+    drivers_emsp.authorize = "BLOCKED"
     refused = ChargerSimulator(evse=evse).run(SimulationPlan(token_uid="04A1B2C3", start=T0, minutes=5, kw=Decimal(11)))
     assert refused.session is None
     assert refused.decision.reason == "the eMSP answered BLOCKED"
 
 
-def test_real_time_goes_to_the_partner_that_speaks_for_the_party_now(emsp, evse):
+def test_real_time_goes_to_the_partner_that_speaks_for_the_party_now(drivers_emsp, evse):
     old, _ = registered_partner(status="UNREGISTERED")
     stored_token(old, whitelist="NEVER")
     # The same eMSP party, registered again with its current endpoints: staff moved the party's grant to it.
     party_grant_revoke(grant=old.grants.get(), reason="Connection replaced", revoked_by="tests")
-    registered_partner(emsp)
+    registered_partner(drivers_emsp)
     assert ask(evse).allowed
-    assert len(authorize_calls(emsp)) == 1
+    assert len(authorize_calls(drivers_emsp)) == 1

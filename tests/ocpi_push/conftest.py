@@ -5,34 +5,30 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ocpi_api.core.tokens import token_generate, token_hash
-from ocpi_api.grants import party_grant, party_holder
+from ocpi_api.core.tokens import token_generate
 from ocpi_api.models import Partner
+from ocpi_api.push.delivery import push_sweep
 from ocpi_api.push.models import OutboxItem
-from ocpi_api.push.services import push_sweep
+from tests.factories import make_partner
 
 from .receiver import Receiver
 
 
-def make_partner(
+def receiving_partner(
     receiver: Receiver | None,
     *modules: str,
     name: str = "eMSP",
     party_id: str = "EMS",
     status: str = Partner.Status.REGISTERED,
 ) -> Partner:
-    partner = Partner.objects.create(
+    """A partner we push to: its Receiver endpoints for ``modules`` (default locations and tariffs) on ``receiver``."""
+    partner, _token = make_partner(
+        status,
         name=name,
-        country_code="NL",
         party_id=party_id,
-        status=status,
-        version="2.2.1",
-        token_hash=token_hash(token_generate()),
         outbound_token=token_generate(),
         endpoints=receiver.endpoints(*(modules or ("locations", "tariffs"))) if receiver else [],
     )
-    if party_holder(country_code="NL", party_id=party_id) is None:  # several test partners may share a party
-        party_grant(partner=partner, country_code="NL", party_id=party_id, reason="Test partner", granted_by="tests")
     return partner
 
 

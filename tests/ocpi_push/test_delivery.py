@@ -19,23 +19,16 @@ from chargepoints.selectors import location_list_for_sync
 from chargepoints.services import LocationInput, evse_set_status, location_upsert
 from ocpi_api.modules.locations.serializers import location_to_ocpi
 from ocpi_api.modules.tariffs.serializers import TariffSerializer
-from ocpi_api.push.catalogue import location_path
+from ocpi_api.push.delivery import _claim, _queue_of, push_deliver, push_sweep
+from ocpi_api.push.keys import location_path
 from ocpi_api.push.models import OutboxItem
-from ocpi_api.push.services import (
-    _claim,
-    _queue_of,
-    push_deliver,
-    push_enqueue,
-    push_retry,
-    push_retry_partner,
-    push_sweep,
-)
+from ocpi_api.push.services import push_enqueue, push_retry, push_retry_partner
 from ocpi_api.push.signals import push_delivered
 from tariffs.selectors import tariff_list
 from tariffs.services import tariff_replace
 from tests.factories import connector_data, evse_data, location_data
 
-from .conftest import make_partner
+from .conftest import receiving_partner
 from .receiver import Receiver
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fast_push")]
@@ -79,7 +72,7 @@ def assert_never_older(receiver: Receiver) -> None:
 
 
 def test_delivered_after_commit_and_never_for_a_rollback(receiver: Receiver) -> None:
-    make_partner(receiver)
+    receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
     with transaction.atomic():
@@ -118,7 +111,7 @@ def test_receiver_down_during_500_changes_gets_everything_in_order(
         location_data(evses=[evse_data(), evse_data(connectors=[connector_data(), connector_data(connector_id="2")])])
         for _ in range(3)
     ]
-    make_partner(receiver)
+    receiving_partner(receiver)
     for data in datas:
         location_upsert(data=data)
     tariff_replace(data=tariff_data("3.00"))
@@ -157,7 +150,7 @@ def test_receiver_down_during_500_changes_gets_everything_in_order(
 
 
 def test_a_receiver_slower_than_the_timeout_gets_the_change_again(receiver: Receiver, settle: Callable) -> None:
-    make_partner(receiver)
+    receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
     receiver.mode, receiver.delay = "slow", 1.0  # the read timeout is 0.5 s
@@ -174,7 +167,7 @@ def test_a_receiver_slower_than_the_timeout_gets_the_change_again(receiver: Rece
 
 
 def test_100_flaps_while_down_become_a_handful_of_patches(receiver: Receiver, settle: Callable) -> None:
-    make_partner(receiver)
+    receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
     receiver.mode = "down"
@@ -191,7 +184,7 @@ def test_100_flaps_while_down_become_a_handful_of_patches(receiver: Receiver, se
 
 
 def test_a_new_location_goes_out_before_the_changes_that_follow_it(receiver: Receiver, settle: Callable) -> None:
-    make_partner(receiver)
+    receiving_partner(receiver)
     receiver.mode = "down"
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
@@ -211,7 +204,7 @@ def test_a_new_location_goes_out_before_the_changes_that_follow_it(receiver: Rec
 def test_a_rejection_is_permanent_with_the_partners_message(
     receiver: Receiver, settle: Callable, mode: str, http: int, ocpi: int, message: str
 ) -> None:
-    partner = make_partner(receiver)
+    partner = receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     receiver.mode = mode
     evse_set_status(evse=location.evses.get(), status="CHARGING")
@@ -233,7 +226,7 @@ def test_a_command_result_stops_being_retried_once_the_emsp_no_longer_waits(
     receiver: Receiver, settle: Callable, settings
 ) -> None:
     settings.OCPI_PUSH_MAX_AGE_COMMAND_RESULTS = 0.5  # production: 10 minutes; location changes keep the long limit
-    partner = make_partner(receiver)
+    partner = receiving_partner(receiver)
     receiver.mode = "500"
     with transaction.atomic():
         push_enqueue(
@@ -255,7 +248,7 @@ def test_transient_failures_back_off_until_the_age_limit_then_dead_letter(
     receiver: Receiver, settle: Callable, settings, mode: str
 ) -> None:
     settings.OCPI_PUSH_MAX_AGE = 1.0  # long enough for several attempts on a loaded machine
-    make_partner(receiver)
+    receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     receiver.mode = mode
     evse_set_status(evse=location.evses.get(), status="CHARGING")
@@ -278,7 +271,7 @@ def test_transient_failures_back_off_until_the_age_limit_then_dead_letter(
 
 
 def test_a_row_older_than_what_the_partner_has_is_never_sent(receiver: Receiver, settle: Callable) -> None:
-    make_partner(receiver)
+    receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
     evse_set_status(evse=evse, status="CHARGING")
@@ -296,7 +289,7 @@ def test_a_row_older_than_what_the_partner_has_is_never_sent(receiver: Receiver,
 
 
 def test_the_sweeper_resends_a_row_whose_worker_died_mid_delivery(receiver: Receiver, settings) -> None:
-    partner = make_partner(receiver)
+    partner = receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
     path = location_path(location, evse)
@@ -323,7 +316,7 @@ def test_the_sweeper_resends_a_row_whose_worker_died_mid_delivery(receiver: Rece
 
 
 def test_a_cdr_post_keeps_the_location_header_for_its_module(receiver: Receiver) -> None:
-    partner = make_partner(receiver, "cdrs")
+    partner = receiving_partner(receiver, "cdrs")
     seen: list[tuple[str, str | None]] = []
 
     def on_delivered(sender: type, item: OutboxItem, **kwargs: Any) -> None:
@@ -349,7 +342,7 @@ def test_a_cdr_post_keeps_the_location_header_for_its_module(receiver: Receiver)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite has no SKIP LOCKED)")
 def test_two_workers_never_send_the_same_row_twice(receiver: Receiver) -> None:
     location = location_upsert(data=location_data()).location
-    partner = make_partner(receiver)
+    partner = receiving_partner(receiver)
     with transaction.atomic():
         row = push_enqueue(
             partner=partner,

@@ -14,14 +14,14 @@ from chargepoints.models import EVSE, Location
 from chargepoints.services import evse_set_status, location_set_roaming, location_upsert, station_announce_change
 from ocpi_api.core.envelope import format_datetime
 from ocpi_api.models import Partner
-from ocpi_api.push.catalogue import location_key, location_path
+from ocpi_api.push.keys import location_key, location_path
 from ocpi_api.push.models import OutboxItem
 from ocpi_api.push.services import push_enqueue
 from tariffs.services import tariff_replace
 from tests.admin_forms import admin_post as _admin_post
 from tests.factories import location_data, make_location
 
-from .conftest import make_partner
+from .conftest import receiving_partner
 from .receiver import Receiver
 
 pytestmark = pytest.mark.django_db
@@ -43,10 +43,10 @@ def pending() -> list[OutboxItem]:
 def test_status_change_writes_one_patch_per_receiving_partner_in_the_same_transaction(receiver: Receiver) -> None:
     location = make_location()
     evse = location.evses.get()
-    receiving = make_partner(receiver, "locations", name="A")
-    make_partner(receiver, "tariffs", name="only tariffs", party_id="TAR")
-    make_partner(receiver, "locations", name="pending", party_id="PEN", status=Partner.Status.PENDING)
-    make_partner(None, name="no endpoints", party_id="NOE")
+    receiving = receiving_partner(receiver, "locations", name="A")
+    receiving_partner(receiver, "tariffs", name="only tariffs", party_id="TAR")
+    receiving_partner(receiver, "locations", name="pending", party_id="PEN", status=Partner.Status.PENDING)
+    receiving_partner(None, name="no endpoints", party_id="NOE")
     with transaction.atomic():
         evse_set_status(evse=evse, status="CHARGING")
         # Visible inside the change's own transaction, before any commit.
@@ -59,7 +59,7 @@ def test_status_change_writes_one_patch_per_receiving_partner_in_the_same_transa
 
 
 def test_an_evse_change_costs_the_same_queries_however_many_evses_its_location_has(receiver: Receiver) -> None:
-    make_partner(receiver, "locations", name="A")
+    receiving_partner(receiver, "locations", name="A")
     evse_data_list = location_data()["evses"]
     small = make_location().evses.get()
     large = make_location(evses=[{**evse_data_list[0], "uid": f"MANY-{n}", "evse_id": ""} for n in range(6)])
@@ -74,7 +74,7 @@ def test_an_evse_change_costs_the_same_queries_however_many_evses_its_location_h
 
 def test_a_change_that_rolls_back_leaves_no_row(receiver: Receiver) -> None:
     evse = make_location().evses.get()
-    make_partner(receiver)
+    receiving_partner(receiver)
     seen_inside: list[int] = []
 
     def failing_change() -> None:
@@ -90,7 +90,7 @@ def test_a_change_that_rolls_back_leaves_no_row(receiver: Receiver) -> None:
 
 
 def test_locations_outside_roaming_never_go_out(receiver: Receiver) -> None:
-    make_partner(receiver)
+    receiving_partner(receiver)
     data = location_data(roaming_enabled=False)
     location = location_upsert(data=data).location
     evse_set_status(evse=location.evses.get(), status="CHARGING")
@@ -104,7 +104,7 @@ def test_locations_outside_roaming_never_go_out(receiver: Receiver) -> None:
 
 def test_flapping_status_coalesces_into_one_patch_with_the_latest_state(receiver: Receiver) -> None:
     evse = make_location().evses.get()
-    make_partner(receiver)
+    receiving_partner(receiver)
     for status in ["CHARGING", "AVAILABLE", "BLOCKED", "CHARGING"] * 5:
         evse_set_status(evse=evse, status=status)
     [row] = pending()
@@ -117,7 +117,7 @@ def test_a_location_put_replaces_waiting_rows_of_its_evses(receiver: Receiver) -
     location = make_location(evses=[])
     data = location_data(ocpi_id=location.ocpi_id)
     location_upsert(data=data)
-    make_partner(receiver)
+    receiving_partner(receiver)
     evse = Location.objects.get(pk=location.pk).evses.get()
     evse_set_status(evse=evse, status="CHARGING")
     assert [r.method for r in pending()] == ["PATCH"]
@@ -137,7 +137,7 @@ def test_a_location_put_replaces_waiting_rows_of_its_evses(receiver: Receiver) -
 
 
 def test_an_unchanged_import_sends_nothing_and_a_new_location_is_put(receiver: Receiver) -> None:
-    make_partner(receiver)
+    receiving_partner(receiver)
     data = location_data()
     location = location_upsert(data=data).location
     [row] = pending()
@@ -148,7 +148,7 @@ def test_an_unchanged_import_sends_nothing_and_a_new_location_is_put(receiver: R
 
 def test_a_repeated_status_is_not_queued_again(receiver: Receiver) -> None:
     evse = make_location().evses.get()
-    partner = make_partner(receiver)
+    partner = receiving_partner(receiver)
     evse_set_status(evse=evse, status="CHARGING")
     [row] = pending()
     OutboxItem.objects.filter(pk=row.pk).update(status=OutboxItem.Status.DELIVERED)
@@ -168,7 +168,7 @@ def test_a_repeated_status_is_not_queued_again(receiver: Receiver) -> None:
 
 
 def test_session_patches_merge_and_append_charging_periods(receiver: Receiver) -> None:
-    partner = make_partner(receiver, "sessions")
+    partner = receiving_partner(receiver, "sessions")
     common = {"partner": partner, "module": "sessions", "object_key": "sessions/S1", "path": "SE/CPO/S1"}
     put = push_enqueue(
         **common,
@@ -197,7 +197,7 @@ def test_session_patches_merge_and_append_charging_periods(receiver: Receiver) -
 
 
 def test_posts_are_never_coalesced_and_absolute_urls_need_no_endpoint(receiver: Receiver) -> None:
-    partner = make_partner(receiver, "locations")
+    partner = receiving_partner(receiver, "locations")
     assert push_enqueue(partner=partner, module="cdrs", object_key="cdrs/1", method="POST", body={"id": "1"}) is None
     url = "https://emsp.example/commands/START_SESSION/42"
     for _ in range(2):
@@ -213,7 +213,7 @@ def test_posts_are_never_coalesced_and_absolute_urls_need_no_endpoint(receiver: 
 
 
 def test_tariffs_are_put_and_deleted(receiver: Receiver) -> None:
-    make_partner(receiver, "tariffs")
+    receiving_partner(receiver, "tariffs")
     tariff = tariff_replace(data=TARIFF)
     [row] = pending()
     assert (row.method, row.path, row.object_key) == ("PUT", "SE/CPO/AC-1", "tariffs/SE/CPO/AC-1")
@@ -226,7 +226,7 @@ def test_tariffs_are_put_and_deleted(receiver: Receiver) -> None:
 def test_admin_saves_announce_the_change(receiver: Receiver, admin_client: Client) -> None:
     location = make_location()
     evse = location.evses.get()
-    make_partner(receiver)
+    receiving_partner(receiver)
     _admin_post(admin_client, evse, {"status": "OUTOFORDER", "physical_reference": "7"})
     [row] = pending()
     assert (row.method, row.path, sorted(row.body)) == (
@@ -251,7 +251,7 @@ def test_a_connector_change_is_patched_at_the_connector_url(receiver: Receiver) 
     location = make_location()
     evse = location.evses.get()
     connector = evse.connectors.get()
-    make_partner(receiver)
+    receiving_partner(receiver)
     connector.tariff_ids = ["AC-1"]
     connector.save()
     station_announce_change(location=location, evse=evse, connector=connector, changed_fields=["tariff_ids"])

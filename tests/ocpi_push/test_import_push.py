@@ -12,7 +12,7 @@ from chargepoints.signals import location_changed
 from ocpi_api.push.models import CatalogueResend, OutboxItem
 from tests.chargepoints.test_import_repairs import clean_location
 
-from .conftest import make_partner
+from .conftest import receiving_partner
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +25,7 @@ def _import(count: int) -> None:
 
 
 def test_a_small_import_is_put_location_by_location_without_per_row_signals(receiver, fast_push, settle):
-    partner = make_partner(receiver, "locations")
+    partner = receiving_partner(receiver, "locations")
     per_row: list[object] = []
     location_changed.connect(per_row.append, dispatch_uid="test.per_row")
     try:
@@ -42,8 +42,8 @@ def test_a_small_import_is_put_location_by_location_without_per_row_signals(rece
 
 def test_a_large_import_is_one_catalogue_resend_per_partner(receiver, fast_push, settle, monkeypatch):
     monkeypatch.setattr("ocpi_api.push.catalogue.IMPORT_PUSH_LIMIT", 4)
-    first = make_partner(receiver, "locations", name="One", party_id="ONE")
-    second = make_partner(receiver, "locations", name="Two", party_id="TWO")
+    first = receiving_partner(receiver, "locations", name="One", party_id="ONE")
+    second = receiving_partner(receiver, "locations", name="Two", party_id="TWO")
     _import(10)
     settle()
     for partner in (first, second):

@@ -10,12 +10,12 @@ from django.urls import reverse
 
 from chargepoints.models import EVSE
 from chargepoints.services import evse_set_status
-from ocpi_api.push.catalogue import location_key
+from ocpi_api.push.keys import location_key
 from ocpi_api.push.models import CatalogueResend, OutboxItem
 from tariffs.services import tariff_replace
 from tests.factories import finance_user, make_location, operations_user
 
-from .conftest import make_partner
+from .conftest import receiving_partner
 from .receiver import Receiver
 from .test_enqueue import TARIFF
 
@@ -32,7 +32,7 @@ def ops() -> Client:
 def test_partner_page_links_its_deliveries_and_the_page_shows_queue_and_failures(
     ops: Client, receiver: Receiver, django_capture_on_commit_callbacks: Callable
 ) -> None:
-    partner = make_partner(receiver)
+    partner = receiving_partner(receiver)
     receiver.mode = "2001"
     with django_capture_on_commit_callbacks(execute=True):
         location = make_location()
@@ -63,7 +63,7 @@ def test_partner_page_links_its_deliveries_and_the_page_shows_queue_and_failures
 def test_staff_retry_a_rejected_row_and_everything_for_a_partner(
     ops: Client, receiver: Receiver, django_capture_on_commit_callbacks: Callable
 ) -> None:
-    partner = make_partner(receiver)
+    partner = receiving_partner(receiver)
     receiver.mode = "401"
     with django_capture_on_commit_callbacks(execute=True):
         make_location()
@@ -91,7 +91,7 @@ def test_full_catalogue_resend_runs_as_a_task_and_shows_progress(
     locations = [make_location() for _ in range(3)]
     make_location(roaming_enabled=False)
     tariff_replace(data=TARIFF)
-    partner = make_partner(receiver)
+    partner = receiving_partner(receiver)
     with django_capture_on_commit_callbacks(execute=True):
         response = ops.post(reverse("ocpi_push:resend", args=[partner.pk]))
     assert response.status_code == 302
@@ -112,7 +112,7 @@ def test_full_catalogue_resend_runs_as_a_task_and_shows_progress(
 
 
 def test_pages_need_the_delivery_permissions(receiver: Receiver) -> None:
-    partner = make_partner(receiver)
+    partner = receiving_partner(receiver)
     client = Client()
     client.force_login(finance_user())
     assert client.get(reverse("ocpi_push:deliveries", args=[partner.pk])).status_code == 403

@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 
 from chargepoints.services import evse_set_status, location_set_roaming, location_upsert
-from ocpi_api.push.catalogue import location_key, location_path
+from ocpi_api.push.keys import location_key, location_path
 from ocpi_api.push.models import OutboxItem
 from ocpi_api.push.services import push_enqueue, push_retry
 from ocpi_api.pushes import session_patch_json
@@ -18,7 +18,7 @@ from tests.factories import evse_data, location_data
 from tests.loopback import Reply, Request, envelope
 from tests.ocpi_api.drivers import DriversEmsp, charged_session, registered_partner, roaming_station
 
-from .conftest import make_partner
+from .conftest import receiving_partner
 from .receiver import Receiver
 from .test_delivery import assert_in_sync
 
@@ -34,7 +34,7 @@ def test_a_patch_of_an_unknown_location_is_followed_by_a_put_and_the_queue_goes_
     # The location existed before the partner registered, so the partner never got its PUT.
     location = location_upsert(data=location_data(evses=[evse_data(), evse_data()])).location
     first, second = location.evses.order_by("id")
-    make_partner(receiver)
+    receiving_partner(receiver)
     with transaction.atomic():  # two changes queued together: the second waits behind the first
         evse_set_status(evse=first, status="CHARGING")
         evse_set_status(evse=second, status="BLOCKED")
@@ -68,7 +68,7 @@ def test_a_put_the_partner_refuses_too_is_a_permanent_failure_showing_what_it_se
 ) -> None:
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
-    make_partner(receiver)
+    receiving_partner(receiver)
     receiver.mode = "404-bare"  # a web framework's own 404: no OCPI envelope, no status_message
     evse_set_status(evse=evse, status="CHARGING")
     settle()
@@ -88,7 +88,7 @@ def test_a_put_the_partner_refuses_too_is_a_permanent_failure_showing_what_it_se
 def test_without_an_object_to_put_the_refused_patch_stays_failed(receiver: Receiver, settle: Callable) -> None:
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
-    partner = make_partner(receiver)
+    partner = receiving_partner(receiver)
     location_set_roaming(location=location, enabled=False)  # withdrawn: nothing of it may go out any more
     with transaction.atomic():
         push_enqueue(

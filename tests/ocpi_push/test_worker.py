@@ -16,7 +16,7 @@ from chargepoints.services import evse_set_status, location_upsert
 from ocpi_api.push.models import OutboxItem
 from tests.factories import evse_data, location_data
 
-from .conftest import make_partner
+from .conftest import receiving_partner
 from .receiver import Receiver
 from .test_delivery import STATUSES, assert_in_sync, assert_never_older
 from .worker import REDIS_URL, Worker, database_url, publishing_to, redis_problem
@@ -50,7 +50,7 @@ def wait_until_settled(timeout: float = 30.0) -> None:
 def test_killing_the_worker_mid_delivery_and_losing_the_broker_loses_nothing(
     worker: Worker, receiver: Receiver
 ) -> None:
-    make_partner(receiver)
+    receiving_partner(receiver)
     location = location_upsert(data=location_data(evses=[evse_data(), evse_data()])).location
     wait_until_settled()
     assert_in_sync(receiver)
@@ -88,7 +88,7 @@ def test_killing_the_worker_mid_delivery_and_losing_the_broker_loses_nothing(
 
 
 def test_a_receiver_down_for_200_changes_catches_up_through_the_worker(worker: Worker, receiver: Receiver) -> None:
-    make_partner(receiver)
+    receiving_partner(receiver)
     location_upsert(data=location_data(evses=[evse_data(), evse_data(), evse_data()]))
     wait_until_settled()
     receiver.mode = "500"

@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 
 from billing.models import Invoice, InvoiceRun
-from billing.services.invoices import invoice_issue, invoice_run
+from billing.services.invoice_runs import invoice_run
+from billing.services.invoices import invoice_issue
 
 
 class Command(BaseCommand):

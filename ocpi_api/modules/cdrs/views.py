@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from ocpi_api.core.openapi import PAGINATION_PARAMETERS, envelope_of
 from ocpi_api.core.pagination import page_request, paginate
+from ocpi_api.core.status import ModuleID
 from ocpi_api.core.views import OcpiView
 from ocpi_api.selectors import cdr_list_for_partner
 
@@ -15,7 +16,7 @@ from .serializers import CdrSerializer, cdrs_json
 
 
 class CdrListView(OcpiView):
-    ocpi_module = "cdrs"
+    ocpi_module = ModuleID.CDRS
 
     @extend_schema(
         operation_id="ocpi_cdrs_list",

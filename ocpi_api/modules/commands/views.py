@@ -11,10 +11,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, Polymorphic
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ocpi_api.commands import command_receive
+from ocpi_api.command_services import command_receive
 from ocpi_api.core.envelope import envelope
 from ocpi_api.core.openapi import envelope_of
-from ocpi_api.core.status import OcpiStatus
+from ocpi_api.core.status import ModuleID, OcpiStatus
 from ocpi_api.core.views import OcpiView
 from ocpi_api.models import CommandRequest
 
@@ -24,11 +24,11 @@ from .serializers import COMMAND_SERIALIZERS, CommandResponseSerializer, command
 class CommandsRootView(OcpiView):
     """The module URL we advertise; commands are POSTed below it."""
 
-    ocpi_module = "commands"
+    ocpi_module = ModuleID.COMMANDS
 
 
 class CommandView(OcpiView):
-    ocpi_module = "commands"
+    ocpi_module = ModuleID.COMMANDS
 
     @extend_schema(
         operation_id="ocpi_command",

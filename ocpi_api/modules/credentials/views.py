@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from ocpi_api.core.exceptions import OcpiError
 from ocpi_api.core.openapi import envelope_of
-from ocpi_api.core.status import OcpiStatus
+from ocpi_api.core.status import ModuleID, OcpiStatus
 from ocpi_api.core.views import OcpiView
 from ocpi_api.models import Partner
 from ocpi_api.services import (
@@ -32,7 +32,7 @@ def _handshake_failed(error: HandshakeError) -> OcpiError:
 
 
 class CredentialsView(OcpiView):
-    ocpi_module = "credentials"
+    ocpi_module = ModuleID.CREDENTIALS
 
     def _locked_partner(self) -> Partner:
         # Two registrations racing with the same token A must not both succeed: the second waits, then sees 405.

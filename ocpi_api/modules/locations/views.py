@@ -15,7 +15,7 @@ from ocpi_api.core.exceptions import OcpiError
 from ocpi_api.core.openapi import PAGINATION_PARAMETERS, envelope_of
 from ocpi_api.core.pagination import page_request, paginate
 from ocpi_api.core.params import path_id
-from ocpi_api.core.status import OcpiStatus
+from ocpi_api.core.status import ModuleID, OcpiStatus
 from ocpi_api.core.views import OcpiView
 
 from .serializers import (
@@ -66,7 +66,7 @@ def _connector(evse: EVSE, connector_id: str) -> Connector:
 class LocationListView(OcpiView):
     """Locations released for roaming, oldest last_updated first, paginated with Link."""
 
-    ocpi_module = "locations"
+    ocpi_module = ModuleID.LOCATIONS
 
     @extend_schema(
         operation_id="ocpi_locations_list",
@@ -87,7 +87,7 @@ class LocationListView(OcpiView):
 class LocationView(OcpiView):
     """One Location with its EVSEs and connectors."""
 
-    ocpi_module = "locations"
+    ocpi_module = ModuleID.LOCATIONS
 
     @extend_schema(
         operation_id="ocpi_location_get",
@@ -102,7 +102,7 @@ class LocationView(OcpiView):
 class EvseView(OcpiView):
     """One EVSE of a Location."""
 
-    ocpi_module = "locations"
+    ocpi_module = ModuleID.LOCATIONS
 
     @extend_schema(
         operation_id="ocpi_evse_get", parameters=_PATH[:2], responses=envelope_of(EvseSerializer()), tags=["locations"]
@@ -114,7 +114,7 @@ class EvseView(OcpiView):
 class ConnectorView(OcpiView):
     """One connector of an EVSE."""
 
-    ocpi_module = "locations"
+    ocpi_module = ModuleID.LOCATIONS
 
     @extend_schema(
         operation_id="ocpi_connector_get",

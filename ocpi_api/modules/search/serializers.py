@@ -22,7 +22,8 @@ from chargepoints.enums import (
     ParkingRestriction,
     PowerType,
 )
-from chargepoints.search import BoundingBox, Near, StationFilters, StationResult
+from chargepoints.search import BoundingBox, Near, StationFilters
+from chargepoints.search_results import StationResult
 from ocpi_api.core.fields import DateTimeField
 from ocpi_api.modules.common import GeoLocationSerializer
 

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from chargepoints.search import station_page
+from chargepoints.search_results import station_page
 from ocpi_api.core.exceptions import invalid_parameter
 from ocpi_api.core.openapi import envelope_of
 from ocpi_api.core.views import OcpiView

@@ -12,7 +12,7 @@ from ocpi_api.core.exceptions import OcpiError
 from ocpi_api.core.openapi import ERROR_ENVELOPE, PAGINATION_PARAMETERS, envelope_of
 from ocpi_api.core.pagination import page_request, paginate
 from ocpi_api.core.params import path_id
-from ocpi_api.core.status import OcpiStatus
+from ocpi_api.core.status import ModuleID, OcpiStatus
 from ocpi_api.core.views import OcpiView
 from ocpi_api.selectors import session_list_for_partner
 
@@ -20,7 +20,7 @@ from .serializers import ChargingPreferencesSerializer, SessionSerializer, sessi
 
 
 class SessionListView(OcpiView):
-    ocpi_module = "sessions"
+    ocpi_module = ModuleID.SESSIONS
 
     @extend_schema(
         operation_id="ocpi_sessions_list",
@@ -39,7 +39,7 @@ class SessionListView(OcpiView):
 
 
 class ChargingPreferencesView(OcpiView):
-    ocpi_module = "sessions"
+    ocpi_module = ModuleID.SESSIONS
 
     @extend_schema(
         operation_id="ocpi_session_charging_preferences",

@@ -327,11 +327,6 @@ def hours_to_duration(hours: Decimal) -> timedelta:
     return timedelta(seconds=int((hours * 3600).to_integral_value(rounding=ROUND_HALF_EVEN)))
 
 
-def duration_to_hours(duration: timedelta) -> Decimal:
-    """Hours with OCPI's 4 decimals."""
-    return (Decimal(duration // timedelta(microseconds=1)) / 3_600_000_000).quantize(Decimal("0.0001"))
-
-
 def pricing_session_from_cdr(data: Any) -> pricing.Session:
     """A CDR's charging periods as engine input. ENERGY is kWh, TIME/PARKING_TIME/RESERVATION_TIME are hours.
 

@@ -17,7 +17,7 @@ from chargepoints.enums import TokenType
 from ocpi_api.core.exceptions import OcpiError, invalid_parameter
 from ocpi_api.core.openapi import ERROR_ENVELOPE, envelope_of
 from ocpi_api.core.params import path_id
-from ocpi_api.core.status import OcpiStatus
+from ocpi_api.core.status import ModuleID, OcpiStatus
 from ocpi_api.core.views import OcpiView
 from ocpi_api.driver_tokens import KEY_FIELDS, NotYourParty, token_check_party, token_patch, token_put
 from ocpi_api.selectors import token_get
@@ -40,11 +40,11 @@ _NOT_FOUND = {404: OpenApiResponse(ERROR_ENVELOPE, description="Unknown token, o
 class TokensRootView(OcpiView):
     """The module URL we advertise. The Receiver interface has only object URLs below it; this one has no methods."""
 
-    ocpi_module = "tokens"
+    ocpi_module = ModuleID.TOKENS
 
 
 class TokenView(OcpiView):
-    ocpi_module = "tokens"
+    ocpi_module = ModuleID.TOKENS
 
     def _key(self, request: Request, country_code: str, party_id: str, token_uid: str) -> tuple[str, str, str, str]:
         country_code = path_id(country_code, "country_code", max_length=2)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ocpi_api.core.links import absolute_url
 from ocpi_api.core.openapi import envelope_of
 from ocpi_api.core.views import OcpiView
 from ocpi_api.versions import SUPPORTED, VERSIONS
@@ -34,13 +34,6 @@ def version_details(number: str, request: Request | None = None) -> dict[str, An
         for module in version.modules
     ]
     return {"version": number, "endpoints": endpoints}
-
-
-def absolute_url(request: Request | None, path: str) -> str:
-    """URLs we advertise: from the request a partner reached us with, else from PORTAL_BASE_URL."""
-    if request is not None:
-        return request.build_absolute_uri(path)
-    return str(settings.PORTAL_BASE_URL).rstrip("/") + path
 
 
 class VersionListView(OcpiView):

@@ -32,9 +32,10 @@ from chargepoints.simulator import ChargerSimulator
 
 from .authority import authorization_record_command
 from .core.egress import url_host, url_problem
-from .core.status import OcpiStatus
+from .core.status import ModuleID, OcpiStatus
 from .models import CommandRequest, Partner
 from .modules.commands.serializers import command_result_json
+from .push.keys import command_result_key, reservation_canceled_key
 from .push.services import push_enqueue
 from .selectors import partner_parties
 
@@ -437,8 +438,8 @@ def command_result_send(*, command: CommandRequest) -> None:
     """POST the CommandResult to the eMSP's response_url, through the outbox (in the current transaction)."""
     push_enqueue(
         partner=command.partner,
-        module="commands",
-        object_key=f"commands/{command.pk}",
+        module=ModuleID.COMMANDS,
+        object_key=command_result_key(command.pk),
         method="POST",
         url=command.response_url,
         body=command_result_json(command.result, command.result_message),
@@ -504,8 +505,8 @@ def reservations_cancel_for_evse(*, evse: EVSE, status: str) -> int:
         if reserve is not None:
             push_enqueue(
                 partner=reserve.partner,
-                module="commands",
-                object_key=f"commands/{reserve.pk}/cancel",
+                module=ModuleID.COMMANDS,
+                object_key=reservation_canceled_key(reserve.pk),
                 method="POST",
                 url=reserve.response_url,
                 body=command_result_json(Result.CANCELED_RESERVATION, f"The EVSE is {status.lower()}."),

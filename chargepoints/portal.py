@@ -1,0 +1,63 @@
+"""What each app contributes to the staff portal: its navigation sections and its staff role grants.
+
+Every app declares its own on its AppConfig (``portal_sections``, ``staff_role_grants``); the portal reads them from
+the installed apps, so this domain app never names the apps above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.apps import apps
+
+if TYPE_CHECKING:  # apps.py imports this module before the models are loaded
+    from .dashboard import Viewer
+    from .models import ChargingSession
+
+
+@dataclass(frozen=True)
+class PortalSection:
+    order: int  # position in the navigation bar, across apps
+    label: str
+    url_name: str
+    permission: str  # shown only to users holding it
+
+
+# Role name -> app label (or "app_label.model") -> the permission actions granted there.
+RoleGrants = dict[str, dict[str, tuple[str, ...]]]
+
+
+def portal_sections() -> list[PortalSection]:
+    sections = [s for config in apps.get_app_configs() for s in getattr(config, "portal_sections", ())]
+    return sorted(sections, key=lambda section: section.order)
+
+
+def staff_role_grants() -> RoleGrants:
+    merged: RoleGrants = {}
+    for config in apps.get_app_configs():
+        for role, grants in getattr(config, "staff_role_grants", {}).items():
+            merged.setdefault(role, {}).update(grants)
+    return merged
+
+
+@dataclass(frozen=True)
+class PageLink:
+    label: str
+    url: str
+
+
+# Links other apps add to a session's page (billing: its CDRs), registered from a ``portal`` module of their own
+# (found with ``autodiscover_modules("portal")``), so the session page does not name those apps.
+SessionLinkSource = Callable[["Viewer", "ChargingSession"], list[PageLink]]
+SESSION_LINK_SOURCES: list[SessionLinkSource] = []
+
+
+def register_session_links(source: SessionLinkSource) -> SessionLinkSource:
+    SESSION_LINK_SOURCES.append(source)
+    return source
+
+
+def session_links(user: Viewer, session: ChargingSession) -> list[PageLink]:
+    return [link for source in SESSION_LINK_SOURCES for link in source(user, session)]
