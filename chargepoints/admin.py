@@ -95,6 +95,25 @@ class ConnectorInline(admin.TabularInline):
     )
 
 
+class LocationSourceFilter(admin.SimpleListFilter):
+    """The data set a location came from; a location staff entered by hand has none, and is named so (a filter link
+    with no text has no accessible name)."""
+
+    title = "source"
+    parameter_name = "source"
+    STAFF = "staff"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        sources = Location.objects.order_by("source").values_list("source", flat=True).distinct()
+        return [(source or self.STAFF, source or "Entered by staff") for source in sources]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Location]) -> QuerySet[Location]:
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(source="" if value == self.STAFF else value)
+
+
 @admin.register(Location)
 class LocationAdmin(NeverDeletedAdmin):
     list_display = ("name", "address", "city", "country", "evse_total", "roaming_enabled", "publish", "last_updated")
@@ -106,7 +125,7 @@ class LocationAdmin(NeverDeletedAdmin):
         "evses__status",
         "evses__connectors__power_type",
         "evses__connectors__standard",
-        "source",
+        LocationSourceFilter,
     )
     search_fields = ("name", "address", "city", "ocpi_id", "evses__evse_id", "evses__uid")
     readonly_fields = ("last_updated", "created")

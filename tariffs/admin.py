@@ -5,7 +5,10 @@ object, PriceComponentFormSet for the rules that need all of an element's compon
 
 from __future__ import annotations
 
+from typing import Any
+
 import nested_admin
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
@@ -26,6 +29,13 @@ class PriceComponentInline(nested_admin.NestedTabularInline):
     sortable_field_name = "position"
     extra = 0
     min_num = 1
+
+    def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any) -> forms.Field | None:
+        # A tabular row has column headers but no <label> per control: name each control for screen readers.
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            formfield.widget.attrs.setdefault("aria-label", str(db_field.verbose_name).capitalize())
+        return formfield
 
 
 class TariffElementInline(nested_admin.NestedStackedInline):
