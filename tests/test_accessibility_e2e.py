@@ -10,9 +10,12 @@ import pytest
 from django.urls import reverse
 
 from billing.models import Cdr, Invoice
-from billing.services.invoices import invoice_issue, invoice_run
+from billing.services.invoice_runs import invoice_run
+from billing.services.invoices import invoice_issue
 from chargepoints.models import ChargingSession
 from ocpi_api.models import Partner
+from ocpp_gateway.models import Charger
+from ocpp_gateway.services import charger_add
 from tariffs.models import Tariff
 from tests.a11y import axe_violations, describe, settle
 from tests.billing.invoice_builders import profile
@@ -38,6 +41,7 @@ def _network() -> None:
     stored_token(partner, "04A1B2C3")
     evse = roaming_station(name="Uppsala Resecentrum", city="Uppsala")
     charged_session(evse, partner, minutes=45)
+    charger_add(charge_point_id="CP-UPPSALA-1", evse_refs=[evse.uid])
     charged_session(evse, partner, uid="04A1B2C4", start=T0 + timedelta(hours=3), stop=False)
     profile(("NL", "EMS"))
     invoice_run(trigger="COMMAND", now=T0 + timedelta(days=40))
@@ -55,6 +59,9 @@ def _pages(role: str) -> list[str]:
             reverse("stations:dashboard"),
             reverse("stations:list"),
             reverse("stations:detail", args=[station.pk]),
+            reverse("stations:data_quality"),
+            reverse("chargers:list"),
+            reverse("chargers:detail", args=[Charger.objects.get().pk]),
             reverse("sessions:list"),
             *(reverse("sessions:detail", args=[s.pk]) for s in ChargingSession.objects.order_by("pk")),
             reverse("tariffs:list"),
