@@ -149,7 +149,7 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- OCPI protocol (ocpi_api) -------------------------------------------------------------------
 # Outside the OCPI views the catch-all turns anything under /ocpi/ (unknown URLs, crashes) into an OCPI envelope.
-MIDDLEWARE = [*MIDDLEWARE, "ocpi_api.core.middleware.OcpiEnvelopeMiddleware"]
+MIDDLEWARE = ["ocpi_api.core.middleware.OcpiEnvelopeMiddleware", *MIDDLEWARE]  # outermost: wraps them all
 INSTALLED_APPS = [*INSTALLED_APPS, "drf_spectacular_sidecar"]
 OCPI_MAX_PAGE_SIZE = env.int("OCPI_MAX_PAGE_SIZE", default=1000)  # advertised in X-Limit
 OCPI_DEFAULT_PAGE_SIZE = env.int("OCPI_DEFAULT_PAGE_SIZE", default=100)
