@@ -15,6 +15,7 @@ _INT_RE = re.compile(r"^[+-]?\d+$")
 # The largest offset or limit we accept (PostgreSQL's integer): far beyond any real list, and offset + limit still
 # fits the database's bigint, so no query parameter can overflow a query.
 PAGING_MAX = 2**31 - 1
+PATH_ID_PATTERN = "^[ -~]+$"  # printable ASCII, as CiString is
 
 
 def as_utc(value: datetime) -> datetime:

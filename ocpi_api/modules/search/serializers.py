@@ -202,7 +202,7 @@ class StationSerializer(serializers.Serializer):
     price_example = PriceExampleSerializer(allow_null=True, help_text="20 kWh now on the connector that fits best.")
     last_updated = DateTimeField(source="location.last_updated")
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="Operator name; null when none is known."))
     def get_operator(self, result: StationResult) -> str | None:
         operator = result.location.operator or {}
         return operator.get("name") or None
