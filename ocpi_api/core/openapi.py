@@ -28,6 +28,7 @@ _ERRORS = {
     401: OpenApiResponse(ERROR_ENVELOPE, description="Missing or unknown token, or token A outside credentials."),
     404: OpenApiResponse(ERROR_ENVELOPE, description="Unknown object."),
     405: OpenApiResponse(ERROR_ENVELOPE, description="Method not allowed (credentials: wrong registration state)."),
+    413: OpenApiResponse(ERROR_ENVELOPE, description="Body over the size limit (2.5 MB)."),
 }
 
 

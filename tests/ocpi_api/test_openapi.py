@@ -19,6 +19,7 @@ from hypothesis import HealthCheck
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from config.wsgi import application
+from ocpi_api.core.params import PAGING_MAX, PATH_ID_PATTERN
 from ocpi_api.core.tokens import header_value, token_hash
 from ocpi_api.models import Partner
 from tests.fuzz_requests import CheckedApp
@@ -99,3 +100,19 @@ def test_schema_and_swagger_ui_are_published(client) -> None:
     html = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert foreign_assets(html) == []
+
+
+def test_schema_states_the_bounds_the_server_enforces() -> None:
+    document = SchemaGenerator(patterns=None).get_schema(request=None, public=True)
+
+    def parameter(path: str, name: str) -> dict:
+        return next(p["schema"] for p in document["paths"][path]["get"]["parameters"] if p["name"] == name)
+
+    for path in ("/ocpi/cpo/2.2.1/locations", "/ocpi/cpo/2.2.1/cdrs", "/ocpi/search/stations"):
+        assert (parameter(path, "offset")["minimum"], parameter(path, "offset")["maximum"]) == (0, PAGING_MAX)
+        assert (parameter(path, "limit")["minimum"], parameter(path, "limit")["maximum"]) == (1, PAGING_MAX)
+    token = "/ocpi/cpo/2.2.1/tokens/{country_code}/{party_id}/{token_uid}"
+    assert [parameter(token, name)["maxLength"] for name in ("country_code", "party_id", "token_uid")] == [2, 3, 36]
+    location_id = parameter("/ocpi/cpo/2.2.1/locations/{location_id}", "location_id")
+    assert (location_id["minLength"], location_id["maxLength"], location_id["pattern"]) == (1, 36, PATH_ID_PATTERN)
+    assert document["components"]["schemas"]["Station"]["properties"]["operator"]["nullable"] is True
