@@ -1,7 +1,7 @@
 """The published OpenAPI schema, Swagger UI from our own static files, and schemathesis fuzzing of every OCPI
 operation with a valid partner token: no input may produce a 5xx, and every answer is an OCPI envelope.
 
-OCPI_FUZZ_EXAMPLES sets the generated examples per operation (default 25: about 2,400 requests, a minute on one
+OCPI_FUZZ_EXAMPLES sets the generated examples per operation (default 25: about 2,600 requests, a minute on one
 core); CI runs it with enough for at least 10,000 requests (.ci/run). The count is printed at the end of the session.
 """
 
