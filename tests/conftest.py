@@ -62,3 +62,35 @@ def live_server(live_server):  # type: ignore[no-untyped-def]
 
         httpd.set_app(serve)
     return live_server
+
+
+# --- The schemathesis run's request count (tests/fuzz_requests.py) ----------------------------------------------
+_FUZZ_SENT = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
+    """xdist controller: add up what each worker sent."""
+    node.config.stash[_FUZZ_SENT] = node.config.stash.get(_FUZZ_SENT, 0) + node.workeroutput.get("fuzz_sent", 0)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests.fuzz_requests import CheckedApp
+
+    config = session.config
+    if hasattr(config, "workeroutput"):  # an xdist worker reports to the controller
+        config.workeroutput["fuzz_sent"] = CheckedApp.sent
+        return
+    sent = config.stash.get(_FUZZ_SENT, 0) + CheckedApp.sent
+    config.stash[_FUZZ_SENT] = sent
+    required = int(os.environ.get("OCPI_FUZZ_MIN_REQUESTS", "0"))
+    if required and sent < required:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    sent = config.stash.get(_FUZZ_SENT, 0)
+    required = int(os.environ.get("OCPI_FUZZ_MIN_REQUESTS", "0"))
+    if sent or required:
+        verdict = f" (at least {required} required: {'ok' if sent >= required else 'TOO FEW'})" if required else ""
+        terminalreporter.write_line(f"schemathesis: {sent} requests sent to the OCPI API{verdict}")

@@ -64,6 +64,8 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    # Outermost, so it wraps them all: anything under /ocpi/ (unknown URLs, a bad Host, crashes) gets an OCPI envelope.
+    "ocpi_api.core.middleware.OcpiEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,9 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chargepoints.staff_login.StaffSessionTimeoutMiddleware",
-    "axes.middleware.AxesMiddleware",  # last but one: it answers a locked-out log-in itself
-    # Outside the OCPI views the catch-all turns anything under /ocpi/ (unknown URLs, crashes) into an OCPI envelope.
-    "ocpi_api.core.middleware.OcpiEnvelopeMiddleware",
+    "axes.middleware.AxesMiddleware",  # it answers a locked-out log-in itself
 ]
 
 TEMPLATES = [

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import DisallowedHost, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions as drf
@@ -52,7 +53,8 @@ def field_errors(detail: Any, prefix: str = "") -> list[str]:
     return [f"{prefix.rstrip('.') or 'body'}: {detail}"]
 
 
-def _error_for(exc: Exception) -> tuple[int, OcpiStatus, str] | None:
+def error_for(exc: Exception) -> tuple[int, OcpiStatus, str] | None:
+    """HTTP status, OCPI status and message for an exception a partner's request caused; None for our own faults."""
     if isinstance(exc, OcpiError):
         return exc.http_status, exc.status_code, exc.message
     if isinstance(exc, drf.ParseError):
@@ -63,6 +65,13 @@ def _error_for(exc: Exception) -> tuple[int, OcpiStatus, str] | None:
     if isinstance(exc, DjangoValidationError):
         details = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         return 400, OcpiStatus.INVALID_PARAMETERS, "Invalid or missing parameters: " + "; ".join(field_errors(details))
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return 413, OcpiStatus.CLIENT_ERROR, f"Request body is larger than the limit of {limit} bytes."
+    if isinstance(exc, DisallowedHost):
+        return 400, OcpiStatus.CLIENT_ERROR, "Unknown Host header: this server does not answer for that host."
+    if isinstance(exc, SuspiciousOperation):  # Django's other refusals of a malformed request (too many fields…)
+        return 400, OcpiStatus.CLIENT_ERROR, "Malformed request."
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
         return 401, OcpiStatus.CLIENT_ERROR, str(exc.detail)
     if isinstance(exc, Http404):
@@ -77,7 +86,7 @@ def _error_for(exc: Exception) -> tuple[int, OcpiStatus, str] | None:
 
 def ocpi_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler of the OCPI views. Unknown exceptions go on to the middleware (HTTP 500, OCPI 3000)."""
-    error = _error_for(exc)
+    error = error_for(exc)
     if error is None:
         return None
     http_status, status_code, message = error

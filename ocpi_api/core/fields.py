@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from .envelope import format_datetime
 from .exceptions import OcpiError
-from .params import parse_datetime
+from .params import as_utc, parse_datetime
 
 
 class CiStringField(serializers.CharField):
@@ -164,7 +164,10 @@ class DateTimeField(serializers.Field):
             value = datetime.fromisoformat(text)
         except ValueError as error:
             raise serializers.ValidationError("Not a valid date and time.") from error
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        try:
+            return as_utc(value)
+        except ValueError as error:
+            raise serializers.ValidationError(f"{data} {error}") from error
 
     def to_representation(self, value: datetime | str) -> str:
         return value if isinstance(value, str) else format_datetime(value)

@@ -10,6 +10,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from .params import PAGING_MAX, PATH_ID_PATTERN
+
 _ENVELOPE_FIELDS: dict[str, serializers.Field] = {
     "status_code": serializers.IntegerField(help_text="OCPI status code: 1000 success, 2xxx client, 3xxx server."),
     "status_message": serializers.CharField(required=False),
@@ -26,6 +28,7 @@ _ERRORS = {
     401: OpenApiResponse(ERROR_ENVELOPE, description="Missing or unknown token, or token A outside credentials."),
     404: OpenApiResponse(ERROR_ENVELOPE, description="Unknown object."),
     405: OpenApiResponse(ERROR_ENVELOPE, description="Method not allowed (credentials: wrong registration state)."),
+    413: OpenApiResponse(ERROR_ENVELOPE, description="Body over the size limit (2.5 MB)."),
 }
 
 
@@ -44,11 +47,25 @@ def envelope_of(data: Any, *, name: str | None = None, status: int = 200) -> dic
     return {status: _WRAPPERS[wrapper_name], **_ERRORS}
 
 
+def path_id_parameter(name: str, *, max_length: int = 36, description: str = "") -> OpenApiParameter:
+    """An id in the URL, described as ``core.params.path_id`` checks it."""
+    schema = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": PATH_ID_PATTERN}
+    return OpenApiParameter(name, schema, OpenApiParameter.PATH, description=description or f"CiString({max_length})")
+
+
 PAGINATION_PARAMETERS = [
     OpenApiParameter("date_from", OpenApiTypes.DATETIME, description="Only objects with last_updated >= date_from."),
     OpenApiParameter("date_to", OpenApiTypes.DATETIME, description="Only objects with last_updated < date_to."),
-    OpenApiParameter("offset", OpenApiTypes.INT, description="Index of the first object, default 0."),
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size; capped at the server maximum (X-Limit)."),
+    OpenApiParameter(
+        "offset",
+        {"type": "integer", "minimum": 0, "maximum": PAGING_MAX},
+        description="Index of the first object, default 0.",
+    ),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": PAGING_MAX},
+        description="Page size; a larger one is capped at the server maximum (X-Limit), not refused.",
+    ),
     OpenApiParameter(
         "X-Total-Count",
         OpenApiTypes.INT,

@@ -7,7 +7,6 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +22,7 @@ from .auth import (
 from .envelope import envelope
 from .exceptions import ocpi_exception_handler
 from .headers import CORRELATION_ID, REQUEST_ID, Party, Routing, correlation_ids, routing_from_request
+from .parsers import OcpiJSONParser
 from .status import OcpiStatus
 
 
@@ -45,7 +45,7 @@ class OcpiView(APIView):
     authentication_classes = [OcpiTokenAuthentication]
     permission_classes = [OcpiModulePermission]
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [OcpiJSONParser]
     versioning_class = None
     metadata_class = None  # OPTIONS is no OCPI method: 405 with an envelope, not DRF's metadata document
     authenticated: OcpiCaller | None = None

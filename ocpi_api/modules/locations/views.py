@@ -5,14 +5,14 @@ Only locations released for roaming are served (``location_list_for_sync``); ``p
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chargepoints.models import EVSE, Connector, Location
 from chargepoints.selectors import location_list_for_sync, synced
 from ocpi_api.core.exceptions import OcpiError
-from ocpi_api.core.openapi import PAGINATION_PARAMETERS, envelope_of
+from ocpi_api.core.openapi import PAGINATION_PARAMETERS, envelope_of, path_id_parameter
 from ocpi_api.core.pagination import page_request, paginate
 from ocpi_api.core.params import path_id
 from ocpi_api.core.status import ModuleID, OcpiStatus
@@ -29,9 +29,9 @@ from .serializers import (
 )
 
 _PATH = [
-    OpenApiParameter("location_id", str, OpenApiParameter.PATH, description="CiString(36)"),
-    OpenApiParameter("evse_uid", str, OpenApiParameter.PATH, description="CiString(36)"),
-    OpenApiParameter("connector_id", str, OpenApiParameter.PATH, description="CiString(36)"),
+    path_id_parameter("location_id"),
+    path_id_parameter("evse_uid"),
+    path_id_parameter("connector_id"),
 ]
 
 

@@ -25,6 +25,7 @@ from chargepoints.enums import (
 from chargepoints.search import BoundingBox, Near, StationFilters
 from chargepoints.search_results import StationResult
 from ocpi_api.core.fields import DateTimeField
+from ocpi_api.core.params import PAGING_MAX
 from ocpi_api.modules.common import GeoLocationSerializer
 
 DEFAULT_RADIUS_KM = 10.0
@@ -98,10 +99,11 @@ class StationSearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
         required=False, max_length=100, help_text="Free text: name, address, city, location id, EVSE id."
     )
-    offset = serializers.IntegerField(required=False, min_value=0, default=0)
+    offset = serializers.IntegerField(required=False, min_value=0, max_value=PAGING_MAX, default=0)
     limit = serializers.IntegerField(
         required=False,
         min_value=1,
+        max_value=PAGING_MAX,
         default=SEARCH_DEFAULT_PAGE_SIZE,
         help_text=f"Page size; capped at {SEARCH_MAX_PAGE_SIZE} (X-Limit).",
     )
@@ -201,7 +203,7 @@ class StationSerializer(serializers.Serializer):
     price_example = PriceExampleSerializer(allow_null=True, help_text="20 kWh now on the connector that fits best.")
     last_updated = DateTimeField(source="location.last_updated")
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="Operator name; null when none is known."))
     def get_operator(self, result: StationResult) -> str | None:
         operator = result.location.operator or {}
         return operator.get("name") or None

@@ -3,13 +3,13 @@ charging_preferences on one of its ongoing sessions."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chargepoints.enums import Capability
 from ocpi_api.core.exceptions import OcpiError
-from ocpi_api.core.openapi import ERROR_ENVELOPE, PAGINATION_PARAMETERS, envelope_of
+from ocpi_api.core.openapi import ERROR_ENVELOPE, PAGINATION_PARAMETERS, envelope_of, path_id_parameter
 from ocpi_api.core.pagination import page_request, paginate
 from ocpi_api.core.params import path_id
 from ocpi_api.core.status import ModuleID, OcpiStatus
@@ -43,7 +43,7 @@ class ChargingPreferencesView(OcpiView):
 
     @extend_schema(
         operation_id="ocpi_session_charging_preferences",
-        parameters=[OpenApiParameter("session_id", str, OpenApiParameter.PATH, description="CiString(36)")],
+        parameters=[path_id_parameter("session_id")],
         request=ChargingPreferencesSerializer,
         responses={
             **envelope_of(None, name="ChargingPreferencesResponse"),

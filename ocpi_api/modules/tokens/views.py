@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from chargepoints.enums import TokenType
 from ocpi_api.core.exceptions import OcpiError, invalid_parameter
-from ocpi_api.core.openapi import ERROR_ENVELOPE, envelope_of
+from ocpi_api.core.openapi import ERROR_ENVELOPE, envelope_of, path_id_parameter
 from ocpi_api.core.params import path_id
 from ocpi_api.core.status import ModuleID, OcpiStatus
 from ocpi_api.core.views import OcpiView
@@ -25,9 +25,9 @@ from ocpi_api.selectors import token_get
 from .serializers import TokenSerializer, token_input, token_json
 
 _PARAMETERS = [
-    OpenApiParameter("country_code", str, OpenApiParameter.PATH, description="CiString(2) of the eMSP"),
-    OpenApiParameter("party_id", str, OpenApiParameter.PATH, description="CiString(3) of the eMSP"),
-    OpenApiParameter("token_uid", str, OpenApiParameter.PATH, description="CiString(36)"),
+    path_id_parameter("country_code", max_length=2, description="CiString(2) of the eMSP"),
+    path_id_parameter("party_id", max_length=3, description="CiString(3) of the eMSP"),
+    path_id_parameter("token_uid"),
     OpenApiParameter("type", str, enum=TokenType.values, description="TokenType, default RFID"),
 ]
 _WRITE_RESPONSES = {
