@@ -487,7 +487,7 @@ def transaction_stop(
     if tx is None:
         logger.warning("StopTransaction for unknown transaction %s of charger %s", transaction_id, charger_id)
         return None
-    tx = Transaction.objects.select_for_update().select_related("session").get(pk=tx.pk)
+    tx = Transaction.objects.select_for_update(of=("self",)).select_related("session").get(pk=tx.pk)
     if tx.stopped_at is not None and tx.meter_stop_wh is not None:
         return tx
     tx.stopped_at, tx.meter_stop_wh, tx.stop_reason = at, meter_stop_wh, (reason or "Local")[:64]

@@ -12,12 +12,14 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 
+from ..enums import EvseStatus
 from ..models import EVSE, Connector, ExceptionalPeriod, Location, LocationRepair, RegularHours
 from ..services import (
     _EVSE_SCALARS,
     _LOCATION_SCALARS,
     LocationInput,
     _new_connectors,
+    _status_to_write,
     _validate,
 )
 from .repairs import Repair
@@ -50,12 +52,19 @@ def _prepare(item: NewLocation, now: datetime) -> _Prepared:
     location.created = location.last_updated = now
     evses = []
     uids: set[str] = set()
+    imported = bool(data.get("source"))
     for index, evse_data in enumerate(data.get("evses", [])):
         prefix = f"evses[{index}]."
         connectors = evse_data.get("connectors") or []
         if not connectors:
             raise ValidationError({f"{prefix}connectors": "An EVSE needs at least one connector."})
         evse = EVSE(**{f: evse_data[f] for f in _EVSE_SCALARS if f in evse_data})  # type: ignore[literal-required]
+        # A data set's status is a snapshot, not live: the same rule as location_upsert (kept as import_status).
+        status = _status_to_write(evse_data, None, imported=imported, prefix=prefix)
+        if imported:
+            evse.import_status = evse_data.get("status", EvseStatus.UNKNOWN)
+        if status is not None:
+            evse.status = status
         if evse.uid in uids:
             raise ValidationError({"evses": "Two EVSEs of this location have the same uid."})
         uids.add(evse.uid)
