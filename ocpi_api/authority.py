@@ -1,4 +1,5 @@
-"""The token authority of the station domain, answered from eMSP tokens (digest §7.4, §7.5).
+"""The token authority of the station domain, answered from eMSP tokens (OCPI 2.2.1 mod_tokens.asciidoc, Token Object;
+real-time authorization).
 
 Registered in ``OcpiApiConfig.ready()``. How a token presented at a charger is decided:
 
@@ -216,7 +217,8 @@ class OcpiTokenAuthority:
 def authorization_record_command(
     *, partner: Partner, token: DriverToken, location_id: str, evse_uid: str, command: str
 ) -> AuthorizationRecord:
-    """A token an eMSP's command brought: pre-authorized by the eMSP, not checked again by us (digest §8.4)."""
+    """A token an eMSP's command brought: pre-authorized by the eMSP, not checked again by us (OCPI 2.2.1
+    mod_commands.asciidoc)."""
     stored = token_get(
         country_code=token.country_code, party_id=token.party_id, uid=token.uid, token_type=str(token.type)
     )

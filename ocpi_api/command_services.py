@@ -1,4 +1,4 @@
-"""Commands from eMSPs (digest §8): our verdict at once, the charger's result later.
+"""Commands from eMSPs (OCPI 2.2.1 mod_commands.asciidoc): our verdict at once, the charger's result later.
 
 ``command_receive`` runs in the eMSP's request. It checks what we can check ourselves (known location, EVSE and
 connector; the eMSP's own token; its own session; the EVSE's capabilities), stores a ``CommandRequest`` and answers
@@ -7,7 +7,7 @@ task: the charge point simulator plays the charger, through the same domain serv
 call, and its outcome is POSTed as a CommandResult to the eMSP's ``response_url`` through the push pipeline, once.
 
 Reservations: the eMSP's ``reservation_id`` is only ever looked up among that eMSP's own RESERVE_NOW commands, so
-one eMSP can neither replace nor cancel another's reservation (digest §8.4).
+one eMSP can neither replace nor cancel another's reservation (mod_commands.asciidoc, ReserveNow object).
 """
 
 from __future__ import annotations
@@ -490,7 +490,7 @@ _OUT_OF_SERVICE = (EvseStatus.OUTOFORDER, EvseStatus.INOPERATIVE, EvseStatus.REM
 
 def reservations_cancel_for_evse(*, evse: EVSE, status: str) -> int:
     """An EVSE that breaks down or goes out of service cannot keep its reservations: each ends, and the eMSP gets
-    CANCELED_RESERVATION at its RESERVE_NOW's response_url (digest §8.1). Returns how many."""
+    CANCELED_RESERVATION at its RESERVE_NOW's response_url (OCPI 2.2.1 mod_commands.asciidoc). Returns how many."""
     if status not in _OUT_OF_SERVICE:
         return 0
     cancelled = 0

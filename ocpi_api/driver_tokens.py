@@ -1,4 +1,5 @@
-"""eMSP-owned driver tokens (digest §7.1–7.2): the eMSP PUTs and PATCHes them, we keep the copy we authorize with.
+"""eMSP-owned driver tokens (OCPI 2.2.1 mod_tokens.asciidoc, Receiver Interface): the eMSP PUTs and PATCHes them, we
+keep the copy we authorize with.
 
 A partner only writes tokens of the parties staff granted it; anything else is refused before a row is touched.
 Updates older than the stored copy (an eMSP retrying an earlier push after a later one) are ignored, so the copy

@@ -1,4 +1,4 @@
-"""Partner platforms we exchange OCPI with, and the credentials of each connection (digest §2)."""
+"""Partner platforms we exchange OCPI with, and the credentials of each connection (OCPI 2.2.1 credentials.asciidoc)."""
 
 from __future__ import annotations
 
@@ -135,7 +135,7 @@ class PartyGrant(models.Model):
         return self.revoked_at is None
 
 
-# --- Drivers' tokens, authorization decisions and commands (digest §7, §8) ------------------------------------------
+# --- Drivers' tokens, authorization decisions and commands (OCPI 2.2.1 mod_tokens, mod_commands) ----------------------
 
 
 class ProfileType(models.TextChoices):
@@ -146,7 +146,8 @@ class ProfileType(models.TextChoices):
 
 
 class EmspToken(models.Model):
-    """A driver's token as its eMSP pushed it to us (OCPI Token, digest §7.5): our cache for local authorization.
+    """A driver's token as its eMSP pushed it to us (OCPI 2.2.1 mod_tokens.asciidoc, Token Object): our cache for local
+    authorization.
 
     The eMSP owns it: only the partner with that party may change it, and it is never deleted (``valid: false``
     retires it). ``uid`` is a CiString, so (country_code, party_id, uid, type) is unique regardless of case.
@@ -236,7 +237,8 @@ class AuthorizationRecord(models.Model):
 
 
 class CommandRequest(models.Model):
-    """A command an eMSP sent us (digest §8): what we answered at once, and the charger's result we sent later."""
+    """A command an eMSP sent us (OCPI 2.2.1 mod_commands.asciidoc): what we answered at once, and the charger's result
+    we sent later."""
 
     class Command(models.TextChoices):
         CANCEL_RESERVATION = "CANCEL_RESERVATION"
@@ -295,7 +297,8 @@ class CommandRequest(models.Model):
 
 
 class CdrDelivery(models.Model):
-    """Where a CDR we POSTed lives at the eMSP: the ``Location`` header of its answer (digest §5.1)."""
+    """Where a CDR we POSTed lives at the eMSP: the ``Location`` header of its answer (OCPI 2.2.1 mod_cdrs.asciidoc,
+    Receiver Interface)."""
 
     cdr = models.ForeignKey("billing.Cdr", on_delete=models.PROTECT, related_name="deliveries")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="cdr_deliveries")

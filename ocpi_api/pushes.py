@@ -1,4 +1,5 @@
-"""What we push to eMSPs about their drivers (digest §4.1, §5.1, §11): sessions as they progress, and CDRs.
+"""What we push to eMSPs about their drivers (OCPI 2.2.1 mod_sessions.asciidoc, mod_cdrs.asciidoc): sessions as they
+progress, and CDRs.
 
 Sessions and CDRs go only to the registered partner that speaks for the token's party, never to anyone else. Each
 call is an outbox row written in the transaction of the change (``ocpi_api.push``), delivered after commit.

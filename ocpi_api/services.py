@@ -1,4 +1,5 @@
-"""Partner connections: the credentials handshake in both directions, token rotation and unregistration (§2).
+"""Partner connections: the credentials handshake in both directions, token rotation and unregistration (OCPI 2.2.1
+credentials.asciidoc).
 
 The server side runs inside the partner's request. The initiator side (``partner_register``, ``partner_rotate_token``,
 ``partner_unregister``) must run outside a transaction: the partner calls us back with the new token while we wait

@@ -1,9 +1,11 @@
-"""Pulling an eMSP's token list (digest §7.1, §7.3): for partners that do not push, and to repair our copy.
+"""Pulling an eMSP's token list (OCPI 2.2.1 mod_tokens.asciidoc, Sender Interface): for partners that do not push, and
+to repair our copy.
 
 We GET the eMSP's Tokens Sender list page by page and merge each token exactly as if it had been pushed
 (``token_input`` and ``token_put``, like the Receiver module): a token of a party the partner does not speak for is
 refused, a token older than our copy leaves the copy as it is, and an invalid token is skipped and reported while the
-rest of the list goes on. Tokens are never deleted (digest §7.1), so a token missing from the list stays as it is.
+rest of the list goes on. Tokens are never deleted (mod_tokens.asciidoc, Flow and Lifecycle), so a token missing from
+the list stays as it is.
 
 Incremental: every pull asks for ``date_to`` = the time it started. A pull that read the whole list stores that time,
 and the next pull asks from it (minus ``CLOCK_MARGIN``, for clocks that disagree). A pull that failed or stopped part

@@ -13,7 +13,8 @@ app_name = "ocpi"
 
 
 def _patterns() -> list[URLPattern]:
-    # Every URL works with and without a trailing slash: partners join paths both ways (digest §14.3).
+    # Every URL works with and without a trailing slash: partners join paths both ways (the URL patterns and examples of
+    # the OCPI 2.2.1 spec disagree).
     patterns = [re_path(r"^versions/?$", VersionListView.as_view(), name="versions")]
     for version in VERSIONS:
         patterns.append(

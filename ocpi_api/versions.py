@@ -14,7 +14,8 @@ from .modules.tokens.views import TokensRootView, TokenView
 V2_2_1 = OcpiVersion(
     number="2.2.1",
     modules=(
-        # For credentials the role means nothing; the digest (§1.2) says to advertise our own as SENDER.
+        # For credentials the role means nothing; we advertise ours as SENDER (OCPI 2.2.1
+        # version_information_endpoint.asciidoc).
         OcpiModule(ModuleID.CREDENTIALS, InterfaceRole.SENDER, "2.2.1/credentials", (Route("", CredentialsView),)),
         OcpiModule(
             ModuleID.LOCATIONS,

@@ -2,7 +2,8 @@
 
 Pricing: a CDR is priced by the engine with the tariff snapshot taken at the session's start and the session's own
 periods, through the same function that computes the session's running cost, so the cost at the stop is the billed
-cost. An issued CDR never changes; a correction is a credit CDR plus a new CDR (OCPI 2.2.1 §5.1).
+cost. An issued CDR never changes; a correction is a credit CDR plus a new CDR (OCPI 2.2.1 mod_cdrs.asciidoc, Flow and
+Lifecycle).
 """
 
 from __future__ import annotations

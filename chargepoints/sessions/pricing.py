@@ -144,7 +144,8 @@ def price_periods(
 
 # --- Where prices can change ------------------------------------------------------------------------------------------
 # The engine cuts periods itself where a price changes, so these moments do not make the price right; they make the
-# periods right: OCPI wants a new ChargingPeriod wherever another price component becomes active (digest §5.3).
+# periods right: OCPI wants a new ChargingPeriod wherever another price component becomes active (OCPI 2.2.1
+# mod_cdrs.asciidoc, ChargingPeriod class).
 
 
 def time_boundaries(

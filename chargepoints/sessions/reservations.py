@@ -1,9 +1,10 @@
 """Reservations: an EVSE held for one driver's token (OCPP ReserveNow / CancelReservation; OCPI RESERVE_NOW).
 
-A reservation is a session with status RESERVATION, as OCPI has it (digest §4.1): it starts when the EVSE is
-reserved and holds no charging periods. When the driver with the same token starts charging there, the same session
-becomes ACTIVE and is priced from that moment with the tariff then in force. When the reservation is cancelled or
-expires unused, it ends as INVALID: our tariffs do not price reservations, so there is nothing to bill.
+A reservation is a session with status RESERVATION, as OCPI has it (OCPI 2.2.1 mod_sessions.asciidoc, SessionStatus
+enum): it starts when the EVSE is reserved and holds no charging periods. When the driver with the same token starts
+charging there, the same session becomes ACTIVE and is priced from that moment with the tariff then in force. When the
+reservation is cancelled or expires unused, it ends as INVALID: our tariffs do not price reservations, so there is
+nothing to bill.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def reservation_start_charging(
     """The driver who reserved the EVSE plugs in: the reservation becomes the ACTIVE session, started at ``at``.
 
     It is priced from ``at`` with the tariff then in force on its connector, like any session. The latest auth
-    method and authorization reference count (digest §4.4).
+    method and authorization reference count (OCPI 2.2.1 mod_sessions.asciidoc, Session Object).
     """
     session = _locked_reservation(session)
     if at < session.start_date_time:

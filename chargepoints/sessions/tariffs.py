@@ -1,10 +1,11 @@
 """Which tariff prices a session, and the snapshot of it that the session and its CDR keep.
 
 A session is priced with the tariff in force on its connector when it started, for its whole length (common practice
-and often consumer law; digest §6.2). The tariff is copied into the session at the start as a snapshot, so an edit of
-the tariff during or after the session never changes what the driver pays. The snapshot is the tariffs domain's own
-``TariffInput`` (an OCPI-shaped tariff with Python types) in JSON-safe form: Decimals as strings, times, dates and
-datetimes in ISO 8601. It is turned back into engine input with ``tariffs.services.pricing_tariff``.
+and often consumer law, though OCPI 2.2.1 mod_tariffs.asciidoc allows a switch). The tariff is copied into the session
+at the start as a snapshot, so an edit of the tariff during or after the session never changes what the driver pays. The
+snapshot is the tariffs domain's own ``TariffInput`` (an OCPI-shaped tariff with Python types) in JSON-safe form:
+Decimals as strings, times, dates and datetimes in ISO 8601. It is turned back into engine input with
+``tariffs.services.pricing_tariff``.
 """
 
 from __future__ import annotations
@@ -92,8 +93,8 @@ def tariff_in_force(*, connector: Connector, at: datetime) -> FoundTariff | None
     """The tariff that prices a token-started session on ``connector`` starting at ``at``.
 
     The first of the connector's ``tariff_ids`` that is for every session (no type) or for REGULAR sessions and whose
-    validity window holds ``at`` (OCPI §6.5 rule 1). Ad-hoc-payment and charging-profile tariffs do not apply to a
-    session started with a driver's token and no charging preference.
+    validity window holds ``at`` (OCPI 2.2.1 mod_tariffs.asciidoc, Tariff Object). Ad-hoc-payment and charging-profile
+    tariffs do not apply to a session started with a driver's token and no charging preference.
     """
     tariffs = {t.ocpi_id: t for t in tariff_list().filter(ocpi_id__in=connector.tariff_ids)}
     for tariff_id in connector.tariff_ids:

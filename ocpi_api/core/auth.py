@@ -1,4 +1,5 @@
-"""Token authentication of partners (digest §1.3, §2.3): hashed tokens, raw or Base64 header, token A limits."""
+"""Token authentication of partners (OCPI 2.2.1 transport_and_format.asciidoc, Authorization header): hashed tokens, raw
+or Base64 header, token A limits."""
 
 from __future__ import annotations
 

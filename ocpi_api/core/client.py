@@ -67,7 +67,8 @@ def mask_tokens(value: Any) -> Any:
 
 
 def join_url(base: str, *parts: str) -> str:
-    """Join with exactly one slash between parts, whatever the partner's trailing-slash habit (digest §14.3)."""
+    """Join with exactly one slash between parts, whatever the partner's trailing-slash habit (OCPI 2.2.1 is
+    inconsistent about it)."""
     url = base.rstrip("/")
     for part in parts:
         url += "/" + str(part).strip("/")

@@ -1,4 +1,4 @@
-"""DRF fields for OCPI data types (digest §1.8), shared by the modules' serializers."""
+"""DRF fields for OCPI data types (OCPI 2.2.1 types.asciidoc), shared by the modules' serializers."""
 
 from __future__ import annotations
 

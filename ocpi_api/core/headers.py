@@ -1,4 +1,5 @@
-"""Request ids and routing headers (digest §1.4), the same way on what we serve and what we send."""
+"""Request ids and routing headers (OCPI 2.2.1 transport_and_format.asciidoc, Unique message IDs, Message Routing), the
+same way on what we serve and what we send."""
 
 from __future__ import annotations
 

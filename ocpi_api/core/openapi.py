@@ -104,7 +104,7 @@ class OcpiTokenScheme(OpenApiAuthenticationExtension):
 
 
 class DateTimeSchema(OpenApiSerializerFieldExtension):
-    """OCPI DateTime: string(25), RFC 3339 (digest §1.8)."""
+    """OCPI DateTime: string(25), RFC 3339 (OCPI 2.2.1 types.asciidoc, DateTime type)."""
 
     target_class = "ocpi_api.core.fields.DateTimeField"
 

@@ -1,4 +1,5 @@
-"""OCPI pagination (digest §1.7): offset/limit, date_from/date_to on last_updated, Link, X-Total-Count, X-Limit."""
+"""OCPI pagination (OCPI 2.2.1 transport_and_format.asciidoc, Pagination): offset/limit, date_from/date_to on
+last_updated, Link, X-Total-Count, X-Limit."""
 
 from __future__ import annotations
 

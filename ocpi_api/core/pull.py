@@ -1,4 +1,5 @@
-"""Reading a partner's paginated list (digest §1.7) as a client: the other side of ``pagination``.
+"""Reading a partner's paginated list (OCPI 2.2.1 transport_and_format.asciidoc, Pagination) as a client: the other side
+of ``pagination``.
 
 The server decides the page size (``X-Limit`` caps the ``limit`` we ask for), so a short page never means the end:
 only a missing ``Link: <…>; rel="next"`` does. The reader stops by itself, and says why, when the list cannot be
@@ -72,7 +73,8 @@ class ListReader:
         self.incomplete = ""
 
     def pages(self) -> Iterator[ListPage]:
-        # The first call carries our filters; every Link must carry them itself (digest §1.7).
+        # The first call carries our filters; every Link must carry them itself (OCPI 2.2.1
+        # transport_and_format.asciidoc, Paginated Response).
         url: str | None = requests.Request("GET", self.url, params=dict(self.params)).prepare().url
         read: set[tuple[str, str, str, tuple[tuple[str, str], ...]]] = set()
         number = received = 0

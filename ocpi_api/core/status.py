@@ -1,4 +1,4 @@
-"""OCPI status codes (digest §1.6) and the enums every module shares."""
+"""OCPI status codes (OCPI 2.2.1 status_codes.asciidoc) and the enums every module shares."""
 
 from enum import IntEnum, StrEnum
 

@@ -1,4 +1,5 @@
-"""Credentials tokens: how we make them, store them and read them from the Authorization header (digest §1.3)."""
+"""Credentials tokens: how we make them, store them and read them from the Authorization header (OCPI 2.2.1
+transport_and_format.asciidoc, Authorization header)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""OCPI objects that more than one module carries: DisplayText, Price (digest §1.8), GeoLocation, EnergyMix (§3.7)
-and ChargingPeriod (§5.5). One serializer per type, so that every module reads them alike and the OpenAPI schema
-has one component per type.
+"""OCPI objects that more than one module carries: DisplayText, Price (OCPI 2.2.1 types.asciidoc), GeoLocation,
+EnergyMix (mod_locations.asciidoc) and ChargingPeriod (mod_cdrs.asciidoc). One serializer per type, so that every module
+reads them alike and the OpenAPI schema has one component per type.
 
 Reading is strict on JSON types (a number where a string belongs is an error); output leaves out optional fields
 without a value. Price and ChargingPeriod are read into Decimals for the pricing engine; Sessions and CDRs write

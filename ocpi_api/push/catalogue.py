@@ -1,4 +1,5 @@
-"""What the catalogue modules push: Locations, EVSEs and Connectors (digest §3.3) and Tariffs (§6.1).
+"""What the catalogue modules push: Locations, EVSEs and Connectors (OCPI 2.2.1 mod_locations.asciidoc, Receiver
+Interface) and Tariffs (mod_tariffs.asciidoc, Receiver Interface).
 
 Bodies are built once per change from the committed-in-this-transaction state and queued for every partner with a
 Receiver endpoint for the module. Locations that are not released for roaming never go out.

@@ -67,7 +67,8 @@ class Outcome:
 
 
 _RETRY_HTTP = frozenset({408, 429})
-_RETRY_HUB = frozenset({4002, 4003})  # hub: timeout, or the receiving party is not connected (digest §1.6)
+# hub: timeout, or the receiving party is not connected (OCPI 2.2.1 status_codes.asciidoc)
+_RETRY_HUB = frozenset({4002, 4003})
 
 
 @functools.cache

@@ -1,5 +1,6 @@
 """The push pipeline: every call we owe a partner is an outbox row written in the transaction of the change, and a
-Celery task delivers it after commit (digest §11; the Saleor webhook-delivery pattern).
+Celery task delivers it after commit (OCPI 2.2.1 transport_and_format.asciidoc, Pull and Push; the Saleor
+webhook-delivery pattern).
 
 Public API for the OCPI modules
 -------------------------------
@@ -65,7 +66,8 @@ logger = logging.getLogger(__name__)
 
 Status = OutboxItem.Status
 Method = OutboxItem.Method
-# PATCH fields whose lists the receiver appends rather than replaces (Sessions, digest §4.3).
+# PATCH fields whose lists the receiver appends rather than replaces (OCPI 2.2.1 mod_sessions.asciidoc, Receiver
+# Interface, PATCH).
 APPEND_FIELDS = frozenset({"charging_periods"})
 _FULL_STATE = (Method.PUT, Method.DELETE)
 

@@ -449,8 +449,9 @@ def _seconds(duration: timedelta) -> Decimal:
 
 
 def _category(element: TariffElement, dimension: Dimension) -> CostCategory:
-    """Which CDR total a component counts towards. FLAT fees follow their element (digest §14 item 10): a reservation
-    element's fee is a reservation cost; an element that otherwise prices only PARKING_TIME holds a parking fee."""
+    """Which CDR total a component counts towards. FLAT fees follow their element (OCPI 2.2.1 mod_tariffs.asciidoc
+    defines FLAT only by its examples): a reservation element's fee is a reservation cost; an element that otherwise
+    prices only PARKING_TIME holds a parking fee."""
     if dimension is Dimension.ENERGY:
         return CostCategory.ENERGY
     if dimension is Dimension.PARKING_TIME:

@@ -53,7 +53,7 @@ class Phase(enum.StrEnum):
 
 
 class CostCategory(enum.StrEnum):
-    """Which CDR total a line counts towards (digest §6.5 item 9)."""
+    """Which CDR total a line counts towards (OCPI 2.2.1 mod_cdrs.asciidoc, CDR Object: total_*_cost)."""
 
     FIXED = "fixed"
     ENERGY = "energy"

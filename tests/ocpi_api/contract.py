@@ -1,7 +1,8 @@
-"""A small validator of OCPI 2.2.1 objects as we serve them: types, lengths, enums, required fields (digest §1.8, §3).
+"""A small validator of OCPI 2.2.1 objects as we serve them: types, lengths, enums, required fields (OCPI 2.2.1
+types.asciidoc, mod_*.asciidoc).
 
-Written from the spec digest, independently of the codec, so that a codec mistake shows up here. Output is checked
-strictly: no nulls (optional fields without a value are omitted) and no fields the spec does not define.
+Written from the OCPI 2.2.1 specification, independently of the codec, so that a codec mistake shows up here. Output is
+checked strictly: no nulls (optional fields without a value are omitted) and no fields the spec does not define.
 """
 
 from __future__ import annotations
@@ -191,7 +192,7 @@ def validate(obj: Any, spec: dict[str, tuple[Any, str]], path: str = "") -> list
     return errors
 
 
-# --- Tokens, sessions, CDRs and commands (digest §4, §5, §7, §8) -----------------------------------------------------
+# --- Tokens, sessions, CDRs and commands (OCPI 2.2.1 mod_sessions, mod_cdrs, mod_tokens, mod_commands) ----------------
 
 ENUMS.update(
     {

@@ -5,7 +5,8 @@ receives sessions, CDRs and command results, and builders for stations, tokens a
 
 * Tokens Sender: ``POST tokens/{uid}/authorize`` answers as ``authorize`` says: an AllowedType, "slow" (beyond our
   timeout), "garbage" (an HTML page), "unknown" (HTTP 404 + OCPI 2004) or "error" (HTTP 500).
-* Sessions Receiver: PUT replaces, PATCH merges with charging_periods appended (digest §4.3), GET reads its copy.
+* Sessions Receiver: PUT replaces, PATCH merges with charging_periods appended (OCPI 2.2.1 mod_sessions.asciidoc,
+  Receiver Interface), GET reads its copy.
 * CDRs Receiver: POST stores the CDR and answers with a ``Location`` header; GET on that URL returns it.
 * Commands: whatever is POSTed to a response_url below ``/ocpi/emsp/2.2.1/commands/`` is kept per path.
 * Locations Receiver: accepts every push (the EVSE status changes a session causes).

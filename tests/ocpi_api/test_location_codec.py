@@ -143,7 +143,7 @@ def test_an_object_replaces_what_was_stored():
 
 def test_invalid_example_evse_is_rejected_naming_its_fields():
     # location_put_example_add_evse.json says "floor" for floor_level (ignored as unknown), gives physical_reference
-    # as a number, and leaves out required connector fields (digest §14 item 21).
+    # as a number, and leaves out required connector fields (it is one of the OCPI 2.2.1 examples, not schema-valid).
     with pytest.raises(ValidationError) as excinfo:
         evse_input_from_ocpi(example("location_put_example_add_evse.json"))
     assert excinfo.value.message_dict == {

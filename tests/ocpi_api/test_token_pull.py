@@ -1,4 +1,5 @@
-"""Pulling an eMSP's token list (digest §7.3) from a real loopback eMSP that serves a paginated Tokens Sender list."""
+"""Pulling an eMSP's token list (OCPI 2.2.1 mod_tokens.asciidoc, Sender Interface) from a real loopback eMSP that serves
+a paginated Tokens Sender list."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """An eMSP's Locations and Tariffs Receiver endpoints (and a CDRs one) on a loopback HTTP server, in its own thread.
 
 It keeps what partners keep: each pushed Location with its EVSEs and connectors (PUT replaces the addressed level,
-PATCH updates it, and both set the parents' last_updated, digest §3.3), each Tariff (PUT/DELETE), and each CDR
-(POST, answered with a Location header). Every call is logged with its arrival time. A switch makes it behave like a
-partner in trouble:
+PATCH updates it, and both set the parents' last_updated, OCPI 2.2.1 mod_locations.asciidoc, Receiver Interface), each
+Tariff (PUT/DELETE), and each CDR (POST, answered with a Location header). Every call is logged with its arrival time. A
+switch makes it behave like a partner in trouble:
 
 - "up": answers 200 / OCPI 1000;
 - "down": drops every connection without an answer (the call fails like a crashed backend behind a proxy);

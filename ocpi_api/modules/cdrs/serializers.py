@@ -1,4 +1,5 @@
-"""OCPI 2.2.1 CDR (digest §5.4–5.5), output only: everything comes from the sealed ``billing.models.Cdr``.
+"""OCPI 2.2.1 CDR (mod_cdrs.asciidoc, CDR Object and Data types), output only: everything comes from the sealed
+``billing.models.Cdr``.
 
 The tariff is the snapshot taken at the session's start, so the eMSP can re-price the CDR from its own periods and
 get our total_cost. Cost fields without a value are left out; a zero cost is sent (0 is free, absent is unknown).

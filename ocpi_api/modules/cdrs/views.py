@@ -1,4 +1,5 @@
-"""CDRs module, Sender interface (digest §5.2): the paginated list of the caller's issued CDRs."""
+"""CDRs module, Sender interface (OCPI 2.2.1 mod_cdrs.asciidoc, Sender Interface): the paginated list of the caller's
+issued CDRs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""OCPI 2.2.1 command objects (digest §8.3): the five requests in, CommandResponse and CommandResult out."""
+"""OCPI 2.2.1 command objects (mod_commands.asciidoc, Object description): the five requests in, CommandResponse and
+CommandResult out."""
 
 from __future__ import annotations
 

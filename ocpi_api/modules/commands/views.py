@@ -1,5 +1,6 @@
-"""Commands module, Receiver interface (digest §8.2): ``POST {commands}/{command}``, answered at once with a
-CommandResponse; the charger's CommandResult follows at the eMSP's response_url.
+"""Commands module, Receiver interface (OCPI 2.2.1 mod_commands.asciidoc, Receiver Interface):
+``POST {commands}/{command}``, answered at once with a CommandResponse; the charger's CommandResult follows at the
+eMSP's response_url.
 
 Every answer that reached a verdict carries a CommandResponse, also an unknown location (OCPI 2003 with REJECTED,
 as the spec's example has it), so the refused command is recorded for staff as well.

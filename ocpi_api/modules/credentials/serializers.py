@@ -1,4 +1,5 @@
-"""Credentials object (digest §2.2), used to read partners' credentials and to describe ours in the schema."""
+"""Credentials object (OCPI 2.2.1 credentials.asciidoc, Credentials object), used to read partners' credentials and to
+describe ours in the schema."""
 
 from __future__ import annotations
 

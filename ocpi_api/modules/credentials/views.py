@@ -1,4 +1,5 @@
-"""Credentials module, server side (digest §2.1): GET, POST (register), PUT (update/rotate), DELETE (unregister)."""
+"""Credentials module, server side (OCPI 2.2.1 credentials.asciidoc, Interfaces): GET, POST (register), PUT
+(update/rotate), DELETE (unregister)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def _not_allowed(message: str) -> OcpiError:
 
 
 def _handshake_failed(error: HandshakeError) -> OcpiError:
-    # The request reached the OCPI layer: the failure is the partner's API, told by status_code (errata §1.6).
+    # The request reached the OCPI layer: the failure is the partner's API, told by status_code (OCPI 2.2.1 errata,
+    # status_codes.asciidoc).
     return OcpiError(error.status_code, error.message, http_status=200)
 
 

@@ -1,4 +1,4 @@
-"""The OCPI 2.2.1 Location codec: Location, EVSE and Connector models to OCPI JSON and back (digest §3).
+"""The OCPI 2.2.1 Location codec: Location, EVSE and Connector models to OCPI JSON and back (mod_locations.asciidoc).
 
 Output: optional fields without a value are left out (never null), DateTimes are UTC with a Z, coordinates are the
 stored strings, opening_times is rebuilt from ``twentyfourseven``, RegularHours and ExceptionalPeriod, and EVSEs and
@@ -54,7 +54,7 @@ def _enum_list(choices: Any) -> serializers.ListField:
     return serializers.ListField(child=EnumField(choices), required=False, allow_null=True)
 
 
-# --- Sub-objects (digest §3.7) ------------------------------------------------------------------------------------
+# --- Sub-objects (OCPI 2.2.1 mod_locations.asciidoc, Data types) ------------------------------------------------------
 
 
 class AdditionalGeoLocationSerializer(GeoLocationSerializer):
@@ -175,7 +175,7 @@ class StatusScheduleSerializer(OcpiSerializer):
         }
 
 
-# --- Connector, EVSE, Location (digest §3.4–3.6) -----------------------------------------------------------------
+# --- Connector, EVSE, Location (mod_locations.asciidoc, Object description) -------------------------------------------
 
 
 class ConnectorSerializer(OcpiSerializer):

@@ -1,4 +1,5 @@
-"""Locations module, Sender interface (digest §3.2): the paginated list, and one Location, EVSE or Connector.
+"""Locations module, Sender interface (OCPI 2.2.1 mod_locations.asciidoc, Sender Interface): the paginated list, and one
+Location, EVSE or Connector.
 
 Only locations released for roaming are served (``location_list_for_sync``); ``publish`` is served as stored.
 """

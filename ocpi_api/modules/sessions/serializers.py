@@ -1,4 +1,5 @@
-"""OCPI 2.2.1 Session (digest §4.4) and the JSON of the parts it shares with the CDR: CdrToken, ChargingPeriod, Price.
+"""OCPI 2.2.1 Session (mod_sessions.asciidoc, Session Object) and the JSON of the parts it shares with the CDR:
+CdrToken, ChargingPeriod, Price.
 
 Output only: sessions are ours. Numbers leave as JSON numbers with the digits we store (energy to the Wh or finer,
 hours to OCPI's 4 decimals, money to 4), optional fields without a value are left out, DateTimes are UTC with a Z.
@@ -23,7 +24,7 @@ from ocpi_api.core.envelope import format_datetime
 from ocpi_api.core.fields import BoolField, DateTimeField, EnumField
 from ocpi_api.modules.common import ChargingPeriodSerializer, PriceSerializer
 
-NOT_AVAILABLE = "#NA"  # OCPI's value for a required string that genuinely has no value (digest §1.8)
+NOT_AVAILABLE = "#NA"  # OCPI's value for a required string that genuinely has no value (OCPI 2.2.1 types.asciidoc)
 AUTH_METHODS = AuthMethod.values
 
 

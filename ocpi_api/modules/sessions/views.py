@@ -1,5 +1,5 @@
-"""Sessions module, Sender interface (digest §4.2): the paginated list of the caller's sessions, and PUT
-charging_preferences on one of its ongoing sessions."""
+"""Sessions module, Sender interface (OCPI 2.2.1 mod_sessions.asciidoc, Sender Interface): the paginated list of the
+caller's sessions, and PUT charging_preferences on one of its ongoing sessions."""
 
 from __future__ import annotations
 

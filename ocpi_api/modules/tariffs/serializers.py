@@ -1,4 +1,4 @@
-"""OCPI 2.2.1 Tariff (digest §6.2–6.4) and the pricing part of a CDR (§5.3–5.5).
+"""OCPI 2.2.1 Tariff (mod_tariffs.asciidoc, Object description) and the pricing part of a CDR (mod_cdrs.asciidoc).
 
 Both directions for the Tariff: JSON → ``TariffInput`` (validated, with the editor's rules; a bad tariff is a DRF
 ValidationError, which the OCPI core answers with 2001) and model → JSON (``TariffSerializer(tariff).data``: optional

@@ -1,4 +1,5 @@
-"""OCPI 2.2.1 Token (digest §7.5) both ways, and the objects of real-time authorization (§7.4).
+"""OCPI 2.2.1 Token (mod_tokens.asciidoc, Token Object) both ways, and the objects of real-time authorization
+(AuthorizationInfo Object, LocationReferences class).
 
 Input is strict on types, lengths and enums and tolerant of unknown fields; output leaves out optional fields
 without a value.

@@ -1,5 +1,5 @@
-"""Tokens module, Receiver interface (digest §7.2): eMSPs PUT, PATCH and GET their tokens at
-``/{country_code}/{party_id}/{token_uid}[?type=]``.
+"""Tokens module, Receiver interface (OCPI 2.2.1 mod_tokens.asciidoc, Receiver Interface): eMSPs PUT, PATCH and GET
+their tokens at ``/{country_code}/{party_id}/{token_uid}[?type=]``.
 
 A party that is not the caller's is answered like an unknown object (HTTP 404), whether or not the token exists, so
 that nobody learns about other eMSPs' tokens; nothing is written.
@@ -61,7 +61,8 @@ class TokenView(OcpiView):
 
     @staticmethod
     def _check_body(body: dict[str, Any], key: tuple[str, str, str, str]) -> None:
-        """The object's identity in the body must be the one in the URL (digest §1.9); ids compare without case."""
+        """The object's identity in the body must be the one in the URL (OCPI 2.2.1 transport_and_format.asciidoc,
+        Client Owned Object Push); ids compare without case."""
         for name, expected in zip(KEY_FIELDS, key, strict=True):
             if name in body and str(body[name]).upper() != expected.upper():
                 where = "the type parameter" if name == "type" else "the URL"

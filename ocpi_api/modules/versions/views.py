@@ -1,4 +1,5 @@
-"""Versions module (digest §1.2): our version list and the details of each version."""
+"""Versions module (OCPI 2.2.1 version_information_endpoint.asciidoc): our version list and the details of each
+version."""
 
 from __future__ import annotations
 
