@@ -8,24 +8,21 @@ shows that the same actions reach one's own objects, so every refusal here is ab
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from billing.models import Cdr
 from chargepoints.models import ChargingSession
 from chargepoints.simulator import ChargerSimulator
 from ocpi_api import services
-from ocpi_api.core.envelope import format_datetime
 from ocpi_api.models import CommandRequest, Partner
 from ocpi_api.push.models import OutboxItem
 from ocpi_api.selectors import partner_parties
 
 from .conftest import auth
-from .drivers import Commands, DriversEmsp, charged_session, registered_partner, roaming_station, token_body
-from .test_sessions_isolation import ACTIONS, Side, _state, act
+from .drivers import DriversEmsp
+from .test_sessions_isolation import ACTIONS, Side, _state, act, build_world
 
 pytestmark = pytest.mark.django_db
 CREDENTIALS = "/ocpi/2.2.1/credentials"
@@ -34,48 +31,16 @@ PAIRS = [(actor, owner) for actor in PARTIES for owner in PARTIES if actor != ow
 
 
 @pytest.fixture
-def emsp():
-    server = DriversEmsp().start()
-    yield server
-    server.stop()
+def world(client, drivers_emsp, django_capture_on_commit_callbacks) -> dict[str, Side]:
+    return build_world(client, drivers_emsp, django_capture_on_commit_callbacks, PARTIES, cards=2)
 
 
-@pytest.fixture
-def world(client, emsp, django_capture_on_commit_callbacks) -> dict[str, Side]:
-    sides = {}
-    for name, (country_code, party_id) in PARTIES.items():
-        partner, token = registered_partner(emsp, country_code=country_code, party_id=party_id)
-        commands = Commands(client, token, emsp, django_capture_on_commit_callbacks)
-        uid = f"CARD-{name}"
-        for card in (uid, f"{uid}-2"):
-            body = token_body(card, country_code=country_code, party_id=party_id)
-            url = f"/ocpi/cpo/2.2.1/tokens/{country_code}/{party_id}/{card}"
-            assert client.put(url, body, content_type="application/json", **auth(token)).status_code == 201
-        with django_capture_on_commit_callbacks(execute=True):
-            completed = charged_session(roaming_station(), partner, uid=uid, minutes=10)
-            active = charged_session(
-                roaming_station(), partner, uid=uid, minutes=10, stop=False, start=timezone.now() - timedelta(hours=1)
-            )
-        evse = roaming_station()
-        reserve = {
-            "token": token_body(uid, country_code=country_code, party_id=party_id),
-            "expiry_date": format_datetime(timezone.now() + timedelta(hours=1)),
-            "reservation_id": "R-SAME",  # every eMSP uses the same id: it must stay theirs
-            "location_id": evse.location.ocpi_id,
-            "evse_uid": evse.uid,
-        }
-        assert commands.post("RESERVE_NOW", reserve)[0]["data"]["result"] == "ACCEPTED"
-        reservation = ChargingSession.objects.get(evse=evse)
-        sides[name] = Side(partner, token, commands, uid, active, Cdr.objects.get(session=completed), reservation)
-    return sides
-
-
-def _credentials(side: Side, emsp: DriversEmsp, *parties: tuple[str, str]) -> dict:
+def _credentials(side: Side, drivers_emsp: DriversEmsp, *parties: tuple[str, str]) -> dict:
     roles = [
         {"role": "EMSP", "business_details": {"name": "Claimer"}, "country_code": cc, "party_id": pid}
         for cc, pid in parties
     ]
-    return {"token": f"new-token-of-{side.partner.pk}", "url": emsp.versions_url, "roles": roles}
+    return {"token": f"new-token-of-{side.partner.pk}", "url": drivers_emsp.versions_url, "roles": roles}
 
 
 def _partner_row(partner: Partner) -> dict:
@@ -84,10 +49,10 @@ def _partner_row(partner: Partner) -> dict:
     }
 
 
-def claim_on_put(client, emsp: DriversEmsp, actor: Side, owner: Side) -> tuple[bool, object]:
+def claim_on_put(client, drivers_emsp: DriversEmsp, actor: Side, owner: Side) -> tuple[bool, object]:
     """PUT /credentials naming the owner's party next to its own: refused with 2001, nothing of the actor changes."""
     before = _partner_row(actor.partner), partner_parties(partner=actor.partner)
-    body = _credentials(actor, emsp, actor.party, owner.party)
+    body = _credentials(actor, drivers_emsp, actor.party, owner.party)
     response = client.put(CREDENTIALS, body, content_type="application/json", **auth(actor.token))
     answer = response.json()
     refused = answer["status_code"] == 2001 and f"{owner.party[0]}*{owner.party[1]}" in answer["status_message"]
@@ -95,12 +60,12 @@ def claim_on_put(client, emsp: DriversEmsp, actor: Side, owner: Side) -> tuple[b
     return not (refused and unchanged), answer
 
 
-def claim_at_registration(client, emsp: DriversEmsp, actor: Side, owner: Side) -> tuple[bool, object]:
+def claim_at_registration(client, drivers_emsp: DriversEmsp, actor: Side, owner: Side) -> tuple[bool, object]:
     """A new connection of the actor (token A for a party of its own) registers naming the owner's party."""
     own = (actor.party[0], f"X{actor.party[1][-1]}{owner.party[1][-1]}")
     pending, token_a = services.partner_issue_token_a(country_code=own[0], party_id=own[1], granted_by="tests")
     before = _partner_row(pending)
-    body = _credentials(actor, emsp, own, owner.party)
+    body = _credentials(actor, drivers_emsp, own, owner.party)
     response = client.post(CREDENTIALS, body, content_type="application/json", **auth(token_a))
     answer = response.json()
     refused = answer["status_code"] == 2001 and f"{owner.party[0]}*{owner.party[1]}" in answer["status_message"]
@@ -144,7 +109,7 @@ def _pushes_to_another_party() -> tuple[int, list[str]]:
 
 
 def test_no_partner_sees_changes_or_gets_another_partys_objects(
-    client, world, emsp, django_capture_on_commit_callbacks
+    client, world, drivers_emsp, django_capture_on_commit_callbacks
 ):
     cases: list[str] = []
     for actor_name, owner_name in PAIRS:
@@ -162,8 +127,8 @@ def test_no_partner_sees_changes_or_gets_another_partys_objects(
             cases.append(f"{actor_name}->{owner_name} {action}")
         for name, attempt in (
             ("unlock connector", lambda a=actor, o=owner: unlock_owners_connector(a, o)),
-            ("claim role on PUT credentials", lambda a=actor, o=owner: claim_on_put(client, emsp, a, o)),
-            ("claim role at registration", lambda a=actor, o=owner: claim_at_registration(client, emsp, a, o)),
+            ("claim role on PUT credentials", lambda a=actor, o=owner: claim_on_put(client, drivers_emsp, a, o)),
+            ("claim role at registration", lambda a=actor, o=owner: claim_at_registration(client, drivers_emsp, a, o)),
         ):
             before = _state()
             reached, answer = attempt()

@@ -44,28 +44,32 @@ class Side:
         return token_body(self.uid, country_code=self.party[0], party_id=self.party[1], **changes)
 
 
-@pytest.fixture
-def world(client, drivers_emsp, django_capture_on_commit_callbacks) -> dict[str, Side]:
+def build_world(
+    client, emsp, capture_on_commit, parties: dict[str, tuple[str, str]], *, cards: int = 1
+) -> dict[str, Side]:
+    """Per party: a registered eMSP that pushed ``cards`` tokens, with a finished session (and its CDR), a live one
+    and a reservation, all made through the real services; the first card is the one the sessions use."""
     sides = {}
-    for name, (country_code, party_id) in PARTIES.items():
-        partner, token = registered_partner(drivers_emsp, country_code=country_code, party_id=party_id)
-        commands = Commands(client, token, drivers_emsp, django_capture_on_commit_callbacks)
+    for name, (country_code, party_id) in parties.items():
+        partner, token = registered_partner(emsp, country_code=country_code, party_id=party_id)
+        commands = Commands(client, token, emsp, capture_on_commit)
         uid = f"CARD-{name}"
-        body = token_body(uid, country_code=country_code, party_id=party_id)
-        put = client.put(
-            f"{BASE}/tokens/{country_code}/{party_id}/{uid}", body, content_type="application/json", **auth(token)
-        )
-        assert put.status_code == 201
-        completed = charged_session(roaming_station(), partner, uid=uid, minutes=10)
-        active = charged_session(
-            roaming_station(), partner, uid=uid, minutes=10, stop=False, start=timezone.now() - timedelta(hours=1)
-        )
+        for card in [uid, *(f"{uid}-{n}" for n in range(2, cards + 1))]:
+            body = token_body(card, country_code=country_code, party_id=party_id)
+            put = client.put(
+                f"{BASE}/tokens/{country_code}/{party_id}/{card}", body, content_type="application/json", **auth(token)
+            )
+            assert put.status_code == 201
+        with capture_on_commit(execute=True):
+            completed = charged_session(roaming_station(), partner, uid=uid, minutes=10)
+            active = charged_session(
+                roaming_station(), partner, uid=uid, minutes=10, stop=False, start=timezone.now() - timedelta(hours=1)
+            )
         evse = roaming_station()
-        expiry = format_datetime(timezone.now() + timedelta(hours=1))
         reserve = {
-            "token": body,
-            "expiry_date": expiry,
-            "reservation_id": "R-SAME",  # both eMSPs use the same id: it must stay theirs
+            "token": token_body(uid, country_code=country_code, party_id=party_id),
+            "expiry_date": format_datetime(timezone.now() + timedelta(hours=1)),
+            "reservation_id": "R-SAME",  # every eMSP uses the same id: it must stay theirs
             "location_id": evse.location.ocpi_id,
             "evse_uid": evse.uid,
         }
@@ -73,6 +77,11 @@ def world(client, drivers_emsp, django_capture_on_commit_callbacks) -> dict[str,
         reservation = ChargingSession.objects.get(evse=evse)
         sides[name] = Side(partner, token, commands, uid, active, Cdr.objects.get(session=completed), reservation)
     return sides
+
+
+@pytest.fixture
+def world(client, drivers_emsp, django_capture_on_commit_callbacks) -> dict[str, Side]:
+    return build_world(client, drivers_emsp, django_capture_on_commit_callbacks, PARTIES)
 
 
 def _state() -> list:
