@@ -110,6 +110,13 @@ def test_every_page_passes_wcag_21_aa(live_server, browser, role):
             assert response is not None
             assert response.ok, f"{url}: HTTP {response.status}"
             settle(page)
+            if url == reverse("map:map"):
+                # Markers are named for screen readers, and the result list reaches every station by keyboard.
+                page.wait_for_selector("path.leaflet-interactive")
+                markers = page.locator("path.leaflet-interactive")
+                assert markers.count() == page.locator("path.leaflet-interactive[aria-label]").count() > 0
+                assert "Uppsala Resecentrum" in (markers.first.get_attribute("aria-label") or "")
+                assert page.locator("li.station[tabindex='0']").count() == markers.count()
             found += [f"{width}px {url} {line}" for line in describe(axe_violations(page))]
             checked += 1
             if width == 390:

@@ -132,6 +132,13 @@
     marker.on("click", () => select(s.id, false));
     marker.on("popupopen", () => { openPopupId = s.id; });
     marker.on("popupclose", () => { if (openPopupId === s.id) openPopupId = null; });
+    // A circle marker is a bare SVG path: name it for screen readers (the result list is the keyboard way in).
+    marker.on("add", () => {
+      const path = marker.getElement();
+      if (!path) return;
+      path.setAttribute("role", "img");
+      path.setAttribute("aria-label", `${s.name}, ${s.available_count} of ${s.evse_count} free`);
+    });
     return marker;
   }
 
