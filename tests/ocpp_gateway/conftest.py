@@ -64,6 +64,15 @@ class Gateway:
             asyncio.run_coroutine_threadsafe(message_log.flush(), routing_loop._gateway_loop).result(5)
         db.executor().submit(lambda: None).result(5)
 
+    def settle_until(self, done: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Settle until ``done()`` holds (the server learns of a closed socket a moment after the charger's last
+        answer), within ``timeout`` seconds; the caller's assertions then say what went wrong."""
+        deadline = time.monotonic() + timeout
+        self.settle()
+        while not done() and time.monotonic() < deadline:
+            time.sleep(0.1)
+            self.settle()
+
 
 @pytest.fixture
 def gateway(transactional_db: None, settings: Any) -> Iterator[Gateway]:

@@ -4,7 +4,6 @@ receives the EVSE status PATCHes, the session PUT and a CDR whose price is the t
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -102,15 +101,12 @@ def test_a_charger_charges_a_driver_and_the_emsp_gets_session_and_cdr(gateway, e
 
     # Start, stop, Finishing (the car still plugged in), Available, and the socket closing. The server learns of the
     # closed socket a moment after the charger's last answer: wait for it, within bounds.
+    def statuses() -> list[str]:
+        return [c.body["status"] for c in emsp.calls("PATCH", "locations/") if "status" in (c.body or {})]
+
     expected = ["CHARGING", "AVAILABLE", "CHARGING", "AVAILABLE", "UNKNOWN"]
-    deadline = time.monotonic() + 10
-    while True:
-        statuses = [c.body["status"] for c in emsp.calls("PATCH", "locations/") if "status" in (c.body or {})]
-        if statuses == expected or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-        gateway.settle()
-    assert statuses == expected
+    gateway.settle_until(lambda: statuses() == expected)
+    assert statuses() == expected
     assert emsp.calls("PUT", "sessions/")
     assert emsp.sessions[f"SE/CPO/{session.ocpi_id}"]["status"] == "COMPLETED"
     [cdr] = emsp.cdrs.values()

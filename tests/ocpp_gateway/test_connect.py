@@ -70,7 +70,7 @@ def test_a_charger_boots_beats_and_reports_its_status(gateway):
     assert boot.status == "Accepted"
     assert boot.interval == 300
     assert beat.current_time.endswith("Z")
-    gateway.settle()
+    gateway.settle_until(lambda: not Charger.objects.get(pk=charger.pk).connected)
     charger.refresh_from_db()
     assert (charger.vendor, charger.model, charger.firmware_version) == ("Acme", "Wallbox 22", "1.2.3")
     assert charger.last_boot_at is not None
