@@ -34,7 +34,7 @@ def _size() -> int:
 
 
 def run() -> list[str]:
-    return on_postgresql_rolled_back(_bench)
+    return on_postgresql_rolled_back("import", _bench)
 
 
 def _copy_out() -> dict[str, str]:
