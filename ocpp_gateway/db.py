@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 T = TypeVar("T")
 _executor: ThreadPoolExecutor | None = None
@@ -24,7 +24,10 @@ _executor: ThreadPoolExecutor | None = None
 def executor() -> ThreadPoolExecutor:
     global _executor
     if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=int(settings.OCPP_DB_THREADS), thread_name_prefix="ocpp-db")
+        # SQLite (the zero-service default of `make run`) takes one writer at a time: parallel gateway threads would
+        # meet "database is locked" when two chargers report at once, so it gets a single thread.
+        threads = 1 if connections["default"].vendor == "sqlite" else int(settings.OCPP_DB_THREADS)
+        _executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ocpp-db")
     return _executor
 
 
