@@ -12,6 +12,14 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from .enums import EvseStatus
+from .evse_rows import (
+    check_connector_ids,
+    connector_values,
+    evse_status_to_write,
+    new_connector_rows,
+    validate_connector,
+    validate_row,
+)
 from .models import EVSE, Connector, ExceptionalPeriod, Location, RegularHours, touch_location
 from .signals import evse_status_changed, location_changed
 
@@ -101,15 +109,6 @@ class UpsertResult:
     changed: bool
 
 
-def _prefixed(error: ValidationError, prefix: str) -> ValidationError:
-    """Re-raise a model validation error with the path of the nested object, e.g. ``evses[1].connectors[0].``."""
-    if hasattr(error, "error_dict"):
-        return ValidationError(
-            {f"{prefix}{field}": [m for e in errors for m in e.messages] for field, errors in error.error_dict.items()}
-        )
-    return ValidationError([f"{prefix}{message}" for message in error.messages])
-
-
 def _assign(instance: models.Model, values: Mapping[str, Any]) -> bool:
     """Set the given attributes and tell whether any of them changed."""
     changed = False
@@ -120,17 +119,9 @@ def _assign(instance: models.Model, values: Mapping[str, Any]) -> bool:
     return changed
 
 
-def _validate(instance: models.Model, prefix: str, exclude: Iterable[str] = ()) -> None:
-    try:
-        instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        raise _prefixed(error, prefix) from error
-
-
-_LOCATION_SCALARS = [f for f in LocationInput.__annotations__ if f not in ("opening_times", "evses")]
-_EVSE_SCALARS = [f for f in EvseInput.__annotations__ if f not in ("connectors", "status")]
-# A data set's PLANNED or REMOVED describes the EVSE's life, not its occupancy, and stands until a later import.
-_LIFECYCLE = frozenset({EvseStatus.PLANNED, EvseStatus.REMOVED})
+# The input fields copied as they are onto the model row (the bulk import writer builds its rows from them too).
+LOCATION_SCALARS = [f for f in LocationInput.__annotations__ if f not in ("opening_times", "evses")]
+EVSE_SCALARS = [f for f in EvseInput.__annotations__ if f not in ("connectors", "status")]
 
 
 def _find_location(data: LocationInput) -> Location | None:
@@ -159,12 +150,12 @@ def location_upsert(*, data: LocationInput, announce: bool = True) -> UpsertResu
     created = location is None
     if location is None:
         location = Location()
-    scalars = {f: data[f] for f in _LOCATION_SCALARS if f in data}  # type: ignore[literal-required]
+    scalars = {f: data[f] for f in LOCATION_SCALARS if f in data}  # type: ignore[literal-required]
     changed = _assign(location, scalars)
     if "opening_times" in data:
         opening = data["opening_times"]
         changed |= _assign(location, {"twentyfourseven": None if opening is None else opening.get("twentyfourseven")})
-    _validate(location, "", exclude=["lat", "lon", "rated_power_w"])
+    validate_row(location, "", exclude=["lat", "lon", "rated_power_w"])
     evses = data.get("evses", [])
     existing = {} if created else _current_evses(location)
     _check_evse_uids(location, evses, existing)
@@ -234,35 +225,18 @@ def _replace_opening_times(location: Location, opening: OpeningTimesInput | None
         for weekday, begin, end in wanted_regular
     ]
     for index, hours in enumerate(regular):
-        _validate(hours, f"opening_times.regular_hours[{index}].", exclude=["location"])
+        validate_row(hours, f"opening_times.regular_hours[{index}].", exclude=["location"])
     exceptions = [
         ExceptionalPeriod(location=location, kind=kind, period_begin=begin, period_end=end)
         for kind, begin, end in wanted_exceptions
     ]
     for index, period in enumerate(exceptions):
-        _validate(period, f"opening_times.exceptional_{period.kind}s[{index}].", exclude=["location"])
+        validate_row(period, f"opening_times.exceptional_{period.kind}s[{index}].", exclude=["location"])
     RegularHours.objects.bulk_create(regular)
     ExceptionalPeriod.objects.bulk_create(exceptions)
     if not created:
         touch_location(location.pk, timezone.now())
     return True
-
-
-def _status_to_write(evse_data: EvseInput, current: str | None, *, imported: bool, prefix: str) -> str | None:
-    """The status an upsert sets (None: keep the current one). ``current`` is None for a new EVSE.
-
-    A caller that owns the station (staff, an OCPI-speaking charger network) is taken at its word. A data set's
-    status is not live: an EVSE it brings starts UNKNOWN and keeps whatever a live source reported since, except
-    for PLANNED and REMOVED, which the data set may set and lift.
-    """
-    reported = evse_data.get("status")
-    if reported is not None and reported not in EvseStatus.values:
-        raise ValidationError({f"{prefix}status": f"'{reported}' is not an EVSE status."})
-    if not imported:
-        return reported
-    if reported in _LIFECYCLE:
-        return reported
-    return EvseStatus.UNKNOWN if current is None or current in _LIFECYCLE else None
 
 
 def _sync_evses(
@@ -281,16 +255,16 @@ def _sync_evses(
         is_new = evse is None
         if evse is None:
             evse = EVSE(location=location)
-        status = _status_to_write(evse_data, None if is_new else evse.status, imported=imported, prefix=prefix)
-        values: dict[str, Any] = {f: evse_data[f] for f in _EVSE_SCALARS if f in evse_data}  # type: ignore[literal-required]
+        status = evse_status_to_write(evse_data, None if is_new else evse.status, imported=imported, prefix=prefix)
+        values: dict[str, Any] = {f: evse_data[f] for f in EVSE_SCALARS if f in evse_data}  # type: ignore[literal-required]
         if imported:
             values["import_status"] = evse_data.get("status", EvseStatus.UNKNOWN)
         evse_changed = _assign(evse, values)
         if is_new and status is not None:
             evse.status = status
-        _validate(evse, prefix, exclude=["location"])
+        validate_row(evse, prefix, exclude=["location"])
         if is_new:
-            new.append((evse, _new_connectors(connectors, prefix)))
+            new.append((evse, new_connector_rows(connectors, prefix)))
             continue
         if evse_changed:
             evse.save()
@@ -306,31 +280,6 @@ def _sync_evses(
     for evse, status in statuses:
         changed |= evse_set_status(evse=evse, status=status)
     return changed
-
-
-def _check_connector_ids(connectors: Sequence[ConnectorInput], prefix: str) -> None:
-    seen: set[str] = set()
-    for index, connector_data in enumerate(connectors):
-        connector_id = connector_data.get("connector_id", "")
-        if connector_id in seen:
-            message = f"Connector id {connector_id} appears twice in this EVSE."
-            raise ValidationError({f"{prefix}connectors[{index}].id": message})
-        seen.add(connector_id)
-
-
-def _connector_values(connector_data: ConnectorInput) -> dict[str, Any]:
-    return {"max_electric_power": None, "tariff_ids": [], "terms_and_conditions": "", **connector_data}
-
-
-def _new_connectors(connectors: Sequence[ConnectorInput], prefix: str) -> list[Connector]:
-    _check_connector_ids(connectors, prefix)
-    new = []
-    for index, connector_data in enumerate(connectors):
-        connector = Connector(**_connector_values(connector_data))
-        _validate(connector, f"{prefix}connectors[{index}].", exclude=["evse", "rated_power_w"])
-        connector.rated_power_w = connector.compute_rated_power_w()
-        new.append(connector)
-    return new
 
 
 def _create_evses(location: Location, new: Sequence[tuple[EVSE, list[Connector]]], created: bool) -> None:
@@ -354,12 +303,12 @@ def _create_evses(location: Location, new: Sequence[tuple[EVSE, list[Connector]]
 
 def _sync_connectors(evse: EVSE, connectors: Sequence[ConnectorInput], prefix: str) -> bool:
     changed = False
-    _check_connector_ids(connectors, prefix)
+    check_connector_ids(connectors, prefix)
     existing = {c.connector_id: c for c in evse.connectors.all()}
     for index, connector_data in enumerate(connectors):
         connector = existing.pop(connector_data.get("connector_id", ""), None) or Connector(evse=evse)
-        if _assign(connector, _connector_values(connector_data)) or connector.pk is None:
-            _validate(connector, f"{prefix}connectors[{index}].", exclude=["evse", "rated_power_w"])
+        if _assign(connector, connector_values(connector_data)) or connector.pk is None:
+            validate_connector(connector, prefix, index)
             connector.save()
             changed = True
     if existing:

@@ -13,15 +13,9 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 
 from ..enums import EvseStatus
+from ..evse_rows import evse_status_to_write, new_connector_rows, validate_row
 from ..models import EVSE, Connector, ExceptionalPeriod, Location, LocationRepair, RegularHours
-from ..services import (
-    _EVSE_SCALARS,
-    _LOCATION_SCALARS,
-    LocationInput,
-    _new_connectors,
-    _status_to_write,
-    _validate,
-)
+from ..services import EVSE_SCALARS, LOCATION_SCALARS, LocationInput
 from .repairs import Repair
 
 
@@ -43,11 +37,11 @@ class _Prepared:
 def _prepare(item: NewLocation, now: datetime) -> _Prepared:
     """The unsaved rows of one location, validated; raises ``ValidationError`` naming the field."""
     data = item.data
-    location = Location(**{f: data[f] for f in _LOCATION_SCALARS if f in data})  # type: ignore[literal-required]
+    location = Location(**{f: data[f] for f in LOCATION_SCALARS if f in data})  # type: ignore[literal-required]
     opening = data.get("opening_times")
     location.twentyfourseven = None if opening is None else opening.get("twentyfourseven")
     location.import_hash = item.import_hash
-    _validate(location, "", exclude=["lat", "lon", "rated_power_w"])
+    validate_row(location, "", exclude=["lat", "lon", "rated_power_w"])
     location.lat, location.lon = float(location.latitude), float(location.longitude)
     location.created = location.last_updated = now
     evses = []
@@ -58,9 +52,9 @@ def _prepare(item: NewLocation, now: datetime) -> _Prepared:
         connectors = evse_data.get("connectors") or []
         if not connectors:
             raise ValidationError({f"{prefix}connectors": "An EVSE needs at least one connector."})
-        evse = EVSE(**{f: evse_data[f] for f in _EVSE_SCALARS if f in evse_data})  # type: ignore[literal-required]
+        evse = EVSE(**{f: evse_data[f] for f in EVSE_SCALARS if f in evse_data})  # type: ignore[literal-required]
         # A data set's status is a snapshot, not live: the same rule as location_upsert (kept as import_status).
-        status = _status_to_write(evse_data, None, imported=imported, prefix=prefix)
+        status = evse_status_to_write(evse_data, None, imported=imported, prefix=prefix)
         if imported:
             evse.import_status = evse_data.get("status", EvseStatus.UNKNOWN)
         if status is not None:
@@ -68,9 +62,9 @@ def _prepare(item: NewLocation, now: datetime) -> _Prepared:
         if evse.uid in uids:
             raise ValidationError({"evses": "Two EVSEs of this location have the same uid."})
         uids.add(evse.uid)
-        _validate(evse, prefix, exclude=["location"])
+        validate_row(evse, prefix, exclude=["location"])
         evse.last_updated = now
-        plugs = _new_connectors(connectors, prefix)
+        plugs = new_connector_rows(connectors, prefix)
         for connector in plugs:
             connector.last_updated = now
         evses.append((evse, plugs))
@@ -81,14 +75,14 @@ def _prepare(item: NewLocation, now: datetime) -> _Prepared:
     if opening is not None and opening.get("twentyfourseven") is False and not regular:
         raise ValidationError({"opening_times.regular_hours": "Required when the location is not open 24/7."})
     for index, hours in enumerate(regular):
-        _validate(hours, f"opening_times.regular_hours[{index}].", exclude=["location"])
+        validate_row(hours, f"opening_times.regular_hours[{index}].", exclude=["location"])
     exceptions = [
         ExceptionalPeriod(kind=kind, period_begin=p["period_begin"], period_end=p["period_end"])
         for kind, key in (("opening", "exceptional_openings"), ("closing", "exceptional_closings"))
         for p in (opening or {}).get(key, [])  # type: ignore[attr-defined]
     ]
     for index, period in enumerate(exceptions):
-        _validate(period, f"opening_times.exceptional_{period.kind}s[{index}].", exclude=["location"])
+        validate_row(period, f"opening_times.exceptional_{period.kind}s[{index}].", exclude=["location"])
     return _Prepared(location, evses, regular, exceptions)
 
 
