@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -74,14 +75,19 @@ def _money(value: Decimal | None, language: str) -> str:
     return format_money(value, language) if value is not None else "–"
 
 
+def _station_zone(cdr: Cdr) -> ZoneInfo:
+    """Charging times are shown in the station's own zone, as on the CDR and invoice pages (the session is loaded with
+    its location by `invoice_lines`)."""
+    return ZoneInfo(cdr.session.location.time_zone)
+
+
 def _line_rows(lines: list[InvoiceLine], language: str) -> list[LineRow]:
-    zone = billing_zone()
     rows = []
     for line in lines:
         cdr = line.cdr
         rows.append(
             LineRow(
-                date=f"{cdr.start_date_time.astimezone(zone):%Y-%m-%d}",
+                date=f"{cdr.start_date_time.astimezone(_station_zone(cdr)):%Y-%m-%d}",
                 location=cdr.location_name or cdr.location_address,
                 place=", ".join(
                     part
@@ -102,10 +108,10 @@ def _line_rows(lines: list[InvoiceLine], language: str) -> list[LineRow]:
 
 
 def _annex_rows(lines: list[InvoiceLine], language: str, t: dict[str, str]) -> list[AnnexRow]:
-    zone = billing_zone()
     rows = []
     for line in lines:
         cdr: Cdr = line.cdr
+        zone = _station_zone(cdr)
         start, end = cdr.start_date_time.astimezone(zone), cdr.end_date_time.astimezone(zone)
         end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
         marks = [t["late_mark"]] if line.late else []
@@ -186,7 +192,8 @@ def invoice_context(invoice: Invoice) -> dict[str, Any]:
             date=f"{invoice.due_date:%Y-%m-%d}" if invoice.due_date else "–",
         ),
         "annex_intro": t["annex_intro"].format(
-            document=document_title(invoice).lower(), zone=settings.BILLING_TIME_ZONE
+            document=document_title(invoice).lower(),
+            zone=", ".join(sorted({_station_zone(line.cdr).key for line in lines} or {settings.BILLING_TIME_ZONE})),
         ),
         "fonts": _font_urls(),
     }

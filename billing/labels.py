@@ -58,7 +58,9 @@ LABELS: dict[str, dict[str, str]] = {
         "credit_line_note": "Credit: a credit CDR that cancels a CDR.",
         "sessions_count": "{count} sessions",
         "annex": "Annex: charge detail records (CDRs)",
-        "annex_intro": "Every CDR on this {document}, as sent to you over OCPI. Times in {zone}.",
+        "annex_intro": (
+            "Every CDR on this {document}, as sent to you over OCPI. Times are the station's local time ({zone})."
+        ),
         "cdr_id": "CDR id",
         "session_time": "Start – end",
         "token": "Token (contract id)",
@@ -130,7 +132,10 @@ LABELS: dict[str, dict[str, str]] = {
         "credit_line_note": "Kredit: en kredit-CDR som makulerar en CDR.",
         "sessions_count": "{count} sessioner",
         "annex": "Bilaga: laddposter (CDR)",
-        "annex_intro": "Alla CDR:er på denna {document}, så som de skickats till er via OCPI. Tider i {zone}.",
+        "annex_intro": (
+            "Alla CDR:er på denna {document}, så som de skickats till er via OCPI. "
+            "Tiderna är laddstationens lokala tid ({zone})."
+        ),
         "cdr_id": "CDR-id",
         "session_time": "Start – slut",
         "token": "Token (avtals-id)",

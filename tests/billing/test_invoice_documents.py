@@ -225,3 +225,21 @@ def test_no_text_lies_outside_the_page_on_any_page_of_an_invoice_or_credit_note(
     pdf = invoice_pdf(note)
     (tmp_path / f"pagebox-credit-note-{language}.pdf").write_bytes(pdf)
     assert _text_outside_the_page(pdf) == []
+
+
+def test_charging_times_in_the_pdf_are_each_stations_local_time_with_the_zone_named(clerk):
+    # The invoice page and the CDR page show a session in its station's zone; the PDF must say the same time.
+    standard_tariffs()
+    emp = profile(("DE", "EMP"), language="en")
+    uppsala = charger(STANDARD, name="Uppsala Resecentrum", address="Kungsgatan 60", city="Uppsala")
+    lisbon = charger(
+        STANDARD, name="Lisboa Oriente", address="Av. Dom João II", city="Lisboa", time_zone="Europe/Lisbon"
+    )
+    cdr_at(utc(2026, 2, 10, 7, 45), evse=uppsala, party=("DE", "EMP"), minutes=30, wh=5_000)
+    cdr_at(utc(2026, 2, 11, 23, 30), evse=lisbon, party=("DE", "EMP"), minutes=30, wh=5_000)
+    invoice_run(trigger="COMMAND", now=utc(2026, 3, 2))
+    text, _ = _text(invoice_pdf(Invoice.objects.get(profile=emp)))
+    flat = " ".join(text.split())
+    assert "2026-02-10 08:45 – 09:15" in flat  # Stockholm is UTC+1 in February
+    assert "2026-02-11 23:30 – 2026-02-12 00:00" in flat  # Lisbon is UTC+0
+    assert "local time (Europe/Lisbon, Europe/Stockholm)" in flat
