@@ -163,3 +163,26 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.charger} transaction {self.pk}"
+
+
+class PendingRemoteStart(models.Model):
+    """A RemoteStartTransaction the charger accepted, waiting for its StartTransaction with the same idTag.
+
+    Kept in the database, not in the connection, so that a charger that reconnects (to any gateway process) before
+    it starts still gets the eMSP's token and authorization reference on its session (OCPI 2.2.1 mod_commands.md
+    §4.2 START_SESSION: the session carries the command's token).
+    """
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="pending_remote_starts")
+    id_tag = models.CharField(max_length=20)
+    token = models.JSONField()  # chargepoints.authorization.DriverToken, as a dict
+    authorization_reference = models.CharField(max_length=36, null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["charger", "id_tag"], name="ocpp_pending_remote_start_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.charger} remote start for {self.id_tag}"
