@@ -38,7 +38,6 @@ from .remote_starts import RemoteStart, remote_start_expect, remote_start_forget
 from .timestamps import format_timestamp, parse_timestamp
 
 logger = logging.getLogger(__name__)
-SEEN_WRITE_SECONDS = 30.0  # a chatty charger's "last seen" is written at most this often
 
 
 def call_error(unique_id: str, error: OCPPError) -> str:
@@ -72,7 +71,7 @@ class GatewayChargePoint(ChargePoint):
         # idTag → an accepted RemoteStartTransaction's facts and expiry; also in the database (``remote_starts``)
         # for a StartTransaction after a reconnect.
         self.remote_starts: dict[str, tuple[RemoteStart, float]] = {}
-        self.seen_written = -SEEN_WRITE_SECONDS
+        self.seen_written = self.heartbeat_written = -services.SEEN_WRITE_SECONDS
         self.statuses: dict[int, tuple[str, ...]] = {}  # connectorId → the last StatusNotification's facts
 
     # --- frames --------------------------------------------------------------------------------------------------
@@ -115,6 +114,7 @@ class GatewayChargePoint(ChargePoint):
             await self._send(call_error(unique_id, error))
             return
         try:
+            await self._seen(action)
             await self._handle_call(Call(unique_id, action, message[3]))
         except FormatViolationError as error:
             await self._send(call_error(unique_id, FormationViolationError(description=error.description)))
@@ -139,13 +139,20 @@ class GatewayChargePoint(ChargePoint):
             current_time=format_timestamp(timezone.now()), interval=interval, status=RegistrationStatus.accepted
         )
 
+    async def _seen(self, action: str) -> None:
+        """Any CALL shows the charger is alive (OCPP 1.6 §4.6: other traffic may stand in for heartbeats). Written
+        at most every SEEN_WRITE_SECONDS: a chatty charger must not cost a database write per frame."""
+        now, heartbeat = time.monotonic(), action == Action.heartbeat
+        interval = services.SEEN_WRITE_SECONDS
+        if now - (self.heartbeat_written if heartbeat else self.seen_written) < interval:
+            return
+        self.seen_written = now
+        if heartbeat:
+            self.heartbeat_written = now
+        await in_db(services.charger_seen, charger_id=self.charger_id, heartbeat=heartbeat)
+
     @on(Action.heartbeat)
     async def on_heartbeat(self, **kwargs: Any) -> Any:
-        # Written at most every SEEN_WRITE_SECONDS: a chatty charger must not cost a database write per heartbeat.
-        now = time.monotonic()
-        if now - self.seen_written >= SEEN_WRITE_SECONDS:
-            self.seen_written = now
-            await in_db(services.charger_seen, charger_id=self.charger_id, heartbeat=True)
         return call_result.Heartbeat(current_time=format_timestamp(timezone.now()))
 
     @on(Action.status_notification)

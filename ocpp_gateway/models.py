@@ -30,6 +30,8 @@ class Charger(models.Model):
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
     connected_since = models.DateTimeField(null=True, blank=True)
+    # Connected, but nothing heard for several heartbeat intervals (a half-open socket): its EVSEs are UNKNOWN.
+    silent_since = models.DateTimeField(null=True, blank=True)
     # The channel of the connection holding the charger's socket, on whichever gateway process.
     channel_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -55,6 +56,7 @@ CHARGING_STATE = {
 }
 # Connector 0 speaks for the whole charger only when it is out of service.
 _WHOLE_CHARGER = {"Unavailable": EvseStatus.INOPERATIVE, "Faulted": EvseStatus.OUTOFORDER}
+SEEN_WRITE_SECONDS = 30.0  # the gateway writes a talking charger's "last seen" at most this often
 PASSWORD_BYTES = 24  # 32 characters of URL-safe Base64, within the 16–40 of the 1.6 security whitepaper
 
 
@@ -130,7 +132,9 @@ def charger_authenticate(
 def charger_connected(*, charger_id: int, channel_name: str) -> None:
     """A connection was accepted: it is the charger's only one from now on. EVSEs take their last known status."""
     now = timezone.now()
-    Charger.objects.filter(pk=charger_id).update(connected_since=now, last_seen_at=now, channel_name=channel_name)
+    Charger.objects.filter(pk=charger_id).update(
+        connected_since=now, last_seen_at=now, channel_name=channel_name, silent_since=None
+    )
     for link in ChargerEvse.objects.filter(charger_id=charger_id).select_related("evse", "charger"):
         if link.status:
             _apply_status(link)
@@ -141,7 +145,7 @@ def charger_disconnected(*, charger_id: int, channel_name: str) -> None:
     """The socket closed. Unless a newer connection already took over, the EVSEs' status is UNKNOWN (OCPI 2.2.1
     mod_locations.md §4.4.2: no status information available)."""
     gone = Charger.objects.filter(pk=charger_id, channel_name=channel_name).update(
-        connected_since=None, channel_name=""
+        connected_since=None, channel_name="", silent_since=None
     )
     if gone:
         for link in ChargerEvse.objects.filter(charger_id=charger_id).select_related("evse"):
@@ -149,11 +153,42 @@ def charger_disconnected(*, charger_id: int, channel_name: str) -> None:
 
 
 def charger_seen(*, charger_id: int, heartbeat: bool = False) -> None:
+    """The charger sent something. One that had fallen silent speaks again: its EVSEs take their status back."""
     now = timezone.now()
-    fields: dict[str, datetime] = {"last_seen_at": now}
+    fields: dict[str, datetime | None] = {"last_seen_at": now}
     if heartbeat:
         fields["last_heartbeat_at"] = now
     Charger.objects.filter(pk=charger_id).update(**fields)
+    if Charger.objects.filter(pk=charger_id, silent_since__isnull=False).update(silent_since=None):
+        with transaction.atomic():
+            for link in ChargerEvse.objects.filter(charger_id=charger_id).select_related("evse", "charger"):
+                if link.status:
+                    _apply_status(link)
+
+
+def silence_deadline(charger: Charger, now: datetime) -> datetime:
+    """When a connected charger counts as silent: OCPP_SILENT_AFTER_HEARTBEATS heartbeat intervals after it was last
+    seen, plus the gateway's write interval for "last seen" (OCPP 1.6 §4.6: the interval is the charger's promise)."""
+    seconds = charger.heartbeat_interval * settings.OCPP_SILENT_AFTER_HEARTBEATS + SEEN_WRITE_SECONDS
+    return (charger.last_seen_at or now) + timedelta(seconds=seconds)
+
+
+def chargers_mark_silent(*, now: datetime | None = None) -> int:
+    """Connected chargers that stopped talking without closing their socket: their EVSEs become UNKNOWN (OCPI 2.2.1
+    mod_locations.md §4.4.2, no status information available) until they speak again. Returns how many."""
+    now = now or timezone.now()
+    marked = 0
+    for charger in Charger.objects.filter(connected_since__isnull=False, silent_since__isnull=True):
+        if silence_deadline(charger, now) > now:
+            continue
+        with transaction.atomic():
+            if not Charger.objects.filter(pk=charger.pk, silent_since__isnull=True).update(silent_since=now):
+                continue
+            for link in ChargerEvse.objects.filter(charger=charger).select_related("evse"):
+                evse_set_status(evse=link.evse, status=EvseStatus.UNKNOWN)
+        logger.warning("Charger %s is silent: nothing heard since %s", charger, charger.last_seen_at)
+        marked += 1
+    return marked
 
 
 @dataclass(frozen=True)
