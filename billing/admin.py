@@ -25,7 +25,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=255, widget=forms.TextInput(attrs={"size": 80}))
 
 
-class CdrAdminBase(admin.ModelAdmin):
+class CdrAdminBase(admin.ModelAdmin[Cdr]):
     """Every field is read-only: a CDR is changed only by the services behind the actions."""
 
     search_fields = ("ocpi_id", "token_uid", "token_contract_id", "session__ocpi_id", "location_id", "evse_id")
@@ -149,7 +149,7 @@ class CdrReviewAdmin(CdrAdminBase):
 
 
 @admin.register(BillingProfile)
-class BillingProfileAdmin(admin.ModelAdmin):
+class BillingProfileAdmin(admin.ModelAdmin[BillingProfile]):
     list_display = ("legal_name", "party", "billing_email", "period", "payment_terms_days", "language", "active")
     list_filter = ("active", "period", "language")
     search_fields = ("legal_name", "party_id", "vat_number", "billing_email")
@@ -180,7 +180,7 @@ class BillingProfileAdmin(admin.ModelAdmin):
         return False  # invoices keep referring to it; deactivate it instead
 
 
-class InvoiceEventInline(admin.TabularInline):
+class InvoiceEventInline(admin.TabularInline[InvoiceEvent, Invoice]):
     model = InvoiceEvent
     fields = ("at", "action", "from_status", "to_status", "by", "note")
     readonly_fields = fields
@@ -192,7 +192,7 @@ class InvoiceEventInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(admin.ModelAdmin[Invoice]):
     list_display = ("__str__", "kind", "profile", "period_start", "currency", "total_incl_vat", "status", "due_date")
     list_filter = ("status", "kind", "currency", "profile")
     search_fields = ("number", "payment_reference", "buyer_name", "profile__party_id")
@@ -226,7 +226,7 @@ class InvoiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(InvoiceRun)
-class InvoiceRunAdmin(admin.ModelAdmin):
+class InvoiceRunAdmin(admin.ModelAdmin[InvoiceRun]):
     list_display = ("started_at", "trigger", "started_by", "status", "invoices_created", "credit_notes_created")
     list_filter = ("status", "trigger")
 
@@ -241,7 +241,7 @@ class InvoiceRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(InvoiceNumberCounter)
-class InvoiceNumberCounterAdmin(admin.ModelAdmin):
+class InvoiceNumberCounterAdmin(admin.ModelAdmin[InvoiceNumberCounter]):
     """Read-only: a number is taken only by issuing an invoice, so the series stays gapless."""
 
     list_display = ("series", "year", "last_number")

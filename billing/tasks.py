@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from typing import cast
 
 from celery import Task, shared_task
 from celery.exceptions import Retry
@@ -39,7 +40,7 @@ def invoice_run_task(user_id: int | None = None, trigger: str = InvoiceRun.Trigg
 @shared_task(name="billing.invoice_render_pdf", autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
 def invoice_render_pdf(invoice_id: int) -> str:
     """Render and store an issued invoice's PDF (once: a stored PDF is kept)."""
-    return invoice_store_pdf(invoice_id=invoice_id).pdf.name
+    return cast(str, invoice_store_pdf(invoice_id=invoice_id).pdf.name)  # a stored file has a name
 
 
 @shared_task(bind=True, name="billing.invoice_send", acks_late=True)

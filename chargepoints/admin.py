@@ -1,4 +1,7 @@
-from typing import Any
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypedDict, TypeVar
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -6,20 +9,28 @@ from django.db import models
 from django.db.models import Count, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
+from django_stubs_ext import WithAnnotations
 
 from . import services
 from .enums import EvseStatus
 from .models import EVSE, ChargingPeriod, ChargingSession, Connector, ExceptionalPeriod, Location, RegularHours
 
+_M = TypeVar("_M", bound=models.Model)
 
-class NeverDeletedAdmin(admin.ModelAdmin):
+# An admin's inline formsets, one per inline: their child models differ.
+_InlineFormSets = Sequence[BaseInlineFormSet[Any, Any, ModelForm[Any]]]
+
+
+class NeverDeletedAdmin(admin.ModelAdmin[_M]):
     """Stations and EVSEs are retired by status, never deleted: sessions and CDRs refer to them for years."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
-def _changed_fields(form: ModelForm, formsets: list[BaseInlineFormSet], change: bool) -> list[str] | None:
+def _changed_fields(
+    form: ModelForm[Location] | ModelForm[EVSE], formsets: _InlineFormSets, change: bool
+) -> list[str] | None:
     """The form's changed fields, or None (all of it) for a new object or when an inline changed. A status change is
     not among them: ``_hold_status`` hands it to ``evse_set_status``, which announces it itself."""
     if not change or any(_changed_beyond_status(formset) for formset in formsets):
@@ -27,7 +38,7 @@ def _changed_fields(form: ModelForm, formsets: list[BaseInlineFormSet], change: 
     return [name for name in form.changed_data if not (form._meta.model is EVSE and name == "status")]
 
 
-def _changed_beyond_status(formset: BaseInlineFormSet) -> bool:
+def _changed_beyond_status(formset: BaseInlineFormSet[Any, Any, ModelForm[Any]]) -> bool:
     if formset.model is not EVSE:
         return formset.has_changed()
     extra = formset.forms[formset.initial_form_count() :]
@@ -35,7 +46,7 @@ def _changed_beyond_status(formset: BaseInlineFormSet) -> bool:
     return any(f.has_changed() for f in extra) or any(set(f.changed_data) - {"status"} for f in edited)
 
 
-def _hold_status(form: ModelForm) -> str | None:
+def _hold_status(form: ModelForm[EVSE]) -> str | None:
     """The new status of an existing EVSE's form, with the instance put back on its old one.
 
     The form saves every other field; the status then goes through ``evse_set_status``, the one write path of a
@@ -50,17 +61,17 @@ def _hold_status(form: ModelForm) -> str | None:
     return str(wanted)
 
 
-class RegularHoursInline(admin.TabularInline):
+class RegularHoursInline(admin.TabularInline[RegularHours, Location]):
     model = RegularHours
     extra = 0
 
 
-class ExceptionalPeriodInline(admin.TabularInline):
+class ExceptionalPeriodInline(admin.TabularInline[ExceptionalPeriod, Location]):
     model = ExceptionalPeriod
     extra = 0
 
 
-class EvseInline(admin.TabularInline):
+class EvseInline(admin.TabularInline[EVSE, Location]):
     model = EVSE
     extra = 0
     fields = ("uid", "evse_id", "status", "physical_reference", "floor_level", "capabilities")
@@ -68,7 +79,7 @@ class EvseInline(admin.TabularInline):
     can_delete = False
 
 
-class AtLeastOneConnectorFormSet(BaseInlineFormSet):
+class AtLeastOneConnectorFormSet(BaseInlineFormSet[Connector, EVSE, ModelForm[Connector]]):
     def clean(self) -> None:
         super().clean()
         remaining = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
@@ -76,7 +87,7 @@ class AtLeastOneConnectorFormSet(BaseInlineFormSet):
             raise ValidationError("An EVSE needs at least one connector.")
 
 
-class ConnectorInline(admin.TabularInline):
+class ConnectorInline(admin.TabularInline[Connector, EVSE]):
     model = Connector
     formset = AtLeastOneConnectorFormSet
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -103,7 +114,7 @@ class LocationSourceFilter(admin.SimpleListFilter):
     parameter_name = "source"
     STAFF = "staff"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Location]) -> list[tuple[str, str]]:
         sources = Location.objects.order_by("source").values_list("source", flat=True).distinct()
         return [(source or self.STAFF, source or "Entered by staff") for source in sources]
 
@@ -114,8 +125,12 @@ class LocationSourceFilter(admin.SimpleListFilter):
         return queryset.filter(source="" if value == self.STAFF else value)
 
 
+class _EvseTotal(TypedDict):
+    evse_total: int  # LocationAdmin.get_queryset's annotation
+
+
 @admin.register(Location)
-class LocationAdmin(NeverDeletedAdmin):
+class LocationAdmin(NeverDeletedAdmin[Location]):
     list_display = ("name", "address", "city", "country", "evse_total", "roaming_enabled", "publish", "last_updated")
     list_filter = (
         "roaming_enabled",
@@ -178,7 +193,13 @@ class LocationAdmin(NeverDeletedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Location]:
         return super().get_queryset(request).annotate(evse_total=Count("evses", distinct=True))
 
-    def save_formset(self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool) -> None:
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: ModelForm[Location],
+        formset: BaseInlineFormSet[Any, Location, ModelForm[Any]],
+        change: bool,
+    ) -> None:
         if formset.model is not EVSE:
             super().save_formset(request, form, formset, change)
             return
@@ -188,7 +209,7 @@ class LocationAdmin(NeverDeletedAdmin):
             services.evse_set_status(evse=evse, status=status)
 
     def save_related(
-        self, request: HttpRequest, form: ModelForm, formsets: list[BaseInlineFormSet], change: bool
+        self, request: HttpRequest, form: ModelForm[Location], formsets: _InlineFormSets, change: bool
     ) -> None:
         super().save_related(request, form, formsets, change)
         changed = _changed_fields(form, formsets, change)
@@ -196,8 +217,8 @@ class LocationAdmin(NeverDeletedAdmin):
             services.station_announce_change(location=form.instance, changed_fields=changed)
 
     @admin.display(description="EVSEs", ordering="evse_total")
-    def evse_total(self, obj: Location) -> int:
-        return obj.evse_total  # type: ignore[attr-defined]
+    def evse_total(self, obj: WithAnnotations[Location, _EvseTotal]) -> int:
+        return obj.evse_total
 
     def _set_status(self, request: HttpRequest, queryset: QuerySet[Location], status: EvseStatus) -> None:
         evses = EVSE.objects.filter(location__in=queryset).exclude(status=EvseStatus.REMOVED)
@@ -224,7 +245,7 @@ class LocationAdmin(NeverDeletedAdmin):
 
 
 @admin.register(EVSE)
-class EvseAdmin(NeverDeletedAdmin):
+class EvseAdmin(NeverDeletedAdmin[EVSE]):
     list_display = ("__str__", "uid", "location", "status", "last_updated")
     list_filter = ("status", "connectors__power_type", "connectors__standard", "location__country", "location__city")
     search_fields = ("evse_id", "uid", "location__name", "location__address")
@@ -236,14 +257,14 @@ class EvseAdmin(NeverDeletedAdmin):
     list_per_page = 50
     show_full_result_count = False
 
-    def save_model(self, request: HttpRequest, obj: EVSE, form: ModelForm, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: EVSE, form: ModelForm[EVSE], change: bool) -> None:
         status = _hold_status(form)
         super().save_model(request, obj, form, change)
         if status is not None:
             services.evse_set_status(evse=obj, status=status)
 
     def save_related(
-        self, request: HttpRequest, form: ModelForm, formsets: list[BaseInlineFormSet], change: bool
+        self, request: HttpRequest, form: ModelForm[EVSE], formsets: _InlineFormSets, change: bool
     ) -> None:
         super().save_related(request, form, formsets, change)
         changed = _changed_fields(form, formsets, change)
@@ -281,7 +302,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class ChargingPeriodInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ChargingPeriodInline(ReadOnlyAdminMixin, admin.TabularInline[ChargingPeriod, ChargingSession]):
     model = ChargingPeriod
     extra = 0
     fields = (
@@ -299,7 +320,7 @@ class ChargingPeriodInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(ChargingSession)
-class ChargingSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ChargingSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[ChargingSession]):
     list_display = (
         "ocpi_id",
         "status",

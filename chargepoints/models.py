@@ -11,7 +11,7 @@ import calendar
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -48,7 +48,10 @@ def touch_location(location_id: int, when: datetime) -> None:
     Location.objects.filter(pk=location_id).update(last_updated=when)
 
 
-class NeverDeletedQuerySet(models.QuerySet[Any]):
+_M = TypeVar("_M", bound=models.Model, covariant=True)
+
+
+class NeverDeletedQuerySet(models.QuerySet[_M]):
     """Sessions and CDRs point at stations for years: OCPI retires them by status, never by deletion."""
 
     def delete(self) -> tuple[int, dict[str, int]]:

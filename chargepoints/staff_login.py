@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -47,10 +48,10 @@ def client_address(request: HttpRequest) -> str | None:
     reverse proxies that append to X-Forwarded-For, the address the outermost one saw (counted from the right, so a
     client cannot choose it); without proxies, or without the header, REMOTE_ADDR."""
     count = int(settings.AXES_TRUSTED_PROXY_COUNT)
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    hops: list[str] = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     if count and len(hops) >= count:
         return hops[-count]
-    return request.META.get("REMOTE_ADDR")
+    return cast(str | None, request.META.get("REMOTE_ADDR"))  # META is dict[str, Any]; WSGI gives a str
 
 
 def staff_session_start(sender: type, request: HttpRequest, user: AbstractBaseUser, **kwargs: object) -> None:

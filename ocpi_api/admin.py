@@ -1,6 +1,7 @@
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -10,7 +11,7 @@ from chargepoints.admin import ReadOnlyAdminMixin
 from .models import AuthorizationRecord, CommandRequest, EmspToken, Partner, PartyGrant
 
 
-class PartyGrantInline(ReadOnlyAdminMixin, admin.TabularInline):
+class PartyGrantInline(ReadOnlyAdminMixin, admin.TabularInline[PartyGrant, Partner]):
     """Grants are audited: staff grant and revoke on the partner page (``ocpi_api.grants``), never here."""
 
     model = PartyGrant
@@ -20,7 +21,7 @@ class PartyGrantInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(admin.ModelAdmin[Partner]):
     """Connection data comes from the handshake; staff edit names and the header flag, and act on the partner page.
     The party is read-only here: what a partner may act for is its grants, given on the partner page."""
 
@@ -58,19 +59,22 @@ class PartnerAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[_M]):
     """Records written by partners and by the charger's side; staff look, nobody edits."""
 
 
 @admin.register(EmspToken)
-class EmspTokenAdmin(ReadOnlyAdmin):
+class EmspTokenAdmin(ReadOnlyAdmin[EmspToken]):
     list_display = ("__str__", "contract_id", "whitelist", "valid", "partner", "last_updated")
     list_filter = ("whitelist", "valid", "type", "partner")
     search_fields = ("uid", "contract_id", "visual_number")
 
 
 @admin.register(AuthorizationRecord)
-class AuthorizationRecordAdmin(ReadOnlyAdmin):
+class AuthorizationRecordAdmin(ReadOnlyAdmin[AuthorizationRecord]):
     list_display = ("created", "token_uid", "token_type", "allowed", "source", "allowed_type", "reason")
     list_filter = ("allowed", "source")
     search_fields = ("token_uid", "location_id", "evse_uid")
@@ -78,7 +82,7 @@ class AuthorizationRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CommandRequest)
-class CommandRequestAdmin(ReadOnlyAdmin):
+class CommandRequestAdmin(ReadOnlyAdmin[CommandRequest]):
     list_display = ("received_at", "command", "partner", "response", "result", "result_message")
     list_filter = ("command", "response", "result", "partner")
     search_fields = ("location_id", "evse_uid", "reservation_id", "session__ocpi_id")
@@ -86,7 +90,7 @@ class CommandRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PartyGrant)
-class PartyGrantAdmin(ReadOnlyAdmin):
+class PartyGrantAdmin(ReadOnlyAdmin[PartyGrant]):
     list_display = ("__str__", "reason", "granted_by", "granted_at", "revoked_by", "revoked_at")
     list_filter = ("partner",)
     search_fields = ("country_code", "party_id", "reason", "granted_by")

@@ -47,7 +47,7 @@ def call_error(unique_id: str, error: OCPPError) -> str:
 
 
 def _int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not isinstance(value, int) or isinstance(value, bool):  # in this order mypy narrows value
         raise TypeConstraintViolationError(details={"cause": f"{name} must be an integer"})
     return value
 

@@ -5,7 +5,7 @@ object, PriceComponentFormSet for the rules that need all of an element's compon
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import nested_admin
 from django import forms
@@ -30,9 +30,12 @@ class PriceComponentInline(nested_admin.NestedTabularInline):
     extra = 0
     min_num = 1
 
-    def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any) -> forms.Field | None:
+    def formfield_for_dbfield(
+        self, db_field: models.Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
         # A tabular row has column headers but no <label> per control: name each control for screen readers.
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # nested_admin has no type hints: its base is Django's BaseModelAdmin.formfield_for_dbfield.
+        formfield = cast(forms.Field | None, super().formfield_for_dbfield(db_field, request, **kwargs))
         if formfield is not None:
             formfield.widget.attrs.setdefault("aria-label", str(db_field.verbose_name).capitalize())
         return formfield
@@ -86,7 +89,8 @@ class TariffAdmin(nested_admin.NestedModelAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tariff]:
-        return super().get_queryset(request).prefetch_related("elements")
+        queryset: QuerySet[Tariff] = super().get_queryset(request)  # nested_admin has no type hints
+        return queryset.prefetch_related("elements")
 
     @admin.display(description="valid")
     def validity(self, tariff: Tariff) -> str:
@@ -99,7 +103,11 @@ class TariffAdmin(nested_admin.NestedModelAdmin):
         return format_html('<a href="{}">preview</a>', reverse("tariffs:detail", args=[tariff.pk]))
 
     def save_related(
-        self, request: HttpRequest, form: ModelForm, formsets: list[BaseInlineFormSet], change: bool
+        self,
+        request: HttpRequest,
+        form: ModelForm[Tariff],
+        formsets: list[BaseInlineFormSet[Any, Tariff, ModelForm[Any]]],
+        change: bool,
     ) -> None:
         super().save_related(request, form, formsets, change)
         tariff_edited(tariff=form.instance)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from . import validators as rules
-from .models import DAY_CHOICES, RESTRICTION_FIELDS, TariffElement
+from .models import DAY_CHOICES, RESTRICTION_FIELDS, PriceComponent, TariffElement
 
 PREVIEW_TIME_ZONE = "Europe/Stockholm"
 
@@ -87,7 +87,7 @@ class PricePreviewForm(forms.Form):
         return timedelta(minutes=self.cleaned_data["parking_minutes"])
 
 
-class TariffElementForm(forms.ModelForm):
+class TariffElementForm(forms.ModelForm[TariffElement]):
     day_of_week = forms.MultipleChoiceField(
         choices=DAY_CHOICES,
         required=False,
@@ -104,7 +104,7 @@ class TariffElementForm(forms.ModelForm):
         return [day for day, _label in DAY_CHOICES if day in chosen]  # Monday first, as OCPI lists them
 
 
-class PriceComponentFormSet(BaseInlineFormSet):
+class PriceComponentFormSet(BaseInlineFormSet[PriceComponent, TariffElement, forms.ModelForm[PriceComponent]]):
     """The rules that need all of an element's components at once (and the element's reservation restriction)."""
 
     def clean(self) -> None:

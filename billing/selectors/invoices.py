@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -179,7 +180,8 @@ def recent_runs(*, limit: int = 5) -> QuerySet[InvoiceRun]:
 def invoice_schedule() -> object | None:
     from django_celery_beat.models import PeriodicTask
 
-    return PeriodicTask.objects.select_related("crontab").filter(name=SCHEDULE_NAME).first()
+    # django_celery_beat has no type hints: its PeriodicTask is typed as object here.
+    return cast(object | None, PeriodicTask.objects.select_related("crontab").filter(name=SCHEDULE_NAME).first())
 
 
 def draft_count() -> int:

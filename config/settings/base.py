@@ -3,7 +3,11 @@
 from datetime import timedelta
 from pathlib import Path
 
+import django_stubs_ext
 import environ
+
+# Admin, form and formset classes are generic in django-stubs but not at runtime: let `ModelAdmin[Location]` be written.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve(strict=True).parent.parent.parent
 

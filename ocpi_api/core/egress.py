@@ -189,7 +189,8 @@ class VettedAdapter(HTTPAdapter):
             pool_kwargs["server_hostname"] = target.host
             pool_kwargs["assert_hostname"] = target.host
         request.headers["Host"] = target.host_header
-        return self.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
+        pool: HTTPConnectionPool = self.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
+        return pool
 
 
 def vetted_session(session: requests.Session | None = None) -> requests.Session:

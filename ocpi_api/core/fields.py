@@ -104,7 +104,7 @@ class NumberField(serializers.FloatField):
     Money and pricing inputs use ``DecimalNumberField``."""
 
     def to_internal_value(self, data: Any) -> float | int:
-        if isinstance(data, bool) or not isinstance(data, int | float):
+        if not isinstance(data, int | float) or isinstance(data, bool):  # in this order mypy narrows data
             raise serializers.ValidationError("Must be a number.")
         super().to_internal_value(data)  # range checks
         return data
@@ -143,7 +143,7 @@ class EnumField(serializers.ChoiceField):
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?$")
 
 
-class DateTimeField(serializers.Field):
+class DateTimeField(serializers.Field[datetime, str, str, Any]):
     """DateTime: RFC 3339 in UTC. Accepts Z or no zone designator, and leniently an offset (converted to UTC)."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -173,7 +173,7 @@ class DateTimeField(serializers.Field):
         return value if isinstance(value, str) else format_datetime(value)
 
 
-class OcpiDateTimeField(serializers.Field):
+class OcpiDateTimeField(serializers.Field[datetime, str, str, Any]):
     """OCPI DateTime as Tariffs and CDR pricing read it: RFC 3339 in UTC, parsed like the query parameters
     (``core.params``); read with Z or without a designator, written with a Z."""
 

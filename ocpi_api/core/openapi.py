@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from .params import PAGING_MAX, PATH_ID_PATTERN
 
-_ENVELOPE_FIELDS: dict[str, serializers.Field] = {
+_ENVELOPE_FIELDS: dict[str, serializers.Field[Any, Any, Any, Any]] = {
     "status_code": serializers.IntegerField(help_text="OCPI status code: 1000 success, 2xxx client, 3xxx server."),
     "status_message": serializers.CharField(required=False),
     "timestamp": serializers.CharField(help_text="RFC 3339 in UTC, e.g. 2024-06-30T21:59:59Z."),

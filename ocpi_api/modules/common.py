@@ -45,7 +45,8 @@ CDR_DIMENSIONS = [
 ]
 
 
-class OcpiSerializer(serializers.Serializer):
+# Serializer[Any]: these read request bodies (no instance) or write models, dicts and dataclasses alike.
+class OcpiSerializer(serializers.Serializer[Any]):
     """Leaves out optional fields that have no value: OCPI output never carries null or empty lists."""
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
@@ -80,17 +81,17 @@ class EnergyMixSerializer(OcpiSerializer):
     energy_product_name = StringField(max_length=64, required=False)
 
 
-class PriceSerializer(serializers.Serializer):
+class PriceSerializer(serializers.Serializer[Any]):
     excl_vat = DecimalNumberField()
     incl_vat = DecimalNumberField(required=False, allow_null=True)
 
 
-class CdrDimensionSerializer(serializers.Serializer):
+class CdrDimensionSerializer(serializers.Serializer[Any]):
     type = serializers.ChoiceField(choices=CDR_DIMENSIONS)
     volume = serializers.DecimalField(max_digits=20, decimal_places=10, coerce_to_string=False)
 
 
-class ChargingPeriodSerializer(serializers.Serializer):
+class ChargingPeriodSerializer(serializers.Serializer[Any]):
     start_date_time = OcpiDateTimeField()
     dimensions = CdrDimensionSerializer(many=True, allow_empty=False)
     tariff_id = CiStringField(max_length=36, required=False, allow_null=True)

@@ -8,7 +8,7 @@ from . import services
 from .models import CatalogueResend, DeliveryAttempt, OutboxItem
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(admin.TabularInline[DeliveryAttempt, OutboxItem]):
     model = DeliveryAttempt
     extra = 0
     can_delete = False
@@ -20,7 +20,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(OutboxItem)
-class OutboxItemAdmin(admin.ModelAdmin):
+class OutboxItemAdmin(admin.ModelAdmin[OutboxItem]):
     """Read-only: rows change through delivery and the retry action, never by hand."""
 
     list_display = ("id", "partner", "method", "object_key", "path", "status", "attempts", "created", "finished_at")
@@ -49,7 +49,7 @@ class OutboxItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(CatalogueResend)
-class CatalogueResendAdmin(admin.ModelAdmin):
+class CatalogueResendAdmin(admin.ModelAdmin[CatalogueResend]):
     list_display = ("id", "partner", "status", "done", "total", "requested_by", "created", "finished_at")
     list_filter = ("status", "partner")
     readonly_fields = ("partner", "status", "done", "total", "requested_by", "created", "finished_at")

@@ -16,7 +16,8 @@ from chargepoints.sessions.selectors import session_list
 from ocpi_api.modules.locations.serializers import location_to_ocpi
 from ocpi_api.modules.sessions.serializers import session_json
 
-from .catalogue import LOCATIONS, location_path
+from .catalogue import LOCATIONS
+from .keys import location_path
 
 
 def full_object(*, module: str, object_key: str) -> tuple[str, dict[str, Any]] | None:

@@ -113,7 +113,7 @@ def cdrs_json(cdrs: Iterable[Cdr]) -> list[dict[str, Any]]:
 # --- Schema of the output (OpenAPI) -------------------------------------------------------------------------------
 
 
-class CdrLocationSerializer(serializers.Serializer):
+class CdrLocationSerializer(serializers.Serializer[Any]):
     id = serializers.CharField(max_length=36)
     name = serializers.CharField(max_length=255, required=False)
     address = serializers.CharField(max_length=45)
@@ -130,7 +130,7 @@ class CdrLocationSerializer(serializers.Serializer):
     connector_power_type = serializers.CharField()
 
 
-class CdrSerializer(serializers.Serializer):
+class CdrSerializer(serializers.Serializer[Any]):
     country_code = serializers.CharField(max_length=2)
     party_id = serializers.CharField(max_length=3)
     id = serializers.CharField(max_length=39)

@@ -17,7 +17,7 @@ def _id(**kwargs: Any) -> StringField:
     return StringField(min_length=1, max_length=36, ascii_only=True, **kwargs)
 
 
-class CommandSerializer(serializers.Serializer):
+class CommandSerializer(serializers.Serializer[Any]):
     response_url = UrlField()
 
 
@@ -96,7 +96,7 @@ def command_result_json(result: str, message: str = "") -> dict[str, Any]:
     return out
 
 
-class CommandResponseSerializer(serializers.Serializer):
+class CommandResponseSerializer(serializers.Serializer[Any]):
     """Schema of the synchronous answer."""
 
     result = serializers.ChoiceField(choices=CommandRequest.Response.values)

@@ -12,14 +12,14 @@ from ocpi_api.core.status import Role
 from ocpi_api.modules.locations.serializers import BusinessDetailsSerializer
 
 
-class CredentialsRoleSerializer(serializers.Serializer):
+class CredentialsRoleSerializer(serializers.Serializer[Any]):
     role = serializers.ChoiceField(choices=[r.value for r in Role])
     business_details = BusinessDetailsSerializer()
     party_id = CiStringField(min_length=1, max_length=3)
     country_code = CiStringField(min_length=2, max_length=2)
 
 
-class CredentialsSerializer(serializers.Serializer):
+class CredentialsSerializer(serializers.Serializer[Any]):
     token = serializers.CharField(max_length=64, trim_whitespace=False)
     url = OcpiUrlField()
     roles = CredentialsRoleSerializer(many=True, allow_empty=False)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -105,7 +107,7 @@ class CredentialsView(OcpiView):
         return self.ok()
 
     @staticmethod
-    def _credentials(request: Request) -> dict:
+    def _credentials(request: Request) -> dict[str, Any]:
         serializer = CredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)

@@ -249,7 +249,7 @@ class LocationSerializer(OcpiSerializer):
 Writer = Callable[[Any], dict[str, Any]]
 
 
-def _writer(serializer: serializers.Serializer, **overrides: Callable[[Any], Any]) -> Writer:
+def _writer(serializer: serializers.Serializer[Any], **overrides: Callable[[Any], Any]) -> Writer:
     """``serializer.to_representation`` of a model instance, without DRF's work per object and field.
 
     DRF walks its bound fields and resolves each source through its generic ``get_attribute`` for every object,
@@ -411,7 +411,7 @@ _EVSE_READER = EvseSerializer()
 _CONNECTOR_READER = ConnectorSerializer()
 
 
-def _validated(reader: serializers.Serializer, data: Any) -> dict[str, Any]:
+def _validated(reader: serializers.Serializer[Any], data: Any) -> dict[str, Any]:
     try:
         validated = reader.run_validation(data)
     except serializers.ValidationError as error:

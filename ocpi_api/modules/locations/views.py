@@ -50,7 +50,8 @@ def _location(location_id: str) -> Location:
 
 def _evse(location: Location, evse_uid: str) -> EVSE:
     evse_uid = path_id(evse_uid, "evse_uid")
-    evse = next((e for e in synced(location, "evses") if e.uid == evse_uid), None)
+    evses: list[EVSE] = synced(location, "evses")
+    evse = next((e for e in evses if e.uid == evse_uid), None)
     if evse is None:
         raise _unknown(f"EVSE '{evse_uid}' in location '{location.ocpi_id}'")
     return evse
@@ -58,7 +59,8 @@ def _evse(location: Location, evse_uid: str) -> EVSE:
 
 def _connector(evse: EVSE, connector_id: str) -> Connector:
     connector_id = path_id(connector_id, "connector_id")
-    connector = next((c for c in synced(evse, "connectors") if c.connector_id == connector_id), None)
+    connectors: list[Connector] = synced(evse, "connectors")
+    connector = next((c for c in connectors if c.connector_id == connector_id), None)
     if connector is None:
         raise _unknown(f"connector '{connector_id}' of EVSE '{evse.uid}'")
     return connector

@@ -23,7 +23,7 @@ from chargepoints.enums import (
     PowerType,
 )
 from chargepoints.search import BoundingBox, Near, StationFilters
-from chargepoints.search_results import StationResult
+from chargepoints.search_results import ConnectorSummary, PriceExample, StationResult
 from ocpi_api.core.fields import DateTimeField
 from ocpi_api.core.params import PAGING_MAX
 from ocpi_api.modules.common import GeoLocationSerializer
@@ -56,7 +56,7 @@ class EnumListField(serializers.ListField):
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class BboxField(serializers.Field):
+class BboxField(serializers.Field[BoundingBox, str, str, Any]):
     def to_internal_value(self, data: Any) -> BoundingBox:
         parts = str(data).split(",")
         try:
@@ -71,7 +71,7 @@ class BboxField(serializers.Field):
         return BoundingBox(south=south, west=west, north=north, east=east)
 
 
-class StationSearchQuerySerializer(serializers.Serializer):
+class StationSearchQuerySerializer(serializers.Serializer[Any]):
     latitude = serializers.FloatField(
         required=False, min_value=-90, max_value=90, help_text="Search around this point (with longitude)."
     )
@@ -159,7 +159,7 @@ class StationSearchQuerySerializer(serializers.Serializer):
 # --- Output -----------------------------------------------------------------------------------------------------
 
 
-class ConnectorSummarySerializer(serializers.Serializer):
+class ConnectorSummarySerializer(serializers.Serializer[ConnectorSummary]):
     standard = serializers.CharField(help_text="OCPI ConnectorType.")
     format = serializers.CharField(help_text="OCPI ConnectorFormat.")
     power_type = serializers.CharField(help_text="OCPI PowerType.")
@@ -168,7 +168,7 @@ class ConnectorSummarySerializer(serializers.Serializer):
     available = serializers.IntegerField(help_text="Of those, on an AVAILABLE EVSE.")
 
 
-class PriceExampleSerializer(serializers.Serializer):
+class PriceExampleSerializer(serializers.Serializer[PriceExample]):
     tariff_id = serializers.CharField(help_text="The OCPI Tariff in force, as in the Tariffs module.")
     currency = serializers.CharField()
     energy_kwh = serializers.CharField(help_text="Decimal string: the energy priced, 20 kWh.")
@@ -179,7 +179,7 @@ class PriceExampleSerializer(serializers.Serializer):
     incl_vat = serializers.CharField(allow_null=True, help_text="Decimal string; null when the tariff gives no VAT.")
 
 
-class StationSerializer(serializers.Serializer):
+class StationSerializer(serializers.Serializer[StationResult]):
     """One matching location. Identifiers are the OCPI ones, so details can be fetched from the Locations module."""
 
     country_code = serializers.CharField(source="location.country_code")

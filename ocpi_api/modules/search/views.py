@@ -69,4 +69,4 @@ class StationSearchView(OcpiView):
             params = request.query_params.copy()
             params["offset"], params["limit"] = str(offset + len(page.results)), str(limit)
             headers["Link"] = f'<{request.build_absolute_uri(request.path)}?{params.urlencode()}>; rel="next"'
-        return self.ok(StationSerializer(page.results, many=True).data, headers=headers)
+        return self.ok(StationSerializer(page.results, many=True).data, headers=headers)  # type: ignore[arg-type]  # DRF stubs: many=True takes a list

@@ -118,7 +118,7 @@ def sessions_json(sessions: Iterable[ChargingSession]) -> list[dict[str, Any]]:
 # --- Schema of the output (OpenAPI) -------------------------------------------------------------------------------
 
 
-class CdrTokenSerializer(serializers.Serializer):
+class CdrTokenSerializer(serializers.Serializer[Any]):
     country_code = serializers.CharField(max_length=2)
     party_id = serializers.CharField(max_length=3)
     uid = serializers.CharField(max_length=36)
@@ -126,7 +126,7 @@ class CdrTokenSerializer(serializers.Serializer):
     contract_id = serializers.CharField(max_length=36)
 
 
-class SessionSerializer(serializers.Serializer):
+class SessionSerializer(serializers.Serializer[Any]):
     country_code = serializers.CharField(max_length=2)
     party_id = serializers.CharField(max_length=3)
     id = serializers.CharField(max_length=36)
@@ -147,7 +147,7 @@ class SessionSerializer(serializers.Serializer):
     last_updated = serializers.CharField(max_length=25)
 
 
-class ChargingPreferencesSerializer(serializers.Serializer):
+class ChargingPreferencesSerializer(serializers.Serializer[Any]):
     """Input of PUT charging_preferences."""
 
     profile_type = EnumField(["CHEAP", "FAST", "GREEN", "REGULAR"])

@@ -40,7 +40,7 @@ _DATE_RE = re.compile(r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class HourMinuteField(serializers.Field):
+class HourMinuteField(serializers.Field[time, str, str, Any]):
     """string(5) ``HH:MM``, local time of the Location."""
 
     def to_internal_value(self, data: Any) -> time:
@@ -53,7 +53,7 @@ class HourMinuteField(serializers.Field):
 
 
 @extend_schema_field(OpenApiTypes.DATE)
-class LocalDateField(serializers.Field):
+class LocalDateField(serializers.Field[date, str, str, Any]):
     """string(10) ``YYYY-MM-DD``, local date of the Location."""
 
     def to_internal_value(self, data: Any) -> date:
@@ -71,7 +71,7 @@ class LocalDateField(serializers.Field):
 # --- Tariff ---------------------------------------------------------------------------------------------------------
 
 
-class PriceComponentSerializer(serializers.Serializer):
+class PriceComponentSerializer(serializers.Serializer[Any]):
     type = serializers.ChoiceField(choices=list(rules.DIMENSIONS))
     price = DecimalNumberField()
     vat = DecimalNumberField(required=False, allow_null=True)
@@ -86,7 +86,7 @@ class PriceComponentSerializer(serializers.Serializer):
         return attrs
 
 
-class TariffRestrictionsSerializer(serializers.Serializer):
+class TariffRestrictionsSerializer(serializers.Serializer[Any]):
     start_time = HourMinuteField(required=False, allow_null=True)
     end_time = HourMinuteField(required=False, allow_null=True)
     start_date = LocalDateField(required=False, allow_null=True)
@@ -113,7 +113,7 @@ class TariffRestrictionsSerializer(serializers.Serializer):
         return attrs
 
 
-class TariffElementSerializer(serializers.Serializer):
+class TariffElementSerializer(serializers.Serializer[Any]):
     price_components = PriceComponentSerializer(many=True, allow_empty=False)
     restrictions = TariffRestrictionsSerializer(required=False, allow_null=True)
 
@@ -127,7 +127,7 @@ class TariffElementSerializer(serializers.Serializer):
         return attrs
 
 
-class TariffSerializer(serializers.Serializer):
+class TariffSerializer(serializers.Serializer[Tariff]):
     """Reads an OCPI Tariff into a ``TariffInput``; writes a ``tariffs.models.Tariff`` as an OCPI Tariff."""
 
     country_code = CiStringField(min_length=2, max_length=2)
@@ -288,7 +288,7 @@ def _without_nulls(value: Any) -> Any:
 _VOLUME_TYPES = {"ENERGY", "TIME", "PARKING_TIME", "RESERVATION_TIME"}
 
 
-class CdrPricingSerializer(serializers.Serializer):
+class CdrPricingSerializer(serializers.Serializer[Any]):
     """The fields of an OCPI CDR that pricing reads; the rest of the CDR passes through untouched."""
 
     start_date_time = OcpiDateTimeField()

@@ -14,15 +14,9 @@ from rest_framework import serializers
 from chargepoints.authorization import WhitelistType
 from chargepoints.enums import TokenType
 from ocpi_api.core.envelope import format_datetime
+from ocpi_api.core.fields import BoolField, DateTimeField, EnumField, StringField
 from ocpi_api.models import EmspToken, ProfileType
-from ocpi_api.modules.locations.serializers import (
-    BoolField,
-    DateTimeField,
-    DisplayTextSerializer,
-    EnumField,
-    OcpiSerializer,
-    StringField,
-)
+from ocpi_api.modules.common import DisplayTextSerializer, OcpiSerializer
 
 ALLOWED_TYPES = ["ALLOWED", "BLOCKED", "EXPIRED", "NO_CREDIT", "NOT_ALLOWED"]
 

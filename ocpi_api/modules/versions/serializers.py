@@ -1,5 +1,7 @@
 """Version and Endpoint objects, for the OpenAPI schema and for reading partners' answers."""
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,17 +15,17 @@ class InterfaceRoleField(serializers.CharField):
     enums open; a role we do not know just never matches what we look for."""
 
 
-class VersionSerializer(serializers.Serializer):
+class VersionSerializer(serializers.Serializer[Any]):
     version = serializers.CharField(max_length=10)
     url = OcpiUrlField()
 
 
-class EndpointSerializer(serializers.Serializer):
+class EndpointSerializer(serializers.Serializer[Any]):
     identifier = serializers.CharField(max_length=50)
     role = InterfaceRoleField(max_length=20, required=False, allow_null=True)
     url = OcpiUrlField()
 
 
-class VersionDetailsSerializer(serializers.Serializer):
+class VersionDetailsSerializer(serializers.Serializer[Any]):
     version = serializers.CharField(max_length=10)
     endpoints = EndpointSerializer(many=True)
