@@ -175,11 +175,11 @@ def _report(session: ChargingSession, readings: list[MeterReading]) -> None:
             logger.info("Meter value of %s skipped: %s", session, error)
 
 
-@transaction.atomic
 def transaction_meter_values(
     *, charger_id: int, connector_id: int, transaction_id: int | None, readings: list[MeterReading]
 ) -> None:
-    """MeterValues (OCPP 1.6 §4.7) → the session's meter, on the samples' own timestamps."""
+    """MeterValues (OCPP 1.6 §4.7) → the session's meter, on the samples' own timestamps. Each reading is its own
+    transaction; values outside a transaction (clock-aligned) cost one read and no transaction at all."""
     tx = _transaction_for(charger_id, transaction_id, connector_id)
     if tx is None or tx.session is None:
         return
