@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 import websockets
@@ -50,7 +51,7 @@ def test_a_charger_boots_beats_and_reports_its_status(gateway):
     charger, password = registered([second.evse_id or second.uid, first.uid])
     assert list(ChargerEvse.objects.values_list("connector_id", "evse")) == [(1, second.pk), (2, first.pk)]
 
-    async def play() -> tuple:
+    async def play() -> tuple[Any, ...]:  # the charger's call results
         async with connected(gateway, "CP-1", password) as (cp, _):
             boot = await cp.call(
                 call.BootNotification(
