@@ -3,39 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from .models import BillingProfile, Cdr, CdrInReview, Invoice, InvoiceEvent, InvoiceNumberCounter, InvoiceRun
 from .services import cdrs, invoices
 
+Record = TypeVar("Record", bound=Model)
+
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)  # the admin only lets authenticated staff in
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=255, widget=forms.TextInput(attrs={"size": 80}))
-
-
-class CdrAdminBase(admin.ModelAdmin[Cdr]):
-    """Every field is read-only: a CDR is changed only by the services behind the actions."""
-
-    search_fields = ("ocpi_id", "token_uid", "token_contract_id", "session__ocpi_id", "location_id", "evse_id")
-    list_select_related = ("session",)
-    date_hierarchy = "start_date_time"
-    list_per_page = 50
-    show_full_result_count = False
+class ServiceWrittenAdmin(admin.ModelAdmin[Record]):
+    """For records only billing's services write: every field reads only, and nothing is added or deleted here.
+    The change permission stays for the list's actions, which call the services; the change form is for reading."""
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in Cdr._meta.fields]
+        return [f.name for f in self.model._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -44,8 +37,21 @@ class CdrAdminBase(admin.ModelAdmin[Cdr]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The change form is for reading; the list's actions need the permission itself.
         return obj is None and super().has_change_permission(request)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=255, widget=forms.TextInput(attrs={"size": 80}))
+
+
+class CdrAdminBase(ServiceWrittenAdmin[Cdr]):
+    """Every field is read-only: a CDR is changed only by the services behind the actions."""
+
+    search_fields = ("ocpi_id", "token_uid", "token_contract_id", "session__ocpi_id", "location_id", "evse_id")
+    list_select_related = ("session",)
+    date_hierarchy = "start_date_time"
+    list_per_page = 50
+    show_full_result_count = False
 
     @admin.display(description="eMSP", ordering="token_party_id")
     def token_party(self, obj: Cdr) -> str:
@@ -192,7 +198,7 @@ class InvoiceEventInline(admin.TabularInline[InvoiceEvent, Invoice]):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin[Invoice]):
+class InvoiceAdmin(ServiceWrittenAdmin[Invoice]):
     list_display = ("__str__", "kind", "profile", "period_start", "currency", "total_incl_vat", "status", "due_date")
     list_filter = ("status", "kind", "currency", "profile")
     search_fields = ("number", "payment_reference", "buyer_name", "profile__party_id")
@@ -200,18 +206,6 @@ class InvoiceAdmin(admin.ModelAdmin[Invoice]):
     date_hierarchy = "period_start"
     inlines = (InvoiceEventInline,)
     actions = ("issue",)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in Invoice._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super().has_change_permission(request)
 
     @admin.action(description="Issue the selected drafts", permissions=["change"])
     def issue(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
@@ -226,31 +220,13 @@ class InvoiceAdmin(admin.ModelAdmin[Invoice]):
 
 
 @admin.register(InvoiceRun)
-class InvoiceRunAdmin(admin.ModelAdmin[InvoiceRun]):
+class InvoiceRunAdmin(ServiceWrittenAdmin[InvoiceRun]):
     list_display = ("started_at", "trigger", "started_by", "status", "invoices_created", "credit_notes_created")
     list_filter = ("status", "trigger")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in InvoiceRun._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(InvoiceNumberCounter)
-class InvoiceNumberCounterAdmin(admin.ModelAdmin[InvoiceNumberCounter]):
+class InvoiceNumberCounterAdmin(ServiceWrittenAdmin[InvoiceNumberCounter]):
     """Read-only: a number is taken only by issuing an invoice, so the series stays gapless."""
 
     list_display = ("series", "year", "last_number")
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["series", "year", "last_number"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -3,12 +3,15 @@ from django.apps import AppConfig
 from chargepoints.portal import PortalSection
 from chargepoints.roles import OPERATIONS
 
+from .schedule import SILENT_CHARGERS_JOB
+
 
 class OcppGatewayConfig(AppConfig):
     name = "ocpp_gateway"
     verbose_name = "OCPP chargers"
     portal_sections = (PortalSection(25, "Chargers", "chargers:list", "ocpp_gateway.view_charger"),)
     staff_role_grants = {OPERATIONS: {"ocpp_gateway": ("view", "add", "change")}}
+    periodic_jobs = (SILENT_CHARGERS_JOB,)
 
     def ready(self) -> None:
         from chargepoints.control import set_charger_control

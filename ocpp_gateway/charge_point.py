@@ -31,14 +31,13 @@ from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result, datatypes
 from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
 
-from . import services
+from . import services, transactions
 from .db import in_db
 from .meter import meter_readings
+from .remote_starts import RemoteStart, remote_start_expect, remote_start_forget
 from .timestamps import format_timestamp, parse_timestamp
 
 logger = logging.getLogger(__name__)
-REMOTE_START_SECONDS = 180
-SEEN_WRITE_SECONDS = 30.0  # how long a RemoteStartTransaction waits for its StartTransaction (ConnectionTimeOut)
 
 
 def call_error(unique_id: str, error: OCPPError) -> str:
@@ -69,8 +68,10 @@ class GatewayChargePoint(ChargePoint):
         super().__init__(charge_point_id, connection, response_timeout=response_timeout)
         self.charger_id = charger_id
         self.decisions: dict[str, Any] = {}  # idTag → the last Authorize decision, for the StartTransaction after it
-        self.remote_starts: dict[str, tuple[services.RemoteStart, float]] = {}
-        self.seen_written = -SEEN_WRITE_SECONDS
+        # idTag → an accepted RemoteStartTransaction's facts and expiry; also in the database (``remote_starts``)
+        # for a StartTransaction after a reconnect.
+        self.remote_starts: dict[str, tuple[RemoteStart, float]] = {}
+        self.seen_written = self.heartbeat_written = -services.SEEN_WRITE_SECONDS
         self.statuses: dict[int, tuple[str, ...]] = {}  # connectorId → the last StatusNotification's facts
 
     # --- frames --------------------------------------------------------------------------------------------------
@@ -113,6 +114,7 @@ class GatewayChargePoint(ChargePoint):
             await self._send(call_error(unique_id, error))
             return
         try:
+            await self._seen(action)
             await self._handle_call(Call(unique_id, action, message[3]))
         except FormatViolationError as error:
             await self._send(call_error(unique_id, FormationViolationError(description=error.description)))
@@ -137,13 +139,20 @@ class GatewayChargePoint(ChargePoint):
             current_time=format_timestamp(timezone.now()), interval=interval, status=RegistrationStatus.accepted
         )
 
+    async def _seen(self, action: str) -> None:
+        """Any CALL shows the charger is alive (OCPP 1.6 §4.6: other traffic may stand in for heartbeats). Written
+        at most every SEEN_WRITE_SECONDS: a chatty charger must not cost a database write per frame."""
+        now, heartbeat = time.monotonic(), action == Action.heartbeat
+        interval = services.SEEN_WRITE_SECONDS
+        if now - (self.heartbeat_written if heartbeat else self.seen_written) < interval:
+            return
+        self.seen_written = now
+        if heartbeat:
+            self.heartbeat_written = now
+        await in_db(services.charger_seen, charger_id=self.charger_id, heartbeat=heartbeat)
+
     @on(Action.heartbeat)
     async def on_heartbeat(self, **kwargs: Any) -> Any:
-        # Written at most every SEEN_WRITE_SECONDS: a chatty charger must not cost a database write per heartbeat.
-        now = time.monotonic()
-        if now - self.seen_written >= SEEN_WRITE_SECONDS:
-            self.seen_written = now
-            await in_db(services.charger_seen, charger_id=self.charger_id, heartbeat=True)
         return call_result.Heartbeat(current_time=format_timestamp(timezone.now()))
 
     @on(Action.status_notification)
@@ -167,21 +176,32 @@ class GatewayChargePoint(ChargePoint):
 
     @on(Action.authorize)
     async def on_authorize(self, id_tag: str, **kwargs: Any) -> Any:
-        if self._remote_start(id_tag, claim=False) is not None:
-            status = AuthorizationStatus.accepted  # a tag we sent in RemoteStartTransaction ourselves
-        else:
+        decision = None
+        if self._remote_start(id_tag, claim=False) is None:
             decision = await in_db(services.authorize, charger_id=self.charger_id, id_tag=id_tag)
+        if decision is not None:
             self.decisions[id_tag] = decision
-            status = AuthorizationStatus(services.id_tag_status(decision))
-        return call_result.Authorize(id_tag_info=datatypes.IdTagInfo(status=status))
+        return call_result.Authorize(
+            id_tag_info=datatypes.IdTagInfo(status=AuthorizationStatus(services.id_tag_status(decision)))
+        )
 
-    def _remote_start(self, id_tag: str, *, claim: bool) -> services.RemoteStart | None:
+    def _remote_start(self, id_tag: str, *, claim: bool) -> RemoteStart | None:
         now = time.monotonic()
         for tag, (_, expires) in list(self.remote_starts.items()):
             if expires < now:
                 del self.remote_starts[tag]
         found = self.remote_starts.pop(id_tag, None) if claim else self.remote_starts.get(id_tag)
         return found[0] if found else None
+
+    async def remote_start_keep(self, id_tag: str) -> None:
+        """Write an accepted remote start down too, for a StartTransaction that comes after a reconnect (to any
+        gateway process). One this connection claimed meanwhile is not left behind."""
+        found = self.remote_starts.get(id_tag)
+        if found is None:
+            return
+        await in_db(remote_start_expect, charger_id=self.charger_id, id_tag=id_tag, remote=found[0])
+        if id_tag not in self.remote_starts:
+            await in_db(remote_start_forget, charger_id=self.charger_id, id_tag=id_tag)
 
     # Transaction messages skip the library's schema check: chargers send values outside the enums, empty sample
     # lists and no timestamps, and a CALLERROR would be resent forever. They are read leniently here instead.
@@ -193,7 +213,7 @@ class GatewayChargePoint(ChargePoint):
             raise TypeConstraintViolationError(details={"cause": "idTag must be a string"})
         reservation = payload.get("reservation_id")
         tx = await in_db(
-            services.transaction_start,
+            transactions.transaction_start,
             charger_id=self.charger_id,
             connector_id=_int(payload["connector_id"], "connectorId"),
             id_tag=id_tag[:20],
@@ -212,7 +232,7 @@ class GatewayChargePoint(ChargePoint):
         _required(payload, "connector_id", "meter_value")
         transaction_id = payload.get("transaction_id")
         await in_db(
-            services.transaction_meter_values,
+            transactions.transaction_meter_values,
             charger_id=self.charger_id,
             connector_id=_int(payload["connector_id"], "connectorId"),
             transaction_id=transaction_id if isinstance(transaction_id, int) else None,
@@ -224,7 +244,7 @@ class GatewayChargePoint(ChargePoint):
     async def on_stop_transaction(self, **payload: Any) -> Any:
         _required(payload, "transaction_id", "meter_stop", "timestamp")
         await in_db(
-            services.transaction_stop,
+            transactions.transaction_stop,
             charger_id=self.charger_id,
             transaction_id=_int(payload["transaction_id"], "transactionId"),
             meter_stop_wh=_int(payload["meter_stop"], "meterStop"),

@@ -22,10 +22,10 @@ from ocpp.v16 import call
 
 from chargepoints.authorization import DriverToken
 
-from .charge_point import REMOTE_START_SECONDS, GatewayChargePoint
+from .charge_point import GatewayChargePoint
 from .models import Charger
+from .remote_starts import REMOTE_START_SECONDS, RemoteStart
 from .routing_loop import run_exchange
-from .services import RemoteStart
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +110,10 @@ async def run_command(charge_point: GatewayChargePoint, layer: Any, event: dict[
     except Exception as error:
         logger.exception("Command %s to %s failed", action, charge_point.id)
         reply = {"outcome": "error", "code": "InternalError", "description": str(error)[:200]}
-    if remote is not None and reply.get("payload", {}).get("status") != "Accepted":
-        charge_point.remote_starts.pop(kwargs["id_tag"], None)
+    # The answer goes back first: whoever waits for it may hold the database (one writer on SQLite).
     await layer.send(event["reply_to"], {"type": "ocpp.reply", **reply})
+    if remote is not None:
+        if reply.get("payload", {}).get("status") == "Accepted":
+            await charge_point.remote_start_keep(kwargs["id_tag"])
+        else:
+            charge_point.remote_starts.pop(kwargs["id_tag"], None)

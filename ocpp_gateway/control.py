@@ -17,8 +17,9 @@ from chargepoints.models import EVSE, ChargingSession
 
 from .commands import Answer, charger_call
 from .models import ChargerEvse
-from .services import RemoteStart, open_transaction_id
+from .remote_starts import RemoteStart
 from .timestamps import format_timestamp
+from .transactions import open_transaction_id
 
 _OCCUPIED = (EvseStatus.CHARGING, EvseStatus.BLOCKED, EvseStatus.RESERVED)
 _OUT_OF_SERVICE = (EvseStatus.OUTOFORDER, EvseStatus.INOPERATIVE)

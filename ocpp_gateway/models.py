@@ -30,6 +30,8 @@ class Charger(models.Model):
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
     connected_since = models.DateTimeField(null=True, blank=True)
+    # Connected, but nothing heard for several heartbeat intervals (a half-open socket): its EVSEs are UNKNOWN.
+    silent_since = models.DateTimeField(null=True, blank=True)
     # The channel of the connection holding the charger's socket, on whichever gateway process.
     channel_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -163,3 +165,26 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.charger} transaction {self.pk}"
+
+
+class PendingRemoteStart(models.Model):
+    """A RemoteStartTransaction the charger accepted, waiting for its StartTransaction with the same idTag.
+
+    Kept in the database, not in the connection, so that a charger that reconnects (to any gateway process) before
+    it starts still gets the eMSP's token and authorization reference on its session (OCPI 2.2.1 mod_commands.md
+    §4.2 START_SESSION: the session carries the command's token).
+    """
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="pending_remote_starts")
+    id_tag = models.CharField(max_length=20)
+    token = models.JSONField()  # chargepoints.authorization.DriverToken, as a dict
+    authorization_reference = models.CharField(max_length=36, null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["charger", "id_tag"], name="ocpp_pending_remote_start_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.charger} remote start for {self.id_tag}"

@@ -7,7 +7,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from chargepoints.sessions.selectors import PriceBreakdown, price_breakdown
+from chargepoints.sessions.selectors import PriceBreakdown, of_token_party, price_breakdown
 
 from ..models import Cdr
 from .invoices import _month_bounds
@@ -19,11 +19,7 @@ def cdr_list(*, token_country_code: str | None = None, token_party_id: str | Non
     CDRs held for review or voided were never sent and are never listed to partners.
     """
     cdrs = Cdr.objects.filter(status=Cdr.Status.ISSUED)
-    if token_country_code is not None:
-        cdrs = cdrs.filter(token_country_code__iexact=token_country_code)
-    if token_party_id is not None:
-        cdrs = cdrs.filter(token_party_id__iexact=token_party_id)
-    return cdrs.order_by("last_updated", "id")
+    return of_token_party(cdrs, token_country_code=token_country_code, token_party_id=token_party_id)
 
 
 # --- Staff pages --------------------------------------------------------------------------------------------------

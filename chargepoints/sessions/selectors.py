@@ -6,16 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from tariffs import pricing
 
 from ..models import ChargingSession, Location
 from .pricing import PeriodFacts, price_periods
 from .tariffs import tariff_from_snapshot
+
+TokenRecord = TypeVar("TokenRecord", bound=Model)  # a model with token_country_code, token_party_id, last_updated
 
 
 def session_period_facts(*, session: ChargingSession) -> list[PeriodFacts]:
@@ -42,11 +44,19 @@ def session_list(
 ) -> QuerySet[ChargingSession]:
     """Sessions in sync order (last_updated, id), optionally only those of one eMSP party's tokens."""
     sessions = ChargingSession.objects.select_related("location", "evse").prefetch_related("charging_periods")
+    return of_token_party(sessions, token_country_code=token_country_code, token_party_id=token_party_id)
+
+
+def of_token_party(
+    rows: QuerySet[TokenRecord], *, token_country_code: str | None, token_party_id: str | None
+) -> QuerySet[TokenRecord]:
+    """Sessions or CDRs of one eMSP party's tokens (either part may be left out), in OCPI sync order
+    (last_updated, id): what a partner's GET lists."""
     if token_country_code is not None:
-        sessions = sessions.filter(token_country_code__iexact=token_country_code)
+        rows = rows.filter(token_country_code__iexact=token_country_code)
     if token_party_id is not None:
-        sessions = sessions.filter(token_party_id__iexact=token_party_id)
-    return sessions.order_by("last_updated", "id")
+        rows = rows.filter(token_party_id__iexact=token_party_id)
+    return rows.order_by("last_updated", "id")
 
 
 # --- Staff pages --------------------------------------------------------------------------------------------------

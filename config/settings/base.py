@@ -322,3 +322,5 @@ OCPP_MAX_FRAME_BYTES = env.int("OCPP_MAX_FRAME_BYTES", default=65536)  # larger 
 OCPP_MESSAGE_LOG_KEEP = env.int("OCPP_MESSAGE_LOG_KEEP", default=2000)  # newest frames kept per charger
 OCPP_MESSAGE_LOG_FLUSH_SECONDS = env.float("OCPP_MESSAGE_LOG_FLUSH_SECONDS", default=0.5)
 OCPP_DB_THREADS = env.int("OCPP_DB_THREADS", default=4)
+# A connected charger silent for this many heartbeat intervals has its EVSEs shown UNKNOWN (checked every minute).
+OCPP_SILENT_AFTER_HEARTBEATS = env.int("OCPP_SILENT_AFTER_HEARTBEATS", default=2)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import websockets
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 from ocpp.v16 import call
 
 from chargepoints.enums import EvseStatus
 from chargepoints.models import EVSE
+from ocpp_gateway import services, tasks
 from ocpp_gateway.models import Charger, ChargerEvse, ConnectionAttempt, OcppMessage
 from tests.ocpi_api.drivers import roaming_station
 
@@ -91,3 +95,46 @@ def test_a_charger_without_the_ocpp16_subprotocol_is_refused(gateway, subprotoco
     evse = roaming_station()
     _, password = registered([evse.uid])
     assert refused_status(gateway, "CP-1", {"Authorization": basic("CP-1", password)}, subprotocols) == 400
+
+
+def test_a_connected_charger_that_falls_silent_is_unknown_until_it_speaks_again(gateway, monkeypatch):
+    """A half-open socket: the charger stopped talking but never closed. After OCPP_SILENT_AFTER_HEARTBEATS
+    heartbeat intervals its EVSE is UNKNOWN for partners; its next frame gives the EVSE its status back."""
+    evse = roaming_station()
+    charger, password = registered([evse.uid])
+    monkeypatch.setattr(services, "SEEN_WRITE_SECONDS", 0.0)  # every frame counts as "seen" at once
+
+    def status() -> str:
+        gateway.settle()
+        return EVSE.objects.get(pk=evse.pk).status
+
+    def silence() -> tuple[int, int, str, bool]:
+        gateway.settle()
+        heard_lately = services.chargers_mark_silent()
+        last_seen = timezone.now() - timedelta(seconds=2 * charger.heartbeat_interval + 60)
+        Charger.objects.filter(pk=charger.pk).update(last_seen_at=last_seen)
+        marked, again = services.chargers_mark_silent(), services.chargers_mark_silent()
+        return heard_lately, marked + 10 * again, status(), Charger.objects.get(pk=charger.pk).silent_since is None
+
+    async def play() -> tuple[tuple[int, int, str, bool], str]:
+        async with connected(gateway, "CP-1", password) as (cp, _):
+            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
+            silent = await asyncio.to_thread(silence)
+            await cp.call(call.Heartbeat())
+            return silent, await asyncio.to_thread(status)
+
+    (heard_lately, marked, while_silent, cleared), after = asyncio.run(play())
+    assert heard_lately == 0
+    assert marked == 1, "marked once, not again"
+    assert (while_silent, cleared) == (EvseStatus.UNKNOWN, False)
+    assert after == EvseStatus.AVAILABLE
+    assert Charger.objects.get(pk=charger.pk).silent_since is None
+
+
+@pytest.mark.django_db
+def test_the_silent_charger_check_runs_every_minute_in_the_beat_schedule():
+    schedule = PeriodicTask.objects.get(name="OCPP: mark silent chargers")
+    assert schedule.enabled
+    assert (schedule.interval.every, schedule.interval.period) == (1, "minutes")
+    assert schedule.task == tasks.chargers_mark_silent_task.name
+    assert tasks.chargers_mark_silent_task() == 0

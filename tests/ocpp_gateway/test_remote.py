@@ -14,7 +14,7 @@ from ocpp.v16 import call
 
 from chargepoints.models import ChargingSession
 from chargepoints.sessions.enums import SessionStatus
-from ocpp_gateway.models import OcppMessage
+from ocpp_gateway.models import OcppMessage, PendingRemoteStart
 from tests.ocpi_api.drivers import DriversEmsp, registered_partner, roaming_station, stored_token, token_body
 
 from .conftest import Answers, connected, registered
@@ -113,3 +113,33 @@ def test_a_refusing_or_offline_charger_is_the_command_result(gateway, emsp, setu
     [result] = emsp.command_results[url.removeprefix(emsp.base_url)]
     assert result["result"] == expected
     assert not ChargingSession.objects.exists()
+
+
+def test_a_remote_start_survives_the_charger_reconnecting_before_it_starts(gateway, emsp, setup):
+    """The charger accepts, loses its connection, and sends StartTransaction on the next one: the session is still
+    the eMSP's START_SESSION, with its authorization reference, not a fresh local authorization of the tag."""
+    evse, token, password, base = setup
+    url = f"{emsp.commands_base}/START_SESSION/3"
+    body = {
+        "response_url": url,
+        "token": token_body(),
+        "location_id": evse.location.ocpi_id,
+        "evse_uid": evse.uid,
+        "authorization_reference": "REF-RECONNECT-1",
+    }
+    answers = Answers()
+
+    async def play() -> None:
+        async with connected(gateway, "CP-1", password, answers):
+            await asyncio.to_thread(command, base, token, "START_SESSION", body)
+        gateway.settle_until(lambda: PendingRemoteStart.objects.exists())
+        async with connected(gateway, "CP-1", password) as (cp, _):
+            now = datetime.now(UTC).replace(microsecond=0).isoformat()
+            [(_, asked)] = answers.received
+            await cp.call(call.StartTransaction(connector_id=1, id_tag=asked["id_tag"], meter_start=0, timestamp=now))
+
+    asyncio.run(play())
+    gateway.settle()
+    session = ChargingSession.objects.get()
+    assert (session.auth_method, session.authorization_reference) == ("COMMAND", "REF-RECONNECT-1")
+    assert not PendingRemoteStart.objects.exists(), "a remote start is used once"
