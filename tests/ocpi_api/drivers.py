@@ -20,6 +20,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks
+
 from chargepoints.authorization import AuthMethod, DriverToken
 from chargepoints.demo import DEMO_TARIFFS
 from chargepoints.models import EVSE, ChargingSession
@@ -132,7 +135,7 @@ class DriversEmsp(FakeEmsp):
 class Commands:
     """Sends commands as the eMSP and runs what the commit triggers (the charger's task, the result's delivery)."""
 
-    def __init__(self, client, token, emsp, capture):
+    def __init__(self, client: Client, token: str, emsp: DriversEmsp, capture: DjangoCaptureOnCommitCallbacks) -> None:
         self.client, self.token, self.emsp, self.capture = client, token, emsp, capture
         self.sent = 0
 
