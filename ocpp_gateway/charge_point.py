@@ -71,7 +71,8 @@ class GatewayChargePoint(ChargePoint):
         # idTag → an accepted RemoteStartTransaction's facts and expiry; also in the database (``remote_starts``)
         # for a StartTransaction after a reconnect.
         self.remote_starts: dict[str, tuple[RemoteStart, float]] = {}
-        self.seen_written = self.heartbeat_written = -services.SEEN_WRITE_SECONDS
+        self.seen_written = time.monotonic()  # the connection was just recorded as seen (charger_connected)
+        self.heartbeat_written = -services.SEEN_WRITE_SECONDS
         self.statuses: dict[int, tuple[str, ...]] = {}  # connectorId → the last StatusNotification's facts
 
     # --- frames --------------------------------------------------------------------------------------------------

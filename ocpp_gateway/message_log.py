@@ -1,7 +1,9 @@
 """The message log: every frame in and out, written in batches so that logging never slows a charger down.
 
 Frames are buffered per process and flushed every ``OCPP_MESSAGE_LOG_FLUSH_SECONDS``; each charger keeps its newest
-``OCPP_MESSAGE_LOG_KEEP`` frames (the retention setting), older ones are deleted as new ones arrive.
+``OCPP_MESSAGE_LOG_KEEP`` frames (the retention setting). Older ones are deleted each time a charger has written a
+tenth of that again, so a charger holds at most 1.1 × KEEP frames, and a busy gateway does not pay a pruning query
+per charger per flush.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class MessageLog:
     # The action of each CALL still waiting for its answer, so that the answer is logged with it.
     actions: dict[tuple[int, str, str], str] = field(default_factory=dict)
     task: asyncio.Task[None] | None = None
+    unpruned: dict[int, int] = field(default_factory=dict)  # charger id → frames written since its last pruning
 
     def record(self, *, charger_id: int, direction: str, frame: str) -> None:
         kind, unique_id, action, error = describe(frame)
@@ -76,16 +79,22 @@ class MessageLog:
     async def flush(self) -> None:
         batch, self.pending = self.pending, []
         if batch:
+            prune_every = max(1, int(settings.OCPP_MESSAGE_LOG_KEEP) // 10)
+            for message in batch:
+                self.unpruned[message.charger_id] = self.unpruned.get(message.charger_id, 0) + 1
+            due = [charger_id for charger_id, count in self.unpruned.items() if count >= prune_every]
+            for charger_id in due:
+                del self.unpruned[charger_id]
             try:
-                await in_db(_write, batch)
+                await in_db(_write, batch, due)
             except Exception:
                 logger.exception("Could not write %s OCPP frames to the message log", len(batch))
 
 
-def _write(batch: list[OcppMessage]) -> None:
+def _write(batch: list[OcppMessage], prune: list[int]) -> None:
     OcppMessage.objects.bulk_create(batch)
     keep = int(settings.OCPP_MESSAGE_LOG_KEEP)
-    for charger_id in {message.charger_id for message in batch}:
+    for charger_id in prune:
         ids = OcppMessage.objects.filter(charger_id=charger_id).values_list("id", flat=True)
         oldest_kept = ids.order_by("-id")[keep - 1 : keep].first()
         if oldest_kept is not None:
