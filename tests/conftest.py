@@ -1,8 +1,13 @@
 import os
 import threading
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 import pytest
+from pytest_django import Settings
+from pytest_django.live_server_helper import LiveServer
 
 # The sync Playwright API runs an event loop in the test thread; Django must still allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -33,17 +38,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path: Path) -> None:
+def _media_root(settings: Settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(scope="session")
-def live_server(live_server):  # type: ignore[no-untyped-def]
+def live_server(live_server: LiveServer) -> LiveServer:
     """pytest-django's live server, serving one request at a time on in-memory SQLite.
 
     There the server's request threads all use the test database's single connection, so a page and a request the
@@ -55,8 +60,9 @@ def live_server(live_server):  # type: ignore[no-untyped-def]
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         httpd = live_server.thread.httpd
         application = httpd.get_app()
+        assert application is not None  # the live server was started with its WSGI handler
 
-        def serve(environ, start_response):  # type: ignore[no-untyped-def]
+        def serve(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
             with SQLITE_SERIAL:
                 return application(environ, start_response)
 
@@ -69,7 +75,7 @@ _FUZZ_SENT = pytest.StashKey[int]()
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
+def pytest_testnodedown(node: Any, error: object) -> None:  # node: an xdist WorkerController (xdist has no hints)
     """xdist controller: add up what each worker sent."""
     node.config.stash[_FUZZ_SENT] = node.config.stash.get(_FUZZ_SENT, 0) + node.workeroutput.get("fuzz_sent", 0)
 
@@ -88,7 +94,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
     sent = config.stash.get(_FUZZ_SENT, 0)
     required = int(os.environ.get("OCPI_FUZZ_MIN_REQUESTS", "0"))
     if sent or required:

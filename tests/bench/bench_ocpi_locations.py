@@ -120,7 +120,7 @@ def _create_rows() -> None:
     Connector.objects.bulk_create(connectors, batch_size=5000)
 
 
-def _crawl(client: Client, headers: dict[str, str]) -> tuple[list[float], list[bytes]]:
+def _crawl(client: Client, headers: dict[str, Any]) -> tuple[list[float], list[bytes]]:
     url: str | None = f"{URL}?limit={PAGE}"
     times, bodies = [], []
     while url:
@@ -165,7 +165,7 @@ def _baseline() -> tuple[float, list[dict[str, Any]]]:
 
     connectors_by_evse: dict[int, list[dict[str, Any]]] = {}
     for evse_id, cid, standard, fmt, power, volt, amp, max_power, tariffs, updated in connectors:
-        doc = {
+        doc: dict[str, Any] = {
             "id": cid,
             "standard": standard,
             "format": fmt,
@@ -217,7 +217,7 @@ def _baseline() -> tuple[float, list[dict[str, Any]]]:
         twentyfourseven,
         updated,
     ) in locations:
-        doc: dict[str, Any] = {
+        doc = {
             "country_code": cc,
             "party_id": pid,
             "id": ocpi_id,
@@ -258,7 +258,7 @@ def _bench() -> list[str]:
     )
     created = time.perf_counter() - started
     client = Client()
-    headers = {"HTTP_AUTHORIZATION": header_value(token, base64_encoded=True)}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": header_value(token, base64_encoded=True)}  # WSGI environ
 
     with CaptureQueriesContext(connection) as queries:  # warm-up pass, counting queries
         _, bodies = _crawl(client, headers)

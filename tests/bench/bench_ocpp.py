@@ -188,7 +188,7 @@ def _database_url(directory: str) -> str:
         target = Path(directory) / "bench.sqlite3"
         with contextlib.closing(sqlite3.connect(target)) as copy:
             connection.ensure_connection()
-            connection.connection.backup(copy)  # type: ignore[union-attr]
+            connection.connection.backup(copy)
         return f"sqlite:///{target}"
     db = settings.DATABASES["default"]
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"

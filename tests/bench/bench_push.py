@@ -99,7 +99,9 @@ def _bench(receivers: list[Receiver]) -> list[str]:
     latencies, lost = _latencies(receivers, changes)
     for receiver in receivers:
         for evse in evses:
-            assert receiver.evse(location_path(evse.location), evse.uid)["status"] == evse.status
+            received = receiver.evse(location_path(evse.location), evse.uid)
+            assert received is not None
+            assert received["status"] == evse.status
 
     bodies = [(path, {"status": "AVAILABLE", "last_updated": lu}) for path, lu, _ in changes]
     baseline_started = time.perf_counter()

@@ -74,5 +74,5 @@ def profile(party: tuple[str, str] = ("NL", "EMP"), **overrides: Any) -> Billing
     return billing_profile_get_or_create(country_code=party[0], party_id=party[1], defaults=defaults)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)

@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from billing.deliveries import cdr_delivery_states
+from billing.models import Cdr
 from chargepoints.roles import FINANCE, OPERATIONS
 from ocpi_api.models import CdrDelivery
 from ocpi_api.push.models import OutboxItem
@@ -38,7 +40,7 @@ def post_of(cdr, partner, status, **fields) -> OutboxItem:
     )
 
 
-def page(client, cdr, group: str) -> str:
+def page(client: Client, cdr: Cdr, group: str) -> str:
     client.force_login(make_user(group.lower().replace(" ", "_"), group=group))
     response = client.get(reverse("billing:cdr_detail", args=[cdr.pk]))
     assert response.status_code == 200

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -10,8 +11,8 @@ from billing.services.cdrs import cdr_quality_issues, cdr_text_limit
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
-def issues(**overrides):
-    values = {
+def issues(**overrides: Any) -> list[str]:
+    values: dict[str, Any] = {
         "start": START,
         "end": START + timedelta(hours=1),
         "total_energy": Decimal("10"),

@@ -225,6 +225,7 @@ def test_a_cdr_without_tariff_is_voided_and_reissued_with_one(staff, issued):
         "SEK",
         Decimal("4.00"),
     )
+    assert new.tariff_snapshot is not None
     assert new.tariff_snapshot["id"] == "T-LATE"
     assert issued == [new]
 

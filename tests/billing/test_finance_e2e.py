@@ -61,6 +61,7 @@ def test_finance_logs_in_filters_opens_an_invoice_and_downloads_the_pdf(live_ser
     content = saved.read_bytes()
     assert content.startswith(b"%PDF")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+    assert wanted.number is not None
     assert wanted.number in text
     assert "EV Sverige AB" in text
     assert wanted.payment_reference in text

@@ -75,6 +75,7 @@ def test_the_issued_invoice_pdf_has_number_parties_totals_vat_and_payment_refere
     text, pages = _text(pdf)
 
     assert pages >= 3  # 40 lines, summary and payment, then the landscape CDR annex
+    assert invoice.number is not None
     assert invoice.number in text
     assert "Nordic Charge AB" in text
     assert "Emp Mobility B.V." in text
@@ -126,6 +127,7 @@ def test_a_swedish_partner_gets_a_swedish_invoice_and_a_credit_note_names_the_in
     (tmp_path / "credit-note-sv.pdf").write_bytes(pdf)
     text, _pages = _text(pdf)
     assert "KREDITFAKTURA" in text
+    assert note.number is not None
     assert note.number in text
     assert f"Krediterar faktura {invoice.number}" in text
     assert f"-{format_money(cdrs[0].total_cost_incl_vat, 'sv')}" in text

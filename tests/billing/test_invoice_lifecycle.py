@@ -96,6 +96,8 @@ def test_drafts_have_no_number_and_issue_gives_the_next_one(drafts, clerk):
     assert [i.sequence for i in issued] == [1, 2, 3]
     first = issued[0]
     assert first.issue_date == billing_today()
+    assert first.due_date is not None
+    assert first.issue_date is not None
     assert (first.due_date - first.issue_date).days == 20
     assert ocr_is_valid(first.payment_reference)
     assert first.payment_reference.startswith(f"{year}1000001")
@@ -127,6 +129,7 @@ def test_a_failed_issue_gives_its_number_back(drafts, clerk):
 def test_an_issued_invoice_is_immutable(drafts, clerk):
     invoice = invoice_issue(invoice=drafts[0], by=clerk)
     line = invoice.lines.first()
+    assert line is not None
 
     invoice.total_incl_vat += 1
     with pytest.raises(ValidationError, match="can no longer change"):
@@ -206,6 +209,7 @@ def test_a_partial_credit_leaves_the_invoice_open_and_numbers_credit_notes_in_th
     year = billing_today().year
     assert note.number == f"CN-{year}-00001"
     assert note.payment_reference.startswith(f"{year}2000001")
+    assert first.total_cost_incl_vat is not None
     assert note.total_incl_vat == -first.total_cost_incl_vat
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.ISSUED

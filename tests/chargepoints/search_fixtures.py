@@ -65,8 +65,10 @@ def make_location(
     for weekday, begin, end in hours:
         RegularHours.objects.create(location=location, weekday=weekday, period_begin=begin, period_end=end)
     for kind, periods in (("opening", openings), ("closing", closings)):
-        for begin, end in periods:
-            ExceptionalPeriod.objects.create(location=location, kind=kind, period_begin=begin, period_end=end)
+        for period_begin, period_end in periods:
+            ExceptionalPeriod.objects.create(
+                location=location, kind=kind, period_begin=period_begin, period_end=period_end
+            )
     for charger in [Charger()] if chargers is None else chargers:
         n = next(_serial)
         evse = EVSE.objects.create(

@@ -11,8 +11,10 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import reverse
 
+from chargepoints.dashboard import AttentionCard
 from chargepoints.sessions.services import session_stop
 from ocpi_api.push.models import OutboxItem
 from tests.chargepoints.sessions_support import T0, driver_token, start, station, tariff
@@ -35,7 +37,7 @@ def trouble():
     )
 
 
-def cards(client) -> dict[str, object]:
+def cards(client: Client) -> dict[str, AttentionCard]:
     response = client.get(reverse("stations:dashboard"))
     assert response.status_code == 200
     return {card.label: card for card in response.context["attention"]}

@@ -48,6 +48,7 @@ def test_nobil_uppsala(settings):
     assert hospital.owner == {"name": "Landstinget i Uppsala"}
     assert hospital.directions == [{"language": "sv", "text": "Parkeringshuset plan 1"}]
     first = hospital.evses.order_by("id").first()
+    assert first is not None
     assert (first.uid, first.evse_id, first.status) == ("nobil-3108-1", "SE*CPO*E10003108001", "UNKNOWN")
     assert hospital.evses.count() == 10
     connector = first.connectors.get()
@@ -66,6 +67,7 @@ def test_nobil_uppsala(settings):
     ]
     # A Tesla supercharger, a fixed-cable DC connector.
     tesla = Connector.objects.filter(evse__location__source_ref="4555").first()
+    assert tesla is not None
     assert (tesla.standard, tesla.format, tesla.power_type, tesla.max_voltage, tesla.max_amperage) == (
         "TESLA_S",
         "CABLE",
@@ -83,7 +85,9 @@ def test_nobil_uppsala(settings):
     ]
     assert set(fortum.evses.values_list("status", flat=True)) == {"UNKNOWN"}
     assert fortum.owner == {"name": "Fortum Charge & Drive"}
-    assert fortum.evses.first().capabilities == ["REMOTE_START_STOP_CAPABLE", "RFID_READER"]
+    fortum_evse = fortum.evses.first()
+    assert fortum_evse is not None
+    assert fortum_evse.capabilities == ["REMOTE_START_STOP_CAPABLE", "RFID_READER"]
     # Availability "Visitors": parking for customers only.
     restrictions = EVSE.objects.filter(location__source_ref="3986").values_list("parking_restrictions", flat=True)
     assert list(restrictions) == [["CUSTOMERS"], ["CUSTOMERS"]]
@@ -125,7 +129,9 @@ def test_bnetza_subset():
     }
     assert not Location.objects.filter(source_ref="1000187").exists()  # the skipped record left nothing behind
     # payment_systems: credit card by reader and by NFC, online payment, RFID card
-    assert EVSE.objects.filter(location__source_ref="1000203").first().capabilities == [
+    card_evse = EVSE.objects.filter(location__source_ref="1000203").first()
+    assert card_evse is not None
+    assert card_evse.capabilities == [
         "CREDIT_CARD_PAYABLE",
         "CHIP_CARD_SUPPORT",
         "PED_TERMINAL",
@@ -133,7 +139,9 @@ def test_bnetza_subset():
         "REMOTE_START_STOP_CAPABLE",
         "RFID_READER",
     ]
-    assert first.evses.first().capabilities == []
+    first_evse = first.evses.first()
+    assert first_evse is not None
+    assert first_evse.capabilities == []
 
     stamps = dict(Location.objects.values_list("pk", "last_updated"))
     assert "918 records: 0 created, 0 updated, 917 unchanged, 0 repaired, 1 rejected" in run_import(BNETZA, "bnetza")

@@ -45,7 +45,7 @@ def _rejected_positions(report: ImportReport) -> set[int]:
     return {skipped.position - 1 for skipped in report.skipped}
 
 
-def _pull(client: Client, headers: dict[str, str]) -> list[dict[str, Any]]:
+def _pull(client: Client, headers: dict[str, Any]) -> list[dict[str, Any]]:  # WSGI environ keys
     url: str | None = "/ocpi/cpo/2.2.1/locations?limit=100"
     served = []
     while url:

@@ -4,6 +4,7 @@ import copy
 import json
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -24,7 +25,7 @@ def run_import(path: Path, data_format: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def _nobil_station(station_id: int, **csmd: object) -> dict:
+def _nobil_station(station_id: int, **csmd: object) -> dict[str, Any]:
     conn = {
         "4": {"attrtypeid": "4", "attrvalid": "32", "trans": "Type 2", "attrval": ""},
         "5": {"attrtypeid": "5", "attrvalid": "10", "trans": "11 kW - 400V 3-phase max 16A", "attrval": ""},
@@ -159,8 +160,9 @@ def test_formats_are_registered_by_their_apps():
         register_format("ocpi", _ListParser())
 
 
-def _example(name: str) -> dict:
-    return json.loads((EXAMPLES / name).read_text())
+def _example(name: str) -> dict[str, Any]:
+    example: dict[str, Any] = json.loads((EXAMPLES / name).read_text())
+    return example
 
 
 def test_ocpi_list_in_an_envelope_with_a_bad_location(tmp_path):

@@ -62,7 +62,8 @@ def clean_location(location_id: str = "LOC-1", uid: str = "EVSE-1") -> dict[str,
 
 
 def _connector(location: dict[str, Any]) -> dict[str, Any]:
-    return location["evses"][0]["connectors"][0]
+    connector: dict[str, Any] = location["evses"][0]["connectors"][0]
+    return connector
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:

@@ -5,13 +5,14 @@ the simulator, staff) reports; the dashboard's figures then agree with the sessi
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.urls import reverse
 
 from chargepoints.models import EVSE, ChargingSession
 from chargepoints.selectors import catalogue_overview, location_list_for_sync
-from chargepoints.services import evse_set_status, location_upsert
+from chargepoints.services import LocationInput, evse_set_status, location_upsert
 from chargepoints.sessions.enums import SessionStatus
 from ocpi_api.modules.locations.serializers import location_to_ocpi
 from tests.factories import evse_data, location_data, operations_user
@@ -22,7 +23,7 @@ from .test_import_datasets import NOBIL, run_import
 pytestmark = pytest.mark.django_db
 
 
-def imported(*statuses: str, **fields: object) -> dict:
+def imported(*statuses: str, **fields: Any) -> LocationInput:
     evses = [evse_data(uid=f"nobil-1-{n}", status=status) for n, status in enumerate(statuses)]
     return location_data(source="nobil", source_ref="1", roaming_enabled=True, evses=evses, **fields)
 
@@ -75,6 +76,7 @@ def test_a_data_set_may_retire_an_evse_and_bring_it_back() -> None:
     data = imported("AVAILABLE", "AVAILABLE")
     location = location_upsert(data=data).location
     gone = location.evses.order_by("id").last()
+    assert gone is not None
     evse_set_status(evse=gone, status="AVAILABLE")  # reported live meanwhile
     kept = data["evses"].pop()
     location_upsert(data=data)

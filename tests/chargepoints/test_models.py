@@ -129,6 +129,7 @@ def test_evse_uid_is_unique_across_the_platform():
         location_upsert(data=location_data(evses=[evse_data(uid="TWICE"), evse_data(uid="TWICE")]))
     # The database enforces it too, for writes that bypass the service.
     other = Location.objects.exclude(evses__uid="SHARED-1").first() or Location.objects.first()
+    assert other is not None
     with pytest.raises(IntegrityError), transaction.atomic():
         EVSE.objects.create(location=other, uid="SHARED-1")
 
@@ -165,11 +166,10 @@ def test_unchanged_upsert_leaves_last_updated_alone():
 
 def _stamps(location: Location) -> tuple[datetime, datetime, datetime]:
     evse = EVSE.objects.filter(location=location).order_by("id").first()
-    return (
-        Location.objects.get(pk=location.pk).last_updated,
-        evse.last_updated,
-        Connector.objects.filter(evse=evse).order_by("id").first().last_updated,
-    )
+    connector = Connector.objects.filter(evse=evse).order_by("id").first()
+    assert evse is not None
+    assert connector is not None
+    return Location.objects.get(pk=location.pk).last_updated, evse.last_updated, connector.last_updated
 
 
 def test_connector_change_bumps_evse_and_location():

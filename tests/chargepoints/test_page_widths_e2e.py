@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import Page
 
 from billing.models import Invoice, InvoiceRun
 from billing.services.invoice_runs import invoice_run
@@ -19,7 +20,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PHONE, DESKTOP = 390, 1440
 
 
-def _page_width(page) -> int:  # type: ignore[no-untyped-def]
+def _page_width(page: Page) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth"))
 
 

@@ -2,13 +2,15 @@
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from chargepoints.search import BoundingBox, Near, StationFilters, box_around, haversine_km, station_search
 from chargepoints.search_results import station_page, station_results
-from tariffs.services import tariff_replace
+from tariffs.models import Tariff
+from tariffs.services import PriceComponentInput, TariffInput, tariff_replace
 from tests.chargepoints.search_fixtures import Charger, Plug, make_location
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +47,11 @@ def test_near_orders_by_distance_and_drops_what_lies_outside_the_radius():
     make_location("One", 59.3383, 18.0686)
     found = list(station_search(filters=StationFilters(near=Near(59.3293, 18.0686, 10))))
     assert [location.name for location in found] == ["Centre", "One", "Five"]
-    assert [round(location.distance_km, 3) for location in found] == [0.0, 1.001, 5.004]
-    assert found[2].distance_km == pytest.approx(haversine_km(59.3293, 18.0686, 59.3743, 18.0686), abs=1e-9)
+    # distance_km is station_search's annotation, which its QuerySet[Location] type does not carry.
+    assert [round(location.distance_km, 3) for location in found] == [0.0, 1.001, 5.004]  # type: ignore[attr-defined]
+    assert found[2].distance_km == pytest.approx(  # type: ignore[attr-defined]
+        haversine_km(59.3293, 18.0686, 59.3743, 18.0686), abs=1e-9
+    )
 
 
 def test_near_uses_exact_distance_not_the_box_corner():
@@ -292,12 +297,15 @@ def test_annotations_and_connector_summary():
     assert result.distance_km is None
 
 
-def energy_tariff(tariff_id, per_kwh, *, vat=None, flat=None, **extra):
-    components = [{"type": "ENERGY", "price": Decimal(per_kwh), "step_size": 1, "vat": vat}]
+def energy_tariff(
+    tariff_id: str, per_kwh: str, *, vat: Decimal | None = None, flat: str | None = None, **extra: Any
+) -> Tariff:
+    components: list[PriceComponentInput] = [{"type": "ENERGY", "price": Decimal(per_kwh), "step_size": 1, "vat": vat}]
     if flat is not None:
         components.append({"type": "FLAT", "price": Decimal(flat), "step_size": 1, "vat": vat})
     data = {"country_code": "SE", "party_id": "CPO", "id": tariff_id, "currency": "SEK", **extra}
-    return tariff_replace(data={**data, "elements": [{"price_components": components}]})
+    # extra: more TariffInput fields (a TypedDict cannot be spread from **kwargs)
+    return tariff_replace(data=cast(TariffInput, {**data, "elements": [{"price_components": components}]}))
 
 
 def test_price_example_for_20_kwh_uses_the_tariff_in_force_on_the_connector_that_fits():
@@ -346,7 +354,7 @@ def test_pages_carry_the_total_and_follow_the_search_order():
     page = station_page(filters=near, offset=1, limit=2)
     assert page.total == 5
     assert [r.location.name for r in page.results] == ["Station 1", "Station 2"]
-    assert [round(r.distance_km, 2) for r in page.results] == [1.11, 2.22]
+    assert [round(r.distance_km or 0, 2) for r in page.results] == [1.11, 2.22]
     beyond = station_page(filters=near, offset=10, limit=2)
     assert (beyond.total, beyond.results) == (5, [])
     assert station_page(filters=StationFilters(text="nowhere")).total == 0

@@ -53,12 +53,13 @@ class Station:
     lon: float
     zone: str
     twentyfourseven: bool | None
-    hours: list  # (weekday, begin, end)
-    exceptions: list  # (kind, begin, end)
-    facilities: list
+    hours: list[tuple[int, str, str]]  # (weekday, begin, end)
+    exceptions: list[tuple[str, datetime, datetime]]  # (kind, begin, end)
+    facilities: list[str]
     operator: str | None
     city: str
-    evses: list  # (status, capabilities, restrictions, [(standard, power_type, format, watts)])
+    # (status, capabilities, restrictions, [(standard, power_type, format, watts)])
+    evses: list[tuple[str, list[str], list[str], list[tuple[str, str, str, int]]]]
 
 
 @st.composite

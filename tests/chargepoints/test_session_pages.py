@@ -27,7 +27,7 @@ CDR_LINK = re.compile(r'href="/finance/cdrs/\d+/"')
 
 def charger(tariff_id: str = "T-ENERGY", **location: object) -> EVSE:
     connector = connector_data(power_type="AC_3_PHASE", tariff_ids=[tariff_id])
-    return make_location(evses=[evse_data(connectors=[connector])], **location).evses.get()  # type: ignore[arg-type]
+    return make_location(evses=[evse_data(connectors=[connector])], **location).evses.get()
 
 
 def charged(

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -46,7 +47,7 @@ def minutes(n: float):
 @pytest.fixture
 def heard():
     """Every session_changed and evse_status_changed announcement, in order."""
-    events: list[tuple[str, dict]] = []
+    events: list[tuple[str, dict[str, Any]]] = []
 
     def on_session(sender, **kwargs):
         events.append(("session", kwargs))

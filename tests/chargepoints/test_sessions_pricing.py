@@ -179,6 +179,7 @@ def test_the_tariff_in_force_at_the_start_prices_the_whole_session_even_after_an
     assert session.total_cost_excl_vat == Decimal("3.00")  # 12 kWh × 0.25, the price at the start
     cdr = session.cdrs.get()
     assert cdr.total_cost_excl_vat == Decimal("3.00")
+    assert cdr.tariff_snapshot is not None
     assert cdr.tariff_snapshot["elements"][0]["price_components"][0]["price"] == "0.2500"
 
 
@@ -189,6 +190,7 @@ def test_the_first_regular_tariff_valid_at_the_start_is_chosen():
     tariff("T-REGULAR", type="REGULAR", elements=[{"price_components": [component("ENERGY", "0.35")]}])
     evse = station(tariff_ids=["T-ADHOC", "T-OLD", "T-NEXT", "T-MISSING", "T-REGULAR"])
     session = start(evse)
+    assert session.tariff_snapshot is not None
     assert (session.tariff_id, session.tariff_snapshot["id"]) == ("T-REGULAR", "T-REGULAR")
 
 
@@ -245,7 +247,7 @@ def test_the_running_cost_at_the_stop_is_the_cdr_cost(label, elements, extra, vi
     base = datetime(2026, 3, 2, 8, 23, 17, tzinfo=UTC)  # 09:23:17 local, a Monday
     session = start(station(tariff_ids=[tariff_id]), at=base)
     clock, wh = base, Decimal(0)
-    running = []
+    running: list[Decimal] = []
     for phase, minutes, kwh in visit:
         if phase == "charge":
             session_set_charging_state(session=session, state="CHARGING", at=clock)
@@ -256,6 +258,7 @@ def test_the_running_cost_at_the_stop_is_the_cdr_cost(label, elements, extra, vi
                 session = session_meter_values(
                     session=session, at=clock, energy_wh_total=wh.quantize(Decimal(1)), power_w=Decimal(11000)
                 )
+                assert session.total_cost_excl_vat is not None
                 running.append(session.total_cost_excl_vat)
         else:
             state = ChargingState.SUSPENDED_EV if phase == "suspend" else ChargingState.PARKING
@@ -270,8 +273,10 @@ def test_the_running_cost_at_the_stop_is_the_cdr_cost(label, elements, extra, vi
     )
     assert cdr.total_cost_excl_vat is not None
     # And both are what the engine says for these periods and this tariff.
+    tariff_in_force = session_tariff(session)
+    assert tariff_in_force is not None
     priced = price_periods(
-        tariff=session_tariff(session),
+        tariff=tariff_in_force,
         start=base,
         periods=session_period_facts(session=session),
         time_zone="Europe/Stockholm",

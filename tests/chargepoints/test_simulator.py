@@ -4,6 +4,7 @@ end to end, and the button on the station page."""
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -34,8 +35,8 @@ def test_the_curve_runs_at_full_power_then_tapers_and_its_energy_is_the_integral
     assert curve.energy_kwh(Decimal(90)) == curve.energy_kwh(Decimal(60))
 
 
-def plan(**overrides):
-    values = {"token_uid": "CARD-OK", "start": T0, "minutes": 40, "kw": Decimal(50)}
+def plan(**overrides: Any) -> SimulationPlan:
+    values: dict[str, Any] = {"token_uid": "CARD-OK", "start": T0, "minutes": 40, "kw": Decimal(50)}
     values.update(overrides)
     return SimulationPlan(**values)
 
@@ -44,6 +45,7 @@ def test_a_whole_visit_with_a_pause_and_parking(cards):
     evse = station(tariff_ids=[tariff()])
     result = ChargerSimulator(evse=evse).run(plan(suspended_minutes=5, parking_minutes=10))
     session = result.session
+    assert session is not None
 
     assert result.decision.allowed
     assert cards.asked == [("CARD-OK", "RFID", evse.uid)]
@@ -69,6 +71,8 @@ def test_the_meter_carries_on_from_the_evses_last_session(cards):
     evse = station(tariff_ids=[tariff()])
     first = ChargerSimulator(evse=evse).run(plan()).session
     second = ChargerSimulator(evse=evse).run(plan(start=T0 + timedelta(hours=2))).session
+    assert first is not None
+    assert second is not None
     assert second.meter_start_wh == first.meter_wh > 0
 
 
@@ -84,6 +88,7 @@ def test_a_refused_token_starts_nothing(cards):
 def test_a_charger_fault_halfway_invalidates_the_session(cards):
     evse = station(tariff_ids=[tariff()])
     session = ChargerSimulator(evse=evse).run(plan(fail=True)).session
+    assert session is not None
     assert (session.status, session.end_date_time) == (SessionStatus.INVALID, T0 + timedelta(minutes=20))
     assert 0 < session.kwh < 8
     evse.refresh_from_db()
@@ -94,6 +99,7 @@ def test_a_charger_fault_halfway_invalidates_the_session(cards):
 def test_an_abort_right_after_the_start(cards):
     evse = station()
     session = ChargerSimulator(evse=evse).run(plan(abort=True)).session
+    assert session is not None
     assert (session.status, session.kwh, session.stop_reason) == (
         SessionStatus.INVALID,
         0,
@@ -107,9 +113,11 @@ def test_a_driver_still_charging_leaves_the_session_open_with_its_cost_so_far(ca
     evse = station(tariff_ids=[tariff()])
     result = ChargerSimulator(evse=evse).run(plan(keep_charging=True, parking_minutes=10))
     session = result.session
+    assert session is not None
     assert (session.status, session.end_date_time) == (SessionStatus.ACTIVE, None)
     assert session.accounted_until == T0 + timedelta(minutes=40)  # the last meter value is the end of the charge
     assert session.kwh > 0
+    assert session.total_cost_excl_vat is not None
     assert session.total_cost_excl_vat > 0
     assert session.charging_state == "CHARGING"  # no parking: the driver has not finished
     assert not session.cdrs.exists()

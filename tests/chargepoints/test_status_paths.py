@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 
@@ -38,9 +39,9 @@ def announced() -> Iterator[Announced]:
     evse_status_changed.disconnect(dispatch_uid="test_status_paths")
 
 
-def _admin_action(client: Client, model: type, action: str, obj: Any) -> None:
+def _admin_action(client: Client, model: type[Model], action: str, obj: Any) -> None:
     url = reverse(f"admin:chargepoints_{model._meta.model_name}_changelist")
-    response = client.post(url, {"action": action, admin.helpers.ACTION_CHECKBOX_NAME: [obj.pk]})
+    response = client.post(url, {"action": action, ACTION_CHECKBOX_NAME: [obj.pk]})
     assert response.status_code == 302, response.content.decode()[:2000]
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import pytest
 
@@ -15,7 +15,11 @@ if TYPE_CHECKING:
     from .drivers import DriversEmsp
 
 
-def auth(token: str, *, raw: bool = False) -> dict[str, str]:
+class AuthHeader(TypedDict):
+    HTTP_AUTHORIZATION: str
+
+
+def auth(token: str, *, raw: bool = False) -> AuthHeader:
     """Django test client headers for a token, Base64 as 2.2.1 says or raw."""
     value = token if raw else base64.b64encode(token.encode()).decode()
     return {"HTTP_AUTHORIZATION": f"Token {value}"}

@@ -20,6 +20,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks
+
 from chargepoints.authorization import AuthMethod, DriverToken
 from chargepoints.demo import DEMO_TARIFFS
 from chargepoints.models import EVSE, ChargingSession
@@ -132,7 +135,7 @@ class DriversEmsp(FakeEmsp):
 class Commands:
     """Sends commands as the eMSP and runs what the commit triggers (the charger's task, the result's delivery)."""
 
-    def __init__(self, client, token, emsp, capture):
+    def __init__(self, client: Client, token: str, emsp: DriversEmsp, capture: DjangoCaptureOnCommitCallbacks) -> None:
         self.client, self.token, self.emsp, self.capture = client, token, emsp, capture
         self.sent = 0
 
@@ -140,7 +143,7 @@ class Commands:
         self.sent += 1
         return f"{self.emsp.commands_base}/{command}/{self.sent}"
 
-    def post(self, command: str, body: dict) -> tuple[dict, list]:
+    def post(self, command: str, body: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The CommandResponse envelope, and what arrived at the response_url afterwards."""
         url = body.setdefault("response_url", self.response_url(command))
         with self.capture(execute=True):
@@ -151,7 +154,7 @@ class Commands:
         path = url.removeprefix(self.emsp.base_url)
         return response.json(), self.emsp.command_results.get(path, [])
 
-    def start(self, evse, **fields) -> tuple[dict, list]:
+    def start(self, evse: EVSE, **fields: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         body = {"token": token_body(), "location_id": evse.location.ocpi_id, "evse_uid": evse.uid, **fields}
         return self.post("START_SESSION", body)
 
@@ -199,7 +202,9 @@ def token_fields(uid: str, country_code: str, party_id: str) -> dict[str, Any]:
     }
 
 
-def token_body(uid: str = "04A1B2C3", *, country_code: str = "NL", party_id: str = "EMS", **fields: Any) -> dict:
+def token_body(
+    uid: str = "04A1B2C3", *, country_code: str = "NL", party_id: str = "EMS", **fields: Any
+) -> dict[str, Any]:
     return {**token_fields(uid, country_code, party_id), "last_updated": "2026-01-01T00:00:00Z", **fields}
 
 
@@ -227,7 +232,9 @@ def roaming_station(*, capabilities: list[str] | None = None, evses: int = 1, **
         )
         for _ in range(evses)
     ]
-    return make_location(evses=data, **location).evses.order_by("id").first()
+    evse = make_location(evses=data, **location).evses.order_by("id").first()
+    assert evse is not None
+    return evse
 
 
 def driver(partner: Partner, uid: str = "04A1B2C3", **fields: Any) -> DriverToken:

@@ -64,7 +64,7 @@ class FakeEmsp(LoopbackServer):
         details_url = next(v["url"] for v in versions if v["version"] == "2.2.1")
         self.cpo_endpoints = self.call_cpo("GET", details_url, token=token).json()["data"]["endpoints"]
         self.cpo_versions_url = versions_url
-        return next(e["url"] for e in self.cpo_endpoints if e["identifier"] == "credentials")
+        return self.credentials_url()
 
     def register_with(self, versions_url: str, token_a: str) -> requests.Response:
         """It initiates: token A from us, its token B in the POST, our token C back."""
@@ -79,7 +79,8 @@ class FakeEmsp(LoopbackServer):
         return response
 
     def credentials_url(self) -> str:
-        return next(e["url"] for e in self.cpo_endpoints if e["identifier"] == "credentials")
+        url: str = next(e["url"] for e in self.cpo_endpoints if e["identifier"] == "credentials")
+        return url
 
     def rotate(self) -> requests.Response:
         """PUT new credentials to us: a new token for us to use, our new token back."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ def cdrs_of(client, token, query=""):
     return response
 
 
-def reprice(cdr: dict) -> pricing.PricedSession:
+def reprice(cdr: dict[str, Any]) -> pricing.PricedSession:
     """What an eMSP can check: the CDR's own tariff applied to its own charging periods."""
     return pricing.price_session(
         tariff=pricing_tariff_from_ocpi(cdr["tariffs"][0]),
@@ -71,7 +72,9 @@ def test_a_cdr_as_ocpi_sees_it_reprices_to_its_total(client, partner):
     assert data["total_cost"] == {"excl_vat": 63.88, "incl_vat": 79.84}
     assert any(d["type"] == "PARKING_TIME" for p in data["charging_periods"] for d in p["dimensions"])
     priced = reprice(data)
+    assert priced.total_cost.incl_vat is not None
     assert (float(priced.total_cost.excl_vat), float(priced.total_cost.incl_vat)) == (63.88, 79.84)
+    assert stored.total_cost_incl_vat is not None
     assert float(stored.total_cost_incl_vat) == data["total_cost"]["incl_vat"]
 
 

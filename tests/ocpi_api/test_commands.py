@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -40,10 +41,11 @@ def commands(client, partner, drivers_emsp, django_capture_on_commit_callbacks):
     return Commands(client, partner[1], drivers_emsp, django_capture_on_commit_callbacks)
 
 
-def result_of(results: list) -> str:
+def result_of(results: list[dict[str, Any]]) -> str:
     [result] = results
     assert validate(result, COMMAND_RESULT) == []
-    return result["result"]
+    outcome: str = result["result"]
+    return outcome
 
 
 def test_start_session_is_accepted_and_the_charger_starts_it(commands, evse, drivers_emsp):
@@ -154,6 +156,7 @@ def test_stop_session_stops_the_drivers_session_and_bills_it(commands, evse, dri
     assert session.stop_reason == "Stopped remotely by the eMSP"
     cdr = Cdr.objects.get(session=session)
     assert cdr.status == "ISSUED"
+    assert cdr.total_cost_excl_vat is not None
     assert drivers_emsp.cdrs[cdr.ocpi_id]["total_cost"]["excl_vat"] == float(cdr.total_cost_excl_vat)
 
 
@@ -256,6 +259,7 @@ def test_cancel_reservation_and_expiry(commands, evse):
     assert reservations_expire(now=timezone.now() + timedelta(minutes=4)) == 0
     assert reservations_expire(now=timezone.now() + timedelta(minutes=6)) == 1
     expired = ChargingSession.objects.get(status="INVALID", stop_reason="Reservation expired unused")
+    assert expired.end_date_time is not None
     assert expired.end_date_time <= timezone.now() + timedelta(minutes=5)
     evse.refresh_from_db()
     assert evse.status == "AVAILABLE"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 
@@ -18,10 +19,10 @@ pytestmark = pytest.mark.django_db
 ENVELOPE_KEYS = {"data", "status_code", "status_message", "timestamp"}
 
 
-def assert_envelope(response, http_status: int, status_code: int) -> dict:
+def assert_envelope(response: Any, http_status: int, status_code: int) -> dict[str, Any]:  # a test client response
     assert response.status_code == http_status, response.content
     assert response["Content-Type"].startswith("application/json")
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert set(body) == ENVELOPE_KEYS
     assert body["status_code"] == status_code
     assert body["timestamp"].endswith("Z")

@@ -4,6 +4,7 @@ holder per party (service and database), and checked against the roles of every 
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -23,7 +24,7 @@ from .emsp import ROLE
 pytestmark = pytest.mark.django_db
 
 
-def _roles(*parties: tuple[str, str]) -> list[dict]:
+def _roles(*parties: tuple[str, str]) -> list[dict[str, Any]]:
     return [{**ROLE, "country_code": cc, "party_id": pid} for cc, pid in parties]
 
 

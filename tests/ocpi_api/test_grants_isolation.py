@@ -9,6 +9,7 @@ shows that the same actions reach one's own objects, so every refusal here is ab
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,7 @@ def world(client, drivers_emsp, django_capture_on_commit_callbacks) -> dict[str,
     return build_world(client, drivers_emsp, django_capture_on_commit_callbacks, PARTIES, cards=2)
 
 
-def _credentials(side: Side, drivers_emsp: DriversEmsp, *parties: tuple[str, str]) -> dict:
+def _credentials(side: Side, drivers_emsp: DriversEmsp, *parties: tuple[str, str]) -> dict[str, Any]:
     roles = [
         {"role": "EMSP", "business_details": {"name": "Claimer"}, "country_code": cc, "party_id": pid}
         for cc, pid in parties
@@ -43,7 +44,7 @@ def _credentials(side: Side, drivers_emsp: DriversEmsp, *parties: tuple[str, str
     return {"token": f"new-token-of-{side.partner.pk}", "url": drivers_emsp.versions_url, "roles": roles}
 
 
-def _partner_row(partner: Partner) -> dict:
+def _partner_row(partner: Partner) -> dict[str, Any]:
     return {
         key: value for key, value in Partner.objects.filter(pk=partner.pk).values().get().items() if key != "updated"
     }

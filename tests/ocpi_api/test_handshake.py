@@ -289,7 +289,7 @@ def test_management_commands(cpo, capsys) -> None:
 
 def test_tokens_we_issue_never_start_with_a_dash(monkeypatch) -> None:
     drawn = iter(["-starts-with-a-dash", "fine-token"])
-    monkeypatch.setattr(tokens.secrets, "token_urlsafe", lambda nbytes: next(drawn))
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda nbytes: next(drawn))  # the module tokens uses
     assert tokens.token_generate() == "fine-token"
 
 

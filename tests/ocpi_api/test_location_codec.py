@@ -33,7 +33,8 @@ pytestmark = pytest.mark.django_db
 
 
 def example(name: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / name).read_text())
+    document: dict[str, Any] = json.loads((EXAMPLES / name).read_text())
+    return document
 
 
 def without_last_updated(value: Any) -> Any:
@@ -235,7 +236,9 @@ def test_input_date_times_become_utc():
             ],
         }
     }
-    closing = location_input_from_ocpi(document)["opening_times"]["exceptional_closings"][0]
+    opening_times = location_input_from_ocpi(document)["opening_times"]
+    assert opening_times is not None
+    closing = opening_times["exceptional_closings"][0]
     assert closing["period_begin"].isoformat() == "2018-12-25T03:00:00+00:00"
     assert closing["period_end"].isoformat() == "2018-12-25T04:00:00.123456+00:00"
 

@@ -25,7 +25,8 @@ URL = "/ocpi/cpo/2.2.1/locations"
 
 
 def example(name: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / name).read_text())
+    document: dict[str, Any] = json.loads((EXAMPLES / name).read_text())
+    return document
 
 
 def import_ocpi(document: dict[str, Any]) -> Location:

@@ -8,6 +8,7 @@ core); CI runs it with enough for at least 10,000 requests (.ci/run). The count 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import hypothesis
 import pytest
@@ -105,8 +106,11 @@ def test_schema_and_swagger_ui_are_published(client) -> None:
 def test_schema_states_the_bounds_the_server_enforces() -> None:
     document = SchemaGenerator(patterns=None).get_schema(request=None, public=True)
 
-    def parameter(path: str, name: str) -> dict:
-        return next(p["schema"] for p in document["paths"][path]["get"]["parameters"] if p["name"] == name)
+    def parameter(path: str, name: str) -> dict[str, Any]:
+        schema: dict[str, Any] = next(
+            p["schema"] for p in document["paths"][path]["get"]["parameters"] if p["name"] == name
+        )
+        return schema
 
     for path in ("/ocpi/cpo/2.2.1/locations", "/ocpi/cpo/2.2.1/cdrs", "/ocpi/search/stations"):
         assert (parameter(path, "offset")["minimum"], parameter(path, "offset")["maximum"]) == (0, PAGING_MAX)

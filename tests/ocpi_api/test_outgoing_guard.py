@@ -96,7 +96,7 @@ def looked_up(monkeypatch) -> list[str]:
 
 
 @pytest.fixture
-def no_network(monkeypatch, settings, looked_up) -> list[str]:
+def no_network(monkeypatch, settings, looked_up: list[str]) -> list[str]:
     """Nothing is allowlisted, names resolve from HOSTILE_NAMES, and any socket connect fails the test."""
     settings.OCPI_OUTGOING_ALLOWED_NETWORKS = []
 
@@ -333,7 +333,8 @@ def _unlock(client, token: str, response_url: str, capture) -> dict[str, Any]:
             **auth(token),
         )
     assert response.status_code == 200
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 @pytest.mark.parametrize(

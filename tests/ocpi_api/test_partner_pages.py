@@ -15,6 +15,12 @@ from tests.factories import finance_user, make_partner, make_user, operations_us
 PARTY = {"country_code": "NL", "party_id": "EMS"}
 
 
+def _shown_token(html: str) -> str:
+    match = re.search(r'<code id="token-a">([^<]+)</code>', html)
+    assert match is not None, "no token A on the page"
+    return match[1]
+
+
 @pytest.mark.django_db
 def test_pages_need_a_login_and_the_operations_role(client) -> None:
     partner, _ = make_partner()
@@ -76,14 +82,14 @@ def test_generate_token_a_shows_it_once(client) -> None:
     client.force_login(operations_user())
     page = client.post("/partners/token-a/", {"country_code": "nl", "party_id": "ems", "name": "New eMSP"})
     assert page.status_code == 200
-    token = re.search(r'<code id="token-a">([^<]+)</code>', page.content.decode())[1]
+    token = _shown_token(page.content.decode())
     partner = Partner.objects.get(country_code="NL", party_id="EMS")
     assert partner.status == Partner.Status.PENDING
     assert partner.token_hash == token_hash(token)
     assert token not in client.get(f"/partners/{partner.pk}/").content.decode()
     # A second token A replaces the first.
     again = client.post(f"/partners/{partner.pk}/token-a/")
-    second = re.search(r'<code id="token-a">([^<]+)</code>', again.content.decode())[1]
+    second = _shown_token(again.content.decode())
     partner.refresh_from_db()
     assert partner.token_hash == token_hash(second) != token_hash(token)
     # Not for a registered partner.

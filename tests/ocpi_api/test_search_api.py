@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from ocpi_api.models import Partner
-from tariffs.services import tariff_replace
+from tariffs.services import PriceComponentInput, tariff_replace
 from tests.chargepoints.search_fixtures import Charger, Plug, make_location
 from tests.factories import make_partner
 from tests.ocpi_api.conftest import auth
@@ -38,7 +38,9 @@ def test_needs_a_registered_partners_token(client, db):
 
 
 def test_finds_by_need_and_answers_in_the_envelope_with_price_and_distance(client, token):
-    components = [{"type": "ENERGY", "price": Decimal("4.00"), "step_size": 1, "vat": Decimal(25)}]
+    components: list[PriceComponentInput] = [
+        {"type": "ENERGY", "price": Decimal("4.00"), "step_size": 1, "vat": Decimal(25)}
+    ]
     tariff_replace(
         data={"country_code": "SE", "party_id": "CPO", "id": "DC", "currency": "SEK",
               "elements": [{"price_components": components}]}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -40,7 +41,7 @@ class Side:
     def token_url(self) -> str:
         return f"{BASE}/tokens/{self.party[0]}/{self.party[1]}/{self.uid}"
 
-    def token_body(self, **changes) -> dict:
+    def token_body(self, **changes: Any) -> dict[str, Any]:
         return token_body(self.uid, country_code=self.party[0], party_id=self.party[1], **changes)
 
 
@@ -84,7 +85,7 @@ def world(client, drivers_emsp, django_capture_on_commit_callbacks) -> dict[str,
     return build_world(client, drivers_emsp, django_capture_on_commit_callbacks, PARTIES)
 
 
-def _state() -> list:
+def _state() -> list[object]:
     tokens = list(EmspToken.objects.order_by("id").values_list("uid", "valid", "whitelist", "last_updated"))
     sessions = list(ChargingSession.objects.order_by("id").values_list("ocpi_id", "status", "kwh"))
     return [tokens, sessions, Cdr.objects.count()]

@@ -28,7 +28,8 @@ def push(client, token: str, party_id: str, method: str = "PUT", **fields) -> in
     if method == "PATCH":
         body = {key: body[key] for key in fields}
     response = getattr(client, method.lower())(url, body, content_type="application/json", **auth(token))
-    return response.json()["status_code"]
+    status_code: int = response.json()["status_code"]
+    return status_code
 
 
 def start_at_charger(evse):

@@ -32,7 +32,7 @@ ROLES = [
 ]
 
 
-def token(uid: str, *, party: str = "EMS", last_updated: str = "2024-05-01T10:00:00Z", **fields: Any) -> dict:
+def token(uid: str, *, party: str = "EMS", last_updated: str = "2024-05-01T10:00:00Z", **fields: Any) -> dict[str, Any]:
     return {
         "country_code": "NL",
         "party_id": party,
@@ -162,6 +162,7 @@ def test_pages_through_the_whole_list_by_link(sender) -> None:
     partner.refresh_from_db()
     assert partner.tokens_pulled_at == result.started_at
     assert partner.tokens_pull["created"] == 5
+    assert partner.last_success_at is not None
     assert partner.last_success_at >= result.started_at  # the partner page shows the pull as a successful call
 
 

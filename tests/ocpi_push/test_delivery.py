@@ -25,7 +25,7 @@ from ocpi_api.push.models import OutboxItem
 from ocpi_api.push.services import push_enqueue, push_retry, push_retry_partner
 from ocpi_api.push.signals import push_delivered
 from tariffs.selectors import tariff_list
-from tariffs.services import tariff_replace
+from tariffs.services import TariffInput, tariff_replace
 from tests.factories import connector_data, evse_data, location_data
 
 from .conftest import receiving_partner
@@ -36,7 +36,7 @@ Status = OutboxItem.Status
 STATUSES = ["AVAILABLE", "CHARGING", "BLOCKED", "OUTOFORDER", "RESERVED"]
 
 
-def tariff_data(price: str) -> dict[str, Any]:
+def tariff_data(price: str) -> TariffInput:
     return {
         "country_code": "SE",
         "party_id": "CPO",
@@ -104,7 +104,7 @@ def test_delivered_after_commit_and_never_for_a_rollback(receiver: Receiver) -> 
 
 
 def test_receiver_down_during_500_changes_gets_everything_in_order(
-    receiver: Receiver, settle: Callable, settings
+    receiver: Receiver, settle: Callable[..., None], settings
 ) -> None:
     rng = random.Random(5)
     datas: list[LocationInput] = [
@@ -149,7 +149,9 @@ def test_receiver_down_during_500_changes_gets_everything_in_order(
     assert len(receiver.calls) - sent_before <= 20
 
 
-def test_a_receiver_slower_than_the_timeout_gets_the_change_again(receiver: Receiver, settle: Callable) -> None:
+def test_a_receiver_slower_than_the_timeout_gets_the_change_again(
+    receiver: Receiver, settle: Callable[..., None]
+) -> None:
     receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
@@ -166,7 +168,7 @@ def test_a_receiver_slower_than_the_timeout_gets_the_change_again(receiver: Rece
     assert row.attempt_log.order_by("id").values_list("outcome", flat=True).first() == "RETRY"
 
 
-def test_100_flaps_while_down_become_a_handful_of_patches(receiver: Receiver, settle: Callable) -> None:
+def test_100_flaps_while_down_become_a_handful_of_patches(receiver: Receiver, settle: Callable[..., None]) -> None:
     receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
@@ -178,12 +180,16 @@ def test_100_flaps_while_down_become_a_handful_of_patches(receiver: Receiver, se
     patches = receiver.calls_to(f"locations/{location_path(location, evse)}", "PATCH", mode="up")
     assert 1 <= len(patches) <= 3
     assert patches[-1].body["status"] == "OUTOFORDER"
-    assert receiver.evse(location_path(location), evse.uid)["status"] == "OUTOFORDER"
+    received = receiver.evse(location_path(location), evse.uid)
+    assert received is not None
+    assert received["status"] == "OUTOFORDER"
     assert_in_sync(receiver)
     assert OutboxItem.objects.filter(method="PATCH", status=Status.DELIVERED).count() == len(patches)
 
 
-def test_a_new_location_goes_out_before_the_changes_that_follow_it(receiver: Receiver, settle: Callable) -> None:
+def test_a_new_location_goes_out_before_the_changes_that_follow_it(
+    receiver: Receiver, settle: Callable[..., None]
+) -> None:
     receiving_partner(receiver)
     receiver.mode = "down"
     location = location_upsert(data=location_data()).location
@@ -202,7 +208,7 @@ def test_a_new_location_goes_out_before_the_changes_that_follow_it(receiver: Rec
     [("2001", 200, 2001, "Missing required field: type"), ("401", 401, 2000, "We do not know this party")],
 )
 def test_a_rejection_is_permanent_with_the_partners_message(
-    receiver: Receiver, settle: Callable, mode: str, http: int, ocpi: int, message: str
+    receiver: Receiver, settle: Callable[..., None], mode: str, http: int, ocpi: int, message: str
 ) -> None:
     partner = receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
@@ -223,7 +229,7 @@ def test_a_rejection_is_permanent_with_the_partners_message(
 
 
 def test_a_command_result_stops_being_retried_once_the_emsp_no_longer_waits(
-    receiver: Receiver, settle: Callable, settings
+    receiver: Receiver, settle: Callable[..., None], settings
 ) -> None:
     settings.OCPI_PUSH_MAX_AGE_COMMAND_RESULTS = 0.5  # production: 10 minutes; location changes keep the long limit
     partner = receiving_partner(receiver)
@@ -240,12 +246,13 @@ def test_a_command_result_stops_being_retried_once_the_emsp_no_longer_waits(
     settle()
     row = OutboxItem.objects.get(module="commands")
     assert row.status == Status.DEAD
+    assert row.finished_at is not None
     assert row.finished_at - row.created < timedelta(seconds=30)  # not the day-long limit of catalogue changes
 
 
 @pytest.mark.parametrize("mode", ["500", "3000", "down"])
 def test_transient_failures_back_off_until_the_age_limit_then_dead_letter(
-    receiver: Receiver, settle: Callable, settings, mode: str
+    receiver: Receiver, settle: Callable[..., None], settings, mode: str
 ) -> None:
     settings.OCPI_PUSH_MAX_AGE = 1.0  # long enough for several attempts on a loaded machine
     receiving_partner(receiver)
@@ -270,7 +277,7 @@ def test_transient_failures_back_off_until_the_age_limit_then_dead_letter(
     assert_in_sync(receiver)
 
 
-def test_a_row_older_than_what_the_partner_has_is_never_sent(receiver: Receiver, settle: Callable) -> None:
+def test_a_row_older_than_what_the_partner_has_is_never_sent(receiver: Receiver, settle: Callable[..., None]) -> None:
     receiving_partner(receiver)
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
@@ -285,7 +292,9 @@ def test_a_row_older_than_what_the_partner_has_is_never_sent(receiver: Receiver,
     assert replay.status == Status.SUPERSEDED
     assert "newer version" in replay.response_message
     assert len(receiver.calls) == sent
-    assert receiver.evse(location_path(location), evse.uid)["status"] == "AVAILABLE"
+    received = receiver.evse(location_path(location), evse.uid)
+    assert received is not None
+    assert received["status"] == "AVAILABLE"
 
 
 def test_the_sweeper_resends_a_row_whose_worker_died_mid_delivery(receiver: Receiver, settings) -> None:
@@ -302,10 +311,13 @@ def test_the_sweeper_resends_a_row_whose_worker_died_mid_delivery(receiver: Rece
             path=path,
             body={"status": "CHARGING", "last_updated": "2026-01-01T00:00:00Z"},
         )
+        assert row is not None
         row.next_attempt_at = row.created.replace(year=2100)  # keep the after-commit task from sending it
         row.save()
     OutboxItem.objects.filter(pk=row.pk).update(next_attempt_at=row.created)
-    claim = _claim(_queue_of(row.pk))  # a worker takes the row … and is killed before it records anything
+    queue = _queue_of(row.pk)
+    assert queue is not None
+    claim = _claim(queue)  # a worker takes the row … and is killed before it records anything
     assert claim is not None
     assert push_sweep() == 0  # the lease still holds
     OutboxItem.objects.filter(pk=row.pk).update(claimed_until=row.created)  # the lease ran out
@@ -352,6 +364,7 @@ def test_two_workers_never_send_the_same_row_twice(receiver: Receiver) -> None:
             path=location_path(location),
             body=location_to_ocpi(Location.objects.get()),
         )
+        assert row is not None
         row.next_attempt_at = row.created.replace(year=2100)  # keep the after-commit task from sending it
         row.save()
     OutboxItem.objects.filter(pk=row.pk).update(next_attempt_at=row.created)

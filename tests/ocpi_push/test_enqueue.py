@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -17,7 +18,7 @@ from ocpi_api.models import Partner
 from ocpi_api.push.keys import location_key, location_path
 from ocpi_api.push.models import OutboxItem
 from ocpi_api.push.services import push_enqueue
-from tariffs.services import tariff_replace
+from tariffs.services import TariffInput, tariff_replace
 from tests.admin_forms import admin_post as _admin_post
 from tests.factories import location_data, make_location
 
@@ -27,7 +28,7 @@ from .receiver import Receiver
 pytestmark = pytest.mark.django_db
 PENDING = OutboxItem.Status.PENDING
 
-TARIFF = {
+TARIFF: TariffInput = {
     "country_code": "SE",
     "party_id": "CPO",
     "id": "AC-1",
@@ -38,6 +39,13 @@ TARIFF = {
 
 def pending() -> list[OutboxItem]:
     return list(OutboxItem.objects.filter(status=PENDING).order_by("id"))
+
+
+def body_of(row: OutboxItem) -> dict[str, Any]:
+    """The body of a queued PUT or PATCH (those always carry one)."""
+    assert row.body is not None
+    body: dict[str, Any] = row.body
+    return body
 
 
 def test_status_change_writes_one_patch_per_receiving_partner_in_the_same_transaction(receiver: Receiver) -> None:
@@ -69,7 +77,9 @@ def test_an_evse_change_costs_the_same_queries_however_many_evses_its_location_h
             evse_set_status(evse=evse, status=status)
         return len(captured)
 
-    assert queries(large.evses.order_by("id").first(), "CHARGING") == queries(small, "CHARGING")
+    first_of_many = large.evses.order_by("id").first()
+    assert first_of_many is not None
+    assert queries(first_of_many, "CHARGING") == queries(small, "CHARGING")
 
 
 def test_a_change_that_rolls_back_leaves_no_row(receiver: Receiver) -> None:
@@ -99,7 +109,7 @@ def test_locations_outside_roaming_never_go_out(receiver: Receiver) -> None:
     location_set_roaming(location=location, enabled=True)
     [row] = pending()
     assert (row.method, row.path) == ("PUT", location_path(location))
-    assert (row.body["name"], len(row.body["evses"])) == ("Renamed", 1)
+    assert (body_of(row)["name"], len(body_of(row)["evses"])) == ("Renamed", 1)
 
 
 def test_flapping_status_coalesces_into_one_patch_with_the_latest_state(receiver: Receiver) -> None:
@@ -109,7 +119,7 @@ def test_flapping_status_coalesces_into_one_patch_with_the_latest_state(receiver
         evse_set_status(evse=evse, status=status)
     [row] = pending()
     evse.refresh_from_db()
-    assert row.body["status"] == "CHARGING"
+    assert body_of(row)["status"] == "CHARGING"
     assert row.last_updated == evse.last_updated.replace(microsecond=evse.last_updated.microsecond // 1000 * 1000)
 
 
@@ -123,17 +133,19 @@ def test_a_location_put_replaces_waiting_rows_of_its_evses(receiver: Receiver) -
     assert [r.method for r in pending()] == ["PATCH"]
     location_upsert(data={**data, "name": "New name"})
     [row] = pending()
-    assert (row.method, row.path, row.body["name"]) == ("PUT", location_path(location), "New name")
+    assert (row.method, row.path, body_of(row)["name"]) == ("PUT", location_path(location), "New name")
     # A later status change queues behind the PUT, and the next PUT takes both.
     evse_set_status(evse=evse, status="AVAILABLE")
     assert [r.method for r in pending()] == ["PUT", "PATCH"]
     location_upsert(data={**data, "name": "Newer name"})
-    assert [(r.method, r.body["name"]) for r in pending()] == [("PUT", "Newer name")]
+    assert [(r.method, body_of(r)["name"]) for r in pending()] == [("PUT", "Newer name")]
     replaced = OutboxItem.objects.filter(status=OutboxItem.Status.SUPERSEDED).order_by("id")
     # The first upsert set the EVSE back to its AVAILABLE through evse_set_status: a PATCH merged with the waiting
     # one, both then replaced by the PUT.
     assert [r.method for r in replaced] == ["PATCH", "PATCH", "PUT", "PATCH"]
-    assert replaced.last().response_message == f"Merged into row {pending()[0].pk}."
+    last_replaced = replaced.last()
+    assert last_replaced is not None
+    assert last_replaced.response_message == f"Merged into row {pending()[0].pk}."
 
 
 def test_an_unchanged_import_sends_nothing_and_a_new_location_is_put(receiver: Receiver) -> None:
@@ -164,17 +176,23 @@ def test_a_repeated_status_is_not_queued_again(receiver: Receiver) -> None:
     assert again == row
     assert pending() == []
     evse_set_status(evse=evse, status="AVAILABLE")
-    assert [r.body["status"] for r in pending()] == ["AVAILABLE"]
+    assert [body_of(r)["status"] for r in pending()] == ["AVAILABLE"]
 
 
 def test_session_patches_merge_and_append_charging_periods(receiver: Receiver) -> None:
     partner = receiving_partner(receiver, "sessions")
-    common = {"partner": partner, "module": "sessions", "object_key": "sessions/S1", "path": "SE/CPO/S1"}
+    common: dict[str, Any] = {
+        "partner": partner,
+        "module": "sessions",
+        "object_key": "sessions/S1",
+        "path": "SE/CPO/S1",
+    }
     put = push_enqueue(
         **common,
         method="PUT",
         body={"id": "S1", "kwh": 0, "charging_periods": [], "last_updated": "2026-01-01T10:00:00Z"},
     )
+    assert put is not None
     push_enqueue(
         **common,
         method="PATCH",
@@ -217,7 +235,7 @@ def test_tariffs_are_put_and_deleted(receiver: Receiver) -> None:
     tariff = tariff_replace(data=TARIFF)
     [row] = pending()
     assert (row.method, row.path, row.object_key) == ("PUT", "SE/CPO/AC-1", "tariffs/SE/CPO/AC-1")
-    assert row.body["elements"][0]["price_components"][0]["price"] == 3.25
+    assert body_of(row)["elements"][0]["price_components"][0]["price"] == 3.25
     tariff.delete()
     [row] = pending()
     assert (row.method, row.body) == ("DELETE", None)
@@ -229,13 +247,13 @@ def test_admin_saves_announce_the_change(receiver: Receiver, admin_client: Clien
     receiving_partner(receiver)
     _admin_post(admin_client, evse, {"status": "OUTOFORDER", "physical_reference": "7"})
     [row] = pending()
-    assert (row.method, row.path, sorted(row.body)) == (
+    assert (row.method, row.path, sorted(body_of(row))) == (
         "PATCH",
         location_path(location, evse),
         ["last_updated", "physical_reference", "status"],
     )
     _admin_post(admin_client, location, {"name": "Admin name"})
-    assert pending()[-1].body.keys() == {"name", "last_updated"}
+    assert body_of(pending()[-1]).keys() == {"name", "last_updated"}
     _admin_post(admin_client, location, {})  # saved without a change: nothing to tell
     _admin_post(admin_client, evse, {})
     assert len(pending()) == 2
@@ -244,7 +262,7 @@ def test_admin_saves_announce_the_change(receiver: Receiver, admin_client: Clien
     _admin_post(admin_client, evse, {"connectors-0-max_amperage": "16"})
     patch, put = pending()
     assert (patch.method, patch.path) == ("PATCH", location_path(location))
-    assert (put.method, put.path, put.body["connectors"][0]["max_amperage"]) == ("PUT", row.path, 16)
+    assert (put.method, put.path, body_of(put)["connectors"][0]["max_amperage"]) == ("PUT", row.path, 16)
 
 
 def test_a_connector_change_is_patched_at_the_connector_url(receiver: Receiver) -> None:
@@ -265,5 +283,5 @@ def test_a_connector_change_is_patched_at_the_connector_url(receiver: Receiver) 
     station_announce_change(location=location, evse=evse, connector=connector, changed_fields=["tariff_ids"])
     [row] = pending()
     assert row.method == "PUT"
-    assert "tariff_ids" not in row.body
-    assert row.body["id"] == connector.connector_id
+    assert "tariff_ids" not in body_of(row)
+    assert body_of(row)["id"] == connector.connector_id

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from chargepoints.models import EVSE
 from chargepoints.services import evse_set_status
@@ -30,7 +29,7 @@ def ops() -> Client:
 
 
 def test_partner_page_links_its_deliveries_and_the_page_shows_queue_and_failures(
-    ops: Client, receiver: Receiver, django_capture_on_commit_callbacks: Callable
+    ops: Client, receiver: Receiver, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     partner = receiving_partner(receiver)
     receiver.mode = "2001"
@@ -61,7 +60,7 @@ def test_partner_page_links_its_deliveries_and_the_page_shows_queue_and_failures
 
 
 def test_staff_retry_a_rejected_row_and_everything_for_a_partner(
-    ops: Client, receiver: Receiver, django_capture_on_commit_callbacks: Callable
+    ops: Client, receiver: Receiver, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     partner = receiving_partner(receiver)
     receiver.mode = "401"
@@ -82,11 +81,13 @@ def test_staff_retry_a_rejected_row_and_everything_for_a_partner(
     with django_capture_on_commit_callbacks(execute=True):
         ops.post(reverse("ocpi_push:retry_all", args=[partner.pk]))
     assert set(OutboxItem.objects.values_list("status", flat=True)) == {"DELIVERED", "SUPERSEDED"}
-    assert receiver.evse(next(iter(receiver.locations)), EVSE.objects.get().uid)["status"] == "CHARGING"
+    evse = receiver.evse(next(iter(receiver.locations)), EVSE.objects.get().uid)
+    assert evse is not None
+    assert evse["status"] == "CHARGING"
 
 
 def test_full_catalogue_resend_runs_as_a_task_and_shows_progress(
-    ops: Client, receiver: Receiver, django_capture_on_commit_callbacks: Callable
+    ops: Client, receiver: Receiver, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     locations = [make_location() for _ in range(3)]
     make_location(roaming_enabled=False)

@@ -46,7 +46,9 @@ def test_a_patch_of_an_unknown_location_is_followed_by_a_put_and_the_queue_goes_
         ("PUT", root),  # the whole location, with both changes in it
         ("PATCH", f"locations/{location_path(location, first)}"),
     ]
-    assert receiver.evse(location_path(location), second.uid)["status"] == "BLOCKED"
+    received = receiver.evse(location_path(location), second.uid)
+    assert received is not None
+    assert received["status"] == "BLOCKED"
     assert_in_sync(receiver)
 
     queue = OutboxItem.objects.filter(object_key=location_key(location)).order_by("id")
@@ -64,7 +66,7 @@ def test_a_patch_of_an_unknown_location_is_followed_by_a_put_and_the_queue_goes_
 
 
 def test_a_put_the_partner_refuses_too_is_a_permanent_failure_showing_what_it_sent(
-    receiver: Receiver, settle: Callable
+    receiver: Receiver, settle: Callable[..., None]
 ) -> None:
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
@@ -85,7 +87,9 @@ def test_a_put_the_partner_refuses_too_is_a_permanent_failure_showing_what_it_se
     assert_in_sync(receiver)
 
 
-def test_without_an_object_to_put_the_refused_patch_stays_failed(receiver: Receiver, settle: Callable) -> None:
+def test_without_an_object_to_put_the_refused_patch_stays_failed(
+    receiver: Receiver, settle: Callable[..., None]
+) -> None:
     location = location_upsert(data=location_data()).location
     evse = location.evses.get()
     partner = receiving_partner(receiver)

@@ -31,7 +31,7 @@ from tests.conftest import SQLITE_SERIAL
 class SerialExecutor(ThreadPoolExecutor):
     """One database thread on the test's connection, taking turns with the live server (tests/conftest.py)."""
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         def serial() -> Any:
             with SQLITE_SERIAL:
                 return fn(*args, **kwargs)

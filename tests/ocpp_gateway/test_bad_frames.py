@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 import websockets
+from websockets.typing import Subprotocol
 
 from tests.ocpi_api.drivers import roaming_station
 
@@ -44,7 +46,7 @@ CASES = [
 def raw(gateway, charge_point_id: str, password: str):
     return websockets.connect(
         gateway.url(charge_point_id),
-        subprotocols=["ocpp1.6"],
+        subprotocols=[Subprotocol("ocpp1.6")],
         additional_headers={"Authorization": basic(charge_point_id, password)},
         max_size=2**20,
     )
@@ -60,7 +62,7 @@ def two_chargers():
 def test_each_bad_frame_gets_its_callerror_and_the_connection_stays_up(gateway, two_chargers):
     password, _ = two_chargers
 
-    async def play() -> list:
+    async def play() -> list[Any]:
         answers = []
         async with raw(gateway, "CP-A", password) as socket:
             for frame, _, _ in CASES:
@@ -83,7 +85,7 @@ def test_an_oversized_frame_closes_that_connection_only(gateway, two_chargers, s
     password_a, password_b = two_chargers
     settings.OCPP_MAX_FRAME_BYTES = 10_000
 
-    async def play() -> tuple:
+    async def play() -> tuple[int, Any, Any]:
         async with raw(gateway, "CP-A", password_a) as a, raw(gateway, "CP-B", password_b) as b:
             await a.send('[2,"big","DataTransfer",{"vendorId":"x","data":"' + "x" * 20_000 + '"}]')
             with pytest.raises(websockets.ConnectionClosed) as closed:
@@ -92,6 +94,7 @@ def test_an_oversized_frame_closes_that_connection_only(gateway, two_chargers, s
             other = json.loads(await asyncio.wait_for(b.recv(), 5))
             await b.send('[2,"dt","DataTransfer",{"vendorId":"com.example.unknown"}]')
             vendor = json.loads(await asyncio.wait_for(b.recv(), 5))
+            assert closed.value.rcvd is not None
             return closed.value.rcvd.code, other, vendor
 
     code, other, vendor = asyncio.run(play())

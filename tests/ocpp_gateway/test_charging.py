@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from ocpp.v16 import call
@@ -27,7 +28,7 @@ def ts(minutes: float) -> str:
     return (T0 + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def meter(minutes: float, wh: int, watts: int = 11000) -> list[dict]:
+def meter(minutes: float, wh: int, watts: int = 11000) -> list[dict[str, Any]]:
     return [
         {
             "timestamp": ts(minutes),
@@ -58,7 +59,7 @@ def station(emsp):
 def test_a_charger_charges_a_driver_and_the_emsp_gets_session_and_cdr(gateway, emsp, station):
     _, password = station
 
-    async def play() -> tuple:
+    async def play() -> tuple[Any, ...]:  # the charger's call results
         async with connected(gateway, "CP-1", password) as (cp, _):
             await cp.call(call.BootNotification(charge_point_vendor="Acme", charge_point_model="AC22"))
             await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))

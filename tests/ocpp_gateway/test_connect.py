@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import websockets
@@ -54,7 +55,7 @@ def test_a_charger_boots_beats_and_reports_its_status(gateway):
     charger, password = registered([second.evse_id or second.uid, first.uid])
     assert list(ChargerEvse.objects.values_list("connector_id", "evse")) == [(1, second.pk), (2, first.pk)]
 
-    async def play() -> tuple:
+    async def play() -> tuple[Any, ...]:  # the charger's call results
         async with connected(gateway, "CP-1", password) as (cp, _):
             boot = await cp.call(
                 call.BootNotification(
@@ -115,7 +116,7 @@ def test_a_connected_charger_that_falls_silent_is_unknown_until_it_speaks_again(
         marked, again = services.chargers_mark_silent(), services.chargers_mark_silent()
         return heard_lately, marked + 10 * again, status(), Charger.objects.get(pk=charger.pk).silent_since is None
 
-    async def play() -> tuple:
+    async def play() -> tuple[tuple[int, int, str, bool], str]:
         async with connected(gateway, "CP-1", password) as (cp, _):
             await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
             silent = await asyncio.to_thread(silence)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import requests
@@ -36,14 +37,15 @@ def setup(emsp, live_server, settings):
     return evse, token, password, live_server.url
 
 
-def command(base: str, token: str, name: str, body: dict) -> dict:
+def command(base: str, token: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
     response = requests.post(
         f"{base}/ocpi/cpo/2.2.1/commands/{name}",
         json=body,
         headers={"Authorization": "Token " + base64.b64encode(token.encode()).decode()},
         timeout=20,
     )
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def test_start_and_stop_session_go_to_the_charger_and_back(gateway, emsp, setup):
@@ -52,7 +54,7 @@ def test_start_and_stop_session_go_to_the_charger_and_back(gateway, emsp, setup)
     stop_url = f"{emsp.commands_base}/STOP_SESSION/2"
     answers = Answers()
 
-    async def play() -> tuple:
+    async def play() -> tuple[Any, ...]:  # the charger's call results
         async with connected(gateway, "CP-1", password, answers) as (cp, _):
             await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
             body = {"response_url": start_url, "token": token_body(), "location_id": evse.location.ocpi_id}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from ocpp.v16 import call
 
@@ -23,7 +24,7 @@ def test_a_late_burst_is_priced_on_its_own_times_and_repeats_change_nothing(gate
     _, password = station
     start = call.StartTransaction(connector_id=1, id_tag="04A1B2C3", meter_start=1000, timestamp=ts(0))
 
-    async def play() -> tuple:
+    async def play() -> tuple[Any, ...]:  # the charger's call results
         async with connected(gateway, "CP-1", password) as (cp, _):
             # Offline the whole time: the queued transaction arrives hours later, in one burst.
             first = await cp.call(start)
@@ -81,7 +82,7 @@ def test_a_charger_that_reboots_mid_session_has_the_session_ended(gateway, emsp,
 def test_a_new_start_on_a_connector_ends_the_transaction_left_open(gateway, emsp, station):  # noqa: F811
     _, password = station
 
-    async def play() -> tuple:
+    async def play() -> tuple[Any, ...]:  # the charger's call results
         async with connected(gateway, "CP-1", password) as (cp, _):
             one = await cp.call(
                 call.StartTransaction(connector_id=1, id_tag="04A1B2C3", meter_start=0, timestamp=ts(0))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from django.test import Client
 from django.urls import reverse
@@ -15,7 +16,7 @@ from tests.ocpi_api.drivers import roaming_station
 from .conftest import ChargerThread, registered
 
 
-def serial_post(client: Client, url: str, data: dict) -> object:
+def serial_post(client: Client, url: str, data: dict[str, Any]) -> object:
     """A staff request from another thread, taking its turn on the shared test database."""
     result: list[object] = []
 

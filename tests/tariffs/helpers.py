@@ -82,6 +82,7 @@ def session(start: datetime, *parts: Part, expired: bool = False) -> pricing.Ses
 
 
 def price(tariff: pricing.Tariff, start: datetime, *parts: Part, expired: bool = False) -> pricing.PricedSession:
+    assert start.tzinfo is not None  # a local time: pricing reads restrictions in its zone
     return pricing.price_session(tariff=tariff, session=session(start, *parts, expired=expired), time_zone=start.tzinfo)
 
 

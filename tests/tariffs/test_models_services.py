@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from pytest_django import DjangoAssertNumQueries
 
 from ocpi_api.modules.tariffs.serializers import pricing_tariff_from_ocpi, tariff_input
 from tariffs import pricing
@@ -88,8 +89,9 @@ def _messages(obj: Tariff | TariffElement | PriceComponent) -> dict[str, list[st
 
 
 def test_validation_explains_what_ocpi_cannot_express() -> None:
-    tariff = Tariff(ocpi_id="X", currency="EUR", start_date_time=datetime(2025, 1, 1, tzinfo=UTC))
-    tariff.end_date_time = tariff.start_date_time - timedelta(days=1)  # type: ignore[operator]
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    tariff = Tariff(ocpi_id="X", currency="EUR", start_date_time=start)
+    tariff.end_date_time = start - timedelta(days=1)
     assert "before it starts" in _messages(tariff)["end_date_time"][0]
     assert "ISO 4217" in _messages(Tariff(ocpi_id="X", currency="EUX"))["currency"][0]
     assert "capitals" in _messages(Tariff(ocpi_id="X", currency="eur"))["currency"][0]
@@ -98,7 +100,7 @@ def test_validation_explains_what_ocpi_cannot_express() -> None:
 
     assert "cannot be negative" in _messages(PriceComponent(type="ENERGY", price=D("-0.1")))["price"][0]
     assert "no meaning on a FLAT" in _messages(PriceComponent(type="FLAT", price=D(1), step_size=300))["step_size"][0]
-    assert PriceComponent(type="FLAT", price=D(0), step_size=0).full_clean(exclude=["element"]) is None  # tariff_5
+    PriceComponent(type="FLAT", price=D(0), step_size=0).full_clean(exclude=["element"])  # valid: tariff_5
 
     equal = TariffElement(start_time=time(10), end_time=time(10))
     assert "equal" in _messages(equal)["end_time"][0]
@@ -108,7 +110,7 @@ def test_validation_explains_what_ocpi_cannot_express() -> None:
     assert "below max_kwh" in _messages(TariffElement(min_kwh=D(10), max_kwh=D(5)))["max_kwh"][0]
 
 
-def test_selectors_prefetch_whole_tariffs(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_selectors_prefetch_whole_tariffs(django_assert_num_queries: DjangoAssertNumQueries) -> None:
     for name in ("tariff_4_complex.json", "tariff_14_step_size.json", "tariff_17_reservation_with_expire_fee.json"):
         tariff_replace(data=tariff_input(spec_json(name)))
     with django_assert_num_queries(3):

@@ -28,7 +28,7 @@ def run(tariff: Path, cdr: Path, *options: str) -> tuple[dict[str, Any], str]:
 
 
 def cdr_with(periods: list[dict[str, Any]], start: str, end: str) -> dict[str, Any]:
-    cdr = spec_json("cdr_example.json")
+    cdr: dict[str, Any] = spec_json("cdr_example.json")
     cdr.update(start_date_time=start, end_date_time=end, charging_periods=periods, total_cost={"excl_vat": 0})
     return cdr
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from ocpi_api.modules.tariffs.serializers import pricing_session_from_cdr, prici
 from tariffs import pricing
 from tariffs.pricing import Dimension, Phase
 
-from .helpers import BERLIN, charge, local, park, price, reserve, spec_json, spec_tariff, totals
+from .helpers import BERLIN, Part, charge, local, park, price, reserve, spec_json, spec_tariff, totals
 
 D = Decimal
 MONDAY = "2024-06-03"
@@ -159,7 +160,7 @@ def test_t11b_complex_tariff_saturday_corrected() -> None:
 
 
 @pytest.mark.parametrize("parts", [(charge(0, 0),), (charge(95, 40), park(300))])
-def test_t12_free_of_charge(parts: tuple) -> None:
+def test_t12_free_of_charge(parts: tuple[Part, ...]) -> None:
     result = price(spec_tariff("tariff_5_free_of_charge.json"), local(f"{MONDAY} 10:00"), *parts)
     assert totals(result) == ("0.00", "0.00")
     assert [line.dimension for line in result.lines] == [Dimension.FLAT]  # the free tariff is applied, not missing
@@ -441,7 +442,7 @@ def test_t25_withdrawn_example_is_not_special_cased() -> None:
 # --- 11. OCPI 2.3.0 tax cases (2.3.0 files; the 2.2.1 reader ignores tax_included) ----------------------------------
 
 
-def _north_american(price_: str, tax_included: str) -> dict:
+def _north_american(price_: str, tax_included: str) -> dict[str, Any]:
     return {
         "country_code": "CA",
         "party_id": "FLO",

@@ -109,7 +109,7 @@ def test_operations_get_the_editor_links(client: Client, complex_tariff: Tariff)
 
 
 def preview(client: Client, tariff: Tariff, **values: Any) -> str:
-    query = {
+    query: dict[str, Any] = {
         "start": "2024-06-03T09:30",
         "time_zone": "Europe/Berlin",
         "duration_minutes": 165,
