@@ -7,6 +7,7 @@ FormationViolation the 2.0.1 way and swaps NotImplemented and NotSupported.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -67,6 +68,7 @@ class GatewayChargePoint(ChargePoint):
     def __init__(self, charge_point_id: str, connection: Any, *, charger_id: int, response_timeout: int) -> None:
         super().__init__(charge_point_id, connection, response_timeout=response_timeout)
         self.charger_id = charger_id
+        self.background: set[asyncio.Task[None]] = set()
         self.decisions: dict[str, Any] = {}  # idTag → the last Authorize decision, for the StartTransaction after it
         # idTag → an accepted RemoteStartTransaction's facts and expiry; also in the database (``remote_starts``)
         # for a StartTransaction after a reconnect.
@@ -115,7 +117,7 @@ class GatewayChargePoint(ChargePoint):
             await self._send(call_error(unique_id, error))
             return
         try:
-            await self._seen(action)
+            self._seen(action)
             await self._handle_call(Call(unique_id, action, message[3]))
         except FormatViolationError as error:
             await self._send(call_error(unique_id, FormationViolationError(description=error.description)))
@@ -140,9 +142,9 @@ class GatewayChargePoint(ChargePoint):
             current_time=format_timestamp(timezone.now()), interval=interval, status=RegistrationStatus.accepted
         )
 
-    async def _seen(self, action: str) -> None:
+    def _seen(self, action: str) -> None:
         """Any CALL shows the charger is alive (OCPP 1.6 §4.6: other traffic may stand in for heartbeats). Written
-        at most every SEEN_WRITE_SECONDS: a chatty charger must not cost a database write per frame."""
+        at most every SEEN_WRITE_SECONDS, and in the background: the answer never waits for this bookkeeping."""
         now, heartbeat = time.monotonic(), action == Action.heartbeat
         interval = services.SEEN_WRITE_SECONDS
         if now - (self.heartbeat_written if heartbeat else self.seen_written) < interval:
@@ -150,7 +152,16 @@ class GatewayChargePoint(ChargePoint):
         self.seen_written = now
         if heartbeat:
             self.heartbeat_written = now
-        await in_db(services.charger_seen, charger_id=self.charger_id, heartbeat=heartbeat)
+        task = asyncio.get_running_loop().create_task(
+            in_db(services.charger_seen, charger_id=self.charger_id, heartbeat=heartbeat)
+        )
+        self.background.add(task)  # held until done: the loop keeps only weak references to tasks
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[None]) -> None:
+        self.background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("Charger %s: 'last seen' not written", self.id, exc_info=task.exception())
 
     @on(Action.heartbeat)
     async def on_heartbeat(self, **kwargs: Any) -> Any:

@@ -161,6 +161,7 @@ def charger_seen(*, charger_id: int, heartbeat: bool = False) -> None:
     Charger.objects.filter(pk=charger_id).update(**fields)
     if Charger.objects.filter(pk=charger_id, silent_since__isnull=False).update(silent_since=None):
         with transaction.atomic():
+            Charger.objects.select_for_update().get(pk=charger_id)  # after any StatusNotification in progress
             for link in ChargerEvse.objects.filter(charger_id=charger_id).select_related("evse", "charger"):
                 if link.status:
                     _apply_status(link)
