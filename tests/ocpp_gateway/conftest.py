@@ -8,10 +8,10 @@ import base64
 import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import uvicorn
@@ -26,6 +26,8 @@ from ocpp_gateway.message_log import message_log
 from ocpp_gateway.models import Charger
 from ocpp_gateway.services import charger_add
 from tests.conftest import SQLITE_SERIAL
+
+T = TypeVar("T")
 
 
 class SerialExecutor(ThreadPoolExecutor):
@@ -177,6 +179,14 @@ async def connected(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on a thread of its own. A browser test that ran earlier in this process leaves Playwright's
+    event loop registered as running on the main thread (its sync API runs the loop in a greenlet), and asyncio.run
+    refuses to start a second loop there."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-charger") as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def registered(evse_uids: list[str], charge_point_id: str = "CP-1") -> tuple[Charger, str]:

@@ -13,7 +13,7 @@ from websockets.typing import Subprotocol
 
 from tests.ocpi_api.drivers import roaming_station
 
-from .conftest import basic, registered
+from .conftest import basic, registered, run_async
 
 HEARTBEAT = '[2,"beat","Heartbeat",{}]'
 CASES = [
@@ -72,7 +72,7 @@ def test_each_bad_frame_gets_its_callerror_and_the_connection_stays_up(gateway, 
             answers.append(json.loads(await asyncio.wait_for(socket.recv(), 5)))
         return answers
 
-    answers = asyncio.run(play())
+    answers = run_async(play())
     for (frame, unique_id, code), answer in zip(CASES, answers, strict=False):
         assert answer[:3] == [4, unique_id, code], frame
         assert isinstance(answer[3], str)
@@ -97,7 +97,7 @@ def test_an_oversized_frame_closes_that_connection_only(gateway, two_chargers, s
             assert closed.value.rcvd is not None
             return closed.value.rcvd.code, other, vendor
 
-    code, other, vendor = asyncio.run(play())
+    code, other, vendor = run_async(play())
     assert code == 1009
     assert other[:2] == [3, "beat"]
     assert vendor == [3, "dt", {"status": "UnknownVendorId"}]

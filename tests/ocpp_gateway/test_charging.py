@@ -3,7 +3,6 @@ receives the EVSE status PATCHes, the session PUT and a CDR whose price is the t
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,7 +20,7 @@ from tests.ocpi_api.contract import CDR, validate
 from tests.ocpi_api.drivers import DriversEmsp, registered_partner, roaming_station, stored_token
 from tests.ocpi_api.test_cdrs_api import reprice
 
-from .conftest import connected, registered
+from .conftest import connected, registered, run_async
 
 
 def ts(minutes: float) -> str:
@@ -85,7 +84,7 @@ def test_a_charger_charges_a_driver_and_the_emsp_gets_session_and_cdr(gateway, e
             await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
             return authorized, started, stopped
 
-    authorized, started, stopped = asyncio.run(play())
+    authorized, started, stopped = run_async(play())
     gateway.settle()
     assert authorized.id_tag_info["status"] == "Accepted"
     assert started.id_tag_info["status"] == "Accepted"

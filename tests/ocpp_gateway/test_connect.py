@@ -18,7 +18,7 @@ from ocpp_gateway import services, tasks
 from ocpp_gateway.models import Charger, ChargerEvse, ConnectionAttempt, OcppMessage
 from tests.ocpi_api.drivers import roaming_station
 
-from .conftest import basic, connected, registered
+from .conftest import basic, connected, registered, run_async
 
 
 def refused_status(gateway, charge_point_id: str, headers: dict[str, str], subprotocols=("ocpp1.6",)) -> int:
@@ -31,7 +31,7 @@ def refused_status(gateway, charge_point_id: str, headers: dict[str, str], subpr
         except websockets.InvalidStatus as refused:
             return refused.response.status_code
 
-    return asyncio.run(attempt())
+    return run_async(attempt())
 
 
 def test_unknown_and_wrongly_authenticated_chargers_are_refused_with_401_and_listed(gateway):
@@ -71,7 +71,7 @@ def test_a_charger_boots_beats_and_reports_its_status(gateway):
             )
             return boot, beat
 
-    boot, beat = asyncio.run(play())
+    boot, beat = run_async(play())
     assert boot.status == "Accepted"
     assert boot.interval == 300
     assert beat.current_time.endswith("Z")
@@ -123,7 +123,7 @@ def test_a_connected_charger_that_falls_silent_is_unknown_until_it_speaks_again(
             await cp.call(call.Heartbeat())
             return silent, await asyncio.to_thread(status)
 
-    (heard_lately, marked, while_silent, cleared), after = asyncio.run(play())
+    (heard_lately, marked, while_silent, cleared), after = run_async(play())
     assert heard_lately == 0
     assert marked == 1, "marked once, not again"
     assert (while_silent, cleared) == (EvseStatus.UNKNOWN, False)

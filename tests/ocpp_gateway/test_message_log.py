@@ -9,7 +9,7 @@ from ocpp_gateway.message_log import MessageLog
 from ocpp_gateway.models import OcppMessage
 from tests.ocpi_api.drivers import roaming_station
 
-from .conftest import registered
+from .conftest import registered, run_async
 
 
 def test_each_charger_keeps_its_newest_frames_within_a_tenth_more_than_the_setting(gateway, settings):
@@ -27,7 +27,7 @@ def test_each_charger_keeps_its_newest_frames_within_a_tenth_more_than_the_setti
                 await log.flush()
                 counts.append(await asyncio.to_thread(OcppMessage.objects.filter(charger=busy).count))
 
-    asyncio.run(play())
+    run_async(play())
     assert max(counts) <= 22, "at most a tenth more than OCPP_MESSAGE_LOG_KEEP"
     kept = list(OcppMessage.objects.filter(charger=busy).order_by("id").values_list("unique_id", flat=True))
     assert 20 <= len(kept) <= 22

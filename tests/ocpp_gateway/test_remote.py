@@ -17,7 +17,7 @@ from chargepoints.sessions.enums import SessionStatus
 from ocpp_gateway.models import OcppMessage, PendingRemoteStart
 from tests.ocpi_api.drivers import DriversEmsp, registered_partner, roaming_station, stored_token, token_body
 
-from .conftest import Answers, connected, registered
+from .conftest import Answers, connected, registered, run_async
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_start_and_stop_session_go_to_the_charger_and_back(gateway, emsp, setup)
             )
             return started, action, asked, stopped
 
-    started, action, asked, stopped = asyncio.run(play())
+    started, action, asked, stopped = run_async(play())
     gateway.settle()
     assert started["data"]["result"] == "ACCEPTED"
     assert (action, asked) == ("RemoteStartTransaction", {"id_tag": "04A1B2C3", "connector_id": 1})
@@ -109,7 +109,7 @@ def test_a_refusing_or_offline_charger_is_the_command_result(gateway, emsp, setu
         async with connected(gateway, "CP-1", password, Answers(remote_start=answer)):
             await asyncio.to_thread(command, base, token, "START_SESSION", body)
 
-    asyncio.run(play())
+    run_async(play())
     [result] = emsp.command_results[url.removeprefix(emsp.base_url)]
     assert result["result"] == expected
     assert not ChargingSession.objects.exists()
@@ -138,7 +138,7 @@ def test_a_remote_start_survives_the_charger_reconnecting_before_it_starts(gatew
             [(_, asked)] = answers.received
             await cp.call(call.StartTransaction(connector_id=1, id_tag=asked["id_tag"], meter_start=0, timestamp=now))
 
-    asyncio.run(play())
+    run_async(play())
     gateway.settle()
     session = ChargingSession.objects.get()
     assert (session.auth_method, session.authorization_reference) == ("COMMAND", "REF-RECONNECT-1")

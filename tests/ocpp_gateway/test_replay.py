@@ -3,7 +3,6 @@ the same transactionId, a repeated StopTransaction changes nothing, and a reboot
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +15,7 @@ from chargepoints.sessions.enums import SessionStatus
 from ocpp_gateway.models import Transaction
 from tests.chargepoints.sessions_support import T0
 
-from .conftest import connected
+from .conftest import connected, run_async
 from .test_charging import emsp, meter, station, ts  # noqa: F401  (fixtures)
 
 
@@ -37,7 +36,7 @@ def test_a_late_burst_is_priced_on_its_own_times_and_repeats_change_nothing(gate
             await cp.call(call.MeterValues(connector_id=1, transaction_id=tx, meter_value=meter(40, 9000)))
             return first, again
 
-    first, again = asyncio.run(play())
+    first, again = run_async(play())
     gateway.settle()
     assert first.transaction_id == again.transaction_id
     assert again.id_tag_info == first.id_tag_info == {"status": "Accepted"}
@@ -69,7 +68,7 @@ def test_a_charger_that_reboots_mid_session_has_the_session_ended(gateway, emsp,
             await cp.call(call.BootNotification(charge_point_vendor="Acme", charge_point_model="AC22"))
             await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
 
-    asyncio.run(play())
+    run_async(play())
     gateway.settle()
     session = ChargingSession.objects.get()
     assert session.status == SessionStatus.COMPLETED
@@ -92,7 +91,7 @@ def test_a_new_start_on_a_connector_ends_the_transaction_left_open(gateway, emsp
             )
             return one, two
 
-    one, two = asyncio.run(play())
+    one, two = run_async(play())
     gateway.settle()
     assert one.transaction_id != two.transaction_id
     old, new = ChargingSession.objects.order_by("start_date_time")
