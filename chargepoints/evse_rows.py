@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 # A data set's PLANNED or REMOVED describes the EVSE's life, not its occupancy, and stands until a later import.
 LIFECYCLE_STATUSES = frozenset({EvseStatus.PLANNED, EvseStatus.REMOVED})
+_STATUSES = frozenset(EvseStatus.values)  # Choices.values builds a new list at every call
 
 
 def _prefixed(error: ValidationError, prefix: str) -> ValidationError:
@@ -47,7 +48,7 @@ def evse_status_to_write(evse_data: EvseInput, current: str | None, *, imported:
     for PLANNED and REMOVED, which the data set may set and lift.
     """
     reported = evse_data.get("status")
-    if reported is not None and reported not in EvseStatus.values:
+    if reported is not None and reported not in _STATUSES:
         raise ValidationError({f"{prefix}status": f"'{reported}' is not an EVSE status."})
     if not imported:
         return reported

@@ -17,6 +17,7 @@ from ..evse_rows import evse_status_to_write, new_connector_rows, validate_row
 from ..models import EVSE, Connector, ExceptionalPeriod, Location, LocationRepair, RegularHours
 from ..services import EVSE_SCALARS, LOCATION_SCALARS, LocationInput
 from .repairs import Repair
+from .rows import insert_rows
 
 
 @dataclass
@@ -104,7 +105,8 @@ def locations_create_bulk(ready: Sequence[tuple[NewLocation, _Prepared]], now: d
 
     Sends no signal: the import announces what it created once, with ``locations_imported``.
     """
-    locations = Location.objects.bulk_create([prepared.location for _, prepared in ready])
+    locations = [prepared.location for _, prepared in ready]
+    insert_rows(Location, locations)
     evses, connectors, hours, periods, repairs = [], [], [], [], []
     for (item, prepared), location in zip(ready, locations, strict=True):
         for evse, plugs in prepared.evses:
@@ -117,15 +119,15 @@ def locations_create_bulk(ready: Sequence[tuple[NewLocation, _Prepared]], now: d
             period.location = location
             periods.append(period)
         repairs += repair_rows(location, item.repairs, now)
-    EVSE.objects.bulk_create([evse for evse, _ in evses])
+    insert_rows(EVSE, [evse for evse, _ in evses])
     for evse, plugs in evses:
         for connector in plugs:
             connector.evse = evse
             connectors.append(connector)
-    Connector.objects.bulk_create(connectors)
-    RegularHours.objects.bulk_create(hours)
-    ExceptionalPeriod.objects.bulk_create(periods)
-    LocationRepair.objects.bulk_create(repairs)
+    insert_rows(Connector, connectors)
+    insert_rows(RegularHours, hours)
+    insert_rows(ExceptionalPeriod, periods)
+    insert_rows(LocationRepair, repairs)
     return locations
 
 

@@ -1,0 +1,99 @@
+"""Multi-row INSERTs of unsaved model instances for bulk imports: what ``bulk_create`` writes, with less work per value.
+
+``bulk_create`` passes every value of every row through the query compiler (expression checks, ``pre_save``,
+``get_db_prep_save``), which cost more than the database took to store the rows. Here each column's conversion is
+chosen once per model: a value that already has the column's Python type (a str for a CharField, an int for an
+IntegerField, …) is what ``get_db_prep_save`` would return, so it is passed as it is; JSON is dumped with the
+field's encoder, as Django's adapter does; every other value goes through ``get_db_prep_save`` itself. The new
+primary keys are read back with RETURNING and set on the instances, as ``bulk_create`` sets them. Backends that
+cannot return rows from a multi-row INSERT use ``bulk_create``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import connections, models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+Convert = Callable[[Any], Any]
+
+# The Python type of a column's value that needs no conversion (bool before int: a bool is an int).
+_PLAIN_TYPES: list[tuple[type[models.Field], type]] = [
+    (models.BooleanField, bool),
+    (models.CharField, str),
+    (models.TextField, str),
+    (models.IntegerField, int),
+    (models.FloatField, float),
+]
+
+
+def _converter(field: models.Field, connection: BaseDatabaseWrapper) -> tuple[str, Convert]:
+    """The placeholder and the conversion of one column's values."""
+    prepare: Convert = lambda value: field.get_db_prep_save(value, connection)  # noqa: E731
+    postgresql = connection.vendor == "postgresql"
+    if isinstance(field, models.DateTimeField) and postgresql:  # stored as it is when it has a zone
+        return "%s", lambda value: value if type(value) is datetime and value.tzinfo is not None else prepare(value)
+    if isinstance(field, models.JSONField) and postgresql:
+        encoder = field.encoder
+
+        def to_json(value: Any) -> Any:
+            return (
+                json.dumps(value, cls=encoder) if isinstance(value, dict | list | str | int | float) else prepare(value)
+            )
+
+        return "%s::jsonb", to_json
+    if isinstance(field, models.ForeignKey):
+        return "%s", lambda value: value if type(value) is int else prepare(value)
+    for field_type, python_type in _PLAIN_TYPES:
+        if isinstance(field, field_type):
+            return "%s", _plain_or(python_type, prepare)
+    return "%s", prepare
+
+
+def _plain_or(python_type: type, prepare: Convert) -> Convert:
+    return lambda value: value if type(value) is python_type or value is None else prepare(value)
+
+
+def _reader(field: models.Field) -> Callable[[models.Model], Any]:
+    """How a column's value is read from an instance: ``pre_save`` for the fields that set themselves."""
+    if isinstance(field, models.DateField) and (field.auto_now or field.auto_now_add):
+        return lambda obj: field.pre_save(obj, add=True)
+    attname = field.attname
+    return lambda obj: getattr(obj, attname)
+
+
+def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """Insert ``objs`` (unsaved, without primary keys) and set their primary keys. Sends no signal."""
+    if not objs:
+        return
+    connection = connections[router.db_for_write(model)]
+    if not connection.features.can_return_rows_from_bulk_insert:
+        model._default_manager.bulk_create(objs)
+        return
+    opts = model._meta
+    pk = opts.pk
+    assert pk is not None
+    fields = [field for field in opts.concrete_fields if not field.primary_key]
+    columns: list[tuple[str, Convert, Callable[[models.Model], Any]]] = []
+    for field in fields:
+        placeholder, convert = _converter(field, connection)
+        columns.append((placeholder, convert, _reader(field)))
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field in fields)
+    head = f"INSERT INTO {quote(opts.db_table)} ({names}) VALUES "  # noqa: S608  (names from the model)
+    row_sql = f"({', '.join(placeholder for placeholder, _, _ in columns)})"
+    # At most 65,535 parameters per statement, PostgreSQL's limit when the driver binds them on the server.
+    size = min(connection.ops.bulk_batch_size(fields, objs) or len(objs), 65_535 // len(fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), size):
+            chunk = objs[start : start + size]
+            params = [convert(read(obj)) for obj in chunk for _, convert, read in columns]
+            cursor.execute(f"{head}{', '.join([row_sql] * len(chunk))} RETURNING {quote(pk.column)}", params)
+            for obj, (new_pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                setattr(obj, pk.attname, new_pk)
+                obj._state.adding = False
+                obj._state.db = connection.alias
