@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.forms.models import model_to_dict
 
-from chargepoints.importers.rows import insert_rows
+from chargepoints.importers.rows import _cell, _NotCopyable, insert_rows
 from chargepoints.models import EVSE, Connector, ExceptionalPeriod, Location, LocationRepair
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_rows_are_stored_as_bulk_create_stores_them():
     shapes: dict[str, Any] = {
         "operator": {"name": "Ünïcode Ö", "logo": None},
         "owner": None,
-        "directions": [{"language": "de", "text": "Links, dann 10 m"}],
+        "directions": [{"language": "de", "text": "Links,\tdann\n10 m \\N \\ \r"}],
         "facilities": [],
         "energy_mix": {"is_green_energy": True, "energy_sources": [{"source": "SOLAR", "percentage": 12.5}]},
         "twentyfourseven": None,
@@ -95,3 +95,12 @@ def test_many_rows_are_split_into_statements_the_database_takes():
     insert_rows(ExceptionalPeriod, periods)
     assert len({period.pk for period in periods}) == 17_000
     assert ExceptionalPeriod.objects.filter(location=location).count() == 17_000
+
+
+def test_copy_text_spells_every_kind_of_value_the_import_writes():
+    assert _cell("Links,\tdann\n10 m \\N\r") == "Links,\\tdann\\n10 m \\\\N\\r"
+    assert _cell(LocationRepair.Status.OPEN) == "open"
+    assert [_cell(v) for v in (None, True, False, 230, 1.5)] == ["\\N", "t", "f", "230", "1.5"]
+    assert _cell(NOW) == "2024-05-01T10:00:00.123456+00:00"
+    with pytest.raises(_NotCopyable):
+        _cell(object())
