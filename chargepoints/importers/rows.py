@@ -11,6 +11,7 @@ for a value COPY's text format is not spelled for here) with multi-row INSERTs t
 RETURNING. Backends that cannot return rows from an INSERT use ``bulk_create``. Either way the instances get
 their primary keys, as with ``bulk_create``. No signal is sent.
 """
+
 from __future__ import annotations
 
 import io
