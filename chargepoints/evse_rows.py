@@ -89,7 +89,8 @@ def new_connector_rows(connectors: Sequence[ConnectorInput], prefix: str) -> lis
     check_connector_ids(connectors, prefix)
     new = []
     for index, connector_data in enumerate(connectors):
-        connector = Connector(**connector_values(connector_data))
+        # evse_id given (None until the EVSE is saved): ForeignKey.get_default is slow, and this runs per row.
+        connector = Connector(evse_id=None, **connector_values(connector_data))  # type: ignore[misc]
         validate_connector(connector, prefix, index)
         connector.rated_power_w = connector.compute_rated_power_w()
         new.append(connector)

@@ -53,7 +53,8 @@ def _prepare(item: NewLocation, now: datetime) -> _Prepared:
         connectors = evse_data.get("connectors") or []
         if not connectors:
             raise ValidationError({f"{prefix}connectors": "An EVSE needs at least one connector."})
-        evse = EVSE(**{f: evse_data[f] for f in EVSE_SCALARS if f in evse_data})  # type: ignore[literal-required]
+        # location_id given (None until the location is saved): spares ForeignKey.get_default per row.
+        evse = EVSE(location_id=None, **{f: evse_data[f] for f in EVSE_SCALARS if f in evse_data})  # type: ignore[misc,literal-required]
         # A data set's status is a snapshot, not live: the same rule as location_upsert (kept as import_status).
         status = evse_status_to_write(evse_data, None, imported=imported, prefix=prefix)
         if imported:
