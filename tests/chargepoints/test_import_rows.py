@@ -1,15 +1,21 @@
-"""The bulk import's INSERTs store exactly what Django's ``bulk_create`` stores, value for value."""
+"""The bulk import's writes store exactly what Django's ``bulk_create`` stores, value for value; and its other
+shortcut, sparing the garbage collector, is undone when it ends."""
 
 from __future__ import annotations
 
+import gc
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from django.forms.models import model_to_dict
 
+from chargepoints.importers import get_parser
 from chargepoints.importers.rows import _cell, _NotCopyable, insert_rows
+from chargepoints.importers.runner import import_records
 from chargepoints.models import EVSE, Connector, ExceptionalPeriod, Location, LocationRepair
+from tests.chargepoints.test_import_repairs import clean_location
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +110,17 @@ def test_copy_text_spells_every_kind_of_value_the_import_writes():
     assert _cell(NOW) == "2024-05-01T10:00:00.123456+00:00"
     with pytest.raises(_NotCopyable):
         _cell(object())
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it():
+    parser = get_parser("ocpi")
+    feed = json.dumps([clean_location(f"GC-{n}", f"GC-EVSE-{n}") for n in range(3)]).encode()
+    import_records(parser=parser, records=parser.split(feed))
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        import_records(parser=parser, records=parser.split(feed))
+        assert 0 < gc.get_freeze_count() <= frozen  # theirs stay frozen (less any freed), none of ours added
+    finally:
+        gc.unfreeze()
