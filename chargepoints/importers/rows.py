@@ -43,13 +43,14 @@ def _converter(field: models.Field, connection: BaseDatabaseWrapper) -> tuple[st
     if isinstance(field, models.DateTimeField) and postgresql:  # stored as it is when it has a zone
         return "%s", lambda value: value if type(value) is datetime and value.tzinfo is not None else prepare(value)
     if isinstance(field, models.JSONField) and postgresql:
-        encoder = field.encoder
+        # json.dumps(value, cls=field.encoder), as Django's Jsonb adapter dumps, with the encoder made once.
+        encode = (field.encoder or json.JSONEncoder)().encode
 
         def to_json(value: Any) -> Any:
-            # SQL NULL and expressions as Django has them; any other value is dumped, as its Jsonb adapter dumps it.
+            # SQL NULL and expressions as Django has them; any other value is dumped.
             if value is None or hasattr(value, "resolve_expression"):
                 return prepare(value)
-            return json.dumps(value, cls=encoder)
+            return encode(value)
 
         return "%s::jsonb", to_json
     if isinstance(field, models.ForeignKey):

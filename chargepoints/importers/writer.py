@@ -135,7 +135,7 @@ def locations_create_bulk(ready: Sequence[tuple[NewLocation, _Prepared]], now: d
 def repair_rows(location: Location, repairs: Sequence[Repair], now: datetime) -> list[LocationRepair]:
     return [
         LocationRepair(
-            location=location,
+            location_id=location.pk,  # the id, not the instance: the FK descriptor is slow per row
             rule=repair.rule,
             field=repair.field[:255],
             before=repair.before,
