@@ -17,6 +17,7 @@ from ..evse_rows import evse_status_to_write, new_connector_rows, validate_row
 from ..models import EVSE, Connector, ExceptionalPeriod, Location, LocationRepair, RegularHours
 from ..services import EVSE_SCALARS, LOCATION_SCALARS, LocationInput
 from .repairs import Repair
+from .rows import insert_rows
 
 
 @dataclass
@@ -52,7 +53,8 @@ def _prepare(item: NewLocation, now: datetime) -> _Prepared:
         connectors = evse_data.get("connectors") or []
         if not connectors:
             raise ValidationError({f"{prefix}connectors": "An EVSE needs at least one connector."})
-        evse = EVSE(**{f: evse_data[f] for f in EVSE_SCALARS if f in evse_data})  # type: ignore[literal-required]
+        # location_id given (None until the location is saved): spares ForeignKey.get_default per row.
+        evse = EVSE(location_id=None, **{f: evse_data[f] for f in EVSE_SCALARS if f in evse_data})  # type: ignore[misc,literal-required]
         # A data set's status is a snapshot, not live: the same rule as location_upsert (kept as import_status).
         status = evse_status_to_write(evse_data, None, imported=imported, prefix=prefix)
         if imported:
@@ -104,7 +106,8 @@ def locations_create_bulk(ready: Sequence[tuple[NewLocation, _Prepared]], now: d
 
     Sends no signal: the import announces what it created once, with ``locations_imported``.
     """
-    locations = Location.objects.bulk_create([prepared.location for _, prepared in ready])
+    locations = [prepared.location for _, prepared in ready]
+    insert_rows(Location, locations)
     evses, connectors, hours, periods, repairs = [], [], [], [], []
     for (item, prepared), location in zip(ready, locations, strict=True):
         for evse, plugs in prepared.evses:
@@ -117,22 +120,22 @@ def locations_create_bulk(ready: Sequence[tuple[NewLocation, _Prepared]], now: d
             period.location = location
             periods.append(period)
         repairs += repair_rows(location, item.repairs, now)
-    EVSE.objects.bulk_create([evse for evse, _ in evses])
+    insert_rows(EVSE, [evse for evse, _ in evses])
     for evse, plugs in evses:
         for connector in plugs:
             connector.evse = evse
             connectors.append(connector)
-    Connector.objects.bulk_create(connectors)
-    RegularHours.objects.bulk_create(hours)
-    ExceptionalPeriod.objects.bulk_create(periods)
-    LocationRepair.objects.bulk_create(repairs)
+    insert_rows(Connector, connectors)
+    insert_rows(RegularHours, hours)
+    insert_rows(ExceptionalPeriod, periods)
+    insert_rows(LocationRepair, repairs)
     return locations
 
 
 def repair_rows(location: Location, repairs: Sequence[Repair], now: datetime) -> list[LocationRepair]:
     return [
         LocationRepair(
-            location=location,
+            location_id=location.pk,  # the id, not the instance: the FK descriptor is slow per row
             rule=repair.rule,
             field=repair.field[:255],
             before=repair.before,

@@ -206,7 +206,10 @@ _ENUMS["standard"] |= {
 def _enum_value(kind: str, value: Any) -> str | None:
     if not isinstance(value, str):
         return None
-    return _ENUMS[kind].get(re.sub(r"[\s\-]+", "_", value.strip()).upper())
+    names = _ENUMS[kind]
+    if names.get(value) == value:  # already the spec's value: folding would find itself
+        return value
+    return names.get(re.sub(r"[\s\-]+", "_", value.strip()).upper())
 
 
 def _repair_enum(obj: Json, key: str, path: str, log: RepairLog, kind: str | None = None) -> None:

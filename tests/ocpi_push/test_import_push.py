@@ -42,6 +42,7 @@ def test_a_small_import_is_put_location_by_location_without_per_row_signals(rece
 
 def test_a_large_import_is_one_catalogue_resend_per_partner(receiver, fast_push, settle, monkeypatch):
     monkeypatch.setattr("ocpi_api.push.catalogue.IMPORT_PUSH_LIMIT", 4)
+    monkeypatch.setattr("chargepoints.importers.runner.BATCH_SIZE", 3)  # four batches, still one announcement
     first = receiving_partner(receiver, "locations", name="One", party_id="ONE")
     second = receiving_partner(receiver, "locations", name="Two", party_id="TWO")
     _import(10)

@@ -41,6 +41,7 @@ from chargepoints.selectors import synced
 from chargepoints.services import ConnectorInput, EvseInput, LocationInput
 from ocpi_api.core.envelope import format_datetime
 from ocpi_api.core.fields import BoolField, DateTimeField, EnumField, IntField, StringField, UrlField
+from ocpi_api.core.quick_read import plain, quick_reader
 from ocpi_api.modules.common import (
     EMPTY,
     DisplayTextSerializer,
@@ -349,15 +350,6 @@ _EVSE_DEFAULTS: dict[str, Any] = {
 _CONNECTOR_DEFAULTS: dict[str, Any] = {"max_electric_power": None, "tariff_ids": [], "terms_and_conditions": ""}
 
 
-def _plain(value: Any) -> Any:
-    """Validated data as plain dicts and lists, without the nulls that stand for absent optional fields."""
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
-
-
 def _complete(data: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
     values = {key: value for key, value in data.items() if key != "last_updated" and value is not None}
     return {**defaults, **values}
@@ -405,18 +397,25 @@ def _error_paths(detail: Any, path: str = "") -> dict[str, list[str]]:
 
 
 # One instance per type, reused: a new serializer deep-copies its whole field tree, which is most of the cost of
-# reading a location. Validation keeps no state on the instance, so sharing it is safe.
+# reading a location. Validation keeps no state on the instance, so sharing it is safe. Each has its quick reader
+# (``core.quick_read``): valid input is read without DRF's per-field machinery, and anything else is read again by
+# the serializer, so that errors are DRF's.
 _LOCATION_READER = LocationSerializer()
 _EVSE_READER = EvseSerializer()
 _CONNECTOR_READER = ConnectorSerializer()
+_QUICK = {id(reader): quick_reader(reader) for reader in (_LOCATION_READER, _EVSE_READER, _CONNECTOR_READER)}
 
 
 def _validated(reader: serializers.Serializer[Any], data: Any) -> dict[str, Any]:
     try:
+        return cast(dict[str, Any], _QUICK[id(reader)](data))
+    except (serializers.ValidationError, DjangoValidationError):
+        pass
+    try:
         validated = reader.run_validation(data)
     except serializers.ValidationError as error:
         raise DjangoValidationError(_error_paths(error.detail)) from error
-    return cast(dict[str, Any], _plain(validated))
+    return cast(dict[str, Any], plain(validated))
 
 
 def location_input_from_ocpi(data: Any) -> LocationInput:
