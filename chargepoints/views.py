@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -22,6 +21,7 @@ from .attribution import ATTRIBUTIONS
 from .dashboard import attention_cards
 from .forms import EvseStatusForm, SimulateChargingForm, StationFilterForm
 from .models import EVSE, Location
+from .paging import cursor_args, staff_page
 from .search import StationFilters, station_search, station_sort_key, stations_sorted
 from .sessions.selectors import session_list
 from .simulator import ChargerSimulator, SimulationPlan
@@ -87,7 +87,9 @@ class StationListView(StaffViewMixin, TemplateView):
         filters = _filters_from(form) if form.is_valid() else StationFilters()
         sort = station_sort_key(self.request.GET.get("sort"))
         stations = stations_sorted(station_search(filters=filters), sort)
-        page = Paginator(stations, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = staff_page(
+            stations, per_page=PAGE_SIZE, page=self.request.GET.get("page"), **cursor_args(self.request.GET)
+        )
         rows = [
             StationRow(
                 location=location,
@@ -98,7 +100,8 @@ class StationListView(StaffViewMixin, TemplateView):
             for location in page
         ]
         query = self.request.GET.copy()
-        query.pop("page", None)
+        for name in ("page", "after", "before"):
+            query.pop(name, None)
         return {
             **super().get_context_data(**kwargs),
             "form": form,

@@ -122,6 +122,8 @@ AXES_CLIENT_IP_CALLABLE = "chargepoints.staff_login.client_address"
 # a request (chargepoints.staff_login), instead of Django's two weeks.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=3600)
+# Staff and finance lists count their rows exactly up to this many; above, PostgreSQL's estimate shows as "about N".
+STAFF_LIST_EXACT_COUNT = env.int("STAFF_LIST_EXACT_COUNT", default=500_000)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
