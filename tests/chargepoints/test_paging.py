@@ -37,7 +37,9 @@ def test_every_numbered_page_holds_the_rows_counting_from_the_start_would(locati
     ordered = Location.objects.order_by("name", "id")
     pages = [staff_page(ordered, per_page=5, page=n) for n in range(1, 6)]
     assert [ids(page) for page in pages] == [locations[n : n + 5] for n in range(0, 25, 5)]
-    assert pages[-1].number == 5 and len(pages[-1]) == 3 and not pages[-1].has_next()
+    assert pages[-1].number == 5
+    assert len(pages[-1]) == 3
+    assert not pages[-1].has_next()
     assert (pages[0].count, pages[0].num_pages, pages[0].count_is_estimate) == (23, 5, False)
 
 
@@ -50,7 +52,8 @@ def test_next_and_previous_follow_the_cursor_to_the_same_pages(locations):
         seen.append(ids(page))
     assert seen == [locations[n : n + 5] for n in range(0, 25, 5)]
     back = staff_page(ordered, per_page=5, page=page.previous_page_number(), before=page.previous_cursor)
-    assert ids(back) == locations[15:20] and back.number == 4
+    assert ids(back) == locations[15:20]
+    assert back.number == 4
 
 
 def test_a_descending_order_pages_by_cursor_too(locations):
