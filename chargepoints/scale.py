@@ -211,6 +211,8 @@ def session_start_times(rng: random.Random, count: int, now: datetime) -> list[d
 @register(order=20, name="sessions")
 def seed_sessions(plan: ScalePlan) -> str:
     rng = plan.rng("sessions")
+    if not plan.sessions:
+        return "Sessions: none"
     evses = list(
         EVSE.objects.filter(location__source=SCALE_SOURCE)
         .select_related("location")
