@@ -122,6 +122,8 @@ class Location(models.Model):
             # The staff station list's sort orders (chargepoints.search.STATION_SORTS).
             models.Index(fields=["name", "id"], name="location_name_order"),
             models.Index(fields=["city", "name", "id"], name="location_city_order"),
+            # The city filter (any case) on the default order.
+            models.Index(Upper("city"), models.F("name"), models.F("id"), name="location_city_filter"),
         ]
 
     def __str__(self) -> str:
