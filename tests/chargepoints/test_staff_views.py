@@ -3,6 +3,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from chargepoints import selectors
 from chargepoints.models import EVSE, Location
 from tests.factories import connector_data, evse_data, finance_user, make_location, operations_user
 
@@ -60,6 +61,14 @@ def test_dashboard_counts_by_status_and_power_class(ops_client):
     # 230 V x 32 A x 3 phases = 22 kW (fast); 500 V x 300 A DC = 150 kW (ultra).
     assert overview.evses_by_power_class["Fast (11–49 kW)"] == 2
     assert overview.evses_by_power_class["Ultra (≥ 150 kW)"] == 1
+
+
+def test_an_evse_counts_once_in_the_class_of_its_most_powerful_connector_and_removed_ones_not_at_all():
+    dc = connector_data(connector_id="2", power_type="DC", max_voltage=500, max_amperage=100)  # 50 kW
+    make_location(evses=[evse_data(connectors=[connector_data(), dc]), evse_data(status="REMOVED")])
+    by_class = selectors.catalogue_overview().evses_by_power_class
+    assert sum(by_class.values()) == 1
+    assert by_class["Rapid (50–149 kW)"] == 1
 
 
 def test_station_list_filters(ops_client):
