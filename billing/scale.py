@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from chargepoints.models import ChargingSession
-from chargepoints.scale import TOKEN_PARTIES, ScalePlan, bulk_insert, register
+from chargepoints.scale import TOKEN_PARTIES, ScalePlan, bulk_insert, copy_insert, register
 from chargepoints.sessions.enums import SessionStatus
 
 from .models import BillingProfile, Cdr, Invoice, InvoiceLine, InvoiceNumberCounter, InvoiceStatus
@@ -79,7 +79,7 @@ def seed_cdrs(plan: ScalePlan) -> str:
                 last_updated=session.end_date_time,
             )
 
-    return f"CDRs: {len(bulk_insert(Cdr, rows()))} ({Cdr.objects.filter(status=Cdr.Status.REVIEW).count()} held)"
+    return f"CDRs: {copy_insert(Cdr, rows())} ({Cdr.objects.filter(status=Cdr.Status.REVIEW).count()} held)"
 
 
 def _week_start(when: datetime) -> datetime:
@@ -176,5 +176,5 @@ def seed_invoices(plan: ScalePlan) -> str:
                     amount_incl_vat=incl,
                 )
 
-    line_count = len(bulk_insert(InvoiceLine, lines()))
+    line_count = copy_insert(InvoiceLine, lines())
     return f"Invoices: {len(invoices)} weekly invoices to {len(profiles)} eMSP parties, {line_count} lines"

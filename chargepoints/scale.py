@@ -11,6 +11,8 @@ this domain app seeds the others' data (CDRs, invoices) without importing them.
 
 from __future__ import annotations
 
+import io
+import json
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
@@ -95,6 +98,53 @@ def bulk_insert(model: type[ModelT], rows: Iterator[ModelT]) -> list[ModelT]:
     return done
 
 
+def copy_insert(model: type[ModelT], rows: Iterator[ModelT]) -> int:
+    """Insert ``rows`` (primary keys not needed back) with PostgreSQL's COPY, several times faster than INSERTs;
+    other databases get :func:`bulk_insert`. Returns how many."""
+    if connection.vendor != "postgresql":
+        return len(bulk_insert(model, rows))
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    texts = [_copy_text(field) for field in fields]
+    count = 0
+    with connection.cursor() as cursor:
+        buffer = io.StringIO()
+        for count, row in enumerate(rows, start=1):
+            buffer.write("\t".join(text(row) for text in texts) + "\n")
+            if count % BATCH == 0:
+                _copy(cursor, model, columns, buffer)
+                buffer = io.StringIO()
+        _copy(cursor, model, columns, buffer)
+    return count
+
+
+def _copy(cursor: Any, model: type[Model], columns: str, buffer: io.StringIO) -> None:
+    buffer.seek(0)
+    cursor.copy_expert(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN", buffer)
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(field: Any) -> Callable[[Model], str]:
+    """How ``field`` of a row reads in COPY's text format: NULL as \\N; backslash, tab and line breaks escaped."""
+    name = field.attname
+
+    def text(row: Model) -> str:
+        value = field.pre_save(row, add=True) if getattr(field, "auto_now_add", False) else getattr(row, name)
+        if value is None:
+            return "\\N"
+        if isinstance(field, models.JSONField):
+            return json.dumps(value, cls=field.encoder).translate(_ESCAPES)
+        if isinstance(value, bool):
+            return "t" if value else "f"
+        if isinstance(value, datetime):
+            return value.isoformat()
+        return str(value).translate(_ESCAPES)
+
+    return text
+
+
 def weighted_parties(count: int) -> tuple[list[tuple[str, str]], list[float]]:
     """eMSP parties (country code, party id) and their shares of the drivers: a few large ones, a long tail."""
     countries = ("SE", "DE", "NL", "NO", "DK", "FR", "BE", "AT")
@@ -166,7 +216,7 @@ def seed_stations(plan: ScalePlan) -> str:
         for evse in evses
         for standard, fmt, power_type, voltage, amperage, _share in [rng.choices(kinds, kind_weights)[0]]
     )
-    connector_count = len(bulk_insert(Connector, connectors))
+    connector_count = copy_insert(Connector, connectors)
     return f"Stations: {len(locations)} locations, {len(evses)} EVSEs, {connector_count} connectors"
 
 
@@ -229,7 +279,7 @@ def seed_sessions(plan: ScalePlan) -> str:
         _session(rng, n, start, evse, open_now=n >= len(starts) - active, now=plan.now)
         for n, (start, evse) in enumerate(zip(starts, evse_of, strict=True))
     )
-    return f"Sessions: {len(bulk_insert(ChargingSession, rows))} over the last year ({active} still charging)"
+    return f"Sessions: {copy_insert(ChargingSession, rows)} over the last year ({active} still charging)"
 
 
 def _session(
