@@ -11,7 +11,7 @@ then read with their joins and annotations, in the same query (``pk IN (SELECT p
 - The count stays exact up to ``STAFF_LIST_EXACT_COUNT`` rows; above, on PostgreSQL, it is the planner's estimate and
   pages show "about N" (and count from the start only, as the end is not known exactly).
 
-A page costs two queries (the count and the page), as with ``Paginator``.
+A page costs two queries (the count and the page), as with ``Paginator``; three when the count is estimated.
 """
 
 from __future__ import annotations

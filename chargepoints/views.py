@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 from . import selectors, services
 from .attribution import ATTRIBUTIONS
 from .dashboard import attention_cards
+from .dashboard_summary import catalogue_summary
 from .forms import EvseStatusForm, SimulateChargingForm, StationFilterForm
 from .models import EVSE, Location
 from .paging import cursor_args, staff_page
@@ -52,7 +53,8 @@ class DashboardView(StaffViewMixin, TemplateView):
     template_name = "chargepoints/dashboard.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        overview = selectors.catalogue_overview()
+        summary = catalogue_summary()
+        overview = summary.overview
         largest = max([*overview.evses_by_power_class.values(), 1])
         return {
             **super().get_context_data(**kwargs),
@@ -60,7 +62,8 @@ class DashboardView(StaffViewMixin, TemplateView):
             "power_classes": [
                 (label, count, round(100 * count / largest)) for label, count in overview.evses_by_power_class.items()
             ],
-            "open_now": station_search(filters=StationFilters(open_now=True)).count(),
+            "open_now": summary.open_now,
+            "counted_at": summary.counted_at,
             "recent": selectors.recently_changed_locations(),
             "attention": attention_cards(self.request.user),
         }
