@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from billing.models import Cdr, Invoice, InvoiceLine
 from chargepoints.models import EVSE, ChargingSession, Connector, Location
 from chargepoints.sessions.enums import SessionStatus
+from ocpp_gateway.models import Charger
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,9 @@ def test_it_seeds_stations_sessions_cdrs_and_invoices_that_agree():
         lines = InvoiceLine.objects.filter(invoice=invoice)
         assert lines.count() == invoice.line_count
         assert sum(line.amount_incl_vat for line in lines) == invoice.total_incl_vat
+    charger = Charger.objects.get()  # one per 100 locations, serving the first one's EVSEs
+    assert charger.connectors.count() == EVSE.objects.filter(location=Location.objects.order_by("id")[0]).count()
+    assert charger.messages.count() == 100
     assert "Seeded in" in out.getvalue()
 
 
