@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from tariffs import pricing
 
-from ..models import ChargingSession, Location
+from ..models import EVSE, ChargingSession, Location
 from ..paging import distinct_pairs
 from .pricing import PeriodFacts, price_periods
 from .tariffs import tariff_from_snapshot
@@ -72,13 +72,16 @@ def session_search(*, filters: SessionFilters) -> QuerySet[ChargingSession]:
     if filters.status:
         sessions = sessions.filter(status=filters.status)
     if filters.station:
+        # The matching stations and EVSEs first (two small queries over thousands of rows), then their sessions by
+        # the location and EVSE indexes: matching the text on every session's joined station read all 200,000 (0.9 s).
         text = filters.station
-        sessions = sessions.filter(
-            Q(location__name__icontains=text)
-            | Q(location__address__icontains=text)
-            | Q(location__city__icontains=text)
-            | Q(evse__evse_id__icontains=text)
+        stations = (
+            Location.objects.filter(Q(name__icontains=text) | Q(address__icontains=text) | Q(city__icontains=text))
+            .order_by()
+            .values_list("pk", flat=True)
         )
+        evses = EVSE.objects.filter(evse_id__icontains=text).order_by().values_list("pk", flat=True)
+        sessions = sessions.filter(Q(location_id__in=list(stations)) | Q(evse_id__in=list(evses)))
     # The party comes from the filter's choices, which are the stored values: an exact match uses the index.
     if filters.token_country_code:
         sessions = sessions.filter(token_country_code=filters.token_country_code)
