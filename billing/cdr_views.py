@@ -10,13 +10,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from chargepoints.paging import cursor_args, list_query, staff_page
 from chargepoints.sessions.selectors import period_rows
 
 from .deliveries import cdr_delivery_states
@@ -66,15 +66,18 @@ class CdrListView(CdrViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         form, filters = _filtered(self.request)
-        page = Paginator(selectors.cdr_search(filters=filters), PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
+        page = staff_page(
+            selectors.cdr_search(filters=filters),
+            per_page=PAGE_SIZE,
+            page=self.request.GET.get("page"),
+            **cursor_args(self.request.GET),
+        )
         return {
             **super().get_context_data(**kwargs),
             "section": "cdrs",
             "form": form,
             "page": page,
-            "query": query.urlencode(),
+            "query": list_query(self.request.GET),
             "in_review": selectors.cdr_review_count(),
         }
 

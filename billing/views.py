@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from chargepoints.paging import cursor_args, list_query, staff_page
+
 from .conf import billing_today
 from .documents import invoice_csv, invoice_pdf, invoice_period_text
 from .forms import CreditForm, InvoiceFilterForm, MarkPaidForm
@@ -73,17 +75,18 @@ class InvoiceListView(FinanceViewMixin, TemplateView):
                 kind=data["kind"],
                 overdue=data["overdue"],
             )
-        page = Paginator(selectors.invoice_list(filters=filters, today=today), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
+        page = staff_page(
+            selectors.invoice_list(filters=filters, today=today),
+            per_page=PAGE_SIZE,
+            page=self.request.GET.get("page"),
+            **cursor_args(self.request.GET),
         )
-        query = self.request.GET.copy()
-        query.pop("page", None)
         return {
             **super().get_context_data(**kwargs),
             "form": form,
             "page": page,
             "rows": [(invoice, invoice.is_overdue(today), invoice_period_text(invoice)) for invoice in page],
-            "query": query.urlencode(),
+            "query": list_query(self.request.GET),
             "drafts": selectors.draft_count(),
             "runs": selectors.recent_runs(),
             "schedule": selectors.invoice_schedule(),

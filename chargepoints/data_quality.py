@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,6 +21,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from .models import LocationRepair
+from .paging import cursor_args, staff_page
 
 PAGE_SIZE = 50
 
@@ -62,8 +62,11 @@ class DataQualityView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
         status = params.get("status", LocationRepair.Status.OPEN)
         status = status if status in LocationRepair.Status.values or status == "" else LocationRepair.Status.OPEN
         rule, derived_only = params.get("rule", ""), params.get("derived") == "1"
-        page = Paginator(repair_list(rule=rule, status=status, derived_only=derived_only), PAGE_SIZE).get_page(
-            params.get("page")
+        page = staff_page(
+            repair_list(rule=rule, status=status, derived_only=derived_only),
+            per_page=PAGE_SIZE,
+            page=params.get("page"),
+            **cursor_args(params),
         )
         query = urlencode({"rule": rule, "status": status, **({"derived": "1"} if derived_only else {})})
         return {

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from . import validators as v
@@ -124,6 +125,8 @@ class Location(models.Model):
             # The staff station list's sort orders (chargepoints.search.STATION_SORTS).
             models.Index(fields=["name", "id"], name="location_name_order"),
             models.Index(fields=["city", "name", "id"], name="location_city_order"),
+            # The city filter (any case) on the default order.
+            models.Index(Upper("city"), models.F("name"), models.F("id"), name="location_city_filter"),
         ]
 
     def __str__(self) -> str:
@@ -410,8 +413,13 @@ class ChargingSession(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["last_updated", "id"], name="session_sync_order"),
             models.Index(fields=["token_country_code", "token_party_id"], name="session_token_party"),
-            # The staff session list: newest first, filtered by start date.
+            # The staff session list: newest first, filtered by start date, status or party, or a token (any case).
             models.Index(fields=["-start_date_time", "-id"], name="session_newest_first"),
+            models.Index(fields=["status", "-start_date_time", "-id"], name="session_status_newest"),
+            models.Index(
+                fields=["token_country_code", "token_party_id", "-start_date_time", "-id"], name="session_party_newest"
+            ),
+            models.Index(Upper("token_uid"), name="session_token_uid_upper"),
         ]
 
     def __str__(self) -> str:

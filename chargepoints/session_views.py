@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.views.generic import TemplateView
 
 from .forms import SessionFilterForm
 from .models import ChargingSession
+from .paging import cursor_args, list_query, staff_page
 from .portal import session_links
 from .sessions import selectors
 from .sessions.enums import SessionStatus
@@ -60,15 +60,18 @@ class SessionListView(SessionViewMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         form = SessionFilterForm(self.request.GET or None, parties=selectors.session_token_parties())
         filters = _filters_from(form) if form.is_valid() else selectors.SessionFilters()
-        page = Paginator(selectors.session_search(filters=filters), PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
+        page = staff_page(
+            selectors.session_search(filters=filters),
+            per_page=PAGE_SIZE,
+            page=self.request.GET.get("page"),
+            **cursor_args(self.request.GET),
+        )
         return {
             **super().get_context_data(**kwargs),
             "form": form,
             "page": page,
             "rows": [SessionRow(session=session) for session in page],
-            "query": query.urlencode(),
+            "query": list_query(self.request.GET),
         }
 
 

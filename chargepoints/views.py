@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -20,8 +19,10 @@ from django.views.generic import TemplateView
 from . import selectors, services
 from .attribution import ATTRIBUTIONS
 from .dashboard import attention_cards
+from .dashboard_summary import catalogue_summary
 from .forms import EvseStatusForm, SimulateChargingForm, StationFilterForm
 from .models import EVSE, Location
+from .paging import cursor_args, staff_page
 from .search import StationFilters, station_search, station_sort_key, stations_sorted
 from .sessions.selectors import session_list
 from .simulator import ChargerSimulator, SimulationPlan
@@ -52,7 +53,8 @@ class DashboardView(StaffViewMixin, TemplateView):
     template_name = "chargepoints/dashboard.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        overview = selectors.catalogue_overview()
+        summary = catalogue_summary()
+        overview = summary.overview
         largest = max([*overview.evses_by_power_class.values(), 1])
         return {
             **super().get_context_data(**kwargs),
@@ -60,7 +62,8 @@ class DashboardView(StaffViewMixin, TemplateView):
             "power_classes": [
                 (label, count, round(100 * count / largest)) for label, count in overview.evses_by_power_class.items()
             ],
-            "open_now": station_search(filters=StationFilters(open_now=True)).count(),
+            "open_now": summary.open_now,
+            "counted_at": summary.counted_at,
             "recent": selectors.recently_changed_locations(),
             "attention": attention_cards(self.request.user),
         }
@@ -87,7 +90,9 @@ class StationListView(StaffViewMixin, TemplateView):
         filters = _filters_from(form) if form.is_valid() else StationFilters()
         sort = station_sort_key(self.request.GET.get("sort"))
         stations = stations_sorted(station_search(filters=filters), sort)
-        page = Paginator(stations, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = staff_page(
+            stations, per_page=PAGE_SIZE, page=self.request.GET.get("page"), **cursor_args(self.request.GET)
+        )
         rows = [
             StationRow(
                 location=location,
@@ -98,7 +103,8 @@ class StationListView(StaffViewMixin, TemplateView):
             for location in page
         ]
         query = self.request.GET.copy()
-        query.pop("page", None)
+        for name in ("page", "after", "before"):
+            query.pop(name, None)
         return {
             **super().get_context_data(**kwargs),
             "form": form,

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -231,6 +231,11 @@ class AuthorizationRecord(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-created", "-id"]
+        # The Tokens page: the latest decisions, and those of one uid in any case (token uids are case-insensitive).
+        indexes: ClassVar = [
+            models.Index(fields=["-created", "-id"], name="authorization_newest"),
+            models.Index(Upper("token_uid"), F("created").desc(), F("id").desc(), name="authorization_uid_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.token_uid} {'allowed' if self.allowed else 'refused'} at {self.created:%Y-%m-%d %H:%M:%S}"

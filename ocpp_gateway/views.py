@@ -8,12 +8,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
+
+from chargepoints.paging import cursor_args, staff_page
 
 from . import selectors
 from .commands import charger_call
@@ -69,7 +70,12 @@ class ChargerDetailView(ChargerViewMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         charger = get_object_or_404(selectors.charger_list(), pk=kwargs["pk"])
         search = self.request.GET.get("q", "").strip()
-        page = Paginator(selectors.charger_messages(charger, search), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = staff_page(
+            selectors.charger_messages(charger, search),
+            per_page=PAGE_SIZE,
+            page=self.request.GET.get("page"),
+            **cursor_args(self.request.GET),
+        )
         return {
             **super().get_context_data(**kwargs),
             "charger": charger,

@@ -147,6 +147,12 @@ class Cdr(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["last_updated", "id"], name="cdr_sync_order"),
             models.Index(fields=["token_country_code", "token_party_id"], name="cdr_token_party"),
+            # The staff CDR list: newest session end first, by status or party, and by month (a range of ends).
+            models.Index(fields=["-end_date_time", "-id"], name="cdr_newest_end_first"),
+            models.Index(fields=["status", "-end_date_time", "-id"], name="cdr_status_newest"),
+            models.Index(
+                fields=["token_country_code", "token_party_id", "-end_date_time", "-id"], name="cdr_party_newest"
+            ),
         ]
 
     def __str__(self) -> str:

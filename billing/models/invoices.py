@@ -234,6 +234,7 @@ class Invoice(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["status", "due_date"], name="invoice_status_due"),
             models.Index(fields=["run", "kind"], name="invoice_run_kind"),
+            models.Index(fields=["-period_start", "-id"], name="invoice_newest_period"),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 
+from chargepoints.paging import distinct_pairs
 from chargepoints.sessions.selectors import PriceBreakdown, of_token_party, price_breakdown
 
 from ..models import Cdr
@@ -40,10 +41,11 @@ def cdr_search(*, filters: CdrFilters) -> QuerySet[Cdr]:
     cdrs = Cdr.objects.select_related("session__location", "invoice_line__invoice")
     if filters.status:
         cdrs = cdrs.filter(status=filters.status)
+    # The party comes from the filter's choices, which are the stored values: an exact match uses the index.
     if filters.token_country_code:
-        cdrs = cdrs.filter(token_country_code__iexact=filters.token_country_code)
+        cdrs = cdrs.filter(token_country_code=filters.token_country_code)
     if filters.token_party_id:
-        cdrs = cdrs.filter(token_party_id__iexact=filters.token_party_id)
+        cdrs = cdrs.filter(token_party_id=filters.token_party_id)
     if filters.month is not None:
         start, end = _month_bounds(filters.month)
         cdrs = cdrs.filter(end_date_time__gte=start, end_date_time__lt=end)
@@ -52,12 +54,7 @@ def cdr_search(*, filters: CdrFilters) -> QuerySet[Cdr]:
 
 def cdr_token_parties() -> list[tuple[str, str]]:
     """The eMSP parties (country code, party id) that have CDRs, for the list's filter."""
-    parties = (
-        Cdr.objects.order_by("token_country_code", "token_party_id")
-        .values_list("token_country_code", "token_party_id")
-        .distinct()
-    )
-    return list(parties)
+    return distinct_pairs(Cdr, "token_country_code", "token_party_id")
 
 
 def cdr_review_count() -> int:

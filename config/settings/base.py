@@ -126,6 +126,10 @@ AXES_CLIENT_IP_CALLABLE = "chargepoints.staff_login.client_address"
 # a request (chargepoints.staff_login), instead of Django's two weeks.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=3600)
+# Staff and finance lists count their rows exactly up to this many; above, PostgreSQL's estimate shows as "about N".
+STAFF_LIST_EXACT_COUNT = env.int("STAFF_LIST_EXACT_COUNT", default=500_000)
+# The dashboard's catalogue counts come from a beat task (every minute); a request counts itself past this age (s).
+DASHBOARD_SUMMARY_MAX_AGE = env.int("DASHBOARD_SUMMARY_MAX_AGE", default=300)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
@@ -306,6 +310,7 @@ OCPI_RESERVATION_MAX_HOURS = env.float("OCPI_RESERVATION_MAX_HOURS", default=24.
 CELERY_BEAT_SCHEDULE = {
     "ocpi-push-sweep": {"task": "ocpi_api.push.tasks.push_sweep", "schedule": OCPI_PUSH_SWEEP_INTERVAL},
     "ocpi-reservations-expire": {"task": "ocpi_api.tasks.reservations_expire_task", "schedule": 60.0},
+    "chargepoints-catalogue-summary": {"task": "chargepoints.tasks.catalogue_summary_refresh_task", "schedule": 60.0},
 }
 
 # --- OCPP 1.6J chargers (ocpp_gateway) -----------------------------------------------------------------------------

@@ -78,6 +78,8 @@ class OutboxItem(models.Model):
             ),
             models.Index(fields=["status", "next_attempt_at"], name="push_item_due"),
             models.Index(fields=["partner", "status", "id"], name="push_item_partner_status"),
+            # The Deliveries page's latest deliveries: without it, every delivery the partner ever had is sorted.
+            models.Index(fields=["partner", "status", "-finished_at", "-id"], name="push_item_recent"),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.bench import bench_push
+from tests.bench import bench_pages_at_scale, bench_push
 from tests.ocpi_push.worker import database_url, redis_problem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,3 +47,15 @@ def test_the_push_benchmark_starts_its_worker_and_reports(monkeypatch: pytest.Mo
     lines = bench_push.run()
     assert lines[-1].startswith("RESULT push pipeline_vs_baseline="), lines
     assert lines[-1].endswith(" lost=0")
+
+
+@pytest.mark.django_db
+def test_the_pages_at_scale_benchmark_times_every_list_and_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the benchmark needs PostgreSQL (set DATABASE_URL)")
+    for name, size in {"LOCATIONS": 30, "SESSIONS": 300, "INVOICES": 10, "REPEATS": 1}.items():
+        monkeypatch.setattr(bench_pages_at_scale, name, size)
+    lines = bench_pages_at_scale.run()
+    assert lines[-1].startswith("RESULT pages_at_scale worst_ms="), lines
+    assert lines[-1].endswith(" queries_constant=yes"), lines
+    assert len([line for line in lines if "page 1:" in line]) == 2 * len(bench_pages_at_scale.LISTS)

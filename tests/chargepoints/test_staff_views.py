@@ -1,9 +1,13 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from chargepoints import selectors
+from chargepoints.dashboard_summary import CACHE_KEY
 from chargepoints.models import EVSE, Location
+from chargepoints.tasks import catalogue_summary_refresh_task
 from tests.factories import connector_data, evse_data, finance_user, make_location, operations_user
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +64,14 @@ def test_dashboard_counts_by_status_and_power_class(ops_client):
     # 230 V x 32 A x 3 phases = 22 kW (fast); 500 V x 300 A DC = 150 kW (ultra).
     assert overview.evses_by_power_class["Fast (11–49 kW)"] == 2
     assert overview.evses_by_power_class["Ultra (≥ 150 kW)"] == 1
+
+
+def test_an_evse_counts_once_in_the_class_of_its_most_powerful_connector_and_removed_ones_not_at_all():
+    dc = connector_data(connector_id="2", power_type="DC", max_voltage=500, max_amperage=100)  # 50 kW
+    make_location(evses=[evse_data(connectors=[connector_data(), dc]), evse_data(status="REMOVED")])
+    by_class = selectors.catalogue_overview().evses_by_power_class
+    assert sum(by_class.values()) == 1
+    assert by_class["Rapid (50–149 kW)"] == 1
 
 
 def test_station_list_filters(ops_client):
@@ -272,3 +284,21 @@ def test_station_list_query_count_is_the_same_for_every_sort_and_page_size(ops_c
             city=f"City {n}", evses=[evse_data(connectors=[connector_data(), connector_data(connector_id="2")])]
         )
     assert _count_queries(ops_client, url) == few == _count_queries(ops_client, reverse("stations:list"))
+
+
+def test_the_dashboard_reads_the_catalogue_counts_the_beat_task_keeps(ops_client, settings):
+    settings.DASHBOARD_SUMMARY_MAX_AGE = 300
+    cache.delete(CACHE_KEY)
+    make_location(evses=[evse_data()])
+    assert ops_client.get(reverse("stations:dashboard")).context["overview"].locations == 1  # a cold cache: counted
+    make_location(evses=[evse_data()])
+    assert ops_client.get(reverse("stations:dashboard")).context["overview"].locations == 1  # not counted again
+    catalogue_summary_refresh_task.delay()
+    response = ops_client.get(reverse("stations:dashboard"))
+    assert response.context["overview"].locations == 2
+    assert "Catalogue counted" in response.content.decode()
+
+
+def test_beat_refreshes_the_dashboard_counts_every_minute(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["chargepoints-catalogue-summary"]
+    assert entry == {"task": catalogue_summary_refresh_task.name, "schedule": 60.0}

@@ -1,0 +1,148 @@
+"""Staff and finance lists at a national network's size (issue #20): every list at its first, middle and last page,
+with and without a filter, as server time through the Django test client.
+
+Data: `manage.py seed_scale`'s service (10,000 locations, about 30,000 EVSEs, 200,000 sessions, a CDR for each
+finished one, 2,000 invoices, 100 chargers with their message logs). Baseline, in the same run: a bare
+``SELECT * … ORDER BY … LIMIT`` of the list's table (its first page's rows, no joins, no per-row figures). Each
+figure is the best of 7 requests: the machine is shared, and the best is what the page costs, the rest is other
+processes' noise. Goals: the worst page under 300 ms, the last page within 1.2× of the first, the same number of
+queries on every page of a list. Needs PostgreSQL (on SQLite the figures mean nothing); the rows are rolled back.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from chargepoints.roles import FINANCE, OPERATIONS, roles_sync
+from chargepoints.scale import ScalePlan, scale_seed
+from ocpp_gateway.models import Charger
+from tests.bench.support import on_postgresql_rolled_back, result, sized
+
+LOCATIONS = sized(10_000, 40)
+SESSIONS = sized(200_000, 400)
+INVOICES = sized(2_000, 20)
+REPEATS = sized(7, 1)
+PAGE_SIZE = 50  # every list's
+
+
+@dataclass(frozen=True)
+class StaffList:
+    name: str
+    url: str
+    table: str
+    ordering: str  # the bare baseline's ORDER BY
+    filter: str  # a query string that narrows it through an index
+    where: str = "TRUE"  # the bare baseline's WHERE ({charger}: the first charger's id)
+
+
+LISTS = (
+    StaffList("stations", "/stations/", "chargepoints_location", "name, id", "city=Berlin"),
+    StaffList(
+        "sessions", "/sessions/", "chargepoints_chargingsession", "start_date_time DESC, id DESC", "status=COMPLETED"
+    ),
+    StaffList("cdrs", "/finance/cdrs/", "billing_cdr", "end_date_time DESC, id DESC", "status=ISSUED"),
+    StaffList("invoices", "/finance/invoices/", "billing_invoice", "period_start DESC, id DESC", "status=PAID"),
+    # One charger's message log (OCPP_MESSAGE_LOG_KEEP frames); the search reads only that charger's frames.
+    StaffList(
+        "charger messages",
+        "/chargers/{charger}/",
+        "ocpp_gateway_ocppmessage",
+        "id DESC",
+        "q=MeterValues",
+        where="charger_id = {charger}",
+    ),
+)
+
+
+def run() -> list[str]:
+    return on_postgresql_rolled_back("pages_at_scale", _bench)
+
+
+def _bench() -> list[str]:
+    started = time.perf_counter()
+    plan = ScalePlan(
+        locations=LOCATIONS, sessions=SESSIONS, invoices=INVOICES, seed=20, now=datetime.now(UTC).replace(microsecond=0)
+    )
+    lines = [f"data: {line}" for line in scale_seed(plan=plan)]
+    lines.append(f"seeded in {time.perf_counter() - started:.0f} s")
+    client = Client()
+    client.force_login(_staff_user())
+    charger = Charger.objects.order_by("id").values_list("pk", flat=True).first()
+    worst = (0.0, "")
+    worst_ratio = (0.0, "")
+    constant = True
+    for staff_list in LISTS:
+        url = staff_list.url.format(charger=charger)
+        for query in ("", staff_list.filter):
+            first_ms, first_queries, pages = _time(client, f"{url}?{query}&page=1")
+            timed = {1: first_ms}
+            counts = {first_queries}
+            for page in (max(1, pages // 2), pages):
+                timed[page], queries, _pages = _time(client, f"{url}?{query}&page={page}")
+                counts.add(queries)
+            constant &= len(counts) == 1
+            baseline = _baseline_ms(staff_list, charger)
+            label = f"{staff_list.name}{'?' + query if query else ''}"
+            slowest = max(timed, key=lambda page: timed[page])
+            worst = max(worst, (timed[slowest], f"{label}&page={slowest}" if query else f"{label}?page={slowest}"))
+            ratio = timed[pages] / first_ms
+            worst_ratio = max(worst_ratio, (ratio, label))
+            figures = "  ".join(f"page {page}: {ms:6.1f} ms" for page, ms in timed.items())
+            lines.append(
+                f"{label:<32} {figures}  last/first {ratio:4.2f}  baseline {baseline:5.2f} ms  "
+                f"worst/baseline {timed[slowest] / baseline:5.1f}×  queries {sorted(counts)}"
+            )
+    lines.append(f"worst last/first ratio: {worst_ratio[1]}")
+    return [
+        *lines,
+        result(
+            "pages_at_scale",
+            worst_ms=round(worst[0], 1),
+            worst_page=worst[1],
+            worst_ratio=round(worst_ratio[0], 2),
+            queries_constant="yes" if constant else "no",
+        ),
+    ]
+
+
+def _staff_user() -> User:
+    roles_sync()
+    user = User.objects.create_user("bench-pages", is_staff=True)
+    user.groups.add(*Group.objects.filter(name__in=[OPERATIONS, FINANCE]))
+    return user
+
+
+def _time(client: Client, url: str) -> tuple[float, int, int]:
+    """The best server time of ``url`` in ms, its query count and the list's number of pages."""
+    client.get(url)  # warm: templates, the user's permissions
+    times = []
+    for _ in range(REPEATS):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    page = response.context["page"]
+    assert len(page.object_list) > 0, url
+    return min(times), len(captured), page.paginator.num_pages
+
+
+def _baseline_ms(staff_list: StaffList, charger: int | None) -> float:
+    where = staff_list.where.format(charger=charger)
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(REPEATS + 1):
+            started = time.perf_counter()
+            cursor.execute(
+                f"SELECT * FROM {staff_list.table} WHERE {where} ORDER BY {staff_list.ordering} LIMIT {PAGE_SIZE}"  # noqa: S608
+            )
+            cursor.fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+    return min(times[1:])
