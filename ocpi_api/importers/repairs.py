@@ -59,6 +59,24 @@ def rule_names() -> list[str]:
 # --- Walking the document --------------------------------------------------------------------------------------
 
 
+def _drop_null_items(value: Any, path: str, log: RepairLog) -> Any:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = _drop_null_items(item, f"{path}.{key}" if path else key, log)
+        return value
+    if isinstance(value, list):
+        kept = [_drop_null_items(item, f"{path}[{n}]", log) for n, item in enumerate(value) if item is not None]
+        return log.fix("list.null_items", path, value, kept) if len(kept) != len(value) else value
+    return value
+
+
+@rule("list.null_items")
+def null_list_items(location: Json, log: RepairLog, now: datetime) -> None:
+    """A list item that is null stands for nothing (exporters write ``[null]`` for an empty list): it is left out.
+    Runs first, so that the other rules only meet real objects."""
+    _drop_null_items(location, "", log)
+
+
 def _evses(location: Json) -> Iterator[tuple[str, Json]]:
     evses = location.get("evses")
     if isinstance(evses, list):

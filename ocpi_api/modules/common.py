@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.serializers import LIST_SERIALIZER_KWARGS, LIST_SERIALIZER_KWARGS_REMOVE
 
 from chargepoints import validators as domain_validators
 from chargepoints.enums import EnergySourceCategory, EnvironmentalImpactCategory
@@ -48,6 +49,16 @@ CDR_DIMENSIONS = [
 # Serializer[Any]: these read request bodies (no instance) or write models, dicts and dataclasses alike.
 class OcpiSerializer(serializers.Serializer[Any]):
     """Leaves out optional fields that have no value: OCPI output never carries null or empty lists."""
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> serializers.ListSerializer[Any]:
+        # DRF's own many_init hands allow_null to the list's items as well, so ``[null]`` was read as a list holding
+        # None (and the object validation then failed with a TypeError). An optional OCPI list may be null; its
+        # items never are. Otherwise the same split of arguments between the list and its child.
+        list_kwargs = {key: kwargs.pop(key) for key in LIST_SERIALIZER_KWARGS_REMOVE if kwargs.get(key) is not None}
+        list_kwargs["child"] = cls(*args, **{key: value for key, value in kwargs.items() if key != "allow_null"})
+        list_kwargs.update({key: value for key, value in kwargs.items() if key in LIST_SERIALIZER_KWARGS})
+        return serializers.ListSerializer(*args, **list_kwargs)
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         return {key: value for key, value in super().to_representation(instance).items() if value not in EMPTY}

@@ -82,6 +82,7 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 
 _DELETE = object()
 CONNECTOR = "evses.0.connectors.0"
+HOURS = {"weekday": 1, "period_begin": "08:00", "period_end": "20:00"}
 
 # (mutation, rule, field path, value before, value after)
 REPAIRS = [
@@ -121,6 +122,8 @@ REPAIRS = [
     (_set("opening_times", {"twentyfourseven": False, "regular_hours": [
         {"weekday": 1, "period_begin": "8:00", "period_end": "24:00"}]}),
      "opening_times.time", "opening_times.regular_hours[0].period_begin", "8:00", "08:00"),
+    (_set("opening_times", {"twentyfourseven": False, "regular_hours": [None, HOURS]}), "list.null_items",
+     "opening_times.regular_hours", [None, HOURS], [HOURS]),
     (_set("publish", _DELETE), "publish.missing", "publish", None, True),
     (_set("evses.0.status", _DELETE), "evse.status", "evses[0].status", None, "UNKNOWN"),
 ]  # fmt: skip

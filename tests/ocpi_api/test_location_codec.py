@@ -204,6 +204,11 @@ def _broken(change) -> dict[str, Any]:
             ),
             "opening_times.regular_hours[0].weekday",
         ),
+        (
+            lambda d: d.update(opening_times={"twentyfourseven": False, "regular_hours": [None]}),
+            "opening_times.regular_hours[0]",
+        ),
+        (lambda d: d["evses"][0].update(connectors=[None]), "evses[0].connectors[0]"),
         (lambda d: d.update(energy_mix={"energy_sources": []}), "energy_mix.is_green_energy"),
         (lambda d: d.update(images=[{"url": "ftp://x", "category": "CHARGER", "type": "jpeg"}]), "images[0].url"),
     ],
