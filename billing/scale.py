@@ -17,6 +17,7 @@ from chargepoints.scale import TOKEN_PARTIES, ScalePlan, bulk_insert, copy_inser
 from chargepoints.sessions.enums import SessionStatus
 
 from .models import BillingProfile, Cdr, Invoice, InvoiceLine, InvoiceNumberCounter, InvoiceStatus
+from .services.cdrs import cdr_location_fields
 from .services.invoice_numbers import format_invoice_number
 
 SERIES = "SCALE"
@@ -34,7 +35,6 @@ def seed_cdrs(plan: ScalePlan) -> str:
 
     def rows() -> Iterator[Cdr]:
         for session in sessions:
-            where = session.cdr_location
             assert session.end_date_time is not None  # completed
             held = rng.random() < 0.01  # the quality gate holds a few for review
             yield Cdr(
@@ -49,20 +49,7 @@ def seed_cdrs(plan: ScalePlan) -> str:
                 token_type=session.token_type,
                 token_contract_id=session.token_contract_id,
                 auth_method=session.auth_method,
-                location_id=where["id"],
-                location_name=where["name"],
-                location_address=where["address"][:45],
-                location_city=where["city"],
-                location_postal_code=where["postal_code"],
-                location_country=where["country"],
-                location_latitude=where["latitude"],
-                location_longitude=where["longitude"],
-                evse_uid=where["evse_uid"],
-                evse_id=where["evse_id"],
-                connector_id=where["connector_id"],
-                connector_standard=where["connector_standard"],
-                connector_format=where["connector_format"],
-                connector_power_type=where["connector_power_type"],
+                **cdr_location_fields(session.cdr_location),
                 currency=session.currency,
                 total_energy=session.kwh,
                 total_time=Decimal((session.end_date_time - session.start_date_time).total_seconds() / 3600).quantize(

@@ -29,6 +29,7 @@ from .authorization import AuthMethod
 from .enums import ConnectorFormat, ConnectorType, EvseStatus, PowerType, TokenType
 from .models import EVSE, ChargingSession, Connector, Location
 from .sessions.enums import SessionStatus
+from .sessions.services import cdr_location_snapshot
 
 SCALE_SOURCE = "scale"  # Location.source of seeded stations: a second run refuses, a demo import is left alone
 BATCH = 5000
@@ -313,7 +314,7 @@ def _session(
         location=location,
         evse=evse,
         connector_id=connector.connector_id,
-        cdr_location=_cdr_location(location, evse, connector),
+        cdr_location=cdr_location_snapshot(evse=evse, connector=connector, location=location),
         currency=currency,
         total_cost_excl_vat=excl_vat,
         total_cost_incl_vat=(excl_vat * Decimal("1.25" if currency == "SEK" else "1.19")).quantize(Decimal("0.01")),
@@ -321,28 +322,6 @@ def _session(
         accounted_until=end or now,
         last_updated=end or now,
     )
-
-
-def _cdr_location(location: Location, evse: EVSE, connector: Connector) -> dict[str, Any]:
-    # The same keys as chargepoints.sessions.services.cdr_location_snapshot, without a query per row.
-    return {
-        "id": location.ocpi_id,
-        "name": location.name,
-        "address": location.address,
-        "city": location.city,
-        "postal_code": location.postal_code,
-        "state": location.state,
-        "country": location.country,
-        "latitude": location.latitude,
-        "longitude": location.longitude,
-        "evse_uid": evse.uid,
-        "evse_id": evse.evse_id,
-        "connector_id": connector.connector_id,
-        "connector_standard": connector.standard,
-        "connector_format": connector.format,
-        "connector_power_type": connector.power_type,
-        "connector_power_w": connector.rated_power_w,
-    }
 
 
 def now_utc() -> datetime:

@@ -127,7 +127,8 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _location_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
+def cdr_location_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A session's location snapshot as the CDR's columns, within OCPI CdrLocation's limits."""
     return {
         "location_id": snapshot["id"],
         "location_name": snapshot.get("name", "")[:255],
@@ -182,7 +183,7 @@ def _make(
         token_contract_id=session.token_contract_id,
         auth_method=session.auth_method,
         authorization_reference=session.authorization_reference,
-        **_location_fields(session.cdr_location),
+        **cdr_location_fields(session.cdr_location),
         meter_id=session.meter_id,
         currency=tariff.currency if tariff else session.currency,
         tariff_id=tariff_id if tariff else "",

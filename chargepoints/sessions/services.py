@@ -26,7 +26,7 @@ from tariffs import pricing
 
 from ..authorization import AuthMethod, DriverToken
 from ..enums import EvseStatus
-from ..models import EVSE, ChargingPeriod, ChargingSession, Connector
+from ..models import EVSE, ChargingPeriod, ChargingSession, Connector, Location
 from ..services import evse_set_status
 from ..signals import session_changed
 from .enums import ChargingState, SessionStatus
@@ -51,12 +51,13 @@ def cdr_token_fields(token: DriverToken) -> dict[str, str]:
     }
 
 
-def cdr_location_snapshot(*, evse: EVSE, connector: Connector) -> dict[str, Any]:
+def cdr_location_snapshot(*, evse: EVSE, connector: Connector, location: Location | None = None) -> dict[str, Any]:
     """The location facts a CDR carries (OCPI CdrLocation), as they are now. Kept whole: the CDR applies its limits.
 
-    ``connector_power_w`` is not part of CdrLocation: the CDR quality gate checks the energy against it.
+    ``connector_power_w`` is not part of CdrLocation: the CDR quality gate checks the energy against it. Pass the
+    EVSE's ``location`` when it is at hand, to save the query (bulk seeding).
     """
-    location = evse.location
+    location = location or evse.location
     return {
         "id": location.ocpi_id,
         "name": location.name,
