@@ -17,7 +17,7 @@ from chargepoints.scale import TOKEN_PARTIES, ScalePlan, bulk_insert, copy_inser
 from chargepoints.sessions.enums import SessionStatus
 
 from .models import BillingProfile, Cdr, Invoice, InvoiceLine, InvoiceNumberCounter, InvoiceStatus
-from .services.cdrs import cdr_location_fields
+from .services.cdrs import cdr_session_fields
 from .services.invoice_numbers import format_invoice_number
 
 SERIES = "SCALE"
@@ -43,13 +43,7 @@ def seed_cdrs(plan: ScalePlan) -> str:
                 session=session,
                 start_date_time=session.start_date_time,
                 end_date_time=session.end_date_time,
-                token_country_code=session.token_country_code,
-                token_party_id=session.token_party_id,
-                token_uid=session.token_uid,
-                token_type=session.token_type,
-                token_contract_id=session.token_contract_id,
-                auth_method=session.auth_method,
-                **cdr_location_fields(session.cdr_location),
+                **cdr_session_fields(session),
                 currency=session.currency,
                 total_energy=session.kwh,
                 total_time=Decimal((session.end_date_time - session.start_date_time).total_seconds() / 3600).quantize(

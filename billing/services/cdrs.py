@@ -127,7 +127,21 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def cdr_location_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
+def cdr_session_fields(session: ChargingSession) -> dict[str, Any]:
+    """What a CDR copies from its session as it is: the driver's token, how it was authorized, and where."""
+    return {
+        "token_country_code": session.token_country_code,
+        "token_party_id": session.token_party_id,
+        "token_uid": session.token_uid,
+        "token_type": session.token_type,
+        "token_contract_id": session.token_contract_id,
+        "auth_method": session.auth_method,
+        "authorization_reference": session.authorization_reference,
+        **_location_fields(session.cdr_location),
+    }
+
+
+def _location_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
     """A session's location snapshot as the CDR's columns, within OCPI CdrLocation's limits."""
     return {
         "location_id": snapshot["id"],
@@ -176,14 +190,7 @@ def _make(
         session=session,
         start_date_time=start,
         end_date_time=end,
-        token_country_code=session.token_country_code,
-        token_party_id=session.token_party_id,
-        token_uid=session.token_uid,
-        token_type=session.token_type,
-        token_contract_id=session.token_contract_id,
-        auth_method=session.auth_method,
-        authorization_reference=session.authorization_reference,
-        **cdr_location_fields(session.cdr_location),
+        **cdr_session_fields(session),
         meter_id=session.meter_id,
         currency=tariff.currency if tariff else session.currency,
         tariff_id=tariff_id if tariff else "",
