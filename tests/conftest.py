@@ -76,8 +76,10 @@ _FUZZ_SENT = pytest.StashKey[int]()
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: object) -> None:  # node: an xdist WorkerController (xdist has no hints)
-    """xdist controller: add up what each worker sent."""
-    node.config.stash[_FUZZ_SENT] = node.config.stash.get(_FUZZ_SENT, 0) + node.workeroutput.get("fuzz_sent", 0)
+    """xdist controller: add up what each worker sent. A worker that died before reporting has no output: its
+    error is xdist's to show, not hidden behind an AttributeError here."""
+    sent = getattr(node, "workeroutput", {}).get("fuzz_sent", 0)
+    node.config.stash[_FUZZ_SENT] = node.config.stash.get(_FUZZ_SENT, 0) + sent
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
