@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -19,8 +19,6 @@ from django.conf import settings
 from ocpp.charge_point import serialize_as_dict
 from ocpp.exceptions import OCPPError
 from ocpp.v16 import call
-
-from chargepoints.authorization import DriverToken
 
 from .charge_point import GatewayChargePoint
 from .models import Charger
@@ -64,10 +62,7 @@ def charger_call(
     timeout = float(settings.OCPP_RESPONSE_TIMEOUT)
     event: dict[str, Any] = {"type": "ocpp.command", "action": action, "kwargs": kwargs}
     if remote_start is not None:
-        event["remote_start"] = {
-            "token": asdict(remote_start.token),
-            "authorization_reference": remote_start.authorization_reference,
-        }
+        event["remote_start"] = remote_start.as_json()
     channel = charger.channel_name
 
     async def exchange() -> dict[str, Any]:
@@ -96,7 +91,7 @@ async def run_command(charge_point: GatewayChargePoint, layer: Any, event: dict[
     action, kwargs = event["action"], event["kwargs"]
     remote = event.get("remote_start")
     if remote is not None:
-        facts = RemoteStart(DriverToken(**remote["token"]), remote["authorization_reference"])
+        facts = RemoteStart.from_json(remote)
         charge_point.remote_starts[kwargs["id_tag"]] = (facts, time.monotonic() + REMOTE_START_SECONDS)
     reply: dict[str, Any]
     try:

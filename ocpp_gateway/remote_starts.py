@@ -8,8 +8,10 @@ once) and writes it down here once accepted, for a charger that reconnects, to a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +32,14 @@ class RemoteStart:
     token: DriverToken
     authorization_reference: str | None
 
+    def as_json(self) -> dict[str, Any]:
+        """As it travels over the channel layer and is stored (the PendingRemoteStart fields)."""
+        return {"token": asdict(self.token), "authorization_reference": self.authorization_reference}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RemoteStart:
+        return cls(DriverToken(**data["token"]), data["authorization_reference"])
+
 
 @transaction.atomic
 def remote_start_expect(*, charger_id: int, id_tag: str, remote: RemoteStart) -> None:
@@ -39,11 +49,7 @@ def remote_start_expect(*, charger_id: int, id_tag: str, remote: RemoteStart) ->
     PendingRemoteStart.objects.update_or_create(
         charger_id=charger_id,
         id_tag=id_tag,
-        defaults={
-            "token": asdict(remote.token),
-            "authorization_reference": remote.authorization_reference,
-            "expires_at": now + timedelta(seconds=REMOTE_START_SECONDS),
-        },
+        defaults={**remote.as_json(), "expires_at": now + timedelta(seconds=REMOTE_START_SECONDS)},
     )
 
 
@@ -68,4 +74,4 @@ def remote_start_claim(*, charger_id: int, id_tag: str) -> RemoteStart | None:
     if pending is None:
         return None
     pending.delete()
-    return RemoteStart(DriverToken(**pending.token), pending.authorization_reference)
+    return RemoteStart.from_json({"token": pending.token, "authorization_reference": pending.authorization_reference})

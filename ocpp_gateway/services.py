@@ -135,9 +135,7 @@ def charger_connected(*, charger_id: int, channel_name: str) -> None:
     Charger.objects.filter(pk=charger_id).update(
         connected_since=now, last_seen_at=now, channel_name=channel_name, silent_since=None
     )
-    for link in ChargerEvse.objects.filter(charger_id=charger_id).select_related("evse", "charger"):
-        if link.status:
-            _apply_status(link)
+    _apply_reported_statuses(charger_id)
 
 
 @transaction.atomic
@@ -148,8 +146,7 @@ def charger_disconnected(*, charger_id: int, channel_name: str) -> None:
         connected_since=None, channel_name="", silent_since=None
     )
     if gone:
-        for link in ChargerEvse.objects.filter(charger_id=charger_id).select_related("evse"):
-            evse_set_status(evse=link.evse, status=EvseStatus.UNKNOWN)
+        _evses_unknown(charger_id)
 
 
 def charger_seen(*, charger_id: int, heartbeat: bool = False) -> None:
@@ -162,9 +159,7 @@ def charger_seen(*, charger_id: int, heartbeat: bool = False) -> None:
     if Charger.objects.filter(pk=charger_id, silent_since__isnull=False).update(silent_since=None):
         with transaction.atomic():
             Charger.objects.select_for_update().get(pk=charger_id)  # after any StatusNotification in progress
-            for link in ChargerEvse.objects.filter(charger_id=charger_id).select_related("evse", "charger"):
-                if link.status:
-                    _apply_status(link)
+            _apply_reported_statuses(charger_id)
 
 
 def silence_deadline(charger: Charger, now: datetime) -> datetime:
@@ -185,8 +180,7 @@ def chargers_mark_silent(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             if not Charger.objects.filter(pk=charger.pk, silent_since__isnull=True).update(silent_since=now):
                 continue
-            for link in ChargerEvse.objects.filter(charger=charger).select_related("evse"):
-                evse_set_status(evse=link.evse, status=EvseStatus.UNKNOWN)
+            _evses_unknown(charger.pk)
         logger.warning("Charger %s is silent: nothing heard since %s", charger, charger.last_seen_at)
         marked += 1
     return marked
@@ -233,6 +227,20 @@ def _effective(link: ChargerEvse) -> str:
     return own
 
 
+def _apply_reported_statuses(charger_id: int) -> None:
+    """Every EVSE of the charger takes the status its connector last reported (those never reported stay as they
+    are)."""
+    for link in ChargerEvse.objects.filter(charger_id=charger_id).select_related("evse", "charger"):
+        if link.status:
+            _apply_status(link)
+
+
+def _evses_unknown(charger_id: int) -> None:
+    """No status information from the charger (OCPI 2.2.1 mod_locations.md §4.4.2: UNKNOWN)."""
+    for link in ChargerEvse.objects.filter(charger_id=charger_id).select_related("evse"):
+        evse_set_status(evse=link.evse, status=EvseStatus.UNKNOWN)
+
+
 def _apply_status(link: ChargerEvse) -> None:
     session = open_session(link.evse)
     status = _effective(link)
@@ -270,9 +278,7 @@ def charger_status(
     if connector_id == 0:
         charger.status, charger.error_code = status, error_code[:32]
         charger.save(update_fields=["status", "error_code", "last_seen_at"])
-        for each in charger.connectors.select_related("evse", "charger"):
-            if each.status:
-                _apply_status(each)
+        _apply_reported_statuses(charger_id)
         return
     charger.save(update_fields=["last_seen_at"])
     link = charger.connectors.select_related("evse", "charger").filter(connector_id=connector_id).first()
