@@ -10,15 +10,9 @@ from django.urls import reverse
 from chargepoints import views
 from chargepoints.models import Location
 from chargepoints.paging import list_query, staff_page
-from tests.factories import make_location, operations_user
+from tests.factories import make_location
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ops_client(client):
-    client.force_login(operations_user())
-    return client
 
 
 @pytest.fixture

@@ -58,12 +58,6 @@ def charged(
 
 
 @pytest.fixture
-def ops_client(client):
-    client.force_login(operations_user())
-    return client
-
-
-@pytest.fixture
 def network():
     """Sessions at two stations, for two eMSP parties, one of them still running."""
     tariff(elements=[{"price_components": [component("ENERGY", "3.50"), component("FLAT", "5.00")]}])

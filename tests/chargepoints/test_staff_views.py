@@ -8,15 +8,9 @@ from chargepoints import selectors
 from chargepoints.dashboard_summary import CACHE_KEY
 from chargepoints.models import EVSE, Location
 from chargepoints.tasks import catalogue_summary_refresh_task
-from tests.factories import connector_data, evse_data, finance_user, make_location, operations_user
+from tests.factories import connector_data, evse_data, finance_user, make_location
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ops_client(client):
-    client.force_login(operations_user())
-    return client
 
 
 @pytest.fixture
