@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypedDict, TypeVar
 
+import nested_admin
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -11,7 +12,10 @@ from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 from django_stubs_ext import WithAnnotations
 
+from tariffs.admin import NamedControlsTabularInline
+
 from . import services
+from .admin_forms import ConnectorAdminForm, EvseAdminForm, LocationAdminForm
 from .enums import EvseStatus
 from .models import EVSE, ChargingPeriod, ChargingSession, Connector, ExceptionalPeriod, Location, RegularHours
 
@@ -61,25 +65,27 @@ def _hold_status(form: ModelForm[EVSE]) -> str | None:
     return str(wanted)
 
 
-class RegularHoursInline(admin.TabularInline[RegularHours, Location]):
+# nested_admin (no type hints) lets a Location page edit its EVSEs and, within each, its connectors; a page with
+# nested inlines needs every inline to be a nested one.
+class RegularHoursInline(NamedControlsTabularInline):
     model = RegularHours
     extra = 0
 
 
-class ExceptionalPeriodInline(admin.TabularInline[ExceptionalPeriod, Location]):
+class ExceptionalPeriodInline(NamedControlsTabularInline):
     model = ExceptionalPeriod
     extra = 0
 
 
-class EvseInline(admin.TabularInline[EVSE, Location]):
-    model = EVSE
-    extra = 0
-    fields = ("uid", "evse_id", "status", "physical_reference", "floor_level", "capabilities")
-    show_change_link = True
-    can_delete = False
-
-
 class AtLeastOneConnectorFormSet(BaseInlineFormSet[Connector, EVSE, ModelForm[Connector]]):
+    def get_queryset(self) -> QuerySet[Connector]:
+        # Within a Location page each EVSE's connectors come prefetched (EvseInline.get_queryset): one query for
+        # the page, not one per EVSE. A list serves the formset as well as a queryset would.
+        prefetched = getattr(self.instance, "_prefetched_objects_cache", {}).get("connectors")
+        if prefetched is None:
+            return super().get_queryset()
+        return sorted(prefetched, key=lambda connector: connector.pk)  # type: ignore[return-value]
+
     def clean(self) -> None:
         super().clean()
         remaining = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
@@ -87,8 +93,9 @@ class AtLeastOneConnectorFormSet(BaseInlineFormSet[Connector, EVSE, ModelForm[Co
             raise ValidationError("An EVSE needs at least one connector.")
 
 
-class ConnectorInline(admin.TabularInline[Connector, EVSE]):
+class ConnectorInline(NamedControlsTabularInline):
     model = Connector
+    form = ConnectorAdminForm
     formset = AtLeastOneConnectorFormSet
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     extra = 0
@@ -104,6 +111,38 @@ class ConnectorInline(admin.TabularInline[Connector, EVSE]):
         "tariff_ids",
         "terms_and_conditions",
     )
+
+
+class EvseInline(nested_admin.NestedStackedInline):
+    """An EVSE as a block of its own with its connectors in a table below: it fits the window, and each EVSE's
+    connectors are edited where they belong."""
+
+    model = EVSE
+    form = EvseAdminForm
+    inlines = (ConnectorInline,)
+    extra = 0
+    show_change_link = True
+    can_delete = False
+    fieldsets = (
+        (None, {"fields": (("uid", "evse_id", "status"), ("physical_reference", "floor_level"), "capabilities")}),
+        (
+            "Where and when",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    ("latitude", "longitude"),
+                    "parking_restrictions",
+                    "directions",
+                    "images",
+                    "status_schedule",
+                ),
+            },
+        ),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[EVSE]:
+        queryset: QuerySet[EVSE] = super().get_queryset(request)  # nested_admin has no type hints
+        return queryset.prefetch_related("connectors")
 
 
 class LocationSourceFilter(admin.SimpleListFilter):
@@ -130,7 +169,8 @@ class _EvseTotal(TypedDict):
 
 
 @admin.register(Location)
-class LocationAdmin(NeverDeletedAdmin[Location]):
+class LocationAdmin(NeverDeletedAdmin[Location], nested_admin.NestedModelAdmin):
+    form = LocationAdminForm
     list_display = ("name", "address", "city", "country", "evse_total", "roaming_enabled", "publish", "last_updated")
     list_filter = (
         "roaming_enabled",
@@ -245,7 +285,8 @@ class LocationAdmin(NeverDeletedAdmin[Location]):
 
 
 @admin.register(EVSE)
-class EvseAdmin(NeverDeletedAdmin[EVSE]):
+class EvseAdmin(NeverDeletedAdmin[EVSE], nested_admin.NestedModelAdmin):
+    form = EvseAdminForm
     list_display = ("__str__", "uid", "location", "status", "last_updated")
     list_filter = ("status", "connectors__power_type", "connectors__standard", "location__country", "location__city")
     search_fields = ("evse_id", "uid", "location__name", "location__address")

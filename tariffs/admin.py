@@ -22,13 +22,8 @@ from .models import PriceComponent, Tariff, TariffElement
 from .services import tariff_edited
 
 
-class PriceComponentInline(nested_admin.NestedTabularInline):
-    model = PriceComponent
-    formset = PriceComponentFormSet
-    fields = ("position", "type", "price", "vat", "step_size")
-    sortable_field_name = "position"
-    extra = 0
-    min_num = 1
+class NamedControlsTabularInline(nested_admin.NestedTabularInline):
+    """A nested tabular inline whose controls have accessible names (also the station editor's, in chargepoints)."""
 
     def formfield_for_dbfield(
         self, db_field: models.Field[Any, Any], request: HttpRequest, **kwargs: Any
@@ -39,6 +34,15 @@ class PriceComponentInline(nested_admin.NestedTabularInline):
         if formfield is not None:
             formfield.widget.attrs.setdefault("aria-label", str(db_field.verbose_name).capitalize())
         return formfield
+
+
+class PriceComponentInline(NamedControlsTabularInline):
+    model = PriceComponent
+    formset = PriceComponentFormSet
+    fields = ("position", "type", "price", "vat", "step_size")
+    sortable_field_name = "position"
+    extra = 0
+    min_num = 1
 
 
 class TariffElementInline(nested_admin.NestedStackedInline):
