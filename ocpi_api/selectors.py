@@ -14,8 +14,8 @@ from chargepoints.models import ChargingSession
 from chargepoints.selectors import location_list_for_sync
 from chargepoints.sessions.selectors import session_list
 
-from .modules.locations.serializers import locations_to_ocpi
 from .models import AuthorizationRecord, EmspToken, Partner, PartyGrant
+from .modules.locations.serializers import locations_to_ocpi
 
 Party = tuple[str, str]
 

@@ -37,7 +37,7 @@ def status_code_211(status_code: int) -> int:
 
 @contextmanager
 def named_as_211(renames: Mapping[str, str]) -> Iterator[None]:
-    """Validation errors of a converted 2.1.1 body name the field the partner sent (``auth_id``, not ``contract_id``)."""
+    """Errors in a converted 2.1.1 body name the field the partner sent (``auth_id``, not ``contract_id``)."""
     try:
         yield
     except ValidationError as error:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 Change = tuple[str, Any, Any]
@@ -162,6 +163,8 @@ FACILITIES_211 = frozenset(
 )
 # Two-phase AC has no 2.1.1 value; from one phase's point of view (voltage line to neutral) it is single phase.
 _POWER_TYPES_211 = {"AC_2_PHASE": "AC_1_PHASE", "AC_2_PHASE_SPLIT": "AC_1_PHASE"}
+# Location.address is string(45) in 2.1.1 (mod_locations.md §3.1), string(255) in 2.2.1: cut, never refused.
+ADDRESS_LENGTH_211 = 45
 _LOCATION_DROPPED = ("country_code", "party_id", "publish", "publish_allowed_to", "state", "parking_type")
 
 
@@ -188,8 +191,21 @@ def connector_fits_211(connector: Mapping[str, Any]) -> bool:
     return "standard" not in connector or connector["standard"] in CONNECTOR_TYPES_211
 
 
+def coordinates_to_211(point: Mapping[str, Any]) -> dict[str, Any]:
+    """2.1.1 GeoLocation has exactly six decimals (mod_locations.md §4.12); 2.2.1 allows five to seven."""
+    result = dict(point)
+    for key in ("latitude", "longitude"):
+        try:
+            result[key] = f"{Decimal(str(point[key])).quantize(Decimal('0.000001'))}"
+        except (KeyError, InvalidOperation):
+            continue
+    return result
+
+
 def evse_to_211(evse: Mapping[str, Any]) -> dict[str, Any]:
     result = dict(evse)
+    if isinstance(result.get("coordinates"), Mapping):
+        result["coordinates"] = coordinates_to_211(result["coordinates"])
     if "capabilities" in result:
         result["capabilities"] = [c for c in result["capabilities"] if c in CAPABILITIES_211]
     if "connectors" in result:
@@ -218,6 +234,12 @@ def location_to_211(location: Mapping[str, Any]) -> dict[str, Any]:
         result["type"] = location_type_211(location.get("parking_type"))
     if whole and "postal_code" not in result:
         result["postal_code"] = ""
+    if isinstance(result.get("address"), str):
+        result["address"] = result["address"][:ADDRESS_LENGTH_211]
+    if isinstance(result.get("coordinates"), Mapping):
+        result["coordinates"] = coordinates_to_211(result["coordinates"])
+    if isinstance(result.get("related_locations"), list):
+        result["related_locations"] = [coordinates_to_211(r) for r in result["related_locations"]]
     if "facilities" in result:
         result["facilities"] = [f for f in result["facilities"] if f in FACILITIES_211]
     if "evses" in result:
@@ -230,9 +252,7 @@ def location_to_211(location: Mapping[str, Any]) -> dict[str, Any]:
 def evse_from_211(evse: Mapping[str, Any]) -> dict[str, Any]:
     result = dict(evse)
     if isinstance(result.get("connectors"), list):
-        result["connectors"] = [
-            connector_from_211(c)[0] if isinstance(c, Mapping) else c for c in result["connectors"]
-        ]
+        result["connectors"] = [connector_from_211(c)[0] if isinstance(c, Mapping) else c for c in result["connectors"]]
     return result
 
 

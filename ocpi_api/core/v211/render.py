@@ -11,6 +11,7 @@ from typing import Any
 
 from ocpi_api.core.status import ModuleID
 
+from . import is_211
 from .commands import command_response_to_211
 from .locations import connector_to_211, evse_to_211, location_to_211
 from .sessions import cdr_to_211, session_to_211
@@ -37,6 +38,13 @@ def session_211(session: Mapping[str, Any], locations: Locations) -> dict[str, A
 
 def cdr_211(cdr: Mapping[str, Any], locations: Locations) -> dict[str, Any]:
     return cdr_to_211(cdr, locations.get((cdr.get("cdr_location") or {}).get("id", "")))
+
+
+def push_body(version: str, module: str, path: str, body: Any, locations_of: Callable[[set[str]], Locations]) -> Any:
+    """The outbox keeps one 2.2.1 body per change; this is the body a partner on ``version`` gets at delivery."""
+    if not is_211(version):
+        return body
+    return render_push(module, path, body, locations_of(location_ids(module, body)))
 
 
 def render_push(module: str, path: str, body: Any, locations: Locations) -> Any:

@@ -42,7 +42,11 @@ _CDR_DROPPED = (
 )
 # CdrLocation fields that are a snapshot of the Location when the session ran: they win over the Location of today.
 _SNAPSHOT_LOCATION = ("name", "address", "city", "postal_code", "country", "coordinates")
-_SNAPSHOT_CONNECTOR = {"connector_standard": "standard", "connector_format": "format", "connector_power_type": "power_type"}
+_SNAPSHOT_CONNECTOR = {
+    "connector_standard": "standard",
+    "connector_format": "format",
+    "connector_power_type": "power_type",
+}
 
 
 def charging_periods_to_211(periods: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -140,7 +144,9 @@ def cdr_location_211(cdr_location: Mapping[str, Any], location: Mapping[str, Any
         if key in cdr_location:
             used[key] = cdr_location[key]
     if not used["evses"]:
-        used["evses"] = [{"uid": cdr_location.get("evse_uid"), "connectors": [{"id": cdr_location.get("connector_id")}]}]
+        used["evses"] = [
+            {"uid": cdr_location.get("evse_uid"), "connectors": [{"id": cdr_location.get("connector_id")}]}
+        ]
     evse = used["evses"][0] = {**used["evses"][0]}
     if "evse_id" in cdr_location:
         evse["evse_id"] = cdr_location["evse_id"]

@@ -10,9 +10,9 @@ from rest_framework.response import Response
 from ocpi_api.core.openapi import PAGINATION_PARAMETERS, envelope_of
 from ocpi_api.core.pagination import page_request, paginate
 from ocpi_api.core.status import ModuleID
-from ocpi_api.core.views import OcpiView
 from ocpi_api.core.v211 import is_211
 from ocpi_api.core.v211.render import cdr_211, location_ids
+from ocpi_api.core.views import OcpiView
 from ocpi_api.selectors import cdr_list_for_partner, locations_json_by_id
 
 from .serializers import CdrSerializer, cdrs_json

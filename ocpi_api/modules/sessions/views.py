@@ -13,9 +13,9 @@ from ocpi_api.core.openapi import ERROR_ENVELOPE, PAGINATION_PARAMETERS, envelop
 from ocpi_api.core.pagination import page_request, paginate
 from ocpi_api.core.params import path_id
 from ocpi_api.core.status import ModuleID, OcpiStatus
-from ocpi_api.core.views import OcpiView
 from ocpi_api.core.v211 import is_211
 from ocpi_api.core.v211.render import location_ids, session_211
+from ocpi_api.core.views import OcpiView
 from ocpi_api.selectors import locations_json_by_id, session_list_for_partner
 
 from .serializers import ChargingPreferencesSerializer, SessionSerializer, sessions_json
