@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 
 from chargepoints.enums import EvseStatus
@@ -19,7 +21,7 @@ from tests.factories import make_partner, operations_user
 from .conftest import auth
 from .contract import EVSE, validate
 from .contract_211 import EVSE_211, validate_211
-from .drivers import DriversEmsp, registered_partner, roaming_station
+from .drivers import DriversEmsp, charged_session, registered_partner, roaming_station
 from .emsp_211 import Emsp211
 from .test_drivers_e2e import wait_for
 
@@ -209,3 +211,24 @@ def test_one_evse_change_reaches_each_partner_in_its_version(two_emsps: tuple[Em
     # Each got its token the way it wants it: raw for the 2.1.1 partner, Base64 for the 2.2.1 one.
     assert old_put.headers["Authorization"].removeprefix("Token ") in old_emsp.valid_tokens
     assert new_put.headers["Authorization"].removeprefix("Token ") not in new_emsp.valid_tokens
+
+
+@pytest.mark.django_db
+def test_a_211_sessions_or_cdrs_page_costs_the_same_queries_whatever_its_size(client: Client) -> None:
+    """Each 2.1.1 Session and CDR carries its Location; they are read for the whole page at once."""
+    partner, token = registered_partner(version="2.1.1")
+    charged_session(roaming_station(), partner)
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = call(client, "get", url, token)
+        assert response.json()["status_code"] == 1000
+        return len(captured)
+
+    queries("/ocpi/cpo/2.1.1/sessions")  # the first call of the minute also records when the partner was seen
+    one = {url: queries(url) for url in ("/ocpi/cpo/2.1.1/sessions", "/ocpi/cpo/2.1.1/cdrs")}
+    for _ in range(2):
+        charged_session(roaming_station(), partner)
+    three = {url: queries(url) for url in one}
+    assert three == one
+    assert [len(call(client, "get", url, token).json()["data"]) for url in one] == [3, 3]

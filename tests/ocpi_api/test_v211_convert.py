@@ -156,7 +156,9 @@ def test_a_211_location_becomes_221() -> None:
     assert "type" not in location
     connector = location["evses"][0]["connectors"][0]
     assert (connector["max_voltage"], connector["max_amperage"], connector["tariff_ids"]) == (220, 16, ["11"])
-    mix = energy_mix_from_211(example("location_energymix_example_complete.json")["energy_mix"])
+    # The import (import_locations --format ocpi) reads 2.1.1 through location_from_211: the energy mix as well.
+    with_mix = example("location_example.json") | example("location_energymix_example_complete.json")
+    mix = location_from_211(with_mix, **CPO)[0]["energy_mix"]
     assert mix["environ_impact"][0] == {"category": "NUCLEAR_WASTE", "amount": 0.0006}
 
 
