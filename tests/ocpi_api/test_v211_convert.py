@@ -158,8 +158,9 @@ def test_a_211_location_becomes_221() -> None:
     assert (connector["max_voltage"], connector["max_amperage"], connector["tariff_ids"]) == (220, 16, ["11"])
     # The import (import_locations --format ocpi) reads 2.1.1 through location_from_211: the energy mix as well.
     with_mix = example("location_example.json") | example("location_energymix_example_complete.json")
-    mix = location_from_211(with_mix, **CPO)[0]["energy_mix"]
-    assert mix["environ_impact"][0] == {"category": "NUCLEAR_WASTE", "amount": 0.0006}
+    converted, changes = location_from_211(with_mix, **CPO)
+    assert converted["energy_mix"]["environ_impact"][0] == {"category": "NUCLEAR_WASTE", "amount": 0.0006}
+    assert "energy_mix.environ_impact" in [path for path, _, _ in changes]  # the import reports it as a repair
 
 
 # --- What 2.1.1 cannot carry (ocpi_api/PARTNERS.md, "What OCPI 2.1.1 cannot carry") -----------------------------

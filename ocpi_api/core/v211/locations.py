@@ -75,7 +75,12 @@ def location_from_211(
         else:
             changes.append(("parking_type", {"type": location_type}, result.get("parking_type")))
     if isinstance(result.get("energy_mix"), Mapping):
-        result["energy_mix"] = energy_mix_from_211(result["energy_mix"])
+        mix = energy_mix_from_211(result["energy_mix"])
+        if mix != result["energy_mix"]:
+            changes.append(
+                ("energy_mix.environ_impact", result["energy_mix"].get("environ_impact"), mix["environ_impact"])
+            )
+        result["energy_mix"] = mix
     for e, evse in enumerate(result.get("evses") or []):
         if not isinstance(evse, dict):
             continue
