@@ -15,6 +15,8 @@ from drf_spectacular.generators import SchemaGenerator
 
 from chargepoints.enums import EvseStatus
 from chargepoints.services import evse_set_status
+from ocpi_api import token_pull
+from ocpi_api.models import EmspToken
 from ocpi_api.push.catalogue import push_location_change
 from tests.factories import make_partner, operations_user
 
@@ -24,6 +26,7 @@ from .contract_211 import EVSE_211, validate_211
 from .drivers import DriversEmsp, charged_session, registered_partner, roaming_station
 from .emsp_211 import Emsp211
 from .test_drivers_e2e import wait_for
+from .test_token_pull import TokenSender, pulling_partner, sender  # noqa: F401 (sender is a fixture)
 
 TOKENS = "/ocpi/cpo/2.1.1/tokens/NL/EMS"
 GOOD_TOKEN = {
@@ -232,3 +235,19 @@ def test_a_211_sessions_or_cdrs_page_costs_the_same_queries_whatever_its_size(cl
     three = {url: queries(url) for url in one}
     assert three == one
     assert [len(call(client, "get", url, token).json()["data"]) for url in one] == [3, 3]
+
+
+@pytest.mark.django_db
+def test_a_211_partners_token_list_is_pulled_as_its_own_party(sender: TokenSender) -> None:
+    valid = dict(GOOD_TOKEN)
+    without_auth_id = {**{k: v for k, v in GOOD_TOKEN.items() if k != "auth_id"}, "uid": "NOAUTHID"}
+    sender.tokens = [valid, without_auth_id]
+    # This sender takes Base64 only; the header form is not what this test is about.
+    partner = pulling_partner(sender, version="2.1.1", auth_header_base64=True)
+    result = token_pull.partner_tokens_pull(partner.pk)
+    assert (result.created, result.skipped) == (1, 1)
+    stored = EmspToken.objects.get()
+    assert (stored.country_code, stored.party_id, stored.contract_id) == ("NL", "EMS", "NL-EMS-C1")
+    [skip] = result.skips
+    assert skip.uid == "NOAUTHID"
+    assert "auth_id" in skip.reason
