@@ -26,7 +26,7 @@ from .contract_211 import EVSE_211, validate_211
 from .drivers import DriversEmsp, charged_session, registered_partner, roaming_station
 from .emsp_211 import Emsp211
 from .test_drivers_e2e import wait_for
-from .test_token_pull import TokenSender, pulling_partner, sender  # noqa: F401 (sender is a fixture)
+from .test_token_pull import TokenSender, pulling_partner
 
 TOKENS = "/ocpi/cpo/2.1.1/tokens/NL/EMS"
 GOOD_TOKEN = {
@@ -237,8 +237,16 @@ def test_a_211_sessions_or_cdrs_page_costs_the_same_queries_whatever_its_size(cl
     assert [len(call(client, "get", url, token).json()["data"]) for url in one] == [3, 3]
 
 
+@pytest.fixture
+def token_sender() -> Iterator[TokenSender]:
+    server = TokenSender().start()
+    yield server
+    server.stop()
+
+
 @pytest.mark.django_db
-def test_a_211_partners_token_list_is_pulled_as_its_own_party(sender: TokenSender) -> None:
+def test_a_211_partners_token_list_is_pulled_as_its_own_party(token_sender: TokenSender) -> None:
+    sender = token_sender
     valid = dict(GOOD_TOKEN)
     without_auth_id = {**{k: v for k, v in GOOD_TOKEN.items() if k != "auth_id"}, "uid": "NOAUTHID"}
     sender.tokens = [valid, without_auth_id]
