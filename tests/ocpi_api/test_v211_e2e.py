@@ -28,7 +28,7 @@ from .contract_211 import (
     TOKEN_211,
     validate_211,
 )
-from .drivers import roaming_station
+from .drivers import charged_session, demo_tariff, roaming_station
 from .emsp_211 import Emsp211
 from .test_drivers_e2e import wait_for
 
@@ -56,19 +56,24 @@ def pull_all(emsp: Emsp211, url: str) -> list[Any]:
     """Every object of a list endpoint, one object per page, following the Link header."""
     objects: list[Any] = []
     next_url: str | None = f"{url}?limit=1"
+    pages = 0
     while next_url:
+        pages += 1
         response = emsp.call_cpo("GET", next_url)
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["status_code"] == 1000, body
         objects += body["data"]
         next_url = response.links.get("next", {}).get("url")
+    assert pages == len(objects) >= 2, f"{url}: {len(objects)} objects in {pages} pages"
     return objects
 
 
 def test_a_211_emsp_end_to_end(cpo: str, emsp211: Emsp211) -> None:
     evse = roaming_station(evses=2)
     location_id = evse.location.ocpi_id
+    other_evse = roaming_station()  # a second location, and a second tariff: every list has two pages at least
+    demo_tariff("SWE", "DC")
 
     # 1. It registers with token A, in 2.1.1: flat credentials, raw tokens.
     partner, token_a = partner_issue_token_a(country_code="NL", party_id="EMS", name="Legacy eMSP")
@@ -133,6 +138,10 @@ def test_a_211_emsp_end_to_end(cpo: str, emsp211: Emsp211) -> None:
     assert "CHARGING" in statuses
     assert statuses[-1] == "AVAILABLE"
 
+    # A second session, at the other location, so that sessions and CDRs have two pages too.
+    charged_session(other_evse, partner)
+    wait_for(lambda: len(emsp211.cdrs) == 2)
+
     # 6. It pulls every module by Link, all in 2.1.1.
     locations = pull_all(emsp211, ours["locations"])
     assert [validate_211(loc, LOCATION_211) for loc in locations] == [[] for _ in locations]
@@ -142,8 +151,12 @@ def test_a_211_emsp_end_to_end(cpo: str, emsp211: Emsp211) -> None:
     tariffs = pull_all(emsp211, ours["tariffs"])
     assert tariffs
     assert [validate_211(t, TARIFF_211) for t in tariffs] == [[] for _ in tariffs]
-    assert pull_all(emsp211, ours["sessions"]) == [final]
-    assert pull_all(emsp211, ours["cdrs"]) == [cdr]
+    sessions = pull_all(emsp211, ours["sessions"])
+    assert sessions[0] == final
+    assert [validate_211(s, SESSION_211) for s in sessions] == [[], []]
+    cdrs = pull_all(emsp211, ours["cdrs"])
+    assert cdrs[0] == cdr
+    assert [validate_211(c, CDR_211) for c in cdrs] == [[], []]
 
     # 7. It rotates its token: the old one works until the new one has been used.
     old = str(emsp211.token_for_cpo)
