@@ -68,6 +68,10 @@ class Emsp211(DriversEmsp):
         if not path.startswith(EMSP_PATH_211):
             return FakeEmsp._route(self, request)  # its versions; it offers 2.1.1 only
         module, _, rest = path.removeprefix(EMSP_PATH_211 + "/").partition("/")
+        if module == "tokens" and method == "POST" and rest.endswith("/authorize"):
+            # 2.1.1 AuthorizationInfo (mod_tokens.md §4.1): allowed, location, info; no token, no reference.
+            info = {"allowed": self.authorize, "info": {"language": "en", "text": "Hello from 2.1.1"}}
+            return Reply(200, envelope(data=info))
         if module == "locations":
             self.locations.setdefault(rest, []).append((method, body))
             return Reply(200, envelope())

@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 
+from chargepoints.authorization import get_token_authority
 from chargepoints.enums import EvseStatus
 from chargepoints.services import evse_set_status
 from ocpi_api import token_pull
@@ -23,7 +24,7 @@ from tests.factories import make_partner, operations_user
 from .conftest import auth
 from .contract import EVSE, validate
 from .contract_211 import EVSE_211, validate_211
-from .drivers import DriversEmsp, charged_session, registered_partner, roaming_station
+from .drivers import DriversEmsp, charged_session, registered_partner, roaming_station, stored_token
 from .emsp_211 import Emsp211
 from .test_drivers_e2e import wait_for
 from .test_token_pull import TokenSender, pulling_partner
@@ -259,3 +260,25 @@ def test_a_211_partners_token_list_is_pulled_as_its_own_party(token_sender: Toke
     [skip] = result.skips
     assert skip.uid == "NOAUTHID"
     assert "auth_id" in skip.reason
+
+
+@pytest.mark.parametrize(("allowed", "charges"), [("ALLOWED", True), ("BLOCKED", False)])
+@pytest.mark.django_db(transaction=True)
+def test_real_time_authorization_with_a_211_emsp(settings: Any, allowed: str, charges: bool) -> None:
+    """The 2.1.1 AuthorizationInfo has no token and no reference; its ``allowed`` decides all the same."""
+    settings.OCPI_REALTIME_AUTHORIZATION_TIMEOUT = (0.5, 0.4)
+    emsp = Emsp211(authorize=allowed).start()
+    try:
+        partner, _ = registered_partner(emsp, version="2.1.1", auth_header_base64=False)
+        stored_token(partner, whitelist="NEVER")
+        evse = roaming_station()
+        decision = get_token_authority().authorize(
+            token_uid="04A1B2C3", token_type="RFID", location=evse.location, evse=evse
+        )
+        [call] = emsp.calls("POST", "tokens/")
+    finally:
+        emsp.stop()
+    assert call.path == "/ocpi/emsp/2.1.1/tokens/04A1B2C3/authorize?type=RFID"
+    assert call.headers["Authorization"].removeprefix("Token ") == partner.outbound_token  # raw
+    assert decision.allowed is charges
+    assert "Hello from 2.1.1" in decision.reason  # its info, read from the 2.1.1 answer
