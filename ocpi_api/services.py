@@ -177,7 +177,8 @@ def _adopt(partner: Partner, credentials: dict[str, Any], discovery: Discovery |
 
 
 def _handshake_client(partner: Partner, token: str, version: str) -> OcpiClient:
-    """2.1.1 sends tokens raw (2.1.1 transport_and_format.md §4.1); 2.2.1 as we last found the partner wants them."""
+    """2.1.1 sends tokens raw (Base64 came with 2.2: OCPI 2.2.1 changelog.asciidoc, "Changes between OCPI 2.1.1 and
+    2.2"); 2.2.1 as we last found the partner wants them."""
     return OcpiClient(token=token, base64_header=False if is_211(version) else partner.auth_header_base64)
 
 
@@ -276,7 +277,7 @@ def partner_register(
     client = OcpiClient(token=token_a)
     discovery = partner_discover(client=client, versions_url=versions_url)
     if is_211(discovery.version):
-        client.base64_header = False  # 2.1.1 transport_and_format.md §4.1: the token as it is
+        client.base64_header = False  # 2.1.1: the token as it is (see _handshake_client)
     partner = Partner.objects.filter(versions_url=versions_url).order_by("-id").first() or Partner(name=name)
     partner.name = name or partner.name
     token_b = token_generate()

@@ -67,7 +67,7 @@ V2_2_1 = OcpiVersion(
 
 # OCPI 2.1.1 for legacy partners: the same views, converted at the edge (ocpi_api/core/v211). No charging preferences
 # (2.1.1 has none); the Endpoint objects of its version details carry no role (2.1.1
-# version_information_endpoint.md §2.2.1).
+# version_information_endpoint.md, Endpoint class).
 V2_1_1 = OcpiVersion(
     number="2.1.1",
     modules=(

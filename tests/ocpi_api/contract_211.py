@@ -1,5 +1,5 @@
-"""The OCPI 2.1.1 objects as the 2.1.1 specification defines them (mod_locations.md §3, §4; mod_tariffs.md §3, §4;
-mod_sessions.md §3, §4; mod_cdrs.md §3, §4; mod_tokens.md §3, §4; mod_commands.md §3, §4; credentials.md §3), for
+"""The OCPI 2.1.1 objects as the 2.1.1 specification defines them (the Object description and Data types of
+mod_locations.md, mod_tariffs.md, mod_sessions.md, mod_cdrs.md, mod_tokens.md, mod_commands.md and credentials.md), for
 ``tests.ocpi_api.contract.validate``. Written from the 2.1.1 text, independently of ``ocpi_api.core.v211``.
 
 Enum names end in ``211`` so that they sit beside the 2.2.1 ones in ``contract.ENUMS``.

@@ -1,7 +1,7 @@
 """An OCPI 2.1.1-only eMSP on loopback: the drivers eMSP (tests/ocpi_api/drivers.py) speaking 2.1.1.
 
 It offers only 2.1.1, lists its endpoints without roles (2.1.1 version_information_endpoint.md), sends and accepts
-tokens only raw (2.1.1 transport_and_format.md §4.1), uses the flat 2.1.1 Credentials object (credentials.md §3.1), and
+tokens only raw (Base64 came with 2.2), uses the flat 2.1.1 Credentials object (credentials.md), and
 keeps whatever we push to its Locations, Tariffs, Sessions and CDRs Receivers and to its command response URLs.
 """
 
@@ -69,7 +69,8 @@ class Emsp211(DriversEmsp):
             return FakeEmsp._route(self, request)  # its versions; it offers 2.1.1 only
         module, _, rest = path.removeprefix(EMSP_PATH_211 + "/").partition("/")
         if module == "tokens" and method == "POST" and rest.endswith("/authorize"):
-            # 2.1.1 AuthorizationInfo (mod_tokens.md §4.1): allowed, location, info; no token, no reference.
+            # 2.1.1 AuthorizationInfo (mod_tokens.md, AuthorizationInfo object): allowed, location, info; no token, no
+            # reference.
             info = {"allowed": self.authorize, "info": {"language": "en", "text": "Hello from 2.1.1"}}
             return Reply(200, envelope(data=info))
         if module == "locations":

@@ -1,4 +1,5 @@
-"""Commands between OCPI 2.1.1 (mod_commands.md §3, §4) and 2.2.1 (mod_commands.asciidoc §13.3, §13.4).
+"""Commands between OCPI 2.1.1 (mod_commands.md §3, §4) and 2.2.1 (mod_commands.asciidoc, Object description and
+Data types).
 
 2.1.1 has START_SESSION, STOP_SESSION, RESERVE_NOW and UNLOCK_CONNECTOR (no CANCEL_RESERVATION); its Token is the 2.1.1
 Token, ``reservation_id`` is an int and there is no ``authorization_reference`` or ``connector_id`` on a start. Both the

@@ -1,4 +1,5 @@
-"""The Credentials object between OCPI 2.1.1 (credentials.md §3) and 2.2.1 (credentials.asciidoc §7.3.1).
+"""The Credentials object between OCPI 2.1.1 (credentials.md, Credentials object) and 2.2.1 (credentials.asciidoc,
+Credentials object).
 
 2.1.1 has one party per connection, at the top level (``party_id``, ``country_code``, ``business_details``) and no
 roles: a party that talks to our CPO endpoints is an eMSP.

@@ -1,8 +1,8 @@
 """Locations, EVSEs and Connectors between OCPI 2.1.1 and 2.2.1 (OCPI 2.2.1 changelog.asciidoc, "Changes between OCPI
 2.1.1 and 2.2").
 
-2.1.1 (mod_locations.md §3.1, §3.3, §3.4) differs from 2.2.1 (mod_locations.asciidoc §8.3.1–8.3.3) in a Location
-without ``country_code``, ``party_id`` and ``publish`` and with a required ``type`` where 2.2.1 has an optional
+2.1.1 (mod_locations.md §3.1 Location, §3.3 Connector) differs from 2.2.1 (mod_locations.asciidoc §8.3.1–8.3.3) in a
+Location without ``country_code``, ``party_id`` and ``publish`` and with a required ``type`` where 2.2.1 has an optional
 ``parking_type``; a Connector with ``voltage``/``amperage`` where 2.2.1 has ``max_voltage``/``max_amperage``, and one
 ``tariff_id`` where 2.2.1 has the list ``tariff_ids``; an EnvironmentalImpact names its category ``source`` (2.1.1
 mod_locations.md §4.8). Everything else a 2.1.1 Location holds means the same in 2.2.1.

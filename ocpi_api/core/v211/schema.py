@@ -1,9 +1,9 @@
 """The OpenAPI description of our OCPI 2.1.1 endpoints.
 
 The 2.1.1 URLs are served by the same views as 2.2.1, so drf-spectacular first documents them with the 2.2.1
-objects; the postprocessing hook ``document_211`` then puts the 2.1.1 objects (mod_locations.md §3, mod_tariffs.md §3,
-mod_sessions.md §3, mod_cdrs.md §3, mod_tokens.md §3, mod_commands.md §3, credentials.md §3) in their place, gives
-each 2.1.1 operation its own operationId and tags it "(2.1.1)".
+objects; the postprocessing hook ``document_211`` then puts the 2.1.1 objects in their place (the Object description
+of mod_locations.md, mod_tariffs.md, mod_sessions.md, mod_cdrs.md, mod_tokens.md, mod_commands.md and credentials.md),
+gives each 2.1.1 operation its own operationId and tags it "(2.1.1)".
 """
 
 from __future__ import annotations

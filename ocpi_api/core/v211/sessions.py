@@ -1,5 +1,5 @@
-"""Sessions and CDRs between OCPI 2.1.1 (mod_sessions.md §3.1, mod_cdrs.md §3.1, §4) and 2.2.1 (mod_sessions.asciidoc
-§9.3.1, mod_cdrs.asciidoc §10.4).
+"""Sessions and CDRs between OCPI 2.1.1 (mod_sessions.md §3.1 Session object, mod_cdrs.md §3.1 CDR object, §4 Data
+types) and 2.2.1 (mod_sessions.asciidoc and mod_cdrs.asciidoc, Object description).
 
 In 2.1.1 a Session and a CDR carry the whole Location, with only the EVSE and connector used, where 2.2.1 has the ids
 (a Session) or a CdrLocation (a CDR); the token is its ``auth_id`` (2.2.1: ``cdr_token.contract_id``); ``total_cost``
@@ -16,7 +16,7 @@ from typing import Any
 from .locations import location_from_211, location_narrowed, location_to_211
 from .tariffs import tariff_from_211, tariff_to_211
 
-# 2.1.1 mod_cdrs.md §4.2 CdrDimensionType, §4.1 AuthMethod; mod_sessions.md §4.1 SessionStatus.
+# 2.1.1 mod_cdrs.md §4.3 CdrDimensionType, §4.1 AuthMethod; mod_sessions.md §4.1 SessionStatus.
 DIMENSIONS_211 = frozenset({"ENERGY", "FLAT", "MAX_CURRENT", "MIN_CURRENT", "PARKING_TIME", "TIME"})
 # A remote start was authorized by the eMSP itself, which 2.1.1 calls AUTH_REQUEST.
 _AUTH_METHODS_211 = {"COMMAND": "AUTH_REQUEST"}

@@ -1,8 +1,8 @@
-"""Tariffs between OCPI 2.1.1 (mod_tariffs.md §3) and 2.2.1 (mod_tariffs.asciidoc §11.3).
+"""Tariffs between OCPI 2.1.1 (mod_tariffs.md §3.1 Tariff object) and 2.2.1 (mod_tariffs.asciidoc, Tariff object).
 
 2.1.1 has no party of the tariff, no ``type``, no ``min_price``/``max_price`` and no validity period; a PriceComponent
-has no ``vat``; TariffRestrictions have no ``min_current``/``max_current`` and no ``reservation`` (2.1.1 mod_tariffs.md
-§4.4). The dimensions (ENERGY, FLAT, PARKING_TIME, TIME) and everything else mean the same.
+has no ``vat``; TariffRestrictions have no ``min_current``/``max_current`` and no ``reservation`` (2.1.1 mod_tariffs.md,
+TariffRestrictions class). The dimensions (ENERGY, FLAT, PARKING_TIME, TIME) and everything else mean the same.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tokens between OCPI 2.1.1 (mod_tokens.md §3.2) and 2.2.1 (mod_tokens.asciidoc §12.3.2).
+"""Tokens between OCPI 2.1.1 (mod_tokens.md §3.2 Token object) and 2.2.1 (mod_tokens.asciidoc, Token object).
 
 2.1.1 calls the contract id ``auth_id``, has only the TokenTypes OTHER and RFID, and has no party fields in the object
 (they are in the URL), no ``group_id``, ``default_profile_type`` or ``energy_contract``.

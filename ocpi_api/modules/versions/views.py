@@ -31,7 +31,7 @@ def version_details(number: str, request: Request | None = None) -> dict[str, An
     for module in version.modules:
         endpoint = {"identifier": str(module.identifier), "role": str(module.role)}
         if is_211(number):
-            del endpoint["role"]  # 2.1.1 version_information_endpoint.md §2.2.1: identifier and url only
+            del endpoint["role"]  # 2.1.1 version_information_endpoint.md, Endpoint class: identifier and url only
         endpoint["url"] = absolute_url(request, reverse(f"ocpi:{module.url_name(number)}"))
         endpoints.append(endpoint)
     return {"version": number, "endpoints": endpoints}
