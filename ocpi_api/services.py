@@ -91,7 +91,10 @@ def partner_client(*, partner: Partner) -> OcpiClient:
 
 
 def partner_routing(*, partner: Partner) -> Routing:
-    """Routing headers for our calls to the partner's functional modules: from our CPO party to its main party."""
+    """Routing headers for our calls to the partner's functional modules: from our CPO party to its main party. None
+    for a 2.1.1 partner: 2.1.1 has no routing headers (they came with hubs in 2.2)."""
+    if is_211(partner.version):
+        return Routing(from_party=None, to_party=None)
     return Routing(from_party=Party.ours(), to_party=Party(partner.country_code, partner.party_id))
 
 

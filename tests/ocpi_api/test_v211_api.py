@@ -212,6 +212,9 @@ def test_one_evse_change_reaches_each_partner_in_its_version(two_emsps: tuple[Em
     assert [old_plug["tariff_id"]] == new_plug["tariff_ids"]
     assert old_patch.body == new_patch.body
     assert old_patch.body["status"] == "OUTOFORDER"
+    # Routing headers only where the version has them.
+    assert "OCPI-to-party-id" not in {name for name in old_put.headers}
+    assert new_put.headers["OCPI-to-party-id"] == "NEW"
     # Each got its token the way it wants it: raw for the 2.1.1 partner, Base64 for the 2.2.1 one.
     assert old_put.headers["Authorization"].removeprefix("Token ") in old_emsp.valid_tokens
     assert new_put.headers["Authorization"].removeprefix("Token ") not in new_emsp.valid_tokens
