@@ -4,15 +4,18 @@ may see."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Upper
 
 from billing.models import Cdr
 from chargepoints.models import ChargingSession
+from chargepoints.selectors import location_list_for_sync
 from chargepoints.sessions.selectors import session_list
 
 from .models import AuthorizationRecord, EmspToken, Partner, PartyGrant
+from .modules.locations.serializers import locations_to_ocpi
 
 Party = tuple[str, str]
 
@@ -114,3 +117,12 @@ def authorization_records(*, uid: str | None = None, limit: int = 25) -> list[Au
     if uid is not None:
         records = records.filter(token_uid__iexact=uid.strip())
     return list(records.order_by("-created", "-id")[:limit])
+
+
+def locations_json_by_id(ids: set[str]) -> dict[str, dict[str, Any]]:
+    """The 2.2.1 JSON of the roaming Locations with these ids, in a fixed number of queries: what an OCPI 2.1.1
+    Session or CDR carries in full (ocpi_api.core.v211.sessions)."""
+    if not ids:
+        return {}
+    locations = location_list_for_sync().filter(ocpi_id__in=ids)
+    return {data["id"]: data for data in locations_to_ocpi(locations)}

@@ -25,9 +25,11 @@ from .core.headers import Party, Routing
 from .core.links import absolute_url
 from .core.status import ModuleID, OcpiStatus, Role
 from .core.tokens import token_generate, token_hash
+from .core.v211 import is_211
+from .core.v211.credentials import credentials_from_211, credentials_to_211
 from .grants import party_clean, party_grant, ungranted_roles
 from .models import Partner
-from .modules.credentials.serializers import CredentialsSerializer
+from .modules.credentials.serializers import Credentials211Serializer, CredentialsSerializer
 from .modules.versions.serializers import VersionDetailsSerializer, VersionSerializer
 
 logger = logging.getLogger(__name__)
@@ -66,6 +68,19 @@ def our_credentials(*, token: str, request: Request | None = None) -> dict[str, 
     return {"token": token, "url": our_versions_url(request), "roles": [role]}
 
 
+def credentials_body(*, token: str, version: str, request: Request | None = None) -> dict[str, Any]:
+    """Our credentials in the partner's version: 2.1.1 has no roles, only our party at the top level."""
+    ours = our_credentials(token=token, request=request)
+    return credentials_to_211(ours) if is_211(version) else ours
+
+
+def _their_credentials(data: Any, version: str) -> dict[str, Any]:
+    """A partner's credentials answer, read in its version and given in 2.2.1 form (roles)."""
+    if is_211(version):
+        return credentials_from_211(_parse(Credentials211Serializer, data, "credentials"))
+    return dict(_parse(CredentialsSerializer, data, "credentials"))
+
+
 def _client(partner: Partner, token: str | None = None) -> OcpiClient:
     return OcpiClient(token=token or partner.outbound_token, base64_header=partner.auth_header_base64)
 
@@ -76,7 +91,10 @@ def partner_client(*, partner: Partner) -> OcpiClient:
 
 
 def partner_routing(*, partner: Partner) -> Routing:
-    """Routing headers for our calls to the partner's functional modules: from our CPO party to its main party."""
+    """Routing headers for our calls to the partner's functional modules: from our CPO party to its main party. None
+    for a 2.1.1 partner: 2.1.1 has no routing headers (they came with hubs in 2.2)."""
+    if is_211(partner.version):
+        return Routing(from_party=None, to_party=None)
     return Routing(from_party=Party.ours(), to_party=Party(partner.country_code, partner.party_id))
 
 
@@ -161,12 +179,18 @@ def _adopt(partner: Partner, credentials: dict[str, Any], discovery: Discovery |
 # --- Server side: a partner calls our credentials endpoint ---------------------------------------------------------
 
 
+def _handshake_client(partner: Partner, token: str, version: str) -> OcpiClient:
+    """2.1.1 sends tokens raw (Base64 came with 2.2: OCPI 2.2.1 changelog.asciidoc, "Changes between OCPI 2.1.1 and
+    2.2"); 2.2.1 as we last found the partner wants them."""
+    return OcpiClient(token=token, base64_header=False if is_211(version) else partner.auth_header_base64)
+
+
 def credentials_register(
     *, partner: Partner, credentials: dict[str, Any], version: str, request: Request | None = None
 ) -> dict[str, Any]:
     """POST: the partner sends token B; we read their API with it, then issue token C (token A dies)."""
     _check_roles(partner, credentials, OcpiStatus.INVALID_PARAMETERS)
-    client = OcpiClient(token=credentials["token"], base64_header=partner.auth_header_base64)
+    client = _handshake_client(partner, credentials["token"], version)
     discovery = partner_discover(client=client, versions_url=credentials["url"], version=version)
     token_c = token_generate()
     _adopt(partner, credentials, discovery)
@@ -186,7 +210,7 @@ def credentials_update(
     """PUT: new token for us, new endpoints or a new version. The token they used stays valid until they use the new
     one, so an answer lost on the way never locks them out."""
     _check_roles(partner, credentials, OcpiStatus.INVALID_PARAMETERS)
-    client = OcpiClient(token=credentials["token"], base64_header=partner.auth_header_base64)
+    client = _handshake_client(partner, credentials["token"], version)
     discovery = partner_discover(client=client, versions_url=credentials["url"], version=version)
     token_c = token_generate()
     _adopt(partner, credentials, discovery)
@@ -255,6 +279,8 @@ def partner_register(
         raise HandshakeError(OcpiStatus.CLIENT_ERROR, f"Already registered with {versions_url}.")
     client = OcpiClient(token=token_a)
     discovery = partner_discover(client=client, versions_url=versions_url)
+    if is_211(discovery.version):
+        client.base64_header = False  # 2.1.1: the token as it is (see _handshake_client)
     partner = Partner.objects.filter(versions_url=versions_url).order_by("-id").first() or Partner(name=name)
     partner.name = name or partner.name
     token_b = token_generate()
@@ -280,8 +306,8 @@ def partner_register(
                 raise HandshakeError(OcpiStatus.CLIENT_ERROR, "; ".join(error.messages)) from error
     credentials_url = str(partner.endpoint_url(ModuleID.CREDENTIALS))
     try:
-        reply = client.post(credentials_url, our_credentials(token=token_b))
-        theirs = _parse(CredentialsSerializer, reply.data, "credentials")
+        reply = client.post(credentials_url, credentials_body(token=token_b, version=discovery.version))
+        theirs = _their_credentials(reply.data, discovery.version)
         _check_roles(partner, theirs, OcpiStatus.CLIENT_API_UNUSABLE)
     except (OcpiClientError, HandshakeError) as error:
         partner.token_hash = None
@@ -312,8 +338,8 @@ def partner_rotate_token(*, partner: Partner) -> Partner:
     partner.save(update_fields=["token_hash", "previous_token_hash", "updated"])
     client = _client(partner)
     try:
-        reply = client.put(credentials_url, our_credentials(token=new_token))
-        theirs = _parse(CredentialsSerializer, reply.data, "credentials")
+        reply = client.put(credentials_url, credentials_body(token=new_token, version=partner.version))
+        theirs = _their_credentials(reply.data, partner.version)
     except (OcpiClientError, HandshakeError) as error:
         if isinstance(error, OcpiClientError) and not error.answered:
             partner.token_hash, partner.previous_token_hash = old_current, token_hash(new_token)

@@ -29,6 +29,8 @@ from .core.envelope import format_datetime
 from .core.exceptions import field_errors
 from .core.pull import ListReader
 from .core.status import InterfaceRole, ModuleID
+from .core.v211 import is_211, named_as_211
+from .core.v211.tokens import token_from_211
 from .driver_tokens import NotYourParty, token_put
 from .models import Partner
 from .modules.tokens.serializers import token_input
@@ -168,7 +170,13 @@ def _merge(partner: Partner, item: Any, result: TokenPullResult) -> None:
         result.skip(uid, reason)
 
     try:
-        data = token_input(item)
+        if is_211(partner.version) and isinstance(item, dict):
+            # 2.1.1 tokens name no party (mod_tokens.md §3.2): they are the partner's own.
+            item = token_from_211(item, country_code=partner.country_code, party_id=partner.party_id)
+            with named_as_211({"contract_id": "auth_id"}):
+                data = token_input(item)
+        else:
+            data = token_input(item)
     except ValidationError as error:
         skip(f"invalid: {'; '.join(field_errors(error.detail))}")
         return

@@ -182,7 +182,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CPO portal OCPI API",
-    "DESCRIPTION": "OCPI 2.2.1 endpoints of this charge point operator, and the station search API for partners.",
+    "DESCRIPTION": "OCPI 2.2.1 and 2.1.1 endpoints of this charge point operator, and the station search API for "
+    "partners.",
     "VERSION": "2.2.1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # Swagger UI from our static files, never a CDN
@@ -190,6 +191,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["ocpi_api.core.openapi.ocpi_paths_without_trailing_slash"],
+    # The 2.1.1 URLs share the 2.2.1 views; this puts the 2.1.1 objects in their operations.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ocpi_api.core.v211.schema.document_211",
+    ],
     # OCPI reuses the field names "status" and "type" for different enumerations: name each one.
     "ENUM_NAME_OVERRIDES": {
         "EvseStatusEnum": "chargepoints.enums.EvseStatus",

@@ -99,7 +99,7 @@ class OcpiTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "'Token <base64(token)>' (OCPI 2.2.1); the raw token is accepted too.",
+            "description": "'Token <base64(token)>' (OCPI 2.2.1) or 'Token <token>' (OCPI 2.1.1); both are accepted.",
         }
 
 

@@ -24,6 +24,7 @@ from .exceptions import ocpi_exception_handler
 from .headers import CORRELATION_ID, REQUEST_ID, Party, Routing, correlation_ids, routing_from_request
 from .parsers import OcpiJSONParser
 from .status import OcpiStatus
+from .v211 import is_211, status_code_211
 
 
 def finish_headers(request: HttpRequest, response: HttpResponse, *, functional: bool, caller: Party | None) -> None:
@@ -89,5 +90,10 @@ class OcpiView(APIView):
         party = None
         if caller is not None and caller.partner.country_code and caller.partner.party_id:
             party = Party(caller.partner.country_code, caller.partner.party_id)
-        finish_headers(request, response, functional=self.ocpi_module not in CONFIGURATION_MODULES, caller=party)
+        legacy = is_211(kwargs.get("ocpi_version"))
+        if legacy and isinstance(response.data, dict) and "status_code" in response.data:
+            response.data["status_code"] = status_code_211(response.data["status_code"])
+        # 2.1.1 has no routing headers (2.1.1 transport_and_format.md §4).
+        functional = self.ocpi_module not in CONFIGURATION_MODULES and not legacy
+        finish_headers(request, response, functional=functional, caller=party)
         return response

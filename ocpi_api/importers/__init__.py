@@ -30,7 +30,7 @@ from chargepoints.importers import (
     register_format,
 )
 from chargepoints.services import LocationInput
-from ocpi_api.core.location_211 import location_from_211, looks_like_211
+from ocpi_api.core.v211.locations import location_from_211, looks_like_211
 
 from ..modules.locations.serializers import location_input_from_ocpi
 from . import repairs_equipment  # noqa: F401  (registers the EVSE, connector, image and hours rules)

@@ -24,7 +24,9 @@ from django.utils import timezone
 from ocpi_api.core.client import OcpiClient, OcpiClientError, OcpiReply, join_url
 from ocpi_api.core.egress import vetted_session
 from ocpi_api.core.status import ModuleID
+from ocpi_api.core.v211.render import push_body
 from ocpi_api.models import Partner
+from ocpi_api.selectors import locations_json_by_id
 from ocpi_api.services import partner_routing
 
 from .models import DeliveryAttempt, OutboxItem
@@ -139,7 +141,8 @@ def _claim(queue_ref: tuple[int, str]) -> Claim | None:
         item.claimed_until = now + _lease()
         item.attempts += 1
         item.save(update_fields=["claim_token", "claimed_until", "attempts", "updated"])
-        return Claim(item.pk, item.claim_token, partner, item.method, url, item.body)
+        body = push_body(partner.version, item.module, item.path, item.body, locations_json_by_id)
+        return Claim(item.pk, item.claim_token, partner, item.method, url, body)
 
 
 def _send(claim: Claim) -> Outcome:

@@ -12,8 +12,8 @@ from django.test import Client
 from chargepoints.importers import get_parser
 from chargepoints.importers.runner import ImportReport, import_records
 from chargepoints.models import LocationRepair
-from ocpi_api.core.location_211 import location_from_211, looks_like_211
 from ocpi_api.core.tokens import header_value, token_generate, token_hash
+from ocpi_api.core.v211.locations import location_from_211, looks_like_211
 from ocpi_api.models import Partner
 from tests.chargepoints.feeds import FAULTS, PLACES, operator_document, operator_feed
 from tests.ocpi_api.contract import LOCATION, validate

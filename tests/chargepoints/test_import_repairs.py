@@ -15,7 +15,7 @@ from django.core.management import call_command
 from chargepoints.importers import get_parser
 from chargepoints.importers.runner import import_records
 from chargepoints.models import EVSE, Connector, Location
-from ocpi_api.core.location_211 import connector_from_211, location_from_211, looks_like_211
+from ocpi_api.core.v211.locations import connector_from_211, location_from_211, looks_like_211
 
 pytestmark = pytest.mark.django_db
 

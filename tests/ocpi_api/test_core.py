@@ -33,7 +33,10 @@ def assert_envelope(response: Any, http_status: int, status_code: int) -> dict[s
 def test_versions_list_and_details_list_only_implemented_modules(client, partner) -> None:
     _, token = partner
     body = assert_envelope(client.get("/ocpi/versions", **auth(token)), 200, 1000)
-    assert body["data"] == [{"version": "2.2.1", "url": "http://testserver/ocpi/2.2.1"}]
+    assert body["data"] == [
+        {"version": "2.2.1", "url": "http://testserver/ocpi/2.2.1"},
+        {"version": "2.1.1", "url": "http://testserver/ocpi/2.1.1"},
+    ]
     details = assert_envelope(client.get("/ocpi/2.2.1", **auth(token)), 200, 1000)["data"]
     assert details["version"] == "2.2.1"
     for endpoint in details["endpoints"]:

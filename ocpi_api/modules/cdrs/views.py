@@ -10,8 +10,10 @@ from rest_framework.response import Response
 from ocpi_api.core.openapi import PAGINATION_PARAMETERS, envelope_of
 from ocpi_api.core.pagination import page_request, paginate
 from ocpi_api.core.status import ModuleID
+from ocpi_api.core.v211 import is_211
+from ocpi_api.core.v211.render import cdr_211, location_ids
 from ocpi_api.core.views import OcpiView
-from ocpi_api.selectors import cdr_list_for_partner
+from ocpi_api.selectors import cdr_list_for_partner, locations_json_by_id
 
 from .serializers import CdrSerializer, cdrs_json
 
@@ -33,4 +35,8 @@ class CdrListView(OcpiView):
             request=request,
             fetch=lambda ids: cdrs.filter(pk__in=ids).select_related("session"),
         )
-        return self.ok(cdrs_json(page.items), headers=page.headers)
+        data = cdrs_json(page.items)
+        if is_211(ocpi_version):
+            locations = locations_json_by_id(location_ids(ModuleID.CDRS, data))
+            data = [cdr_211(cdr, locations) for cdr in data]
+        return self.ok(data, headers=page.headers)

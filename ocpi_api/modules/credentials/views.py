@@ -12,6 +12,8 @@ from rest_framework.response import Response
 from ocpi_api.core.exceptions import OcpiError
 from ocpi_api.core.openapi import envelope_of
 from ocpi_api.core.status import ModuleID, OcpiStatus
+from ocpi_api.core.v211 import is_211
+from ocpi_api.core.v211.credentials import credentials_from_211, credentials_to_211
 from ocpi_api.core.views import OcpiView
 from ocpi_api.models import Partner
 from ocpi_api.services import (
@@ -22,7 +24,7 @@ from ocpi_api.services import (
     our_credentials,
 )
 
-from .serializers import CredentialsSerializer
+from .serializers import Credentials211Serializer, CredentialsSerializer
 
 
 def _not_allowed(message: str) -> OcpiError:
@@ -47,7 +49,7 @@ class CredentialsView(OcpiView):
     )
     def get(self, request: Request, ocpi_version: str) -> Response:
         """The credentials the caller uses with us: the token it presented, our versions URL and our roles."""
-        return self.ok(our_credentials(token=self.caller.token, request=request))
+        return self.ok(self._in_version(our_credentials(token=self.caller.token, request=request), ocpi_version))
 
     @extend_schema(
         operation_id="ocpi_credentials_register",
@@ -60,12 +62,12 @@ class CredentialsView(OcpiView):
         partner = self._locked_partner()
         if partner.is_registered:
             raise _not_allowed("Already registered: use PUT to update the credentials or DELETE to unregister.")
-        credentials = self._credentials(request)
+        credentials = self._credentials(request, ocpi_version)
         try:
             data = credentials_register(partner=partner, credentials=credentials, version=ocpi_version, request=request)
         except HandshakeError as error:
             raise _handshake_failed(error) from error
-        return self.ok(data)
+        return self.ok(self._in_version(data, ocpi_version))
 
     @extend_schema(
         operation_id="ocpi_credentials_update",
@@ -79,7 +81,7 @@ class CredentialsView(OcpiView):
         partner = self._locked_partner()
         if not partner.is_registered:
             raise _not_allowed("Not registered: register with POST first.")
-        credentials = self._credentials(request)
+        credentials = self._credentials(request, ocpi_version)
         try:
             data = credentials_update(
                 partner=partner,
@@ -90,7 +92,7 @@ class CredentialsView(OcpiView):
             )
         except HandshakeError as error:
             raise _handshake_failed(error) from error
-        return self.ok(data)
+        return self.ok(self._in_version(data, ocpi_version))
 
     @extend_schema(
         operation_id="ocpi_credentials_delete",
@@ -107,7 +109,13 @@ class CredentialsView(OcpiView):
         return self.ok()
 
     @staticmethod
-    def _credentials(request: Request) -> dict[str, Any]:
-        serializer = CredentialsSerializer(data=request.data)
+    def _credentials(request: Request, version: str) -> dict[str, Any]:
+        """The partner's credentials in 2.2.1 form; a 2.1.1 partner's are read flat and then given their role."""
+        serializer = (Credentials211Serializer if is_211(version) else CredentialsSerializer)(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        data = dict(serializer.validated_data)
+        return credentials_from_211(data) if is_211(version) else data
+
+    @staticmethod
+    def _in_version(credentials: dict[str, Any], version: str) -> dict[str, Any]:
+        return credentials_to_211(credentials) if is_211(version) else credentials

@@ -17,6 +17,8 @@ from ocpi_api.core.openapi import PAGINATION_PARAMETERS, envelope_of, path_id_pa
 from ocpi_api.core.pagination import page_request, paginate
 from ocpi_api.core.params import path_id
 from ocpi_api.core.status import ModuleID, OcpiStatus
+from ocpi_api.core.v211 import is_211
+from ocpi_api.core.v211.locations import connector_to_211, evse_to_211, location_to_211
 from ocpi_api.core.views import OcpiView
 
 from .serializers import (
@@ -84,7 +86,10 @@ class LocationListView(OcpiView):
             request=request,
             fetch=lambda ids: location_list_for_sync().filter(pk__in=ids),
         )
-        return self.ok(locations_to_ocpi(page.items), headers=page.headers)
+        locations = locations_to_ocpi(page.items)
+        if is_211(ocpi_version):
+            locations = [location_to_211(location) for location in locations]
+        return self.ok(locations, headers=page.headers)
 
 
 class LocationView(OcpiView):
@@ -99,7 +104,8 @@ class LocationView(OcpiView):
         tags=["locations"],
     )
     def get(self, request: Request, ocpi_version: str, location_id: str) -> Response:
-        return self.ok(location_to_ocpi(_location(location_id)))
+        location = location_to_ocpi(_location(location_id))
+        return self.ok(location_to_211(location) if is_211(ocpi_version) else location)
 
 
 class EvseView(OcpiView):
@@ -111,7 +117,8 @@ class EvseView(OcpiView):
         operation_id="ocpi_evse_get", parameters=_PATH[:2], responses=envelope_of(EvseSerializer()), tags=["locations"]
     )
     def get(self, request: Request, ocpi_version: str, location_id: str, evse_uid: str) -> Response:
-        return self.ok(evse_to_ocpi(_evse(_location(location_id), evse_uid)))
+        evse = evse_to_ocpi(_evse(_location(location_id), evse_uid))
+        return self.ok(evse_to_211(evse) if is_211(ocpi_version) else evse)
 
 
 class ConnectorView(OcpiView):
@@ -127,4 +134,5 @@ class ConnectorView(OcpiView):
     )
     def get(self, request: Request, ocpi_version: str, location_id: str, evse_uid: str, connector_id: str) -> Response:
         connector = _connector(_evse(_location(location_id), evse_uid), connector_id)
-        return self.ok(connector_to_ocpi(connector))
+        data = connector_to_ocpi(connector)
+        return self.ok(connector_to_211(data) if is_211(ocpi_version) else data)

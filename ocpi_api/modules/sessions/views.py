@@ -13,8 +13,10 @@ from ocpi_api.core.openapi import ERROR_ENVELOPE, PAGINATION_PARAMETERS, envelop
 from ocpi_api.core.pagination import page_request, paginate
 from ocpi_api.core.params import path_id
 from ocpi_api.core.status import ModuleID, OcpiStatus
+from ocpi_api.core.v211 import is_211
+from ocpi_api.core.v211.render import location_ids, session_211
 from ocpi_api.core.views import OcpiView
-from ocpi_api.selectors import session_list_for_partner
+from ocpi_api.selectors import locations_json_by_id, session_list_for_partner
 
 from .serializers import ChargingPreferencesSerializer, SessionSerializer, sessions_json
 
@@ -35,7 +37,11 @@ class SessionListView(OcpiView):
         page = page_request(request)
         sessions = session_list_for_partner(partner=self.caller.partner)
         result = paginate(queryset=sessions, page=page, request=request, fetch=lambda ids: sessions.filter(pk__in=ids))
-        return self.ok(sessions_json(result.items), headers=result.headers)
+        data = sessions_json(result.items)
+        if is_211(ocpi_version):
+            locations = locations_json_by_id(location_ids(ModuleID.SESSIONS, data))
+            data = [session_211(session, locations) for session in data]
+        return self.ok(data, headers=result.headers)
 
 
 class ChargingPreferencesView(OcpiView):

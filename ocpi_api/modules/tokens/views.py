@@ -18,6 +18,8 @@ from ocpi_api.core.exceptions import OcpiError, invalid_parameter
 from ocpi_api.core.openapi import ERROR_ENVELOPE, envelope_of, path_id_parameter
 from ocpi_api.core.params import path_id
 from ocpi_api.core.status import ModuleID, OcpiStatus
+from ocpi_api.core.v211 import is_211, named_as_211
+from ocpi_api.core.v211.tokens import token_from_211, token_to_211
 from ocpi_api.core.views import OcpiView
 from ocpi_api.driver_tokens import KEY_FIELDS, NotYourParty, token_check_party, token_patch, token_put
 from ocpi_api.selectors import token_get
@@ -68,6 +70,17 @@ class TokenView(OcpiView):
                 where = "the type parameter" if name == "type" else "the URL"
                 raise invalid_parameter(name, f"'{body[name]}' differs from {where} ('{expected}').")
 
+    @staticmethod
+    def _input(body: Any, key: tuple[str, str, str, str], version: str, *, partial: bool = False) -> dict[str, Any]:
+        """The validated Token; a 2.1.1 one first becomes 2.2.1, with its party from the URL."""
+        if not is_211(version) or not isinstance(body, dict):
+            return token_input(body, partial=partial)
+        converted = token_from_211(body, country_code=key[0], party_id=key[1])
+        if partial:  # the party was not in the PATCH: it stays out of the changes
+            converted = {k: v for k, v in converted.items() if k not in ("country_code", "party_id") or k in body}
+        with named_as_211({"contract_id": "auth_id"}):
+            return token_input(converted, partial=partial)
+
     @extend_schema(
         operation_id="ocpi_token_get",
         parameters=_PARAMETERS,
@@ -79,7 +92,8 @@ class TokenView(OcpiView):
         token = token_get(country_code=key[0], party_id=key[1], uid=key[2], token_type=key[3])
         if token is None:
             raise OcpiError(OcpiStatus.UNKNOWN_TOKEN, "Unknown token.", http_status=404)
-        return self.ok(token_json(token))
+        data = token_json(token)
+        return self.ok(token_to_211(data) if is_211(ocpi_version) else data)
 
     @extend_schema(
         operation_id="ocpi_token_put",
@@ -90,7 +104,7 @@ class TokenView(OcpiView):
     )
     def put(self, request: Request, ocpi_version: str, country_code: str, party_id: str, token_uid: str) -> Response:
         key = self._key(request, country_code, party_id, token_uid)
-        data = token_input(request.data)
+        data = self._input(request.data, key, ocpi_version)
         self._check_body(data, key)
         write = token_put(partner=self.caller.partner, data=data)  # type: ignore[arg-type]
         if not write.applied:
@@ -106,7 +120,7 @@ class TokenView(OcpiView):
     )
     def patch(self, request: Request, ocpi_version: str, country_code: str, party_id: str, token_uid: str) -> Response:
         key = self._key(request, country_code, party_id, token_uid)
-        changes = token_input(request.data, partial=True)
+        changes = self._input(request.data, key, ocpi_version, partial=True)
         if "last_updated" not in changes:
             raise invalid_parameter("last_updated", "every PATCH must carry it.")
         self._check_body(changes, key)

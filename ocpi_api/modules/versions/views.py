@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from ocpi_api.core.links import absolute_url
 from ocpi_api.core.openapi import envelope_of
+from ocpi_api.core.v211 import is_211
 from ocpi_api.core.views import OcpiView
 from ocpi_api.versions import SUPPORTED, VERSIONS
 
@@ -26,14 +27,13 @@ def version_list(request: Request | None = None) -> list[dict[str, str]]:
 
 def version_details(number: str, request: Request | None = None) -> dict[str, Any]:
     version = SUPPORTED[number]
-    endpoints = [
-        {
-            "identifier": module.identifier,
-            "role": str(module.role),
-            "url": absolute_url(request, reverse(f"ocpi:{module.url_name(number)}")),
-        }
-        for module in version.modules
-    ]
+    endpoints: list[dict[str, str]] = []
+    for module in version.modules:
+        endpoint = {"identifier": str(module.identifier), "role": str(module.role)}
+        if is_211(number):
+            del endpoint["role"]  # 2.1.1 version_information_endpoint.md, Endpoint class: identifier and url only
+        endpoint["url"] = absolute_url(request, reverse(f"ocpi:{module.url_name(number)}"))
+        endpoints.append(endpoint)
     return {"version": number, "endpoints": endpoints}
 
 
