@@ -1,0 +1,54 @@
+// Draws every <canvas data-chart="ID"> from the JSON in the element ID (chargepoints.charts.Chart.chart_js_data).
+// The Chart instances are kept in window.portalCharts by canvas id, where the browser tests read the drawn data.
+(function () {
+  "use strict";
+  // At least 3:1 against the white card (WCAG 2.1 1.4.11) and told apart by more than hue: lines have points.
+  const PALETTE = ["#1f5fa8", "#b54708", "#2e7d32", "#6a3d9a", "#a31545", "#00727a", "#5c5c5c", "#8a6d00"];
+  const TEXT = "#495057";
+  const GRID = "#dee2e6";
+  const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  window.portalCharts = {};
+
+  function axis(title, extra) {
+    return Object.assign(
+      { title: { display: Boolean(title), text: title, color: TEXT }, ticks: { color: TEXT }, grid: { color: GRID } },
+      extra
+    );
+  }
+
+  function draw(canvas) {
+    const spec = JSON.parse(document.getElementById(canvas.dataset.chart).textContent);
+    const datasets = spec.datasets.map(function (dataset, index) {
+      const colour = PALETTE[index % PALETTE.length];
+      const line = dataset.type === "line";
+      return Object.assign({}, dataset, {
+        backgroundColor: colour,
+        borderColor: colour,
+        borderWidth: line ? 2 : 0,
+        pointRadius: line ? 3 : 0,
+        order: line ? 0 : 1, // lines in front of bars
+      });
+    });
+    const scales = {
+      x: axis(spec.xLabel, { stacked: true, ticks: { color: TEXT, maxRotation: 60, autoSkip: true } }),
+      y: axis(spec.yLabel, spec.percent ? { stacked: true, min: 0, max: 100 } : { stacked: true, beginAtZero: true }),
+    };
+    if (spec.y2Label) {
+      scales.y2 = axis(spec.y2Label, { position: "right", beginAtZero: true, grid: { drawOnChartArea: false } });
+    }
+    window.portalCharts[canvas.id] = new Chart(canvas, {
+      type: "bar",
+      data: { labels: spec.labels, datasets: datasets },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: reduceMotion ? false : { duration: 300 },
+        interaction: { mode: "index", intersect: false },
+        plugins: { legend: { labels: { color: TEXT, boxWidth: 12 } } },
+        scales: scales,
+      },
+    });
+  }
+
+  document.querySelectorAll("canvas[data-chart]").forEach(draw);
+})();

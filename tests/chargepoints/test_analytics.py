@@ -1,0 +1,121 @@
+"""The status history written by evse_set_status, and the chart selectors read from it and from the sessions:
+their figures, their fixed query counts and their CSV form."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from chargepoints import analytics
+from chargepoints.models import EVSE, EvseStatusPeriod, Location
+from chargepoints.services import evse_set_status
+from tests.factories import evse_data, make_location
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
+
+
+def history(evse: EVSE, *stretches: tuple[str, timedelta]) -> None:
+    """Periods of ``evse`` back to back, the last ending at NOW (left open)."""
+    since = NOW - sum((length for _, length in stretches), timedelta())
+    for index, (status, length) in enumerate(stretches):
+        until = since + length
+        EvseStatusPeriod.objects.create(
+            evse=evse, status=status, since=since, until=None if index == len(stretches) - 1 else until
+        )
+        since = until
+
+
+def test_a_status_change_closes_the_open_period_and_opens_the_new_one() -> None:
+    evse = make_location().evses.get()
+    evse_set_status(evse=evse, status="CHARGING")
+    evse_set_status(evse=evse, status="CHARGING")  # no change, no period
+    evse_set_status(evse=evse, status="OUTOFORDER")
+    first, second = EvseStatusPeriod.objects.filter(evse=evse)
+    assert (first.status, second.status) == ("CHARGING", "OUTOFORDER")
+    assert first.until == second.since == EVSE.objects.get(pk=evse.pk).last_updated
+    assert second.until is None
+
+
+def test_a_status_change_that_fails_leaves_no_history() -> None:
+    evse = make_location().evses.get()
+    with pytest.raises(Exception, match="not an EVSE status"):
+        evse_set_status(evse=evse, status="ON_FIRE")
+    assert not EvseStatusPeriod.objects.exists()
+
+
+def test_utilisation_and_availability_are_shares_of_the_recorded_time(django_assert_num_queries) -> None:
+    location = make_location(evses=[evse_data(), evse_data()])
+    one, two = location.evses.all()
+    # One EVSE: 2 days charging, 1 day out of order, 4 days available (the last 7 days, fully recorded).
+    history(one, ("CHARGING", timedelta(days=2)), ("OUTOFORDER", timedelta(days=1)), ("AVAILABLE", timedelta(days=4)))
+    # The other: recorded for one day only, charging half of it; older time is not counted.
+    history(two, ("AVAILABLE", timedelta(hours=12)), ("CHARGING", timedelta(hours=12)))
+    with django_assert_num_queries(2):
+        chart = analytics.station_availability_chart(location=location, now=NOW)
+    recorded = 8 * 24
+    expected_utilisation = round(Decimal(100 * (48 + 12)) / recorded, 1)
+    expected_availability = round(Decimal(100 * (48 + 96 + 24)) / recorded, 1)
+    assert chart.labels == ("Last 7 days", "Last 30 days")
+    assert chart.series[0].values == (expected_utilisation, expected_utilisation)
+    assert chart.series[1].values == (expected_availability, expected_availability)
+
+
+def test_a_period_is_clipped_to_the_window() -> None:
+    location = make_location()
+    history(location.evses.get(), ("CHARGING", timedelta(days=20)), ("AVAILABLE", timedelta(days=3)))
+    shares = analytics.location_status_shares(location=location, days=7, now=NOW)
+    assert shares.recorded_s == 7 * 86400
+    assert shares.utilisation == Decimal("57.1")  # 4 of the 7 days
+
+
+def test_a_station_without_history_has_no_figures() -> None:
+    chart = analytics.station_availability_chart(location=make_location(), now=NOW)
+    assert chart.series[0].values == (None, None)
+    assert chart.is_empty
+
+
+def test_the_ranking_shows_the_busiest_then_the_idlest_in_fixed_queries(django_assert_num_queries) -> None:
+    stations: list[Location] = []
+    for hours_charging in range(12):
+        station = make_location(name=f"Busy {hours_charging:02}")
+        history(
+            station.evses.get(),
+            ("CHARGING", timedelta(hours=hours_charging)),
+            ("AVAILABLE", timedelta(hours=24 - hours_charging)),
+        )
+        stations.append(station)
+    with django_assert_num_queries(2):
+        chart = analytics.station_ranking_chart(now=NOW)
+    assert chart.labels == tuple(f"Busy {n:02}" for n in (11, 10, 9, 8, 7, 0, 1, 2, 3, 4))
+    assert chart.series[0].values[0] == Decimal("45.8")
+    assert chart.series[0].values[-1] == Decimal("16.7")
+
+
+def test_a_short_ranking_lists_each_station_once() -> None:
+    for name in ("A", "B", "C"):
+        history(make_location(name=name).evses.get(), ("CHARGING", timedelta(hours=1)))
+    assert sorted(analytics.station_ranking_chart(now=NOW).labels) == ["A", "B", "C"]
+
+
+def test_the_ranking_costs_one_query_when_nothing_is_recorded(django_assert_num_queries) -> None:
+    with django_assert_num_queries(1):
+        assert analytics.station_ranking_chart(now=NOW).labels == ()
+
+
+def test_the_csv_holds_the_charts_exact_figures() -> None:
+    location = make_location()
+    history(location.evses.get(), ("CHARGING", timedelta(days=1)), ("AVAILABLE", timedelta(days=2)))
+    chart = analytics.station_availability_chart(location=location, now=NOW)
+    rows = list(csv.reader(io.StringIO(chart.csv_text())))
+    assert rows == [
+        ["Window", "Utilisation %", "Availability %"],
+        ["Last 7 days", "33.3", "100.0"],
+        ["Last 30 days", "33.3", "100.0"],
+    ]
+    assert chart.chart_js_data()["datasets"][0]["data"] == [33.3, 33.3]
