@@ -123,12 +123,13 @@ def daily_energy_chart(*, now: datetime | None = None, days: int = 30) -> Chart:
         x_label=_("Day"),
         y_label=_("Energy (kWh)"),
         y2_label=_("Sessions"),
+        y2_integer=True,
         labels=tuple(day.isoformat() for day in calendar),
         series=(
             Series(
                 label=_("Energy (kWh)"),
                 values=tuple(
-                    Decimal(by_day[day]["energy"]).quantize(Decimal("0.001")) if day in by_day else Decimal(0)
+                    Decimal(by_day[day]["energy"] if day in by_day else 0).quantize(Decimal("0.001"))
                     for day in calendar
                 ),
             ),

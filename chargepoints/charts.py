@@ -36,6 +36,7 @@ class Chart:
     labels: tuple[str, ...]
     series: tuple[Series, ...]
     y2_label: str = ""
+    y2_integer: bool = False  # the y2 scale counts things: no ticks between whole numbers
     percent: bool = False  # the y scale runs 0–100 %
 
     @property
@@ -53,6 +54,7 @@ class Chart:
             "xLabel": self.x_label,
             "yLabel": self.y_label,
             "y2Label": self.y2_label,
+            "y2Integer": self.y2_integer,
             "percent": self.percent,
             "labels": list(self.labels),
             "datasets": [

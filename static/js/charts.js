@@ -8,6 +8,12 @@
   const GRID = "#dee2e6";
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   window.portalCharts = {};
+  // One colour per series label on the whole page: a partner is the same colour in every chart.
+  const colours = {};
+  function colourOf(label) {
+    if (!(label in colours)) colours[label] = PALETTE[Object.keys(colours).length % PALETTE.length];
+    return colours[label];
+  }
 
   function axis(title, extra) {
     return Object.assign(
@@ -18,8 +24,8 @@
 
   function draw(canvas) {
     const spec = JSON.parse(document.getElementById(canvas.dataset.chart).textContent);
-    const datasets = spec.datasets.map(function (dataset, index) {
-      const colour = PALETTE[index % PALETTE.length];
+    const datasets = spec.datasets.map(function (dataset) {
+      const colour = colourOf(dataset.label);
       const line = dataset.type === "line";
       return Object.assign({}, dataset, {
         backgroundColor: colour,
@@ -34,7 +40,12 @@
       y: axis(spec.yLabel, spec.percent ? { stacked: true, min: 0, max: 100 } : { stacked: true, beginAtZero: true }),
     };
     if (spec.y2Label) {
-      scales.y2 = axis(spec.y2Label, { position: "right", beginAtZero: true, grid: { drawOnChartArea: false } });
+      scales.y2 = axis(spec.y2Label, {
+        position: "right",
+        beginAtZero: true,
+        grid: { drawOnChartArea: false },
+        ticks: { color: TEXT, precision: spec.y2Integer ? 0 : undefined },
+      });
     }
     window.portalCharts[canvas.id] = new Chart(canvas, {
       type: "bar",
