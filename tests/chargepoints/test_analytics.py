@@ -9,11 +9,19 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from chargepoints import analytics
+from chargepoints.dashboard_summary import CHARTS_CACHE_KEY
 from chargepoints.models import EVSE, EvseStatusPeriod, Location
 from chargepoints.services import evse_set_status
-from tests.factories import evse_data, make_location
+from chargepoints.tasks import dashboard_charts_refresh_task
+from tests.factories import evse_data, make_location, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +127,71 @@ def test_the_csv_holds_the_charts_exact_figures() -> None:
         ["Last 30 days", "33.3", "100.0"],
     ]
     assert chart.chart_js_data()["datasets"][0]["data"] == [33.3, 33.3]
+
+
+def _queries(client: Client, url: str) -> int:
+    client.get(url)  # warm the session and permission caches
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_station_page_and_its_csv_cost_the_same_queries_whatever_the_history(ops_client) -> None:
+    location = make_location(evses=[evse_data(), evse_data()])
+    url = reverse("stations:detail", args=[location.pk])
+    few = _queries(ops_client, url)
+    for evse in location.evses.all():
+        history(evse, *[("CHARGING", timedelta(hours=2)), ("AVAILABLE", timedelta(hours=5))] * 20)
+    assert _queries(ops_client, url) == few
+    export = ops_client.get(reverse("stations:availability_csv", args=[location.pk]))
+    assert export["Content-Type"].startswith("text/csv")
+    assert export.content.decode() == analytics.station_availability_chart(location=location).csv_text()
+    assert "Last 30 days" in export.content.decode()
+
+
+def test_the_htmx_status_refresh_computes_no_chart(ops_client) -> None:
+    location = make_location()
+    response = ops_client.get(reverse("stations:detail", args=[location.pk]), HTTP_HX_REQUEST="true")
+    assert "availability_chart" not in response.context
+
+
+def test_the_dashboard_charts_come_from_the_cache_the_beat_task_fills(ops_client, settings) -> None:
+    settings.DASHBOARD_SUMMARY_MAX_AGE = 300
+    cache.delete(CHARTS_CACHE_KEY)
+    location = make_location(name="First")
+    history(location.evses.get(), ("CHARGING", timedelta(hours=1)))
+    url = reverse("stations:dashboard")
+    keys = [chart.key for chart in ops_client.get(url).context["charts"]]
+    assert keys[:2] == ["daily-energy", "station-ranking"]  # ops also see billing's revenue, registered after
+    history(make_location(name="Second").evses.get(), ("CHARGING", timedelta(hours=1)))
+    ranking = ops_client.get(reverse("stations:dashboard_chart_csv", args=["station-ranking"])).content.decode()
+    assert "First" in ranking
+    assert "Second" not in ranking  # the cached figures, the same the page drew
+    dashboard_charts_refresh_task.delay()
+    assert (
+        "Second" in ops_client.get(reverse("stations:dashboard_chart_csv", args=["station-ranking"])).content.decode()
+    )
+    assert ops_client.get(reverse("stations:dashboard_chart_csv", args=["nope"])).status_code == 404
+
+
+def test_beat_refreshes_the_dashboard_charts(settings) -> None:
+    entry = settings.CELERY_BEAT_SCHEDULE["chargepoints-dashboard-charts"]
+    assert entry == {"task": dashboard_charts_refresh_task.name, "schedule": 120.0}
+
+
+def test_a_chart_is_shown_only_to_those_who_may_see_its_figures(client) -> None:
+    viewer = make_user("viewer")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_location"))
+    client.force_login(viewer)
+    charts = client.get(reverse("stations:dashboard")).context["charts"]
+    assert [chart.key for chart in charts] == ["station-ranking"]  # no sessions, no CDRs
+    assert client.get(reverse("stations:dashboard_chart_csv", args=["revenue-by-emsp"])).status_code == 404
+
+
+def test_the_dashboard_costs_the_same_queries_whatever_the_data(ops_client) -> None:
+    url = reverse("stations:dashboard")
+    history(make_location(name="First").evses.get(), ("CHARGING", timedelta(hours=1)))
+    few = _queries(ops_client, url)
+    for n in range(12):
+        history(make_location(name=f"S{n}").evses.get(), ("AVAILABLE", timedelta(days=n + 1)))
+    assert _queries(ops_client, url) == few
