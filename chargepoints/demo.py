@@ -116,9 +116,10 @@ DEMO_HISTORY_DAYS = 30
 def seed_status_history(base_url: str) -> list[str]:
     now = timezone.now()
     start = now - timedelta(days=DEMO_HISTORY_DAYS)
-    first_recorded = dict(
-        EvseStatusPeriod.objects.values("evse").annotate(first=Min("since")).values_list("evse", "first").order_by()
-    )
+    first_recorded: dict[int, datetime] = {
+        row["evse"]: row["first"]
+        for row in EvseStatusPeriod.objects.values("evse").annotate(first=Min("since")).order_by()
+    }
     periods: list[EvseStatusPeriod] = []
     for evse_pk, location_pk in EVSE.objects.order_by("pk").values_list("pk", "location_id"):
         end = first_recorded.get(evse_pk, now)

@@ -64,7 +64,11 @@ def test_revenue_per_emsp_is_the_issued_cdrs_cost_by_month(billed, django_assert
     february = chart.labels.index("2026-02")
     expected = {
         f"{cc}*{party}": sum(
-            cdr.total_cost_excl_vat for cdr in Cdr.objects.filter(token_party_id=party, status=Cdr.Status.ISSUED)
+            (
+                cdr.total_cost_excl_vat or Decimal(0)
+                for cdr in Cdr.objects.filter(token_party_id=party, status=Cdr.Status.ISSUED)
+            ),
+            Decimal(0),
         )
         for cc, party in (("NL", "EMP"), ("SE", "EVS"))
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from django.urls import reverse
 
 from chargepoints import analytics
 from chargepoints.dashboard_summary import CHARTS_CACHE_KEY
+from chargepoints.demo import DEMO_HISTORY_DAYS, seed_status_history
 from chargepoints.models import EVSE, EvseStatusPeriod, Location
 from chargepoints.services import evse_set_status
 from chargepoints.tasks import dashboard_charts_refresh_task
@@ -195,3 +197,16 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_data(ops_client) -> N
     for n in range(12):
         history(make_location(name=f"S{n}").evses.get(), ("AVAILABLE", timedelta(days=n + 1)))
     assert _queries(ops_client, url) == few
+
+
+def test_the_demo_plays_back_30_days_of_history_once_up_to_the_live_one() -> None:
+    evse = make_location().evses.get()
+    evse_set_status(evse=evse, status="CHARGING")
+    live = EvseStatusPeriod.objects.get(evse=evse)
+    assert seed_status_history("http://testserver")
+    played = list(EvseStatusPeriod.objects.filter(evse=evse).exclude(pk=live.pk).order_by("since"))
+    assert played[0].since <= live.since - timedelta(days=DEMO_HISTORY_DAYS - 1)
+    assert played[-1].until == live.since
+    assert all(a.until == b.since for a, b in itertools.pairwise([*played, live]))
+    assert seed_status_history("http://testserver") == []  # a second run adds nothing
+    assert EvseStatusPeriod.objects.filter(evse=evse).count() == len(played) + 1
