@@ -24,6 +24,7 @@ from chargepoints.models import EVSE, EvseStatusPeriod, Location
 from chargepoints.services import evse_set_status
 from chargepoints.tasks import dashboard_charts_refresh_task
 from tests.factories import evse_data, make_location, make_user
+from tests.html_assets import foreign_assets
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +211,12 @@ def test_the_demo_plays_back_30_days_of_history_once_up_to_the_live_one() -> Non
     assert all(a.until == b.since for a, b in itertools.pairwise([*played, live]))
     assert seed_status_history("http://testserver") == []  # a second run adds nothing
     assert EvseStatusPeriod.objects.filter(evse=evse).count() == len(played) + 1
+
+
+def test_chart_pages_load_the_vendored_chart_js_and_nothing_from_another_host(ops_client) -> None:
+    location = make_location()
+    history(location.evses.get(), ("CHARGING", timedelta(hours=1)))
+    for url in (reverse("stations:dashboard"), reverse("stations:detail", args=[location.pk])):
+        html = ops_client.get(url).content.decode()
+        assert "/static/vendor/chartjs/chart.umd.min.js" in html
+        assert foreign_assets(html) == []
