@@ -162,7 +162,12 @@ def station_ranking_chart(*, now: datetime | None = None, days: int = 30) -> Cha
     busiest = ranked[:RANKED_STATIONS]
     idlest = [pk for pk in reversed(ranked[RANKED_STATIONS:]) if pk not in busiest][:RANKED_STATIONS]
     chosen = busiest + idlest
-    names = dict(Location.objects.filter(pk__in=chosen).values_list("pk", "name")) if chosen else {}
+    names = {  # with the city: many stations share a street address
+        pk: f"{name or address}, {city}"
+        for pk, name, address, city in Location.objects.filter(pk__in=chosen).values_list(
+            "pk", "name", "address", "city"
+        )
+    }
     return Chart(
         key="station-ranking",
         title=_("Busiest and idlest stations"),
@@ -179,39 +184,44 @@ def station_ranking_chart(*, now: datetime | None = None, days: int = 30) -> Cha
             Series(label=_("Availability %"), values=tuple(shares[pk].availability for pk in chosen)),
         ),
         percent=True,
+        horizontal=True,
     )
 
 
 def session_power_chart(*, session: ChargingSession) -> Chart:
-    """Average power per charging period and the energy delivered so far, at each period's end.
+    """Power and energy over the session: each charging period's average power at its start and its end (a step),
+    and the energy delivered by then. No query: the periods come prefetched by ``sessions.selectors.session_get``.
 
     A period's average power is its energy over its duration (the charger reports energy exactly, power only as
-    samples). Times are the station's local times.
+    samples); a parking period draws none. Times are the station's local times.
     """
     zone = ZoneInfo(session.location.time_zone)
     labels: list[str] = []
     power: list[Decimal | None] = []
     energy: list[Decimal | None] = []
     delivered = Decimal(0)
-    for period in session.charging_periods.all():  # prefetched by sessions.selectors.session_get, in time order
+    for period in session.charging_periods.all():  # in time order
         end = period.end_date_time or session.accounted_until
         seconds = Decimal((end - period.start_date_time).total_seconds())
+        average = (period.energy_kwh * 3600 / seconds).quantize(Decimal("0.01")) if seconds > 0 else Decimal(0)
+        for moment, delivered_then in ((period.start_date_time, delivered), (end, delivered + period.energy_kwh)):
+            labels.append(timezone.localtime(moment, zone).strftime("%H:%M:%S"))
+            power.append(average)
+            energy.append(delivered_then.quantize(Decimal("0.001")))
         delivered += period.energy_kwh
-        labels.append(timezone.localtime(end, zone).strftime("%H:%M:%S"))
-        power.append(
-            None if period.parking or seconds <= 0 else (period.energy_kwh * 3600 / seconds).quantize(Decimal("0.01"))
-        )
-        energy.append(delivered.quantize(Decimal("0.001")))
     return Chart(
         key="session-power",
         title=_("Power and energy"),
-        summary=_("Average power of each charging period (kW) and the energy delivered by its end (kWh)."),
-        x_label=_("Period end (station time)"),
+        summary=_(
+            "Average power of each charging period (kW), at its start and its end, and the energy delivered by then"
+            " (kWh)."
+        ),
+        x_label=_("Station time"),
         y_label=_("Power (kW)"),
         y2_label=_("Energy (kWh)"),
         labels=tuple(labels),
         series=(
-            Series(label=_("Average power (kW)"), values=tuple(power)),
+            Series(label=_("Average power (kW)"), values=tuple(power), kind="line"),
             Series(label=_("Energy delivered (kWh)"), values=tuple(energy), kind="line", axis="y2"),
         ),
     )

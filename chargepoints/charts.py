@@ -38,6 +38,7 @@ class Chart:
     y2_label: str = ""
     y2_integer: bool = False  # the y2 scale counts things: no ticks between whole numbers
     percent: bool = False  # the y scale runs 0–100 %
+    horizontal: bool = False  # bars along the x axis: for long labels such as station names
 
     @property
     def is_empty(self) -> bool:
@@ -56,6 +57,7 @@ class Chart:
             "y2Label": self.y2_label,
             "y2Integer": self.y2_integer,
             "percent": self.percent,
+            "horizontal": self.horizontal,
             "labels": list(self.labels),
             "datasets": [
                 {

@@ -130,7 +130,7 @@ def seed_status_history(base_url: str) -> list[str]:
 
 
 def _played_history(evse_pk: int, pick: random.Random, start: datetime, end: datetime) -> list[EvseStatusPeriod]:
-    visits_per_day = pick.choice((0.5, 1, 2, 3, 5))  # how busy the station is
+    visits_per_day = pick.choice((0.25, 0.5, 1, 2, 4))  # how busy the station is
     periods: list[EvseStatusPeriod] = []
     since = start
     while since < end:

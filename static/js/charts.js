@@ -35,10 +35,10 @@
         order: line ? 0 : 1, // lines in front of bars
       });
     });
-    const scales = {
-      x: axis(spec.xLabel, { stacked: true, ticks: { color: TEXT, maxRotation: 60, autoSkip: true } }),
-      y: axis(spec.yLabel, spec.percent ? { stacked: true, min: 0, max: 100 } : { stacked: true, beginAtZero: true }),
-    };
+    const categories = axis(spec.xLabel, { stacked: true, ticks: { color: TEXT, maxRotation: 60, autoSkip: true } });
+    const values = axis(spec.yLabel, spec.percent ? { stacked: true, min: 0, max: 100 } : { stacked: true, beginAtZero: true });
+    // A horizontal chart lists its categories down the y axis, where long labels (station names) have room.
+    const scales = spec.horizontal ? { y: categories, x: values } : { x: categories, y: values };
     if (spec.y2Label) {
       scales.y2 = axis(spec.y2Label, {
         position: "right",
@@ -51,6 +51,7 @@
       type: "bar",
       data: { labels: spec.labels, datasets: datasets },
       options: {
+        indexAxis: spec.horizontal ? "y" : "x",
         responsive: true,
         maintainAspectRatio: false,
         animation: reduceMotion ? false : { duration: 300 },

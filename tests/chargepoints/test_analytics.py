@@ -20,9 +20,11 @@ from django.urls import reverse
 from chargepoints import analytics
 from chargepoints.dashboard_summary import CHARTS_CACHE_KEY
 from chargepoints.demo import DEMO_HISTORY_DAYS, seed_status_history
-from chargepoints.models import EVSE, EvseStatusPeriod, Location
+from chargepoints.models import EVSE, ChargingPeriod, EvseStatusPeriod, Location
 from chargepoints.services import evse_set_status
+from chargepoints.sessions.selectors import session_get
 from chargepoints.tasks import dashboard_charts_refresh_task
+from tests.chargepoints.sessions_support import T0, start, station
 from tests.factories import evse_data, make_location, make_user
 from tests.html_assets import foreign_assets
 
@@ -103,7 +105,7 @@ def test_the_ranking_shows_the_busiest_then_the_idlest_in_fixed_queries(django_a
         stations.append(station)
     with django_assert_num_queries(2):
         chart = analytics.station_ranking_chart(now=NOW)
-    assert chart.labels == tuple(f"Busy {n:02}" for n in (11, 10, 9, 8, 7, 0, 1, 2, 3, 4))
+    assert chart.labels == tuple(f"Busy {n:02}, Uppsala" for n in (11, 10, 9, 8, 7, 0, 1, 2, 3, 4))
     assert chart.series[0].values[0] == Decimal("45.8")
     assert chart.series[0].values[-1] == Decimal("16.7")
 
@@ -111,7 +113,7 @@ def test_the_ranking_shows_the_busiest_then_the_idlest_in_fixed_queries(django_a
 def test_a_short_ranking_lists_each_station_once() -> None:
     for name in ("A", "B", "C"):
         history(make_location(name=name).evses.get(), ("CHARGING", timedelta(hours=1)))
-    assert sorted(analytics.station_ranking_chart(now=NOW).labels) == ["A", "B", "C"]
+    assert sorted(analytics.station_ranking_chart(now=NOW).labels) == ["A, Uppsala", "B, Uppsala", "C, Uppsala"]
 
 
 def test_the_ranking_costs_one_query_when_nothing_is_recorded(django_assert_num_queries) -> None:
@@ -220,3 +222,20 @@ def test_chart_pages_load_the_vendored_chart_js_and_nothing_from_another_host(op
         html = ops_client.get(url).content.decode()
         assert "/static/vendor/chartjs/chart.umd.min.js" in html
         assert foreign_assets(html) == []
+
+
+def test_the_session_curve_steps_through_its_periods_without_a_query(django_assert_num_queries) -> None:
+    session = start(station(), at=T0)
+    ChargingPeriod.objects.filter(session=session).delete()
+    half_hour = timedelta(minutes=30)
+    for index, (kwh, parking) in enumerate((("5", False), ("3", False), ("0", True))):
+        begin = T0 + index * half_hour
+        ChargingPeriod.objects.create(
+            session=session, start_date_time=begin, end_date_time=begin + half_hour, energy_kwh=kwh, parking=parking
+        )
+    session = session_get(pk=session.pk)
+    with django_assert_num_queries(0):
+        chart = analytics.session_power_chart(session=session)
+    assert chart.labels == ("09:00:00", "09:30:00", "09:30:00", "10:00:00", "10:00:00", "10:30:00")  # Stockholm time
+    assert chart.series[0].values == tuple(Decimal(v) for v in ("10.00", "10.00", "6.00", "6.00", "0.00", "0.00"))
+    assert chart.series[1].values == tuple(Decimal(v) for v in ("0.000", "5.000", "5.000", "8.000", "8.000", "8.000"))

@@ -105,7 +105,7 @@ def test_the_dashboard_draws_energy_ranking_and_revenue_as_their_selectors_say(l
     assert drawn(page, "daily-energy") == expected(analytics.daily_energy_chart())
     ranking = drawn(page, "station-ranking")
     assert ranking == expected(analytics.station_ranking_chart())
-    assert ranking["labels"] == ["Uppsala Resecentrum", "Gottsunda Centrum"]
+    assert ranking["labels"] == ["Uppsala Resecentrum, Uppsala", "Gottsunda Centrum, Uppsala"]
     revenue = drawn(page, "revenue-by-emsp")
     assert revenue == expected(billing_analytics.revenue_by_emsp_chart(today=billing_today()))
     assert {d["label"] for d in revenue["datasets"]} == {"NL*EMP (SEK)", "SE*EVS (SEK)"}
