@@ -159,9 +159,8 @@ def station_ranking_chart(*, now: datetime | None = None, days: int = 30) -> Cha
         (pk for pk, share in shares.items() if share.utilisation is not None),
         key=lambda pk: (-(shares[pk].utilisation or 0), pk),
     )
-    busiest = ranked[:RANKED_STATIONS]
-    idlest = [pk for pk in reversed(ranked[RANKED_STATIONS:]) if pk not in busiest][:RANKED_STATIONS]
-    chosen = busiest + idlest
+    # The busiest first, down to the idlest last; a short list shows each station once.
+    chosen = ranked if len(ranked) <= 2 * RANKED_STATIONS else ranked[:RANKED_STATIONS] + ranked[-RANKED_STATIONS:]
     names = {  # with the city: many stations share a street address
         pk: f"{name or address}, {city}"
         for pk, name, address, city in Location.objects.filter(pk__in=chosen).values_list(

@@ -105,9 +105,10 @@ def test_the_ranking_shows_the_busiest_then_the_idlest_in_fixed_queries(django_a
         stations.append(station)
     with django_assert_num_queries(2):
         chart = analytics.station_ranking_chart(now=NOW)
-    assert chart.labels == tuple(f"Busy {n:02}, Uppsala" for n in (11, 10, 9, 8, 7, 0, 1, 2, 3, 4))
+    assert chart.labels == tuple(f"Busy {n:02}, Uppsala" for n in (11, 10, 9, 8, 7, 4, 3, 2, 1, 0))
     assert chart.series[0].values[0] == Decimal("45.8")
-    assert chart.series[0].values[-1] == Decimal("16.7")
+    assert chart.series[0].values[-2] == Decimal("4.2")
+    assert chart.series[0].values[-1] == Decimal("0.0")  # recorded, never charging
 
 
 def test_a_short_ranking_lists_each_station_once() -> None:
