@@ -1,11 +1,17 @@
-"""The CDR review queue on the staff dashboard (chargepoints.dashboard)."""
+"""The CDR review queue and the revenue chart on the staff dashboard (chargepoints.dashboard)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.urls import reverse
+from django.utils import timezone
 
-from chargepoints.dashboard import AttentionCard, Viewer, register
+from chargepoints.charts import Chart
+from chargepoints.dashboard import AttentionCard, Viewer, register, register_chart
 
+from .conf import billing_zone
+from .selectors.analytics import revenue_by_emsp_chart
 from .selectors.cdrs import cdr_review_count
 
 
@@ -21,3 +27,8 @@ def review_queue_card(user: Viewer) -> AttentionCard | None:
         url=f"{reverse('billing:cdr_list')}?status=REVIEW",
         warn=held > 0,
     )
+
+
+@register_chart("billing.view_cdr")
+def revenue_by_emsp(now: datetime) -> Chart:
+    return revenue_by_emsp_chart(today=timezone.localtime(now, billing_zone()).date())

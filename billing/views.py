@@ -22,6 +22,7 @@ from .conf import billing_today
 from .documents import invoice_csv, invoice_pdf, invoice_period_text
 from .forms import CreditForm, InvoiceFilterForm, MarkPaidForm
 from .models import Invoice, InvoiceRun, InvoiceStatus
+from .selectors import analytics
 from .selectors import invoices as selectors
 from .services import invoices as services
 from .tasks import invoice_run_task, invoice_send_task
@@ -233,3 +234,21 @@ class ReceivablesView(FinanceViewMixin, TemplateView):
             "rows": selectors.receivables(today=today),
             "unbilled": selectors.unbilled_cdrs_by_party(),
         }
+
+
+TREND_CHARTS = {"invoiced-per-month": analytics.invoiced_chart, "paid-per-month": analytics.paid_chart}
+
+
+class TrendsView(FinanceViewMixin, TemplateView):
+    template_name = "billing/trends.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        today = billing_today()
+        return {**super().get_context_data(**kwargs), "charts": [build(today=today) for build in TREND_CHARTS.values()]}
+
+
+class TrendCsvView(FinanceViewMixin, View):
+    def get(self, request: HttpRequest, key: str) -> HttpResponse:
+        if key not in TREND_CHARTS:
+            raise Http404("No such chart.")
+        return TREND_CHARTS[key](today=billing_today()).csv_response()

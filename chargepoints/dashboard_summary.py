@@ -4,6 +4,9 @@ Counting 30,000 EVSEs by status and by power class, and 10,000 locations by thei
 catalogue, and every staff member opens the dashboard all day. ``catalogue_summary_refresh`` (beat, every minute)
 counts once and keeps the result in the cache; a request reads it, and counts for itself only when the cache has none
 or an older one than ``DASHBOARD_SUMMARY_MAX_AGE`` seconds (no worker running, a cold cache). 0 counts every time.
+
+The dashboard's charts (``chargepoints.dashboard.register_chart``) are kept the same way by
+``dashboard_charts_refresh``: a chart and its CSV export read the same cached figures.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from .charts import Chart
+from .dashboard import CHART_SOURCES, Viewer
 from .search import StationFilters, station_search
 from .selectors import CatalogueOverview, catalogue_overview
 
 CACHE_KEY = "chargepoints:catalogue-summary"
+CHARTS_CACHE_KEY = "chargepoints:dashboard-charts"
 
 
 @dataclass(frozen=True)
@@ -45,3 +51,29 @@ def catalogue_summary() -> CatalogueSummary:
     if not isinstance(summary, CatalogueSummary) or timezone.now() - summary.counted_at > timedelta(seconds=max_age):
         return catalogue_summary_refresh()
     return summary
+
+
+@dataclass(frozen=True)
+class DashboardCharts:
+    charts: tuple[tuple[str, Chart], ...]  # (permission, chart), in the order the sources registered
+    counted_at: datetime
+
+    def for_viewer(self, user: Viewer) -> list[Chart]:
+        return [chart for permission, chart in self.charts if user.has_perm(permission)]
+
+
+def dashboard_charts_refresh(*, now: datetime | None = None) -> DashboardCharts:
+    now = now or timezone.now()
+    charts = DashboardCharts(
+        charts=tuple((source.permission, source.build(now)) for source in CHART_SOURCES), counted_at=now
+    )
+    cache.set(CHARTS_CACHE_KEY, charts, timeout=None)
+    return charts
+
+
+def dashboard_charts() -> DashboardCharts:
+    max_age = int(settings.DASHBOARD_SUMMARY_MAX_AGE)
+    charts = cache.get(CHARTS_CACHE_KEY) if max_age else None
+    if not isinstance(charts, DashboardCharts) or timezone.now() - charts.counted_at > timedelta(seconds=max_age):
+        return dashboard_charts_refresh()
+    return charts

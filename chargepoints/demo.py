@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,12 +16,14 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
 
 from tariffs.models import Tariff
 from tariffs.services import PriceComponentInput, TariffInput, tariff_replace
 
 from .enums import EvseStatus, PowerType
-from .models import EVSE, Connector, Location
+from .models import EVSE, Connector, EvseStatusPeriod, Location
 from .roles import FINANCE, OPERATIONS, roles_sync
 from .services import evse_set_status
 
@@ -101,6 +103,47 @@ def _seed_live_status() -> None:
     weights = list(DEMO_STATUS_WEIGHTS.values())
     for evse in EVSE.objects.filter(status=EvseStatus.UNKNOWN).order_by("pk"):
         evse_set_status(evse=evse, status=pick.choices(statuses, weights)[0])
+
+
+# The status history behind the utilisation charts starts when the demo is seeded. The demo plays the 30 days before
+# as a charger network would have reported them: mostly AVAILABLE, charging visits of 30 min to 3 h more often on
+# busy stations, now and then a day OUTOFORDER. Written as closed periods ending where the live history begins.
+DEMO_HISTORY_DAYS = 30
+
+
+@register(order=30, name="status history")
+@transaction.atomic
+def seed_status_history(base_url: str) -> list[str]:
+    now = timezone.now()
+    start = now - timedelta(days=DEMO_HISTORY_DAYS)
+    first_recorded: dict[int, datetime] = {
+        row["evse"]: row["first"]
+        for row in EvseStatusPeriod.objects.values("evse").annotate(first=Min("since")).order_by()
+    }
+    periods: list[EvseStatusPeriod] = []
+    for evse_pk, location_pk in EVSE.objects.order_by("pk").values_list("pk", "location_id"):
+        end = first_recorded.get(evse_pk, now)
+        if end > start + timedelta(days=1):  # not yet played back (or the history is younger than a day)
+            periods.extend(_played_history(evse_pk, random.Random(f"{location_pk}-{evse_pk}"), start, end))
+    EvseStatusPeriod.objects.bulk_create(periods, batch_size=5000)
+    return [f"Status history: {len(periods)} periods over the last {DEMO_HISTORY_DAYS} days"] if periods else []
+
+
+def _played_history(evse_pk: int, pick: random.Random, start: datetime, end: datetime) -> list[EvseStatusPeriod]:
+    visits_per_day = pick.choice((0.25, 0.5, 1, 2, 4))  # how busy the station is
+    periods: list[EvseStatusPeriod] = []
+    since = start
+    while since < end:
+        if pick.random() < 0.01:
+            status, hours = EvseStatus.OUTOFORDER, pick.uniform(6, 48)
+        elif periods and periods[-1].status == EvseStatus.AVAILABLE:
+            status, hours = EvseStatus.CHARGING, pick.uniform(0.5, 3)
+        else:
+            status, hours = EvseStatus.AVAILABLE, pick.expovariate(visits_per_day / 24)
+        until = min(since + timedelta(hours=hours), end)
+        periods.append(EvseStatusPeriod(evse_id=evse_pk, status=status, since=since, until=until))
+        since = until
+    return periods
 
 
 def _price(amount: str, vat: str, component: str, step_size: int = 1) -> PriceComponentInput:

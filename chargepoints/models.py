@@ -295,6 +295,30 @@ class EVSE(models.Model):
         raise ValidationError("EVSEs are never deleted: set status REMOVED so that its uid is never reused.")
 
 
+class EvseStatusPeriod(models.Model):
+    """A stretch of time an EVSE held one live status: the status history behind utilisation and availability.
+
+    Written only by ``chargepoints.services.evse_set_status``, in its transaction: the EVSE's open period (``until``
+    null) is closed and the new status's opened. Time before an EVSE's first period is not recorded, not "unknown".
+    """
+
+    evse = models.ForeignKey(EVSE, on_delete=models.CASCADE, related_name="status_periods")
+    status = models.CharField(max_length=16, choices=EvseStatus.choices)
+    since = models.DateTimeField()
+    until = models.DateTimeField(null=True, blank=True, help_text="Null while the EVSE still holds this status.")
+
+    class Meta:
+        ordering: ClassVar = ["evse", "since", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["evse"], condition=models.Q(until__isnull=True), name="status_one_open"),
+        ]
+        # The charts read a window of time: the periods that end after its start (or are open).
+        indexes: ClassVar = [models.Index(fields=["until", "evse"], name="status_period_until")]
+
+    def __str__(self) -> str:
+        return f"{self.evse_id} {self.status} from {self.since:%Y-%m-%d %H:%M}"
+
+
 class Connector(models.Model):
     evse = models.ForeignKey(EVSE, on_delete=models.CASCADE, related_name="connectors")
     connector_id = models.CharField(

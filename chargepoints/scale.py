@@ -27,7 +27,7 @@ from django.utils.module_loading import autodiscover_modules
 
 from .authorization import AuthMethod
 from .enums import ConnectorFormat, ConnectorType, EvseStatus, PowerType, TokenType
-from .models import EVSE, ChargingSession, Connector, Location
+from .models import EVSE, ChargingSession, Connector, EvseStatusPeriod, Location
 from .sessions.enums import SessionStatus
 from .sessions.services import cdr_location_snapshot
 
@@ -257,6 +257,33 @@ def session_start_times(rng: random.Random, count: int, now: datetime) -> list[d
         if rng.random() < busy:
             starts.append(start.replace(microsecond=0))
     return sorted(starts)
+
+
+HISTORY_DAYS = 30
+HISTORY_STRETCHES = 8  # per EVSE: enough for the utilisation charts to tell busy stations from idle ones
+
+
+@register(order=15, name="status history")
+def seed_status_history(plan: ScalePlan) -> str:
+    """The last 30 days of each EVSE's status: available and charging in turn, busier on some stations than on
+    others, ending in the status it holds now (the open period)."""
+    rng = plan.rng("status history")
+    evses = EVSE.objects.filter(location__source=SCALE_SOURCE).order_by("id").values_list("pk", "status")
+    start = plan.now - timedelta(days=HISTORY_DAYS)
+
+    def periods() -> Iterator[EvseStatusPeriod]:
+        for evse_pk, status in evses.iterator(chunk_size=BATCH):
+            busy = rng.uniform(0.02, 0.6)  # the share of time this EVSE charges
+            weights = [rng.uniform(0.5, 1.5) * (busy if n % 2 else 1 - busy) for n in range(HISTORY_STRETCHES)]
+            since = start
+            for n, weight in enumerate(weights[:-1]):
+                until = since + (plan.now - start) * (weight / sum(weights))
+                kind = EvseStatus.CHARGING if n % 2 else EvseStatus.AVAILABLE
+                yield EvseStatusPeriod(evse_id=evse_pk, status=kind, since=since, until=until)
+                since = until
+            yield EvseStatusPeriod(evse_id=evse_pk, status=status, since=since, until=None)
+
+    return f"Status history: {copy_insert(EvseStatusPeriod, periods())} periods over the last {HISTORY_DAYS} days"
 
 
 @register(order=20, name="sessions")

@@ -20,7 +20,7 @@ from .evse_rows import (
     validate_connector,
     validate_row,
 )
-from .models import EVSE, Connector, ExceptionalPeriod, Location, RegularHours, touch_location
+from .models import EVSE, Connector, EvseStatusPeriod, ExceptionalPeriod, Location, RegularHours, touch_location
 from .signals import evse_status_changed, location_changed
 
 
@@ -328,6 +328,9 @@ def evse_set_status(*, evse: EVSE, status: EvseStatus | str) -> bool:
         return False
     old_status, evse.status = evse.status, status
     evse.save(update_fields=["status", "last_updated"])
+    # The status history: close the open period and open the new status's, at the EVSE's own change time.
+    EvseStatusPeriod.objects.filter(evse=evse, until__isnull=True).update(until=evse.last_updated)
+    EvseStatusPeriod.objects.create(evse=evse, status=status, since=evse.last_updated)
     evse_status_changed.send(sender=EVSE, evse=evse, old_status=old_status, status=str(status))
     return True
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from .analytics import session_power_chart
 from .forms import SessionFilterForm
 from .models import ChargingSession
 from .paging import cursor_args, list_query, staff_page
@@ -91,7 +92,17 @@ class SessionDetailView(SessionViewMixin, TemplateView):
             "row": SessionRow(session=session),
             "periods": selectors.period_rows(periods=periods, session_only=True),
             "breakdown": selectors.session_price_breakdown(session=session),
+            "power_chart": session_power_chart(session=session),
         }
+
+
+class SessionPowerCsvView(SessionViewMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        try:
+            session = selectors.session_get(pk=pk)
+        except ChargingSession.DoesNotExist as error:
+            raise Http404("No such session.") from error
+        return session_power_chart(session=session).csv_response()
 
 
 class SessionRemoteStopView(LoginRequiredMixin, PermissionRequiredMixin, View):

@@ -17,9 +17,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from . import selectors, services
+from .analytics import station_availability_chart
 from .attribution import ATTRIBUTIONS
 from .dashboard import attention_cards
-from .dashboard_summary import catalogue_summary
+from .dashboard_summary import catalogue_summary, dashboard_charts
 from .forms import EvseStatusForm, SimulateChargingForm, StationFilterForm
 from .models import EVSE, Location
 from .paging import cursor_args, staff_page
@@ -66,7 +67,18 @@ class DashboardView(StaffViewMixin, TemplateView):
             "counted_at": summary.counted_at,
             "recent": selectors.recently_changed_locations(),
             "attention": attention_cards(self.request.user),
+            "charts": dashboard_charts().for_viewer(self.request.user),
         }
+
+
+class DashboardChartCsvView(StaffViewMixin, View):
+    """A dashboard chart's figures as CSV: the same cached figures the chart drew."""
+
+    def get(self, request: HttpRequest, key: str) -> HttpResponse:
+        for chart in dashboard_charts().for_viewer(request.user):
+            if chart.key == key:
+                return chart.csv_response()
+        raise Http404("No such chart.")
 
 
 def _filters_from(form: StationFilterForm) -> StationFilters:
@@ -144,7 +156,7 @@ class StationDetailView(StaffViewMixin, TemplateView):
             location = selectors.location_detail(pk=self.kwargs["pk"])
         except Location.DoesNotExist as error:
             raise Http404("No such station") from error
-        return {
+        context = {
             **super().get_context_data(**kwargs),
             "location": location,
             "status_form": EvseStatusForm(),
@@ -153,6 +165,14 @@ class StationDetailView(StaffViewMixin, TemplateView):
             "recent_sessions": session_list().filter(location=location).order_by("-start_date_time", "-id")[:5],
             "repairs": location.repairs.filter(status="open").select_related("location"),
         }
+        if not self.request.headers.get("HX-Request"):  # the live panel's refresh draws no chart
+            context["availability_chart"] = station_availability_chart(location=location)
+        return context
+
+
+class StationAvailabilityCsvView(StaffViewMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return station_availability_chart(location=get_object_or_404(Location, pk=pk)).csv_response()
 
 
 class EvseStatusView(LoginRequiredMixin, PermissionRequiredMixin, View):

@@ -81,6 +81,7 @@ def _pages(role: str) -> list[str]:
             reverse("billing:invoice_list"),
             reverse("billing:invoice_detail", args=[Invoice.objects.get().pk]),
             reverse("billing:receivables"),
+            reverse("billing:trends"),
             reverse("billing:cdr_list"),
             reverse("billing:cdr_detail", args=[Cdr.objects.get().pk]),
             reverse("partners:list"),  # not finance's: the 403 page

@@ -317,6 +317,7 @@ CELERY_BEAT_SCHEDULE = {
     "ocpi-push-sweep": {"task": "ocpi_api.push.tasks.push_sweep", "schedule": OCPI_PUSH_SWEEP_INTERVAL},
     "ocpi-reservations-expire": {"task": "ocpi_api.tasks.reservations_expire_task", "schedule": 60.0},
     "chargepoints-catalogue-summary": {"task": "chargepoints.tasks.catalogue_summary_refresh_task", "schedule": 60.0},
+    "chargepoints-dashboard-charts": {"task": "chargepoints.tasks.dashboard_charts_refresh_task", "schedule": 120.0},
 }
 
 # --- OCPP 1.6J chargers (ocpp_gateway) -----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from billing.models import Cdr, Invoice, InvoiceLine
-from chargepoints.models import EVSE, ChargingSession, Connector, Location
+from chargepoints.models import EVSE, ChargingSession, Connector, EvseStatusPeriod, Location
 from chargepoints.sessions.enums import SessionStatus
 from ocpp_gateway.models import Charger
 
@@ -36,6 +36,10 @@ def test_it_seeds_stations_sessions_cdrs_and_invoices_that_agree():
     assert charger.connectors.count() == EVSE.objects.filter(location=Location.objects.order_by("id")[0]).count()
     assert charger.messages.count() == 100
     assert "Seeded in" in out.getvalue()
+    # The status history: each EVSE's open period is the status it holds, after 30 days of history.
+    open_periods = EvseStatusPeriod.objects.filter(until__isnull=True)
+    assert sorted(open_periods.values_list("evse", "status")) == sorted(EVSE.objects.values_list("pk", "status"))
+    assert EvseStatusPeriod.objects.filter(status="CHARGING").values("evse").distinct().count() == EVSE.objects.count()
 
 
 def test_a_second_run_refuses_rather_than_doubling_the_network():

@@ -13,7 +13,7 @@ from django_celery_beat.models import PeriodicTask
 from ocpp.v16 import call
 
 from chargepoints.enums import EvseStatus
-from chargepoints.models import EVSE
+from chargepoints.models import EVSE, EvseStatusPeriod
 from ocpp_gateway import services, tasks
 from ocpp_gateway.models import Charger, ChargerEvse, ConnectionAttempt, OcppMessage
 from tests.ocpi_api.drivers import roaming_station
@@ -82,6 +82,10 @@ def test_a_charger_boots_beats_and_reports_its_status(gateway):
     assert charger.last_heartbeat_at is not None
     assert not charger.connected  # the socket closed: EVSEs are UNKNOWN now
     assert EVSE.objects.get(pk=second.pk).status == EvseStatus.UNKNOWN
+    # The status history follows the charger: StatusNotification and the disconnect both go through evse_set_status.
+    history = EvseStatusPeriod.objects.filter(evse=first).order_by("since", "id")
+    assert list(history.values_list("status", flat=True))[-2:] == [EvseStatus.OUTOFORDER, EvseStatus.UNKNOWN]
+    assert history.last().until is None  # type: ignore[union-attr]
     [fault] = charger.faults.all()
     assert (fault.connector_id, fault.error_code, fault.info) == (2, "GroundFailure", "RCD tripped")
     actions = list(OcppMessage.objects.filter(direction="IN").order_by("id").values_list("action", flat=True))
