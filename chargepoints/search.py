@@ -227,20 +227,24 @@ def _matching_evses(filters: StationFilters) -> QuerySet[EVSE]:
 
 
 def _text_q(text: str) -> Q:
-    words = text.split()
+    """Every word occurs in the location's name, address, city, postal code or id, or in one of its EVSEs' ids.
+
+    Each word is ``pk IN (locations matching it UNION locations of the EVSEs matching it)``: each half is an OR of
+    ``icontains`` on one table, which PostgreSQL answers from that table's trigram indexes (a BitmapOr), so a search
+    reads only the matching rows, at any page. An OR between a location column and an EXISTS on its EVSEs can use no
+    index at all: the database then tests every location.
+    """
     per_word = []
-    for word in words:
-        evse_match = EVSE.objects.filter(location=OuterRef("pk")).filter(
-            Q(evse_id__icontains=word) | Q(uid__icontains=word)
-        )
-        per_word.append(
+    for word in text.split():
+        by_location = Location.objects.filter(
             Q(name__icontains=word)
             | Q(address__icontains=word)
             | Q(city__icontains=word)
             | Q(postal_code__icontains=word)
             | Q(ocpi_id__icontains=word)
-            | Exists(evse_match)
-        )
+        ).values("pk")
+        by_evse = EVSE.objects.filter(Q(evse_id__icontains=word) | Q(uid__icontains=word)).values("location_id")
+        per_word.append(Q(pk__in=by_location.order_by().union(by_evse.order_by())))
     return reduce(and_, per_word, Q())
 
 
@@ -265,14 +269,9 @@ def _per_location(queryset: QuerySet[Any], value: Any) -> Subquery:
 # --- The selector ---------------------------------------------------------------------------------------------
 
 
-def station_search(*, filters: StationFilters, now: datetime | None = None) -> QuerySet[Location]:
-    """Locations that match ``filters``, annotated for display and ready to paginate.
-
-    Annotations: ``max_power_w``, ``evse_count`` and ``available_count`` (live EVSEs only) and, when searching near a
-    point, ``distance_km``. Ordered by distance when ``near`` is given, otherwise by name and id. EVSEs (without
-    REMOVED ones) with their connectors, regular hours and exceptional periods are prefetched, so a page costs the
-    same handful of queries whatever its size. ``now`` defaults to the current time (for ``open_now``).
-    """
+def station_matches(*, filters: StationFilters, now: datetime | None = None) -> QuerySet[Location]:
+    """Locations that match ``filters``: the filters alone, with no per-row figures and no ordering (for counts,
+    extents and the map's clusters). ``now`` defaults to the current time (for ``open_now``)."""
     now = now or timezone.now()
     locations = Location.objects.all()
     if filters.public_only:
@@ -300,9 +299,14 @@ def station_search(*, filters: StationFilters, now: datetime | None = None) -> Q
         # One query for the zones in play, so that the local clock is computed once per zone, not per row.
         zones = locations.order_by().values_list("time_zone", flat=True).distinct()
         locations = locations.filter(open_now_q(now=now, time_zones=list(zones)))
+    return locations.order_by()
 
+
+def station_figures(locations: QuerySet[Location]) -> QuerySet[Location]:
+    """``locations`` with their per-row figures: ``max_power_w``, ``evse_count`` and ``available_count`` (live EVSEs
+    only), as correlated subqueries that the database computes only for the rows it returns."""
     live = _live_evses().filter(location=OuterRef("pk"))
-    locations = locations.annotate(
+    return locations.annotate(
         max_power_w=Coalesce(
             _per_location(
                 Connector.objects.filter(evse__location=OuterRef("pk")).exclude(evse__status=EvseStatus.REMOVED),
@@ -312,7 +316,18 @@ def station_search(*, filters: StationFilters, now: datetime | None = None) -> Q
         ),
         evse_count=Coalesce(_per_location(live, Count("pk")), 0),
         available_count=Coalesce(_per_location(live.filter(status=EvseStatus.AVAILABLE), Count("pk")), 0),
-    ).prefetch_related(
+    )
+
+
+def station_search(*, filters: StationFilters, now: datetime | None = None) -> QuerySet[Location]:
+    """Locations that match ``filters``, annotated for display and ready to paginate.
+
+    Annotations: those of :func:`station_figures` and, when searching near a point, ``distance_km``. Ordered by
+    distance when ``near`` is given, otherwise by name and id. EVSEs (without REMOVED ones) with their connectors,
+    regular hours and exceptional periods are prefetched, so a page costs the same handful of queries whatever its
+    size. ``now`` defaults to the current time (for ``open_now``).
+    """
+    locations = station_figures(station_matches(filters=filters, now=now)).prefetch_related(
         # Explicit orderings: the models' default ones join the parent table for nothing.
         Prefetch(
             "evses",
