@@ -27,7 +27,7 @@ from .enums import Capability, ConnectorType, EvseStatus, Facility, PowerType
 from .map_data import WORLD, MapArea, map_area, station_extent
 from .models import Location
 from .search import BoundingBox, Near, StationFilters, station_search
-from .search_results import StationResult, station_page
+from .search_results import StationResult, station_page, station_results
 
 app_name = "map"
 
@@ -60,6 +60,8 @@ class MapAreaForm(forms.Form):
 
     bbox = forms.CharField(required=False, widget=forms.HiddenInput)
     zoom = forms.IntegerField(required=False, min_value=0, max_value=22, widget=forms.HiddenInput)
+    # One station's details alone, for the popup of a marker that the list does not show.
+    station = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean_bbox(self) -> BoundingBox | None:
         raw = self.cleaned_data["bbox"]
@@ -232,6 +234,9 @@ def stations_json(request: HttpRequest) -> JsonResponse:
     if "extent" in request.GET:
         return _extent_response(filters)
     data = form.cleaned_data if form.is_bound else {}
+    if data.get("station"):
+        one = station_search(filters=StationFilters(public_only=True)).filter(pk=data["station"])
+        return JsonResponse({"stations": [_station_json(r) for r in station_results(locations=one, filters=filters)]})
     page = station_page(filters=filters, limit=LIST_LIMIT)
     area = map_area(
         filters=replace(filters, bbox=None),
@@ -308,6 +313,9 @@ class StaffMapJsonView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if "extent" in request.GET:
             return _extent_response(filters)
         data = form.cleaned_data if form.is_bound else {}
+        if data.get("station"):
+            one = station_search(filters=StationFilters()).filter(pk=data["station"])
+            return JsonResponse({"stations": [_staff_station_json(location) for location in one]})
         stations = station_search(filters=filters)
         page = list(stations[:LIST_LIMIT])
         area = map_area(

@@ -220,6 +220,7 @@
     marker.stationState = state;
     marker.bindTooltip(name, { direction: "top", offset: [0, -8] });
     marker.bindPopup(() => popupContent(id, name, state), { maxWidth: 280 });
+    marker.on("popupopen", () => { if (!details.has(id)) loadDetails(id, marker, name, state); });
     marker.on("click", () => select(id, false));
     // A circle marker is a bare SVG path: name it for screen readers (the result list is the keyboard way in).
     marker.on("add", () => {
@@ -303,6 +304,19 @@
     }
     box.appendChild(meta);
     return box;
+  }
+
+  // A marker beyond the list's first stations: its popup asks for the station's details once it is open.
+  async function loadDetails(id, marker, name, state) {
+    try {
+      const response = await fetch(`${endpoint}?station=${id}`, { headers: { Accept: "application/json" } });
+      const data = await response.json();
+      if (!response.ok || !data.stations.length) return;
+      details.set(id, data.stations[0]);
+      if (marker.isPopupOpen()) marker.setPopupContent(popupContent(id, name, state));
+    } catch (error) {
+      // the popup keeps the name and state it has
+    }
   }
 
   function listItem(s) {

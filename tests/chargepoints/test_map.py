@@ -178,3 +178,15 @@ def test_the_staff_map_needs_staff_and_shows_every_station_by_its_worst_status(c
     assert broken["url"] == reverse("stations:detail", args=[broken["id"]])
     faulted = client.get(reverse("stations:map_json"), {"status": "OUTOFORDER"}).json()
     assert [s["name"] for s in faulted["stations"]] == ["Broken"]
+
+
+def test_one_stations_details_for_a_markers_popup_only_if_public(client):
+    public = make_location("Rapid", chargers=[Charger(plugs=[CCS_150]), Charger(status="CHARGING")])
+    private = make_location("Depot", roaming_enabled=False)
+    url = reverse("map:stations_json")
+    [station] = client.get(url, {"station": public.pk}).json()["stations"]
+    assert (station["name"], station["evse_count"], station["available_count"]) == ("Rapid", 2, 1)
+    assert client.get(url, {"station": private.pk}).json() == {"stations": []}
+    client.force_login(operations_user())
+    [staff] = client.get(reverse("stations:map_json"), {"station": private.pk}).json()["stations"]
+    assert staff["url"] == reverse("stations:detail", args=[private.pk])

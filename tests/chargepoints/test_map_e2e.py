@@ -226,3 +226,19 @@ def test_staff_see_their_stations_by_status_and_open_a_station_page(page: Page, 
     _ready(page)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(SCREENSHOTS / "staff_map_390.png"), full_page=True)
+
+
+@pytest.mark.e2e
+def test_a_marker_beyond_the_list_shows_its_details_in_its_popup(page: Page, live_server, transactional_db):
+    for n in range(LIST_LIMIT + 5):
+        make_location(f"Station {n:02}", 57 + (n // 5) * 0.5, 13 + (n % 5) * 0.8)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{live_server.url}/map/")
+    _ready(page)
+    expect(page.locator("#station-list .station")).to_have_count(LIST_LIMIT)
+    expect(page.locator("#station-list")).not_to_contain_text("Station 24")
+    with page.expect_request(lambda request: "station=" in request.url):
+        page.locator("path[aria-label^='Station 24']").click()
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("Type 2 11 kW")
+    expect(popup).to_contain_text("1 of 1 free")
