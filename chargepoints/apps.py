@@ -14,6 +14,7 @@ class ChargepointsConfig(AppConfig):
     portal_sections = (
         PortalSection(10, "Dashboard", "stations:dashboard", "chargepoints.view_location"),
         PortalSection(20, "Stations", "stations:list", "chargepoints.view_location"),
+        PortalSection(25, "Map", "stations:map", "chargepoints.view_location"),
         PortalSection(30, "Tariffs", "tariffs:list", "tariffs.view_tariff"),
         PortalSection(60, "Sessions", "sessions:list", "chargepoints.view_chargingsession"),
     )

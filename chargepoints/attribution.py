@@ -45,6 +45,14 @@ ATTRIBUTIONS: tuple[Attribution, ...] = (
         statement="Reference data © Open Charge Map contributors (openchargemap.org), CC BY-SA 4.0",
     ),
     Attribution(
+        title="Natural Earth (1:50m countries and land)",
+        used_for="The station maps' basemap: land, coastlines and country borders, drawn without a tile server",
+        licence="Public domain",
+        licence_url="https://www.naturalearthdata.com/about/terms-of-use/",
+        source_url="https://www.naturalearthdata.com",
+        statement="Made with Natural Earth. Free vector and raster map data @ naturalearthdata.com.",
+    ),
+    Attribution(
         title="OCPI 2.2.1 specification examples",
         used_for="Contract tests of our OCPI output (files kept verbatim)",
         licence="CC BY-ND 4.0",

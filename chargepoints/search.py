@@ -27,10 +27,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
     F,
     FloatField,
+    Func,
     IntegerField,
     Max,
     OuterRef,
@@ -226,12 +228,31 @@ def _matching_evses(filters: StationFilters) -> QuerySet[EVSE]:
     return evses
 
 
+class _InArrayOf(Func):
+    """``pk = ANY(ARRAY(subquery))`` (PostgreSQL): the subquery runs once, first, and its ids are a value that the
+    primary key's index can look up as one arm of a BitmapOr. ``pk IN (subquery)`` is a join, which no BitmapOr
+    can hold."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY(ARRAY"
+    output_field = BooleanField()
+
+
 def _text_q(text: str) -> Q:
-    words = text.split()
+    """Every word occurs in the location's name, address, city, postal code or id, or in one of its EVSEs' ids.
+
+    On PostgreSQL every arm of the OR is answered by an index, so a search reads only the matching rows at any page:
+    the location columns by their trigram indexes (migration 0011), the EVSE ids by theirs, in a subquery whose
+    locations' ids are looked up by the primary key (``_InArrayOf``). An EXISTS on the EVSEs inside the OR can use no
+    index at all: the database then tests every location.
+    """
     per_word = []
-    for word in words:
-        evse_match = EVSE.objects.filter(location=OuterRef("pk")).filter(
-            Q(evse_id__icontains=word) | Q(uid__icontains=word)
+    for word in text.split():
+        evses = EVSE.objects.filter(Q(evse_id__icontains=word) | Q(uid__icontains=word)).order_by()
+        by_evse = (
+            Q(_InArrayOf(F("pk"), Subquery(evses.values("location_id"))))
+            if connection.vendor == "postgresql"
+            else Q(pk__in=evses.values("location_id"))
         )
         per_word.append(
             Q(name__icontains=word)
@@ -239,7 +260,7 @@ def _text_q(text: str) -> Q:
             | Q(city__icontains=word)
             | Q(postal_code__icontains=word)
             | Q(ocpi_id__icontains=word)
-            | Exists(evse_match)
+            | by_evse
         )
     return reduce(and_, per_word, Q())
 
@@ -265,14 +286,9 @@ def _per_location(queryset: QuerySet[Any], value: Any) -> Subquery:
 # --- The selector ---------------------------------------------------------------------------------------------
 
 
-def station_search(*, filters: StationFilters, now: datetime | None = None) -> QuerySet[Location]:
-    """Locations that match ``filters``, annotated for display and ready to paginate.
-
-    Annotations: ``max_power_w``, ``evse_count`` and ``available_count`` (live EVSEs only) and, when searching near a
-    point, ``distance_km``. Ordered by distance when ``near`` is given, otherwise by name and id. EVSEs (without
-    REMOVED ones) with their connectors, regular hours and exceptional periods are prefetched, so a page costs the
-    same handful of queries whatever its size. ``now`` defaults to the current time (for ``open_now``).
-    """
+def station_matches(*, filters: StationFilters, now: datetime | None = None) -> QuerySet[Location]:
+    """Locations that match ``filters``: the filters alone, with no per-row figures and no ordering (for counts,
+    extents and the map's clusters). ``now`` defaults to the current time (for ``open_now``)."""
     now = now or timezone.now()
     locations = Location.objects.all()
     if filters.public_only:
@@ -300,9 +316,14 @@ def station_search(*, filters: StationFilters, now: datetime | None = None) -> Q
         # One query for the zones in play, so that the local clock is computed once per zone, not per row.
         zones = locations.order_by().values_list("time_zone", flat=True).distinct()
         locations = locations.filter(open_now_q(now=now, time_zones=list(zones)))
+    return locations.order_by()
 
+
+def station_figures(locations: QuerySet[Location]) -> QuerySet[Location]:
+    """``locations`` with their per-row figures: ``max_power_w``, ``evse_count`` and ``available_count`` (live EVSEs
+    only), as correlated subqueries that the database computes only for the rows it returns."""
     live = _live_evses().filter(location=OuterRef("pk"))
-    locations = locations.annotate(
+    return locations.annotate(
         max_power_w=Coalesce(
             _per_location(
                 Connector.objects.filter(evse__location=OuterRef("pk")).exclude(evse__status=EvseStatus.REMOVED),
@@ -312,7 +333,18 @@ def station_search(*, filters: StationFilters, now: datetime | None = None) -> Q
         ),
         evse_count=Coalesce(_per_location(live, Count("pk")), 0),
         available_count=Coalesce(_per_location(live.filter(status=EvseStatus.AVAILABLE), Count("pk")), 0),
-    ).prefetch_related(
+    )
+
+
+def station_search(*, filters: StationFilters, now: datetime | None = None) -> QuerySet[Location]:
+    """Locations that match ``filters``, annotated for display and ready to paginate.
+
+    Annotations: those of :func:`station_figures` and, when searching near a point, ``distance_km``. Ordered by
+    distance when ``near`` is given, otherwise by name and id. EVSEs (without REMOVED ones) with their connectors,
+    regular hours and exceptional periods are prefetched, so a page costs the same handful of queries whatever its
+    size. ``now`` defaults to the current time (for ``open_now``).
+    """
+    locations = station_figures(station_matches(filters=filters, now=now)).prefetch_related(
         # Explicit orderings: the models' default ones join the parent table for nothing.
         Prefetch(
             "evses",

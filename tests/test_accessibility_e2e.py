@@ -61,6 +61,7 @@ def _pages(role: str) -> list[str]:
         return [
             reverse("stations:dashboard"),
             reverse("stations:list"),
+            reverse("stations:map"),
             reverse("stations:detail", args=[station.pk]),
             reverse("stations:data_quality"),
             reverse("chargers:list"),

@@ -7,6 +7,10 @@ finished one, 2,000 invoices, 100 chargers with their message logs). Baseline, i
 figure is the best of 7 requests: the machine is shared, and the best is what the page costs, the rest is other
 processes' noise. Goals: the worst page under 300 ms, the last page within 1.2× of the first, the same number of
 queries on every page of a list. Needs PostgreSQL (on SQLite the figures mean nothing); the rows are rolled back.
+
+Then, on the same data, the public map and the staff dashboard in Chromium (``browser_timing``): from navigation to
+a usable page (the map: its stations and basemap drawn), against a static page from the same server. Goal: under
+1 s each.
 """
 
 from __future__ import annotations
@@ -23,13 +27,16 @@ from django.test.utils import CaptureQueriesContext
 from chargepoints.roles import FINANCE, OPERATIONS, roles_sync
 from chargepoints.scale import ScalePlan, scale_seed
 from ocpp_gateway.models import Charger
+from tests.bench.browser_timing import BrowserPage, browser_times, live_server_on_this_connection
 from tests.bench.support import on_postgresql_rolled_back, result, sized
 
 LOCATIONS = sized(10_000, 40)
 SESSIONS = sized(200_000, 400)
 INVOICES = sized(2_000, 20)
 REPEATS = sized(7, 1)
+BROWSER_REPEATS = sized(5, 1)
 PAGE_SIZE = 50  # every list's
+BROWSER_PAGES = (BrowserPage("map", "/map/", ready_mark="map-ready"), BrowserPage("dashboard", "/dashboard/"))
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,15 @@ def _bench() -> list[str]:
                 f"worst/baseline {timed[slowest] / baseline:5.1f}×  queries {sorted(counts)}"
             )
     lines.append(f"worst last/first ratio: {worst_ratio[1]}")
+    with live_server_on_this_connection() as base_url:
+        browser = browser_times(
+            base_url=base_url, session_cookie=client.cookies["sessionid"].value, pages=BROWSER_PAGES,
+            repeats=BROWSER_REPEATS,
+        )  # fmt: skip
+    static_ms = browser["static"]
+    lines += [
+        f"browser {name:<10} {ms:7.1f} ms  {ms / static_ms:5.1f}× the static page" for name, ms in browser.items()
+    ]
     return [
         *lines,
         result(
@@ -109,6 +125,11 @@ def _bench() -> list[str]:
             worst_ms=round(worst[0], 1),
             worst_page=worst[1],
             worst_ratio=round(worst_ratio[0], 2),
+            map_ms=round(browser["map"]),
+            dashboard_ms=round(browser["dashboard"]),
+            static_ms=round(static_ms),
+            map_vs_static=round(browser["map"] / static_ms, 1),
+            dashboard_vs_static=round(browser["dashboard"] / static_ms, 1),
             queries_constant="yes" if constant else "no",
         ),
     ]

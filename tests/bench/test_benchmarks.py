@@ -53,9 +53,12 @@ def test_the_push_benchmark_starts_its_worker_and_reports(monkeypatch: pytest.Mo
 def test_the_pages_at_scale_benchmark_times_every_list_and_reports(monkeypatch: pytest.MonkeyPatch) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("the benchmark needs PostgreSQL (set DATABASE_URL)")
-    for name, size in {"LOCATIONS": 30, "SESSIONS": 300, "INVOICES": 10, "REPEATS": 1}.items():
+    sizes = {"LOCATIONS": 30, "SESSIONS": 300, "INVOICES": 10, "REPEATS": 1, "BROWSER_REPEATS": 1}
+    for name, size in sizes.items():
         monkeypatch.setattr(bench_pages_at_scale, name, size)
     lines = bench_pages_at_scale.run()
     assert lines[-1].startswith("RESULT pages_at_scale worst_ms="), lines
+    assert " map_ms=" in lines[-1]  # the map and the dashboard in Chromium, as the static page's multiple
+    assert " dashboard_vs_static=" in lines[-1]
     assert lines[-1].endswith(" queries_constant=yes"), lines
     assert len([line for line in lines if "page 1:" in line]) == 2 * len(bench_pages_at_scale.LISTS)

@@ -1,9 +1,16 @@
 """The public map page and its JSON feed: no login, the shared search, only public stations."""
 
+import json
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from chargepoints import map_data
+from chargepoints.map_views import LIST_LIMIT
 from tests.chargepoints.search_fixtures import Charger, Plug, make_location
+from tests.factories import operations_user
 from tests.html_assets import foreign_assets
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +102,91 @@ def test_json_rejects_bad_parameters_naming_them(client, params, field):
     response = client.get(reverse("map:stations_json"), params)
     assert response.status_code == 400
     assert field in response.json()["errors"]
+
+
+def test_the_json_draws_the_area_asked_for_as_markers_with_their_state(client):
+    make_location("Stockholm", 59.3293, 18.0686)
+    make_location("Uppsala busy", 59.8586, 17.6389, chargers=[Charger(status="CHARGING")])
+    make_location("Malmö", 55.6050, 13.0038)
+    data = client.get(reverse("map:stations_json"), {"bbox": "59,17,60.5,19", "zoom": "8"}).json()
+    area = data["area"]
+    assert area["total"] == 2
+    assert area["clusters"] == []
+    assert sorted((name, state) for _id, _lat, _lon, name, state in area["markers"]) == [
+        ("Stockholm", "free"),
+        ("Uppsala busy", "busy"),
+    ]
+    assert [s["name"] for s in data["stations"]] == ["Stockholm", "Uppsala busy"]  # the list: the same area
+
+
+def test_above_the_marker_limit_the_database_counts_clusters(client, monkeypatch):
+    monkeypatch.setattr(map_data, "MARKER_LIMIT", 3)
+    for n in range(4):
+        make_location(f"Stockholm {n}", 59.30 + n * 0.01, 18.05)
+    make_location("Malmö", 55.6050, 13.0038)
+    area = client.get(reverse("map:stations_json"), {"zoom": "5"}).json()["area"]
+    assert area["total"] == 5
+    assert area["markers"] == []
+    clusters = sorted(area["clusters"], key=lambda c: c["count"])
+    assert [c["count"] for c in clusters] == [1, 4]
+    assert clusters[1]["bounds"] == [59.30, 18.05, 59.33, 18.05]
+    assert clusters[1]["lat"] == pytest.approx(59.315)
+
+
+def test_an_area_costs_the_same_queries_for_3_or_30_stations(client):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("map:stations_json"), {"bbox": "50,5,70,25", "zoom": "6"})
+        return len(captured)
+
+    for n in range(3):
+        make_location(f"First {n}", 59 + n * 0.1, 18)
+    few = queries()
+    for n in range(27):
+        make_location(f"More {n}", 58 + n * 0.05, 16)
+    assert queries() == few
+
+
+def test_the_page_fits_the_matching_stations_and_lists_only_the_first_ones(client):
+    for n in range(LIST_LIMIT + 5):
+        make_location(f"Station {n:02}", 59 + n * 0.01, 18 - n * 0.01)
+    make_location("Private far away", 40, 0, roaming_enabled=False)
+    make_location("Lonely", 61, 15)
+    response = client.get("/map/")
+    assert len(response.context["results"]) == LIST_LIMIT
+    assert response.context["total"] == LIST_LIMIT + 6
+    assert json.loads(response.context["extent"]) == [59.0, 15.0, 61.0, 18.0]
+    extent = client.get(reverse("map:stations_json"), {"extent": "1", "q": "lonely"}).json()
+    assert extent == {"extent": [61.0, 15.0, 61.0, 15.0]}
+    assert client.get(reverse("map:stations_json"), {"extent": "1", "q": "nowhere"}).json() == {"extent": None}
+
+
+def test_the_staff_map_needs_staff_and_shows_every_station_by_its_worst_status(client):
+    assert client.get(reverse("stations:map_json")).status_code == 403
+    assert client.get(reverse("stations:map")).status_code == 302  # to the login page
+    client.force_login(operations_user())
+    make_location("Fine", 59.1, 18.0)
+    make_location("Broken", 59.2, 18.0, chargers=[Charger(status="AVAILABLE"), Charger(status="OUTOFORDER")])
+    make_location("Busy depot", 59.3, 18.0, roaming_enabled=False, chargers=[Charger(status="CHARGING")])
+    make_location("Silent", 59.4, 18.0, publish=False, chargers=[Charger(status="UNKNOWN")])
+    assert client.get(reverse("stations:map")).status_code == 200
+    data = client.get(reverse("stations:map_json"), {"bbox": "59,17,60,19", "zoom": "9"}).json()
+    states = {name: state for _id, _lat, _lon, name, state in data["area"]["markers"]}
+    assert states == {"Fine": "available", "Broken": "fault", "Busy depot": "charging", "Silent": "unknown"}
+    broken = next(s for s in data["stations"] if s["name"] == "Broken")
+    assert broken["statuses"] == {"AVAILABLE": 1, "OUTOFORDER": 1}
+    assert broken["url"] == reverse("stations:detail", args=[broken["id"]])
+    faulted = client.get(reverse("stations:map_json"), {"status": "OUTOFORDER"}).json()
+    assert [s["name"] for s in faulted["stations"]] == ["Broken"]
+
+
+def test_one_stations_details_for_a_markers_popup_only_if_public(client):
+    public = make_location("Rapid", chargers=[Charger(plugs=[CCS_150]), Charger(status="CHARGING")])
+    private = make_location("Depot", roaming_enabled=False)
+    url = reverse("map:stations_json")
+    [station] = client.get(url, {"station": public.pk}).json()["stations"]
+    assert (station["name"], station["evse_count"], station["available_count"]) == ("Rapid", 2, 1)
+    assert client.get(url, {"station": private.pk}).json() == {"stations": []}
+    client.force_login(operations_user())
+    [staff] = client.get(reverse("stations:map_json"), {"station": private.pk}).json()["stations"]
+    assert staff["url"] == reverse("stations:detail", args=[private.pk])

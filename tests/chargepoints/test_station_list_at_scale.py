@@ -36,9 +36,9 @@ def network(django_db_setup, django_db_blocker):
         call_command("flush", interactive=False, verbosity=0)
 
 
-def _page_queries(client: Any, page: int) -> list[str]:
+def _page_queries(client: Any, page: int, **filters: str) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(reverse("stations:list"), {"page": page})
+        response = client.get(reverse("stations:list"), {"page": page, **filters})
     assert response.status_code == 200
     assert response.context["page"].number == page
     return [query["sql"] for query in captured.captured_queries]
@@ -59,7 +59,7 @@ def _plan_nodes(sql: str) -> list[str]:
     nodes: list[str] = []
 
     def walk(node: dict[str, Any]) -> None:
-        nodes.append(f"{node['Node Type']} {node.get('Relation Name', '')}".strip())
+        nodes.append(f"{node['Node Type']} {node.get('Relation Name') or node.get('Index Name', '')}".strip())
         for child in node.get("Plans", []):
             walk(child)
 
@@ -78,3 +78,25 @@ def test_a_deep_page_runs_the_first_pages_queries_and_plan_without_scanning_the_
     assert middle_plan == first_plan
     assert "Seq Scan chargepoints_location" not in middle_plan, middle_plan
     assert "Seq Scan chargepoints_location" not in last_plan, last_plan
+
+
+def test_a_text_search_reads_the_trigram_indexes_at_a_deep_page(client, network):
+    """``q`` matches words anywhere in a name, address or EVSE id (``icontains``): without the trigram indexes of
+    migration 0011 that is a scan of every location, and of every EVSE for each of them."""
+    client.force_login(operations_user())
+    response = client.get(reverse("stations:list"), {"q": "hamburg"})
+    pages = response.context["page"].paginator.num_pages
+    assert pages >= 10  # one city of fourteen: deep enough to have a middle and a far end
+    first, middle, last = (_page_queries(client, page, q="hamburg") for page in (1, pages // 2, pages))
+    assert [_shape(sql) for sql in middle] == [_shape(sql) for sql in first]
+    assert len(last) == len(first)
+    at = next(n for n, sql in enumerate(first) if "available_count" in sql)
+    for queries in (middle, last):
+        plan = _plan_nodes(queries[at])
+        assert "Seq Scan chargepoints_location" not in plan, plan
+        assert "Seq Scan chargepoints_evse" not in plan, plan
+        assert "Bitmap Index Scan evse_evse_id_trgm" in plan, plan
+    # The count reads every match: by the location columns' trigram indexes, OR-ed, not by a scan.
+    count = _plan_nodes(next(sql for sql in first if "COUNT(" in sql))
+    assert {"Bitmap Index Scan location_name_trgm", "Bitmap Index Scan location_city_trgm"} <= set(count), count
+    assert "Seq Scan chargepoints_location" not in count, count
