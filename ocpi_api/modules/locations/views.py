@@ -1,7 +1,8 @@
 """Locations module, Sender interface (OCPI 2.2.1 mod_locations.asciidoc, Sender Interface): the paginated list, and one
 Location, EVSE or Connector.
 
-Only locations released for roaming are served (``location_list_for_sync``); ``publish`` is served as stored.
+Only locations released for roaming are served (``location_list_for_sync``); ``publish`` is served as stored. The
+list serves each location's stored document (``ocpi_api.location_documents``).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from chargepoints.models import EVSE, Connector, Location
 from chargepoints.selectors import location_list_for_sync, synced
 from ocpi_api.core.exceptions import OcpiError
 from ocpi_api.core.openapi import PAGINATION_PARAMETERS, envelope_of, path_id_parameter
-from ocpi_api.core.pagination import page_request, paginate
+from ocpi_api.core.pagination import page_request, paginate_values
 from ocpi_api.core.params import path_id
 from ocpi_api.core.status import ModuleID, OcpiStatus
 from ocpi_api.core.views import OcpiView
+from ocpi_api.location_documents import location_documents_for_page
 
 from .serializers import (
     ConnectorSerializer,
@@ -26,7 +28,6 @@ from .serializers import (
     connector_to_ocpi,
     evse_to_ocpi,
     location_to_ocpi,
-    locations_to_ocpi,
 )
 
 _PATH = [
@@ -78,13 +79,14 @@ class LocationListView(OcpiView):
         tags=["locations"],
     )
     def get(self, request: Request, ocpi_version: str) -> Response:
-        page = paginate(
+        # The page's (id, last_updated) come from the ordering's index; the documents are the stored ones, joined.
+        page = paginate_values(
             queryset=location_list_for_sync(),
             page=page_request(request),
             request=request,
-            fetch=lambda ids: location_list_for_sync().filter(pk__in=ids),
+            fields=("pk", "last_updated"),
         )
-        return self.ok(locations_to_ocpi(page.items), headers=page.headers)
+        return self.ok_encoded(location_documents_for_page(page.items), headers=page.headers)
 
 
 class LocationView(OcpiView):
