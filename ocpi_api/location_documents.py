@@ -14,11 +14,11 @@ Other OCPI versions convert the 2.2.1 document at the edge: ``location_document`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
+from django.db.models import QuerySet
 
 from chargepoints.models import Location
 from chargepoints.selectors import location_list_for_sync
@@ -54,34 +54,32 @@ def location_documents_rebuild(location_ids: Iterable[int]) -> int:
     return written
 
 
-def location_documents_for_page(rows: Sequence[tuple[int, datetime]]) -> list[bytes]:
-    """The encoded documents of a page's locations, given as (id, last_updated) in page order: the stored ones,
-    or, for any missing or out of date, the serializer's output now."""
-    ids = [pk for pk, _ in rows]
-    stored = {
-        pk: (stamp, bytes(body))
-        for pk, stamp, body in LocationDocument.objects.filter(location_id__in=ids).values_list(
-            "location_id", "last_updated", "body"
-        )
-    }
-    stale = {pk for pk, last_updated in rows if pk not in stored or stored[pk][0] != last_updated}
-    fresh = {}
+def location_documents_for_page(ids: QuerySet[Any, Any]) -> list[bytes]:
+    """The encoded documents of the locations ``ids`` names (a query of primary keys: a page's window), in the
+    list's order, in one query: the stored ones, or, for any missing or out of date, the serializer's output now."""
+    rows = (
+        Location.objects.filter(pk__in=ids)
+        .order_by("last_updated", "pk")
+        .values_list("pk", "last_updated", "ocpi_document__last_updated", "ocpi_document__body")
+    )
+    documents: list[bytes | None] = []
+    stale: dict[int, int] = {}  # location id: its index in documents
+    for pk, last_updated, stamp, body in rows:
+        if body is None or stamp != last_updated:
+            stale[pk] = len(documents)
+            documents.append(None)
+        else:
+            documents.append(bytes(body))
     if stale:
-        fresh = {location.pk: _encoded(location) for location in location_list_for_sync().filter(pk__in=stale)}
-    documents = []
-    for pk, _ in rows:
-        if pk not in stale:
-            documents.append(stored[pk][1])
-        elif pk in fresh:  # else it stopped roaming since the page's ids were read
-            documents.append(fresh[pk])
-    return documents
+        for location in location_list_for_sync().filter(pk__in=stale):
+            documents[stale[location.pk]] = _encoded(location)
+    # None: the location stopped roaming since it was counted.
+    return [document for document in documents if document is not None]
 
 
 def location_document_bytes(location_id: int) -> bytes | None:
     """A roaming location's OCPI 2.2.1 document as the Locations module serves it, or None when it is not served."""
-    last_updated = Location.objects.filter(pk=location_id, roaming_enabled=True).values_list("last_updated", flat=True)
-    rows = [(location_id, stamp) for stamp in last_updated]
-    documents = location_documents_for_page(rows) if rows else []
+    documents = location_documents_for_page(location_list_for_sync().filter(pk=location_id).values_list("pk"))
     return documents[0] if documents else None
 
 

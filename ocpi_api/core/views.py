@@ -47,7 +47,7 @@ class EncodedResponse(Response):
         self.encoded_body = body
 
     @property
-    def rendered_content(self) -> bytes:
+    def rendered_content(self) -> bytes:  # type: ignore[override]  # bytes, as DRF's own (the stubs say str)
         self["Content-Type"] = "application/json"
         return self.encoded_body
 

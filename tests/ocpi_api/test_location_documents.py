@@ -6,6 +6,7 @@ The example files are read, never written (CC BY-ND).
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -182,3 +183,10 @@ def test_rebuild_fills_documents_for_rows_written_without_the_services():
     LocationDocument.objects.all().delete()
     assert location_documents_rebuild(Location.objects.values_list("pk", flat=True)) == 1
     assert stored(location.pk) == rendered(location.pk)
+
+
+def test_the_command_builds_every_document():
+    location_upsert(data=location_data(evses=[evse_data()]))
+    LocationDocument.objects.all().delete()
+    call_command("ocpi_location_documents", stdout=io.StringIO())
+    assert_all_current()

@@ -15,7 +15,7 @@ from chargepoints.models import EVSE, Connector, Location
 from chargepoints.selectors import location_list_for_sync, synced
 from ocpi_api.core.exceptions import OcpiError
 from ocpi_api.core.openapi import PAGINATION_PARAMETERS, envelope_of, path_id_parameter
-from ocpi_api.core.pagination import page_request, paginate_values
+from ocpi_api.core.pagination import page_request, page_window
 from ocpi_api.core.params import path_id
 from ocpi_api.core.status import ModuleID, OcpiStatus
 from ocpi_api.core.views import OcpiView
@@ -79,14 +79,9 @@ class LocationListView(OcpiView):
         tags=["locations"],
     )
     def get(self, request: Request, ocpi_version: str) -> Response:
-        # The page's (id, last_updated) come from the ordering's index; the documents are the stored ones, joined.
-        page = paginate_values(
-            queryset=location_list_for_sync(),
-            page=page_request(request),
-            request=request,
-            fields=("pk", "last_updated"),
-        )
-        return self.ok_encoded(location_documents_for_page(page.items), headers=page.headers)
+        window = page_window(queryset=location_list_for_sync(), page=page_request(request), request=request)
+        documents = location_documents_for_page(window.ids) if window.size else []
+        return self.ok_encoded(documents, headers=window.headers)
 
 
 class LocationView(OcpiView):
