@@ -3,11 +3,10 @@ Locations list (OCPI 2.2.1 mod_locations.asciidoc, Sender Interface) is its stor
 
 The serializers (``modules.locations.serializers``) stay the one definition of the output: a document is their
 output, encoded as the API renders JSON (``core.envelope.json_bytes``). It is rebuilt in the transaction of every
-change that alters it (``receivers``: ``location_changed``, ``locations_written``, ``evse_status_changed``). A
-status change rebuilds the whole document rather than patching the stored one: a patch could not tell whether the
-document was current before it, and would make one that missed a change look current. As a
-safety net, a document whose stamp differs from its location's ``last_updated`` (every change below a location
-touches it) or that is missing is not served: that location is serialized afresh instead.
+change that alters it (``receivers``: ``location_changed``, ``locations_written``, ``evse_status_changed``); a status
+change patches it in place when it was current before the change (``location_document_evse_status``). As a safety
+net, a document whose stamp differs from its location's ``last_updated`` (every change below a location touches it)
+or that is missing is not served: that location is serialized afresh instead.
 
 Other OCPI versions convert the 2.2.1 document at the edge: ``location_document`` gives it as a dict.
 """
@@ -20,10 +19,10 @@ from typing import Any
 import orjson
 from django.db.models import QuerySet
 
-from chargepoints.models import Location
+from chargepoints.models import EVSE, Location
 from chargepoints.selectors import location_list_for_sync
 from ocpi_api.core.envelope import json_bytes
-from ocpi_api.modules.locations.serializers import location_to_ocpi
+from ocpi_api.modules.locations.serializers import evse_status_to_ocpi, location_to_ocpi
 
 from .models import LocationDocument
 
@@ -52,6 +51,43 @@ def location_documents_rebuild(location_ids: Iterable[int]) -> int:
         )
         written += len(documents)
     return written
+
+
+# Set on an EVSE before evse_set_status saves it: its location's last_updated then, to tell whether the stored document
+# was current before the change (and so may be patched rather than rebuilt).
+_STAMP_BEFORE = "_ocpi_location_last_updated_before"
+
+
+def location_stamp_remember(evse: EVSE) -> None:
+    """Before a status save: remember the location's last_updated, which the save is about to touch."""
+    stamp = Location.objects.filter(pk=evse.location_id).values_list("last_updated", flat=True).first()
+    setattr(evse, _STAMP_BEFORE, stamp)
+
+
+def location_document_evse_status(evse: EVSE) -> None:
+    """After ``evse_set_status``: the new status and timestamps written into the stored document in place, when it
+    was current before the change; otherwise (or when it lacks the EVSE) the whole document is rebuilt.
+
+    A patch is three small queries (the stamp before, the document, its update) instead of a rebuild's six with the
+    location serialized. The document is read after the save has locked the location row, so two status changes of
+    one location never patch the same version; the values come from the serializer's own fields.
+    """
+    before = evse.__dict__.pop(_STAMP_BEFORE, None)
+    stored = LocationDocument.objects.filter(location_id=evse.location_id).values_list("last_updated", "body").first()
+    if before is None or stored is None or stored[0] != before:
+        location_documents_rebuild([evse.location_id])
+        return
+    document = orjson.loads(bytes(stored[1]))
+    entry = next((item for item in document.get("evses") or () if item.get("uid") == evse.uid), None)
+    if entry is None:
+        location_documents_rebuild([evse.location_id])
+        return
+    values = evse_status_to_ocpi(evse)
+    entry.update(values)
+    document["last_updated"] = values["last_updated"]  # EVSE.save touched the location with its own timestamp
+    LocationDocument.objects.filter(location_id=evse.location_id).update(
+        last_updated=evse.last_updated, body=json_bytes(document)
+    )
 
 
 def location_documents_for_page(ids: QuerySet[Any, Any]) -> list[bytes]:

@@ -351,7 +351,8 @@ def _bench(url: str) -> list[str]:
         f"({api_total / LOCATIONS * 1000:.2f} ms per location)",
         f"baseline (raw SQL + json.dumps of the same documents): {baseline_time:.2f} s",
         f"ratio API / baseline: {api_total / baseline_time:.2f}x",
-        f"queries per page: {len(counted) / pages:.1f} (first request also authenticates and records the partner)",
+        f"queries per page: {len(counted) / pages:.1f} "
+        "(BEGIN and COMMIT included; the first request also records the partner)",
         f"first page {first * 1000:.1f} ms, last page {last * 1000:.1f} ms, median of 5 "
         f"(last/first {last / first:.2f})",
         f"gunicorn -w 2, {CLIENTS} clients each reading the whole list at limit={SERVED_PAGE}: "

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
 from chargepoints.importers import get_parser
@@ -107,6 +108,26 @@ def test_status_changes_and_edits_keep_the_document_current():
     data = location_data(ocpi_id=location.ocpi_id, evses=[evse_data(connectors=[connector_data(max_voltage=400)])])
     location_upsert(data=data)
     assert_all_current()
+
+
+def test_a_status_change_patches_a_current_document_and_rebuilds_a_stale_one():
+    location = location_upsert(data=location_data(evses=[evse_data(), evse_data()])).location
+    first, second = EVSE.objects.filter(location=location).order_by("id")
+
+    def queries(evse: EVSE, status: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            evse_set_status(evse=evse, status=status)
+        return len(captured)
+
+    patched = queries(first, "CHARGING")
+    assert_all_current()
+    # A change that did not announce itself (the stamp moved): the next status change rebuilds, never patches it.
+    Location.objects.filter(pk=location.pk).update(name="Renamed quietly")
+    touch_location(location.pk, timezone.now())
+    rebuilt = queries(second, "BLOCKED")
+    assert_all_current()
+    assert json.loads(stored(location.pk))["name"] == "Renamed quietly"
+    assert patched < rebuilt
 
 
 def test_a_location_leaving_roaming_loses_its_document_and_gets_it_back():
