@@ -25,7 +25,7 @@ from tariffs.services import PriceComponentInput, TariffInput, tariff_replace
 from .enums import EvseStatus, PowerType
 from .models import EVSE, Connector, EvseStatusPeriod, Location
 from .roles import FINANCE, OPERATIONS, roles_sync
-from .services import evse_set_status
+from .services import evse_set_status, station_announce_change
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_DATA_SETS = (
@@ -211,10 +211,15 @@ def seed_tariffs(base_url: str) -> list[str]:
     for data in DEMO_TARIFFS.values():
         if not Tariff.objects.filter(ocpi_id=data["id"]).exists():
             tariff_replace(data=data)
+    changed: dict[int, Location] = {}
     for connector in Connector.objects.filter(tariff_ids=[]).select_related("evse__location"):
         kind = "DC" if connector.power_type == PowerType.DC else "AC"
         tariff = DEMO_TARIFFS.get((connector.evse.location.country, kind))
         if tariff:
             connector.tariff_ids = [tariff["id"]]
             connector.save()
+            changed[connector.evse.location_id] = connector.evse.location
+    # Saved outside the services, as the admin does: announced the same way, once per location.
+    for location in changed.values():
+        station_announce_change(location=location)
     return [f"Tariffs: {', '.join(t['id'] for t in DEMO_TARIFFS.values())}"]

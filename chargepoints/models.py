@@ -122,6 +122,10 @@ class Location(models.Model):
         ]
         indexes: ClassVar = [
             models.Index(fields=["last_updated", "id"], name="location_sync_order"),
+            # The OCPI Locations list (roaming locations only): its count and deep offsets read this index alone.
+            models.Index(
+                fields=["last_updated", "id"], condition=models.Q(roaming_enabled=True), name="location_roaming_order"
+            ),
             # The staff station list's sort orders (chargepoints.search.STATION_SORTS).
             models.Index(fields=["name", "id"], name="location_name_order"),
             models.Index(fields=["city", "name", "id"], name="location_city_order"),

@@ -21,6 +21,11 @@ location_changed = Signal()
 # catalogue sends them as a whole (a catalogue resend) rather than one by one.
 locations_imported = Signal()
 
+# kwargs: location_ids (list[int] of Location pks). Sent by a bulk import inside each batch's transaction, after the
+# batch's rows are written, for every location the batch created or changed: for receivers whose own rows must
+# commit with the change (``locations_imported`` comes only after the last batch, in a transaction of its own).
+locations_written = Signal()
+
 # kwargs: session (ChargingSession, already saved), created (bool), changed_fields (frozenset[str]).
 # ``changed_fields`` names model fields of ChargingSession, plus "charging_periods" when a period was added or a
 # still-open period grew. A receiver that mirrors the session elsewhere sends a full copy when ``created`` and only

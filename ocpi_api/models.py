@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from chargepoints.authorization import AuthMethod, DriverToken, WhitelistType
 from chargepoints.enums import TokenType
-from chargepoints.models import ChargingSession
+from chargepoints.models import ChargingSession, Location
 
 
 class Partner(models.Model):
@@ -318,3 +318,20 @@ class CdrDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cdr} at {self.partner}"
+
+
+class LocationDocument(models.Model):
+    """A roaming location's OCPI 2.2.1 Location object, encoded as the Locations module serves it, so that a page
+    of the list is its stored documents joined (``ocpi_api.location_documents``).
+
+    ``last_updated`` is the location's own ``last_updated`` when the document was built. Every change below a
+    location touches that timestamp (``chargepoints.models.touch_location``), so a document whose stamp differs
+    from its location's is out of date and is not served.
+    """
+
+    location = models.OneToOneField(Location, on_delete=models.CASCADE, primary_key=True, related_name="ocpi_document")
+    last_updated = models.DateTimeField()
+    body = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"OCPI document of location {self.location_id}"

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models.signals import pre_save
+
 from billing.models import Cdr
 from billing.signals import cdr_issued
-from chargepoints.models import EVSE, ChargingSession
-from chargepoints.signals import evse_status_changed, session_changed
+from chargepoints.models import EVSE, ChargingSession, Location
+from chargepoints.signals import evse_status_changed, location_changed, locations_written, session_changed
 
-from . import command_services, pushes
+from . import command_services, location_documents, pushes
 from .core.status import ModuleID
 from .push.models import OutboxItem
 from .push.signals import push_delivered
@@ -30,6 +32,24 @@ def on_evse_status_changed(sender: type[EVSE], evse: EVSE, status: str, **_: Any
     command_services.reservations_cancel_for_evse(evse=evse, status=status)
 
 
+def on_location_changed(sender: type[Location], location: Location, **_: Any) -> None:
+    location_documents.location_documents_rebuild([location.pk])
+
+
+def on_locations_written(sender: type[Location], location_ids: list[int], **_: Any) -> None:
+    location_documents.location_documents_rebuild(location_ids)
+
+
+def on_evse_status_saving(sender: type[EVSE], instance: EVSE, update_fields: frozenset[str] | None, **_: Any) -> None:
+    # evse_set_status saves exactly these fields; its evse_status_changed follows in the same transaction.
+    if instance.pk is not None and update_fields == frozenset({"status", "last_updated"}):
+        location_documents.location_stamp_remember(instance)
+
+
+def on_evse_status_changed_document(sender: type[EVSE], evse: EVSE, **_: Any) -> None:
+    location_documents.location_document_evse_status(evse)
+
+
 def on_push_delivered(sender: type[OutboxItem], item: OutboxItem, **_: Any) -> None:
     if item.module == ModuleID.CDRS and item.method == OutboxItem.Method.POST:
         pushes.cdr_delivery_record(item=item)
@@ -40,3 +60,8 @@ def connect() -> None:
     cdr_issued.connect(on_cdr_issued, dispatch_uid="ocpi_api.cdr_push")
     push_delivered.connect(on_push_delivered, dispatch_uid="ocpi_api.cdr_delivered")
     evse_status_changed.connect(on_evse_status_changed, dispatch_uid="ocpi_api.reservations_cancel")
+    # The stored Locations documents follow every change in its transaction (location_documents).
+    location_changed.connect(on_location_changed, dispatch_uid="ocpi_api.location_document")
+    locations_written.connect(on_locations_written, dispatch_uid="ocpi_api.location_documents")
+    pre_save.connect(on_evse_status_saving, sender=EVSE, dispatch_uid="ocpi_api.location_document_stamp")
+    evse_status_changed.connect(on_evse_status_changed_document, dispatch_uid="ocpi_api.location_document_status")

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from ..models import EVSE, Location
 from ..services import LocationInput, location_upsert
-from ..signals import locations_imported
+from ..signals import locations_imported, locations_written
 from .base import Converted, LocationParser, RawRecord, RecordError
 from .repairs import Repair
 from .writer import NewLocation, location_repairs_replace, locations_create_bulk, prepare_new_locations
@@ -211,6 +211,8 @@ class _Batch:
             self._create(fresh, others)
             for item in others:
                 self._upsert(item)
+            if self.announce:
+                locations_written.send(sender=Location, location_ids=self.announce)
 
     def _create(self, fresh: list[_Item], others: list[_Item]) -> None:
         news = [NewLocation(i.converted.data, i.import_hash, i.converted.repairs) for i in fresh]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from django.utils import timezone
 
 from .status import OcpiStatus
@@ -27,3 +29,27 @@ def envelope(data: Any, status_code: OcpiStatus = OcpiStatus.SUCCESS, message: s
         "status_message": message,
         "timestamp": format_datetime(timezone.now()),
     }
+
+
+# What DRF's JSONRenderer escapes beyond JSON itself (JavaScript line terminators), so that our bytes equal its.
+_LINE_TERMINATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
+
+
+def json_bytes(value: Any) -> bytes:
+    """``value`` encoded exactly as the API renders JSON (DRF's JSONRenderer: compact, UTF-8, U+2028 and U+2029
+    escaped), by orjson, which is several times faster."""
+    encoded = orjson.dumps(value)
+    for raw, escaped in _LINE_TERMINATORS:
+        if raw in encoded:
+            encoded = encoded.replace(raw, escaped)
+    return encoded
+
+
+def envelope_of_encoded(items: Sequence[bytes]) -> bytes:
+    """The success envelope of a list whose objects are JSON already: their bytes are joined, never decoded."""
+    rest = json_bytes(envelope(None))
+    assert rest.startswith(_NULL_DATA)
+    return b'{"data":[' + b",".join(items) + b"]" + rest[len(_NULL_DATA) :]
+
+
+_NULL_DATA = b'{"data":null'

@@ -64,24 +64,40 @@ def paginate(
     rows are then loaded with ``fetch`` and its prefetches. So the cost of a deep offset is an index walk, and the
     last page of a large crawl costs about what the first does.
     """
+    window = page_window(queryset=queryset, page=page, request=request)
+    ids = list(window.ids) if window.size else []
+    by_id = {obj.pk: obj for obj in fetch(ids)} if ids else {}
+    items = [by_id[pk] for pk in ids if pk in by_id]
+    return Page(items=items, total=window.total, headers=window.headers)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A page before it is read: ``ids`` is the page's primary keys in order, as a query not yet run (a subquery
+    for whoever reads the page's rows, so that they come in one round trip), ``size`` how many it holds."""
+
+    ids: QuerySet[Any, Any]
+    size: int
+    total: int
+    headers: dict[str, str]
+
+
+def page_window(*, queryset: QuerySet[M], page: PageRequest, request: Request) -> Window:
+    """``paginate``'s counting and headers, for objects read by the caller (stored documents)."""
     filtered = queryset
     if page.date_from is not None:
         filtered = filtered.filter(last_updated__gte=page.date_from)
     if page.date_to is not None:
         filtered = filtered.filter(last_updated__lt=page.date_to)
     total = filtered.count()
-    ids: list[int] = []
-    if page.offset < total:
-        window = filtered.order_by("last_updated", "pk").values_list("pk", flat=True)
-        ids = list(window[page.offset : page.offset + page.limit])
-    by_id = {obj.pk: obj for obj in fetch(ids)} if ids else {}
-    items = [by_id[pk] for pk in ids if pk in by_id]
+    ids = filtered.order_by("last_updated", "pk").values_list("pk", flat=True)[page.offset : page.offset + page.limit]
+    size = max(0, min(page.limit, total - page.offset))
     headers = {"X-Total-Count": str(total), "X-Limit": str(page.max_limit)}
-    next_offset = page.offset + len(ids)
-    if ids and next_offset < total:
+    next_offset = page.offset + size
+    if size and next_offset < total:
         query = request.query_params.copy()
         query["offset"] = str(next_offset)
         query["limit"] = str(page.limit)
         url = request.build_absolute_uri(request.path) + "?" + query.urlencode()
         headers["Link"] = f'<{url}>; rel="next"'
-    return Page(items=items, total=total, headers=headers)
+    return Window(ids=ids, size=size, total=total, headers=headers)

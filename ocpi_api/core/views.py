@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -19,7 +20,7 @@ from .auth import (
     OcpiTokenAuthentication,
     rotation_confirm,
 )
-from .envelope import envelope
+from .envelope import envelope, envelope_of_encoded
 from .exceptions import ocpi_exception_handler
 from .headers import CORRELATION_ID, REQUEST_ID, Party, Routing, correlation_ids, routing_from_request
 from .parsers import OcpiJSONParser
@@ -37,6 +38,19 @@ def finish_headers(request: HttpRequest, response: HttpResponse, *, functional: 
         answer = Routing(from_party=incoming.to_party or Party.ours(), to_party=incoming.from_party or caller)
         for name, value in answer.as_headers().items():
             response[name] = value
+
+
+class EncodedResponse(Response):
+    """A response whose JSON body is encoded already: served as it is instead of being rendered."""
+
+    def __init__(self, body: bytes, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(None, status=200, headers=headers)
+        self.encoded_body = body
+
+    @property
+    def rendered_content(self) -> bytes:  # type: ignore[override]  # bytes, as DRF's own (the stubs say str)
+        self["Content-Type"] = "application/json"
+        return self.encoded_body
 
 
 class OcpiView(APIView):
@@ -83,6 +97,10 @@ class OcpiView(APIView):
         self, data: Any = None, *, message: str = "Success", headers: dict[str, str] | None = None, status: int = 200
     ) -> Response:
         return Response(envelope(data, OcpiStatus.SUCCESS, message), status=status, headers=headers)
+
+    def ok_encoded(self, items: Sequence[bytes], *, headers: dict[str, str] | None = None) -> Response:
+        """``ok`` for a list of objects that are JSON already (see ``envelope_of_encoded``)."""
+        return EncodedResponse(envelope_of_encoded(items), headers=headers)
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -314,6 +314,14 @@ def connector_to_ocpi(connector: Connector) -> dict[str, Any]:
     return _connector_to_ocpi(connector)
 
 
+_EVSE_STATUS_FIELDS = {name: EvseSerializer().fields[name] for name in ("status", "last_updated")}
+
+
+def evse_status_to_ocpi(evse: EVSE) -> dict[str, Any]:
+    """The part of an EVSE's output that a status change alters: status and last_updated."""
+    return {name: field.to_representation(getattr(evse, name)) for name, field in _EVSE_STATUS_FIELDS.items()}
+
+
 # --- Input --------------------------------------------------------------------------------------------------------
 
 # An OCPI object is complete: what it leaves out is cleared, so that re-sending a smaller object removes old values.

@@ -1,11 +1,13 @@
 """Locations module, Sender interface (OCPI 2.2.1 mod_locations.asciidoc, Sender Interface): the paginated list, and one
 Location, EVSE or Connector.
 
-Only locations released for roaming are served (``location_list_for_sync``); ``publish`` is served as stored.
+Only locations released for roaming are served (``location_list_for_sync``); ``publish`` is served as stored. The
+list serves each location's stored document (``ocpi_api.location_documents``).
 """
 
 from __future__ import annotations
 
+import orjson
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,12 +16,13 @@ from chargepoints.models import EVSE, Connector, Location
 from chargepoints.selectors import location_list_for_sync, synced
 from ocpi_api.core.exceptions import OcpiError
 from ocpi_api.core.openapi import PAGINATION_PARAMETERS, envelope_of, path_id_parameter
-from ocpi_api.core.pagination import page_request, paginate
+from ocpi_api.core.pagination import page_request, page_window
 from ocpi_api.core.params import path_id
 from ocpi_api.core.status import ModuleID, OcpiStatus
 from ocpi_api.core.v211 import is_211
 from ocpi_api.core.v211.locations import connector_to_211, evse_to_211, location_to_211
 from ocpi_api.core.views import OcpiView
+from ocpi_api.location_documents import location_documents_for_page
 
 from .serializers import (
     ConnectorSerializer,
@@ -28,7 +31,6 @@ from .serializers import (
     connector_to_ocpi,
     evse_to_ocpi,
     location_to_ocpi,
-    locations_to_ocpi,
 )
 
 _PATH = [
@@ -80,16 +82,12 @@ class LocationListView(OcpiView):
         tags=["locations"],
     )
     def get(self, request: Request, ocpi_version: str) -> Response:
-        page = paginate(
-            queryset=location_list_for_sync(),
-            page=page_request(request),
-            request=request,
-            fetch=lambda ids: location_list_for_sync().filter(pk__in=ids),
-        )
-        locations = locations_to_ocpi(page.items)
+        window = page_window(queryset=location_list_for_sync(), page=page_request(request), request=request)
+        documents = location_documents_for_page(window.ids) if window.size else []
         if is_211(ocpi_version):
-            locations = [location_to_211(location) for location in locations]
-        return self.ok(locations, headers=page.headers)
+            # The stored documents are 2.2.1: a 2.1.1 partner gets each converted at the edge.
+            return self.ok([location_to_211(orjson.loads(document)) for document in documents], headers=window.headers)
+        return self.ok_encoded(documents, headers=window.headers)
 
 
 class LocationView(OcpiView):
