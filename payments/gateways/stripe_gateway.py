@@ -82,9 +82,13 @@ class StripeGateway:
         )
 
     def cancel(self, *, provider_reference: str, idempotency_key: str) -> None:
-        self._call(
-            self.client.v1.payment_intents.cancel, provider_reference, options={"idempotency_key": idempotency_key}
-        )
+        """Release the hold. One already cancelled counts as released (a retry after a lost answer)."""
+        try:
+            self.client.v1.payment_intents.cancel(provider_reference, options={"idempotency_key": idempotency_key})
+        except stripe.StripeError as error:
+            status = self._call(self.client.v1.payment_intents.retrieve, provider_reference).status
+            if status != "canceled":
+                raise GatewayError(f"Stripe: {error.user_message or error}") from error
 
     def refund(self, *, provider_reference: str, amount: Decimal, currency: str, idempotency_key: str) -> None:
         self._call(
