@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chargepoints.enums import Capability
-from chargepoints.models import EVSE
-from chargepoints.sessions.tariffs import FoundTariff
 from tariffs import pricing
 
 HIGH_POWER_KW = Decimal(50)
@@ -37,43 +35,43 @@ class AfirIssue:
     message: str
 
 
-def evse_max_kw(evse: EVSE) -> Decimal:
-    return max((Decimal(c.rated_power_w) / 1000 for c in evse.connectors.all()), default=Decimal(0))
-
-
-def afir_issues(*, evse: EVSE, ad_hoc: FoundTariff, regular: FoundTariff | None) -> list[AfirIssue]:
+def afir_issues(
+    *,
+    evse_id: str,
+    max_kw: Decimal,
+    capabilities: list[str],
+    ad_hoc: pricing.Tariff,
+    regular: pricing.Tariff | None,
+) -> list[AfirIssue]:
+    """What is wrong with the ad hoc offer on one EVSE (``max_kw``: its most powerful connector)."""
     issues: list[AfirIssue] = []
-    name = evse.evse_id or evse.uid
-    kw = evse_max_kw(evse)
-    dimensions = {c.type for e in ad_hoc.tariff.elements for c in e.price_components}
-    if kw >= HIGH_POWER_KW:
-        capabilities = set(evse.capabilities)
-        if not (capabilities & CARD_READING):
+    dimensions = {c.type for e in ad_hoc.elements for c in e.price_components}
+    if max_kw >= HIGH_POWER_KW:
+        power = f"{max_kw.normalize():f} kW"
+        if not set(capabilities) & CARD_READING:
             issues.append(
                 AfirIssue(
-                    name,
+                    evse_id,
                     "Art. 5(1)",
-                    f"{kw:g} kW: needs a payment card reader or contactless card device, not only the QR page.",
+                    f"{power}: needs a payment card reader or contactless device, not only a QR page.",
                 )
             )
         if pricing.Dimension.FLAT in dimensions:
-            issues.append(AfirIssue(name, "Art. 5", f"{kw:g} kW: a per-session fee; the price must be per kWh."))
+            issues.append(AfirIssue(evse_id, "Art. 5", f"{power}: a per-session fee; the price must be per kWh."))
         if pricing.Dimension.TIME in dimensions:
             issues.append(
-                AfirIssue(
-                    name, "Art. 5", f"{kw:g} kW: a price per charging minute; per minute is allowed as idle fee only."
-                )
+                AfirIssue(evse_id, "Art. 5", f"{power}: a price per charging minute; per minute only as an idle fee.")
             )
         if pricing.Dimension.ENERGY not in dimensions:
-            issues.append(AfirIssue(name, "Art. 5", f"{kw:g} kW: no price per kWh."))
-    if regular is not None and regular.tariff.currency == ad_hoc.tariff.currency:
-        ad_hoc_kwh, regular_kwh = _energy_price(ad_hoc.tariff), _energy_price(regular.tariff)
+            issues.append(AfirIssue(evse_id, "Art. 5", f"{power}: no price per kWh."))
+    if regular is not None and regular.currency == ad_hoc.currency:
+        ad_hoc_kwh, regular_kwh = _energy_price(ad_hoc), _energy_price(regular)
         if ad_hoc_kwh is not None and regular_kwh is not None and ad_hoc_kwh > regular_kwh:
             issues.append(
                 AfirIssue(
-                    name,
+                    evse_id,
                     "Art. 5 (non-discrimination)",
-                    f"ad hoc {ad_hoc_kwh:g} per kWh is above the regular tariff's {regular_kwh:g}: is it justified?",
+                    f"ad hoc {ad_hoc_kwh:f} per kWh is above the regular tariff's {regular_kwh:f}: is it justified?",
                 )
             )
     return issues

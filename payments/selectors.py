@@ -10,7 +10,12 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from billing.conf import billing_today, billing_zone
+from chargepoints.models import EVSE, Connector
+from tariffs import pricing
+from tariffs.models import Tariff, TariffType
+from tariffs.services import tariff_pricing
 
+from .afir import AfirIssue, afir_issues
 from .gateways import get_gateway
 from .models import AdHocPayment, PaymentState
 
@@ -59,3 +64,43 @@ def daily_totals(*, days: int = 14) -> list[DayTotal]:
         DayTotal(day=day, currency=currency, count=int(v[0]), ours=v[1], provider=v[2])
         for (day, currency), v in sorted(sums.items(), reverse=True)
     ]
+
+
+def afir_warnings() -> list[AfirIssue]:
+    """AFIR problems of every EVSE that offers an AD_HOC_PAYMENT tariff, in three queries whatever the catalogue's
+    size (tariffs, connectors, the EVSEs concerned). Tariffs are read as they are now; validity windows are not
+    considered."""
+    tariffs = {t.ocpi_id: t for t in Tariff.objects.prefetch_related("elements__price_components")}
+    ad_hoc_ids = {key for key, t in tariffs.items() if t.type == TariffType.AD_HOC_PAYMENT}
+    if not ad_hoc_ids:
+        return []
+    priced: dict[str, pricing.Tariff] = {}
+
+    def engine(tariff_id: str) -> pricing.Tariff:
+        if tariff_id not in priced:
+            priced[tariff_id] = tariff_pricing(tariff=tariffs[tariff_id])
+        return priced[tariff_id]
+
+    offers: dict[int, tuple[str, str | None, Decimal]] = {}  # evse pk → ad hoc id, regular id, max kW
+    for evse_pk, tariff_ids, power_w in Connector.objects.values_list("evse_id", "tariff_ids", "rated_power_w"):
+        ad_hoc = next((t for t in tariff_ids if t in ad_hoc_ids), None)
+        if ad_hoc is None:
+            continue
+        regular = next((t for t in tariff_ids if t in tariffs and tariffs[t].type in ("", TariffType.REGULAR)), None)
+        _, _, kw = offers.get(evse_pk, (ad_hoc, regular, Decimal(0)))
+        offers[evse_pk] = (ad_hoc, regular, max(kw, Decimal(power_w) / 1000))
+    issues: list[AfirIssue] = []
+    for pk, evse_id, uid, capabilities in EVSE.objects.filter(pk__in=offers).values_list(
+        "pk", "evse_id", "uid", "capabilities"
+    ):
+        ad_hoc, regular, kw = offers[pk]
+        issues.extend(
+            afir_issues(
+                evse_id=evse_id or uid,
+                max_kw=kw,
+                capabilities=list(capabilities),
+                ad_hoc=engine(ad_hoc),
+                regular=engine(regular) if regular else None,
+            )
+        )
+    return sorted(issues, key=lambda issue: issue.evse_id)

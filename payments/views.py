@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -20,7 +21,6 @@ from django.views.decorators.csrf import csrf_exempt
 from chargepoints.models import EVSE
 
 from . import selectors, services
-from .afir import afir_issues
 from .forms import PayForm, RefundForm
 from .gateways import get_gateway
 from .gateways.base import WebhookSignatureError
@@ -40,6 +40,12 @@ def _payment(reference: str) -> AdHocPayment:
     return get_object_or_404(AdHocPayment.objects.select_related("evse__location", "session"), reference=reference)
 
 
+# Views that call the card provider run outside the request's transaction (ATOMIC_REQUESTS): the services make
+# their own short transactions around each provider call, and their after-commit steps run when those commit.
+non_atomic = method_decorator(transaction.non_atomic_requests, name="dispatch")
+
+
+@non_atomic
 class PayView(View):
     """/pay/{evse_id}: the price in words, the hold, and the card form."""
 
@@ -81,6 +87,7 @@ class StatusView(View):
         return render(request, "payments/status.html", context)
 
 
+@non_atomic
 class StopView(View):
     def post(self, request: HttpRequest, reference: str) -> HttpResponse:
         services.payment_stop_session(payment=_payment(reference), reason="driver")
@@ -99,6 +106,7 @@ class ReceiptView(View):
         return render(request, "payments/receipt.html", {"receipt": receipt, "payment": receipt.payment})
 
 
+@non_atomic
 @method_decorator(csrf_exempt, name="dispatch")
 class WebhookView(View):
     """The provider's notifications. A bad signature is 400 and changes nothing; a replay is 200 and changes
@@ -126,6 +134,9 @@ class StickerView(LoginRequiredMixin, View):
         return render(request, "payments/sticker.html", {"evse": evse, "url": url, "qr": qr})
 
 
+AFIR_SHOWN = 50
+
+
 class FinanceMixin(LoginRequiredMixin, PermissionRequiredMixin):
     permission_required = "payments.view_adhocpayment"
 
@@ -133,17 +144,20 @@ class FinanceMixin(LoginRequiredMixin, PermissionRequiredMixin):
 class StaffListView(FinanceMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         state = request.GET.get("state", "")
+        afir = selectors.afir_warnings()
         context: dict[str, Any] = {
             "payments": selectors.payment_list(state=state if state in PaymentState.values else ""),
             "states": PaymentState.choices,
             "state": state,
             "days": selectors.daily_totals(),
-            "afir": _afir_warnings(),
+            "afir": afir[:AFIR_SHOWN],
+            "afir_count": len(afir),
             "refund_form": RefundForm(),
         }
         return render(request, "payments/staff_list.html", context)
 
 
+@non_atomic
 class RefundView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = ("payments.view_adhocpayment", "payments.change_adhocpayment")
 
@@ -165,26 +179,3 @@ class RefundView(LoginRequiredMixin, PermissionRequiredMixin, View):
         else:
             messages.error(request, "Enter the amount to refund.")
         return HttpResponseRedirect(reverse("payments:staff_list"))
-
-
-def _afir_warnings() -> list[Any]:
-    from chargepoints.sessions.tariffs import tariff_in_force
-
-    found: list[Any] = []
-    now = timezone.now()
-    for evse in (
-        EVSE.objects.prefetch_related("connectors").filter(connectors__tariff_ids__isnull=False).distinct()[:500]
-    ):
-        offer = ad_hoc_offer(evse=evse, at=now)
-        if offer is None or offer.found.tariff.id not in _ad_hoc_ids():
-            continue
-        found.extend(
-            afir_issues(evse=evse, ad_hoc=offer.found, regular=tariff_in_force(connector=offer.connector, at=now))
-        )
-    return found
-
-
-def _ad_hoc_ids() -> set[str]:
-    from tariffs.models import Tariff, TariffType
-
-    return set(Tariff.objects.filter(type=TariffType.AD_HOC_PAYMENT).values_list("ocpi_id", flat=True))
