@@ -20,7 +20,7 @@ from chargepoints.models import EVSE, Connector
 from chargepoints.sessions.tariffs import FoundTariff, ad_hoc_tariff_in_force
 from tariffs import pricing
 from tariffs.currencies import MINOR_UNITS
-from tariffs.pricing.formatting import fmt_number
+from tariffs.pricing.formatting import fmt_money, fmt_number
 
 # AFIR Article 5 order: per kWh, per minute, per session, any other component.
 AFIR_ORDER = (pricing.Dimension.ENERGY, pricing.Dimension.TIME, pricing.Dimension.FLAT, pricing.Dimension.PARKING_TIME)
@@ -83,8 +83,8 @@ def _incl(price: Decimal, vat: Decimal | None) -> Decimal:
 
 
 def _money(value: Decimal, currency: str) -> str:
-    places = 4 if value and abs(value) < 1 and value != value.quantize(Decimal("0.01")) else 2
-    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)} {currency}"
+    """At least two decimals, up to four for small per-minute prices (0.125 SEK stays 0.125, not 0.13)."""
+    return f"{fmt_money(value.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP))} {currency}"
 
 
 def price_texts(tariff: pricing.Tariff) -> list[PriceText]:

@@ -103,7 +103,8 @@ class ReceiptView(View):
             response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
             response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
             return response
-        return render(request, "payments/receipt.html", {"receipt": receipt, "payment": receipt.payment})
+        zone = receipt.cdr.session.location.time_zone
+        return render(request, "payments/receipt.html", {"receipt": receipt, "payment": receipt.payment, "zone": zone})
 
 
 @non_atomic

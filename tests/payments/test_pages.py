@@ -33,7 +33,7 @@ def test_the_page_shows_every_price_component_in_the_afir_order_with_vat_and_the
     positions = [page.index(label) for label in labels]
     assert positions == sorted(positions), "AFIR Art. 5: per kWh, per minute, per session, then other components"
     assert "3.75 SEK per kWh" in page  # 3.00 + 25 % VAT
-    assert "0.0250 SEK per minute" in page  # 1.20 per hour + 25 % VAT = 1.50 per hour
+    assert "0.025 SEK per minute" in page  # 1.20 per hour + 25 % VAT = 1.50 per hour
     assert "6.25 SEK per session" in page
     assert "0.125" in page  # idle: 6.00/h + VAT = 0.125 per minute
     assert "incl. 25 % VAT" in page
