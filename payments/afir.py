@@ -71,7 +71,8 @@ def afir_issues(
                 AfirIssue(
                     evse_id,
                     "Art. 5 (non-discrimination)",
-                    f"ad hoc {ad_hoc_kwh:f} per kWh is above the regular tariff's {regular_kwh:f}: is it justified?",
+                    f"ad hoc {ad_hoc_kwh.normalize():f} per kWh (excl. VAT) is above the regular tariff's "
+                    f"{regular_kwh.normalize():f}: is it justified?",
                 )
             )
     return issues

@@ -48,6 +48,7 @@ class AdHocPayment(models.Model):
     captured_amount = models.DecimalField(**_MONEY, null=True, blank=True)
     refunded_amount = models.DecimalField(**_MONEY, default=Decimal(0))
     email = models.EmailField(blank=True, help_text="Where the driver wants the receipt; optional.")
+    captured_at = models.DateTimeField(null=True, blank=True, db_index=True)
     stop_requested_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=255, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -41,12 +41,14 @@ class DayTotal:
 
 
 def daily_totals(*, days: int = 14) -> list[DayTotal]:
-    """Per day (billing zone) and currency of the capture: what we took, and what the provider says it took."""
+    """Per day of capture (billing zone) and currency: what we took less what we refunded, and what the provider's
+    books say for the same payments. A refund counts on its payment's capture day."""
+    zone = billing_zone()
     since = billing_today() - timedelta(days=days - 1)
-    paid = AdHocPayment.objects.filter(state__in=[PaymentState.CAPTURED, PaymentState.REFUNDED]).exclude(
-        captured_amount=None
+    start = datetime.combine(since, time(0), tzinfo=zone)
+    rows = list(
+        AdHocPayment.objects.filter(captured_at__gte=start, state__in=[PaymentState.CAPTURED, PaymentState.REFUNDED])
     )
-    rows = [p for p in paid.order_by("created") if p.created.astimezone(billing_zone()).date() >= since]
     provider: dict[str, Decimal] = {}
     by_gateway: dict[str, list[str]] = defaultdict(list)
     for payment in rows:
@@ -55,7 +57,8 @@ def daily_totals(*, days: int = 14) -> list[DayTotal]:
         provider.update(get_gateway(name).captured_amounts(provider_references=references))
     sums: dict[tuple[date, str], list[Decimal]] = {}
     for payment in rows:
-        key = (payment.created.astimezone(billing_zone()).date(), payment.currency)
+        assert payment.captured_at is not None
+        key = (payment.captured_at.astimezone(zone).date(), payment.currency)
         entry = sums.setdefault(key, [Decimal(0), Decimal(0), Decimal(0)])
         entry[0] += 1
         entry[1] += payment.refundable

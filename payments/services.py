@@ -300,7 +300,7 @@ def payment_capture(*, payment: AdHocPayment) -> AdHocPayment:
     with transaction.atomic():
         payment = _locked(payment.pk)
         if payment.state in (S.HELD, S.PENDING):
-            payment.captured_amount = amount
+            payment.captured_amount, payment.captured_at = amount, timezone.now()
             payment.failure_reason = ""
             _record(payment, Kind.CAPTURE, state=S.CAPTURED, amount=amount, detail=f"receipt {receipt.number}")
     if payment.email and receipt.emailed_at is None:
@@ -389,7 +389,7 @@ def payment_provider_event(*, event: ProviderEvent) -> bool:
         if payment.state in allowed:
             state = target
             if event.kind is ProviderEventKind.CAPTURED:
-                payment.captured_amount = event.amount
+                payment.captured_amount, payment.captured_at = event.amount, timezone.now()
     _record(
         payment,
         Kind.PROVIDER,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.auth.models import User
@@ -151,6 +152,7 @@ class StaffListView(FinanceMixin, View):
             "states": PaymentState.choices,
             "state": state,
             "days": selectors.daily_totals(),
+            "zone": settings.BILLING_TIME_ZONE,
             "afir": afir[:AFIR_SHOWN],
             "afir_count": len(afir),
             "refund_form": RefundForm(),

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from chargepoints.simulator import ChargerSimulator
 from payments.models import AdHocPayment, PaymentState
@@ -121,6 +122,7 @@ def test_finance_lists_payments_refunds_in_part_and_sees_afir_warnings(client):
         tariff_snapshot={},
         hold_amount=Decimal("500.00"),
         captured_amount=Decimal("43.75"),
+        captured_at=timezone.now(),
         state=PaymentState.CAPTURED,
     )
     from payments.models import DemoCardHold

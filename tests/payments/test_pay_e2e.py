@@ -71,3 +71,40 @@ def test_a_driver_pays_charges_and_gets_the_receipt_on_a_phone(live_server, page
     text = PdfReader(io.BytesIO(response.body())).pages[0].extract_text()
     assert payment.receipt.number in text
     assert "26.88" in text
+
+
+def test_finance_refunds_part_of_a_payment_from_the_list(live_server, page):
+    from django.db import transaction
+
+    from payments.services import payment_begin
+    from tests.browser import log_in
+    from tests.chargepoints.sessions_support import T0
+    from tests.factories import finance_user
+
+    from .support import CARD, charge, stop
+
+    finance_user()
+    with SQLITE_SERIAL, transaction.atomic():
+        payment = payment_begin(evse=ad_hoc_station(), payment_method=CARD, now=T0)
+        assert payment.session is not None
+        charge(payment.session, minutes=30, kwh="10")
+    with SQLITE_SERIAL:
+        stop(payment.session, minutes=31)
+    payment.refresh_from_db()
+    assert payment.state == PaymentState.CAPTURED
+
+    page.set_viewport_size({"width": 1440, "height": 900})
+    log_in(page, f"{live_server.url}/finance/payments/", "finance")
+    row = page.locator("tr", has_text=payment.reference)
+    assert "Captured" in row.inner_text()
+    row.locator("input[name=amount]").fill("13.75")
+    row.locator("button", has_text="Refund").click()
+    page.wait_for_selector("text=Refunded 13.75 SEK")
+    payment.refresh_from_db()
+    assert payment.refunded_amount == Decimal("13.75")
+    assert payment.state == PaymentState.CAPTURED
+    totals = page.locator("table", has_text="Reconciled").inner_text()
+    assert "30.00" in totals  # 43.75 captured less 13.75 refunded, ours and the provider's
+    assert "yes" in totals
+    assert describe(axe_violations(page)) == []
+    page.screenshot(path=str(SCREENSHOTS / "payments_staff_1440.png"), full_page=True)
