@@ -35,6 +35,16 @@ class AfirIssue:
     message: str
 
 
+@dataclass(frozen=True)
+class AfirWarning:
+    """One problem of one ad hoc tariff, and the EVSEs where it shows."""
+
+    tariff_id: str
+    rule: str
+    message: str
+    evse_ids: tuple[str, ...]
+
+
 def afir_issues(
     *,
     evse_id: str,
@@ -47,7 +57,7 @@ def afir_issues(
     issues: list[AfirIssue] = []
     dimensions = {c.type for e in ad_hoc.elements for c in e.price_components}
     if max_kw >= HIGH_POWER_KW:
-        power = f"{max_kw.normalize():f} kW"
+        power = "50 kW or more"
         if not set(capabilities) & CARD_READING:
             issues.append(
                 AfirIssue(
@@ -57,13 +67,13 @@ def afir_issues(
                 )
             )
         if pricing.Dimension.FLAT in dimensions:
-            issues.append(AfirIssue(evse_id, "Art. 5", f"{power}: a per-session fee; the price must be per kWh."))
+            issues.append(AfirIssue(evse_id, "Art. 5", f"{power}: a per-session fee; the price must be per kWh"))
         if pricing.Dimension.TIME in dimensions:
             issues.append(
-                AfirIssue(evse_id, "Art. 5", f"{power}: a price per charging minute; per minute only as an idle fee.")
+                AfirIssue(evse_id, "Art. 5", f"{power}: a price per charging minute; per minute only as an idle fee")
             )
         if pricing.Dimension.ENERGY not in dimensions:
-            issues.append(AfirIssue(evse_id, "Art. 5", f"{power}: no price per kWh."))
+            issues.append(AfirIssue(evse_id, "Art. 5", f"{power}: no price per kWh"))
     if regular is not None and regular.currency == ad_hoc.currency:
         ad_hoc_kwh, regular_kwh = _energy_price(ad_hoc), _energy_price(regular)
         if ad_hoc_kwh is not None and regular_kwh is not None and ad_hoc_kwh > regular_kwh:

@@ -15,7 +15,7 @@ from tariffs import pricing
 from tariffs.models import Tariff, TariffType
 from tariffs.services import tariff_pricing
 
-from .afir import AfirIssue, afir_issues
+from .afir import AfirWarning, afir_issues
 from .gateways import get_gateway
 from .models import AdHocPayment, PaymentState
 
@@ -69,7 +69,7 @@ def daily_totals(*, days: int = 14) -> list[DayTotal]:
     ]
 
 
-def afir_warnings() -> list[AfirIssue]:
+def afir_warnings() -> list[AfirWarning]:
     """AFIR problems of every EVSE that offers an AD_HOC_PAYMENT tariff, in three queries whatever the catalogue's
     size (tariffs, connectors, the EVSEs concerned). Tariffs are read as they are now; validity windows are not
     considered."""
@@ -92,18 +92,20 @@ def afir_warnings() -> list[AfirIssue]:
         regular = next((t for t in tariff_ids if t in tariffs and tariffs[t].type in ("", TariffType.REGULAR)), None)
         _, _, kw = offers.get(evse_pk, (ad_hoc, regular, Decimal(0)))
         offers[evse_pk] = (ad_hoc, regular, max(kw, Decimal(power_w) / 1000))
-    issues: list[AfirIssue] = []
+    grouped: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for pk, evse_id, uid, capabilities in EVSE.objects.filter(pk__in=offers).values_list(
         "pk", "evse_id", "uid", "capabilities"
     ):
         ad_hoc, regular, kw = offers[pk]
-        issues.extend(
-            afir_issues(
-                evse_id=evse_id or uid,
-                max_kw=kw,
-                capabilities=list(capabilities),
-                ad_hoc=engine(ad_hoc),
-                regular=engine(regular) if regular else None,
-            )
-        )
-    return sorted(issues, key=lambda issue: issue.evse_id)
+        for issue in afir_issues(
+            evse_id=evse_id or uid,
+            max_kw=kw,
+            capabilities=list(capabilities),
+            ad_hoc=engine(ad_hoc),
+            regular=engine(regular) if regular else None,
+        ):
+            grouped[(ad_hoc, issue.rule, issue.message)].append(issue.evse_id)
+    return [
+        AfirWarning(tariff_id=key[0], rule=key[1], message=key[2], evse_ids=tuple(sorted(evses)))
+        for key, evses in sorted(grouped.items())
+    ]

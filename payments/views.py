@@ -136,9 +136,6 @@ class StickerView(LoginRequiredMixin, View):
         return render(request, "payments/sticker.html", {"evse": evse, "url": url, "qr": qr})
 
 
-AFIR_SHOWN = 50
-
-
 class FinanceMixin(LoginRequiredMixin, PermissionRequiredMixin):
     permission_required = "payments.view_adhocpayment"
 
@@ -146,15 +143,13 @@ class FinanceMixin(LoginRequiredMixin, PermissionRequiredMixin):
 class StaffListView(FinanceMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         state = request.GET.get("state", "")
-        afir = selectors.afir_warnings()
         context: dict[str, Any] = {
             "payments": selectors.payment_list(state=state if state in PaymentState.values else ""),
             "states": PaymentState.choices,
             "state": state,
             "days": selectors.daily_totals(),
             "zone": settings.BILLING_TIME_ZONE,
-            "afir": afir[:AFIR_SHOWN],
-            "afir_count": len(afir),
+            "afir": selectors.afir_warnings(),
             "refund_form": RefundForm(),
         }
         return render(request, "payments/staff_list.html", context)
