@@ -33,7 +33,7 @@ test: $(VENV)/.installed  ## Run the whole suite (SQLite unless DATABASE_URL say
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy config chargepoints tariffs billing ocpi_api ocpp_gateway tests
+	$(BIN)/mypy config chargepoints tariffs billing payments ocpi_api ocpp_gateway tests
 	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed  ## Benchmarks, printed as ratios against a baseline in the same process

@@ -205,12 +205,21 @@ def invoice_html(invoice: Invoice) -> str:
 
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The invoice as PDF bytes. Drafts render too (marked as drafts) for review; only issued ones are stored."""
+    return html_pdf(invoice_html(invoice))
+
+
+def html_pdf(html: str) -> bytes:
+    """A document rendered from HTML by WeasyPrint; its template takes the bundled fonts from :func:`pdf_fonts`."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    html = invoice_html(invoice)
     document: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=FontConfiguration())
     return document
+
+
+def pdf_fonts() -> dict[str, str]:
+    """The bundled font files as URLs, for a PDF template's @font-face rules."""
+    return _font_urls()
 
 
 CSV_HEADER = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("sessions/", include("chargepoints.session_urls")),
     path("tariffs/", include("tariffs.urls")),
     path("chargers/", include("ocpp_gateway.urls")),
+    path("", include("payments.urls")),
     path("finance/", include("billing.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -111,6 +111,12 @@ class Cdr(models.Model):
     total_reservation_cost_excl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     total_reservation_cost_incl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     remark = models.CharField(max_length=255, blank=True)
+    invoice_reference_id = models.CharField(
+        max_length=39,
+        blank=True,
+        help_text="OCPI invoice_reference_id (mod_cdrs.asciidoc, CDR object): the driver's receipt number of an ad "
+        "hoc payment.",
+    )
     credit = models.BooleanField(default=False)
     credit_reference_id = models.CharField(max_length=39, blank=True)
     credit_of = models.OneToOneField(

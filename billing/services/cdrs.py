@@ -28,6 +28,7 @@ from chargepoints.sessions.tariffs import tariff_by_id, tariff_from_snapshot
 from tariffs import pricing
 
 from ..models import Cdr, new_cdr_id
+from ..references import invoice_reference_for
 from ..signals import cdr_issued
 
 ADDRESS_LIMIT = 45  # OCPI CdrLocation.address; Location.address grew to 255 in the errata, this one did not
@@ -184,8 +185,11 @@ def _make(
         pricing_problem=priced.problem,
     )
     now = timezone.now()
+    total_incl_vat = priced.money["total_cost_incl_vat"]
+    reference = "" if issues else invoice_reference_for(session=session, total_cost_incl_vat=total_incl_vat)
     cdr = Cdr.objects.create(
         ocpi_id=new_cdr_id(),
+        invoice_reference_id=reference,
         status=Cdr.Status.REVIEW if issues else Cdr.Status.ISSUED,
         session=session,
         start_date_time=start,
@@ -248,6 +252,9 @@ def cdr_release(*, cdr: Cdr, by: User, note: str = "") -> Cdr:
         raise ValidationError(f"CDR {cdr} has no price; void it and reissue it with a tariff.")
     now = timezone.now()
     cdr.status = Cdr.Status.ISSUED
+    cdr.invoice_reference_id = cdr.invoice_reference_id or invoice_reference_for(
+        session=cdr.session, total_cost_incl_vat=cdr.total_cost_incl_vat
+    )
     cdr.decided_by, cdr.decided_at, cdr.decision_note = by, now, note[:255]
     cdr.issued_at = cdr.last_updated = now
     cdr.save()

@@ -28,6 +28,8 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
+from chargepoints.enums import TokenType
+
 from ..conf import billing_zone, local_midnight
 from ..models import BillingProfile, Cdr, Invoice, InvoiceEvent, InvoiceLine, InvoiceRun, InvoiceStatus
 from .invoice_events import invoice_event
@@ -51,7 +53,8 @@ def next_period_start(moment: datetime, period: str) -> datetime:
 
 
 def _unbilled(profiles: Sequence[BillingProfile]) -> QuerySet[Cdr]:
-    """Issued CDRs of these parties' tokens that are on no invoice line yet.
+    """Issued CDRs of these parties' tokens that are on no invoice line yet. Ad hoc sessions (AD_HOC_USER: the driver
+    paid by card at the charger) are never on an eMSP's invoice, even when an eMSP shares our party id.
 
     A CDR that ended on or after its party's ``billed_through`` cannot have been billed (runs bill only periods before
     it, and credit CDRs copy their original's times), so only older ones are looked up among the invoice lines.
@@ -63,7 +66,7 @@ def _unbilled(profiles: Sequence[BillingProfile]) -> QuerySet[Cdr]:
         if profile.billed_through is not None:
             party &= Q(Q(end_date_time__gte=profile.billed_through) | ~billed)
         parties |= party
-    return Cdr.objects.filter(parties, status=Cdr.Status.ISSUED)
+    return Cdr.objects.filter(parties, status=Cdr.Status.ISSUED).exclude(token_type=TokenType.AD_HOC_USER)
 
 
 def buyer_fields(profile: BillingProfile) -> dict[str, Any]:

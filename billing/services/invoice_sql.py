@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db import connection
 
+from chargepoints.enums import TokenType
+
 from ..models import BillingProfile, Cdr, Invoice, InvoiceLine, InvoiceRun
 
 
@@ -90,11 +92,11 @@ def insert_regular_lines(*, run: InvoiceRun, vat_sql: str, vat_params: list[Any]
           ON c.token_country_code = p.country_code AND c.token_party_id = p.party_id AND c.currency = i.currency
          AND c.end_date_time < i.period_end
          AND (c.end_date_time >= i.period_start OR (i.includes_late AND {_not_billed_sql("c.id")}))
-        WHERE i.run_id = %s AND i.kind = %s AND c.status = %s
+        WHERE i.run_id = %s AND i.kind = %s AND c.status = %s AND c.token_type <> %s
           AND (c.credit_of_id IS NULL OR {_not_billed_sql("c.credit_of_id")})
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*vat_params, run.pk, Invoice.Kind.INVOICE, Cdr.Status.ISSUED])
+        cursor.execute(sql, [*vat_params, run.pk, Invoice.Kind.INVOICE, Cdr.Status.ISSUED, TokenType.AD_HOC_USER])
         return int(cursor.rowcount)
 
 

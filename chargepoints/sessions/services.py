@@ -32,7 +32,7 @@ from ..signals import session_changed
 from .enums import ChargingState, SessionStatus
 from .pricing import KWH_QUANTUM, energy_thresholds, load_band, price_periods, time_boundaries
 from .selectors import session_period_facts
-from .tariffs import session_tariff, tariff_in_force
+from .tariffs import agreed_tariff, session_tariff, tariff_in_force
 
 MICROSECOND = timedelta(microseconds=1)
 WH_PER_KWH = Decimal(1000)
@@ -92,9 +92,10 @@ def session_start(
 ) -> ChargingSession:
     """A driver's token was accepted and the vehicle is connected: the session is ACTIVE from ``at``.
 
-    Refuses an EVSE that is not AVAILABLE (or already has an open session) and an unknown connector. The tariff in
-    force now on the connector prices the whole session; without one the session still runs, its cost is unknown
-    and its CDR is held for review.
+    Refuses an EVSE that is not AVAILABLE (or already has an open session) and an unknown connector. A price the
+    driver agreed to before the start (ad hoc payment, :func:`.tariffs.agreed_tariff`) prices the whole session;
+    otherwise the tariff in force now on the connector does. Without either the session still runs, its cost is
+    unknown and its CDR is held for review.
     """
     evse = EVSE.objects.select_for_update().select_related("location").get(pk=evse.pk)
     if evse.status != EvseStatus.AVAILABLE:
@@ -104,7 +105,9 @@ def session_start(
         raise ValidationError({"connector_id": f"{evse} has no connector '{connector_id}'."})
     if auth_method not in AuthMethod.values:
         raise ValidationError({"auth_method": f"'{auth_method}' is not an auth method."})
-    found = tariff_in_force(connector=connector, at=at)
+    found = agreed_tariff(token=token_facts, authorization_reference=authorization_reference) or tariff_in_force(
+        connector=connector, at=at
+    )
     session = ChargingSession.objects.create(
         status=SessionStatus.ACTIVE,
         charging_state=ChargingState.CHARGING,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from tariffs import pricing
 from tariffs.models import Tariff, TariffType
@@ -21,6 +21,9 @@ from tariffs.selectors import tariff_get, tariff_list
 from tariffs.services import TariffInput, pricing_tariff, tariff_data
 
 from ..models import ChargingSession, Connector
+
+if TYPE_CHECKING:
+    from ..authorization import DriverToken
 
 _DECIMALS = frozenset({"price", "vat", "excl_vat", "incl_vat", "min_kwh", "max_kwh", "min_current", "max_current"})
 _DECIMALS |= {"min_power", "max_power"}
@@ -96,10 +99,25 @@ def tariff_in_force(*, connector: Connector, at: datetime) -> FoundTariff | None
     validity window holds ``at`` (OCPI 2.2.1 mod_tariffs.asciidoc, Tariff Object). Ad-hoc-payment and charging-profile
     tariffs do not apply to a session started with a driver's token and no charging preference.
     """
+    return _first_in_force(connector=connector, at=at, types=("", TariffType.REGULAR))
+
+
+def ad_hoc_tariff_in_force(*, connector: Connector, at: datetime) -> FoundTariff | None:
+    """The tariff a driver paying ad hoc (card, phone; no contract) is offered on ``connector`` at ``at``.
+
+    The connector's AD_HOC_PAYMENT tariff in force, else its tariff for every session (no type): OCPI 2.2.1
+    mod_tariffs.asciidoc (TariffType) says a tariff without a type applies to every session.
+    """
+    return _first_in_force(connector=connector, at=at, types=(TariffType.AD_HOC_PAYMENT,)) or _first_in_force(
+        connector=connector, at=at, types=("",)
+    )
+
+
+def _first_in_force(*, connector: Connector, at: datetime, types: tuple[str, ...]) -> FoundTariff | None:
     tariffs = {t.ocpi_id: t for t in tariff_list().filter(ocpi_id__in=connector.tariff_ids)}
     for tariff_id in connector.tariff_ids:
         tariff = tariffs.get(tariff_id)
-        if tariff is None or tariff.type not in ("", TariffType.REGULAR):
+        if tariff is None or tariff.type not in types:
             continue
         if tariff.start_date_time is not None and at < tariff.start_date_time:
             continue
@@ -107,6 +125,40 @@ def tariff_in_force(*, connector: Connector, at: datetime) -> FoundTariff | None
             continue
         return _found(tariff)
     return None
+
+
+def found_from_snapshot(snapshot: dict[str, Any]) -> FoundTariff:
+    return FoundTariff(tariff=tariff_from_snapshot(snapshot), snapshot=snapshot)
+
+
+# --- Prices agreed before the start ----------------------------------------------------------------------------------
+# A driver paying ad hoc agrees to a price on a payment page before the charger starts (EU AFIR, Regulation (EU)
+# 2023/1804, Article 5: the ad hoc price is shown before the session starts). Whoever took that agreement (the
+# payments app) registers an :class:`AgreedPrices` once at start-up; the session start asks it first, so the session
+# is priced with the tariff the driver saw, whichever way the start arrives (simulator or a charger's StartTransaction).
+
+
+class AgreedPrices(Protocol):
+    def agreed_tariff(self, *, token: DriverToken, authorization_reference: str | None) -> FoundTariff | None: ...
+
+
+class NoAgreedPrices:
+    def agreed_tariff(self, *, token: DriverToken, authorization_reference: str | None) -> FoundTariff | None:
+        return None
+
+
+_agreed: AgreedPrices = NoAgreedPrices()
+
+
+def set_agreed_prices(source: AgreedPrices) -> AgreedPrices:
+    """Register the source of agreed prices. Returns the previous one, so tests can put it back."""
+    global _agreed
+    previous, _agreed = _agreed, source
+    return previous
+
+
+def agreed_tariff(*, token: DriverToken, authorization_reference: str | None) -> FoundTariff | None:
+    return _agreed.agreed_tariff(token=token, authorization_reference=authorization_reference)
 
 
 def tariff_by_id(*, tariff_id: str) -> FoundTariff | None:

@@ -61,6 +61,7 @@ LOCAL_APPS = [
     "tariffs",
     "chargepoints",
     "billing",
+    "payments",
     "ocpi_api",
     "ocpi_api.push",
     "ocpp_gateway",
@@ -243,6 +244,15 @@ MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
 # Periods are cut at local midnight in this zone; invoice and due dates are local dates there.
 BILLING_TIME_ZONE = env("BILLING_TIME_ZONE", default="Europe/Stockholm")
 # Numbers are <series>-<year>-<sequence>, gapless per series and year.
+# Ad hoc payments (payments/, docs/payments.md). "demo": the in-process card provider of `make run` (no money
+# moves; the payment page says so). "stripe": set the secret key and the webhook endpoint's signing secret.
+PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", default="demo")
+PAYMENTS_STRIPE_SECRET_KEY = env("PAYMENTS_STRIPE_SECRET_KEY", default="")
+PAYMENTS_STRIPE_WEBHOOK_SECRET = env("PAYMENTS_STRIPE_WEBHOOK_SECRET", default="")
+PAYMENTS_STRIPE_API_BASE = env("PAYMENTS_STRIPE_API_BASE", default="")  # empty: Stripe's own API
+PAYMENTS_HOLD_AMOUNTS = {"SEK": "500", "NOK": "500", "DKK": "400", "EUR": "50", "*": "50"}
+PAYMENTS_WATCHDOG_MARGIN = env.float("PAYMENTS_WATCHDOG_MARGIN", default=0.05)
+PAYMENTS_RECEIPT_SERIES = env("PAYMENTS_RECEIPT_SERIES", default="RCP")
 BILLING_INVOICE_SERIES = env("BILLING_INVOICE_SERIES", default="INV")
 BILLING_CREDIT_NOTE_SERIES = env("BILLING_CREDIT_NOTE_SERIES", default="CN")
 # Our legal details as printed on every invoice (copied into each invoice when it is issued).

@@ -97,6 +97,8 @@ def cdr_json(cdr: Cdr) -> dict[str, Any]:
         cost = _cost(cdr, f"{name}_cost")
         if cost is not None:
             out[f"total_{name}_cost"] = cost
+    if cdr.invoice_reference_id:
+        out["invoice_reference_id"] = cdr.invoice_reference_id
     if cdr.remark:
         out["remark"] = cdr.remark
     if cdr.credit:

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+from chargepoints.portal import PortalSection
+from chargepoints.roles import FINANCE
+
+
+class PaymentsConfig(AppConfig):
+    name = "payments"
+    portal_sections = (PortalSection(85, "Ad hoc payments", "payments:staff_list", "payments.view_adhocpayment"),)
+    staff_role_grants = {FINANCE: {"payments": ("view", "change")}}
+
+    def ready(self) -> None:
+        from billing.references import set_invoice_reference_source
+        from billing.signals import cdr_issued
+        from chargepoints.sessions.tariffs import set_agreed_prices
+        from chargepoints.signals import session_changed
+
+        from .receipts import receipt_number_for
+        from .receivers import on_cdr_issued, on_session_changed
+        from .services import AgreedAdHocPrices
+
+        set_agreed_prices(AgreedAdHocPrices())
+        set_invoice_reference_source(receipt_number_for)
+        session_changed.connect(on_session_changed, dispatch_uid="payments.session")
+        cdr_issued.connect(on_cdr_issued, dispatch_uid="payments.capture")

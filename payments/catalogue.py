@@ -1,0 +1,44 @@
+"""Putting an EVSE on ad hoc payment in the catalogue: its ad hoc tariff and the payment capabilities, announced.
+
+OCPI 2.2.1 mod_locations.asciidoc (Capability enum): CREDIT_CARD_PAYABLE and DEBIT_CARD_PAYABLE say the EVSE takes
+those cards (here through the payment page its QR sticker opens); CONTACTLESS_CARD_SUPPORT is for a contactless reader
+at the charger, so only when a terminal is fitted. The connectors list the AD_HOC_PAYMENT tariff among their
+``tariff_ids``, which is how partners (and the public map's payment filter) learn of it. The change goes out like
+any station edit: ``location_changed`` (``chargepoints.services.station_announce_change``).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from chargepoints.enums import Capability
+from chargepoints.models import EVSE
+from chargepoints.services import station_announce_change
+from tariffs.models import Tariff, TariffType
+
+CARD_PAYABLE = (Capability.CREDIT_CARD_PAYABLE, Capability.DEBIT_CARD_PAYABLE)
+
+
+@transaction.atomic
+def evse_enable_ad_hoc(*, evse: EVSE, tariff_id: str, terminal: bool = False) -> EVSE:
+    """Offer ad hoc payment on ``evse`` at the AD_HOC_PAYMENT tariff ``tariff_id``. Safe to call again."""
+    if not Tariff.objects.filter(ocpi_id=tariff_id, type=TariffType.AD_HOC_PAYMENT).exists():
+        raise ValidationError({"tariff_id": f"'{tariff_id}' is not one of our AD_HOC_PAYMENT tariffs."})
+    evse = EVSE.objects.select_for_update().select_related("location").get(pk=evse.pk)
+    wanted = [*CARD_PAYABLE, *([Capability.CONTACTLESS_CARD_SUPPORT] if terminal else [])]
+    capabilities = list(evse.capabilities) + [c.value for c in wanted if c.value not in evse.capabilities]
+    if not terminal:
+        capabilities = [c for c in capabilities if c != Capability.CONTACTLESS_CARD_SUPPORT]
+    changed = capabilities != list(evse.capabilities)
+    if changed:
+        evse.capabilities = capabilities
+        evse.save(update_fields=["capabilities", "last_updated"])
+    for connector in evse.connectors.all():
+        if tariff_id not in connector.tariff_ids:
+            connector.tariff_ids = [*connector.tariff_ids, tariff_id]
+            connector.save(update_fields=["tariff_ids", "last_updated", "rated_power_w"])
+            changed = True
+    if changed:
+        station_announce_change(location=evse.location, evse=evse)
+    return evse

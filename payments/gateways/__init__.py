@@ -1,0 +1,23 @@
+"""The payment gateway in force: ``PAYMENTS_GATEWAY`` is "demo" (the default, in-process) or "stripe"."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from .base import PaymentGateway
+from .demo import DemoGateway
+from .stripe_gateway import StripeGateway
+
+
+def get_gateway(name: str | None = None) -> PaymentGateway:
+    """The gateway called ``name`` (a payment keeps the one it was made with), by default the one configured."""
+    chosen = name or settings.PAYMENTS_GATEWAY
+    if chosen == "stripe":
+        return StripeGateway(
+            secret_key=settings.PAYMENTS_STRIPE_SECRET_KEY,
+            webhook_secret=settings.PAYMENTS_STRIPE_WEBHOOK_SECRET,
+            api_base=settings.PAYMENTS_STRIPE_API_BASE,
+        )
+    if chosen == "demo":
+        return DemoGateway()
+    raise ValueError(f"Unknown payment gateway '{chosen}' (PAYMENTS_GATEWAY: demo or stripe).")

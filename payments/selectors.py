@@ -1,0 +1,111 @@
+"""Reads for the payment pages: a payment with what its page shows, the staff list, the daily totals."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from billing.conf import billing_today, billing_zone
+from chargepoints.models import EVSE, Connector
+from tariffs import pricing
+from tariffs.models import Tariff, TariffType
+from tariffs.services import tariff_pricing
+
+from .afir import AfirWarning, afir_issues
+from .gateways import get_gateway
+from .models import AdHocPayment, PaymentState
+
+
+def payment_list(*, state: str = "", limit: int = 100) -> QuerySet[AdHocPayment]:
+    rows = AdHocPayment.objects.select_related("evse", "session", "receipt").order_by("-created", "-id")
+    if state:
+        rows = rows.filter(state=state)
+    return rows[:limit]
+
+
+@dataclass(frozen=True)
+class DayTotal:
+    day: date
+    currency: str
+    count: int
+    ours: Decimal  # captured − refunded, as we recorded it
+    provider: Decimal  # captured − refunded, as the provider's books say
+
+    @property
+    def reconciled(self) -> bool:
+        return self.ours == self.provider
+
+
+def daily_totals(*, days: int = 14) -> list[DayTotal]:
+    """Per day of capture (billing zone) and currency: what we took less what we refunded, and what the provider's
+    books say for the same payments. A refund counts on its payment's capture day."""
+    zone = billing_zone()
+    since = billing_today() - timedelta(days=days - 1)
+    start = datetime.combine(since, time(0), tzinfo=zone)
+    rows = list(
+        AdHocPayment.objects.filter(captured_at__gte=start, state__in=[PaymentState.CAPTURED, PaymentState.REFUNDED])
+    )
+    provider: dict[str, Decimal] = {}
+    by_gateway: dict[str, list[str]] = defaultdict(list)
+    for payment in rows:
+        by_gateway[payment.gateway].append(payment.provider_reference)
+    for name, references in by_gateway.items():
+        provider.update(get_gateway(name).captured_amounts(provider_references=references))
+    sums: dict[tuple[date, str], list[Decimal]] = {}
+    for payment in rows:
+        assert payment.captured_at is not None
+        key = (payment.captured_at.astimezone(zone).date(), payment.currency)
+        entry = sums.setdefault(key, [Decimal(0), Decimal(0), Decimal(0)])
+        entry[0] += 1
+        entry[1] += payment.refundable
+        entry[2] += provider.get(payment.provider_reference, Decimal(0))
+    return [
+        DayTotal(day=day, currency=currency, count=int(v[0]), ours=v[1], provider=v[2])
+        for (day, currency), v in sorted(sums.items(), reverse=True)
+    ]
+
+
+def afir_warnings() -> list[AfirWarning]:
+    """AFIR problems of every EVSE that offers an AD_HOC_PAYMENT tariff, in three queries whatever the catalogue's
+    size (tariffs, connectors, the EVSEs concerned). Tariffs are read as they are now; validity windows are not
+    considered."""
+    tariffs = {t.ocpi_id: t for t in Tariff.objects.prefetch_related("elements__price_components")}
+    ad_hoc_ids = {key for key, t in tariffs.items() if t.type == TariffType.AD_HOC_PAYMENT}
+    if not ad_hoc_ids:
+        return []
+    priced: dict[str, pricing.Tariff] = {}
+
+    def engine(tariff_id: str) -> pricing.Tariff:
+        if tariff_id not in priced:
+            priced[tariff_id] = tariff_pricing(tariff=tariffs[tariff_id])
+        return priced[tariff_id]
+
+    offers: dict[int, tuple[str, str | None, Decimal]] = {}  # evse pk → ad hoc id, regular id, max kW
+    for evse_pk, tariff_ids, power_w in Connector.objects.values_list("evse_id", "tariff_ids", "rated_power_w"):
+        ad_hoc = next((t for t in tariff_ids if t in ad_hoc_ids), None)
+        if ad_hoc is None:
+            continue
+        regular = next((t for t in tariff_ids if t in tariffs and tariffs[t].type in ("", TariffType.REGULAR)), None)
+        _, _, kw = offers.get(evse_pk, (ad_hoc, regular, Decimal(0)))
+        offers[evse_pk] = (ad_hoc, regular, max(kw, Decimal(power_w) / 1000))
+    grouped: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for pk, evse_id, uid, capabilities in EVSE.objects.filter(pk__in=offers).values_list(
+        "pk", "evse_id", "uid", "capabilities"
+    ):
+        ad_hoc, regular, kw = offers[pk]
+        for issue in afir_issues(
+            evse_id=evse_id or uid,
+            max_kw=kw,
+            capabilities=list(capabilities),
+            ad_hoc=engine(ad_hoc),
+            regular=engine(regular) if regular else None,
+        ):
+            grouped[(ad_hoc, issue.rule, issue.message)].append(issue.evse_id)
+    return [
+        AfirWarning(tariff_id=key[0], rule=key[1], message=key[2], evse_ids=tuple(sorted(evses)))
+        for key, evses in sorted(grouped.items())
+    ]

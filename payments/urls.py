@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("pay/webhooks/<str:gateway>/", views.WebhookView.as_view(), name="webhook"),
+    path("pay/p/<str:reference>/", views.StatusView.as_view(), name="status"),
+    path("pay/p/<str:reference>/stop/", views.StopView.as_view(), name="stop"),
+    path("pay/p/<str:reference>/receipt/", views.ReceiptView.as_view(), name="receipt"),
+    path("pay/<str:evse_id>/sticker/", views.StickerView.as_view(), name="sticker"),
+    path("pay/<str:evse_id>/", views.PayView.as_view(), name="pay"),
+    path("finance/payments/", views.StaffListView.as_view(), name="staff_list"),
+    path("finance/payments/<str:reference>/refund/", views.RefundView.as_view(), name="refund"),
+]

@@ -1,0 +1,179 @@
+"""The driver's pages (no login: /pay/…), the provider's webhook, and the finance list. Thin: services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from chargepoints.models import EVSE
+
+from . import selectors, services
+from .forms import PayForm, RefundForm
+from .gateways import get_gateway
+from .gateways.base import WebhookSignatureError
+from .models import AdHocPayment, PaymentState, Receipt
+from .offers import ad_hoc_offer
+from .receipts import receipt_pdf
+
+
+def _evse(evse_id: str) -> EVSE:
+    evse = EVSE.objects.select_related("location").filter(evse_id=evse_id).first()
+    if evse is None:
+        raise Http404("No such charger.")
+    return evse
+
+
+def _payment(reference: str) -> AdHocPayment:
+    return get_object_or_404(AdHocPayment.objects.select_related("evse__location", "session"), reference=reference)
+
+
+# Views that call the card provider run outside the request's transaction (ATOMIC_REQUESTS): the services make
+# their own short transactions around each provider call, and their after-commit steps run when those commit.
+non_atomic = method_decorator(transaction.non_atomic_requests, name="dispatch")
+
+
+@non_atomic
+class PayView(View):
+    """/pay/{evse_id}: the price in words, the hold, and the card form."""
+
+    def get(self, request: HttpRequest, evse_id: str) -> HttpResponse:
+        return self._page(request, _evse(evse_id), PayForm())
+
+    def post(self, request: HttpRequest, evse_id: str) -> HttpResponse:
+        evse = _evse(evse_id)
+        form = PayForm(request.POST)
+        if not form.is_valid():
+            return self._page(request, evse, form, status=400)
+        try:
+            payment = services.payment_begin(
+                evse=evse, payment_method=form.cleaned_data["card_number"], email=form.cleaned_data["email"]
+            )
+        except ValidationError as error:
+            form.add_error(None, "; ".join(error.messages))
+            return self._page(request, evse, form, status=409)
+        return HttpResponseRedirect(reverse("payments:status", args=[payment.reference]))
+
+    def _page(self, request: HttpRequest, evse: EVSE, form: PayForm, status: int = 200) -> HttpResponse:
+        offer = ad_hoc_offer(evse=evse, at=timezone.now())
+        context = {"evse": evse, "offer": offer, "form": form, "demo": get_gateway().demo}
+        return render(request, "payments/pay.html", context, status=status)
+
+
+class StatusView(View):
+    """The driver's payment: held and charging (running cost, stop), ended (receipt), or why it failed."""
+
+    def get(self, request: HttpRequest, reference: str) -> HttpResponse:
+        payment = _payment(reference)
+        receipt = Receipt.objects.filter(payment=payment).first()
+        context = {
+            "payment": payment,
+            "session": payment.session,
+            "receipt": receipt,
+            "demo": payment.gateway == "demo",
+        }
+        return render(request, "payments/status.html", context)
+
+
+@non_atomic
+class StopView(View):
+    def post(self, request: HttpRequest, reference: str) -> HttpResponse:
+        services.payment_stop_session(payment=_payment(reference), reason="driver")
+        return HttpResponseRedirect(reverse("payments:status", args=[reference]))
+
+
+class ReceiptView(View):
+    def get(self, request: HttpRequest, reference: str) -> HttpResponse:
+        receipt = get_object_or_404(
+            Receipt.objects.select_related("payment", "cdr__session__location"), payment__reference=reference
+        )
+        if request.GET.get("format") == "pdf":
+            response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
+            response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
+            return response
+        zone = receipt.cdr.session.location.time_zone
+        return render(request, "payments/receipt.html", {"receipt": receipt, "payment": receipt.payment, "zone": zone})
+
+
+@non_atomic
+@method_decorator(csrf_exempt, name="dispatch")
+class WebhookView(View):
+    """The provider's notifications. A bad signature is 400 and changes nothing; a replay is 200 and changes
+    nothing."""
+
+    def post(self, request: HttpRequest, gateway: str) -> HttpResponse:
+        try:
+            event = get_gateway(gateway).parse_webhook(body=request.body, headers=request.headers)
+        except ValueError as error:
+            raise Http404(str(error)) from error
+        except WebhookSignatureError:
+            return HttpResponseBadRequest("Bad signature.")
+        if event is not None:
+            services.payment_provider_event(event=event)
+        return HttpResponse("ok")
+
+
+class StickerView(LoginRequiredMixin, View):
+    """A printable sticker for the charger: the QR code to its payment page and its EVSE id (segno, SVG)."""
+
+    def get(self, request: HttpRequest, evse_id: str) -> HttpResponse:
+        evse = _evse(evse_id)
+        url = request.build_absolute_uri(reverse("payments:pay", args=[evse.evse_id]))
+        qr = segno.make(url, error="m").svg_inline(scale=8, dark="#0f172a")
+        return render(request, "payments/sticker.html", {"evse": evse, "url": url, "qr": qr})
+
+
+class FinanceMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    permission_required = "payments.view_adhocpayment"
+
+
+class StaffListView(FinanceMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        state = request.GET.get("state", "")
+        context: dict[str, Any] = {
+            "payments": selectors.payment_list(state=state if state in PaymentState.values else ""),
+            "states": PaymentState.choices,
+            "state": state,
+            "days": selectors.daily_totals(),
+            "zone": settings.BILLING_TIME_ZONE,
+            "afir": selectors.afir_warnings(),
+            "refund_form": RefundForm(),
+        }
+        return render(request, "payments/staff_list.html", context)
+
+
+@non_atomic
+class RefundView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = ("payments.view_adhocpayment", "payments.change_adhocpayment")
+
+    def post(self, request: HttpRequest, reference: str) -> HttpResponse:
+        payment = _payment(reference)
+        form = RefundForm(request.POST)
+        if form.is_valid():
+            try:
+                assert isinstance(request.user, User)
+                services.payment_refund(
+                    payment=payment,
+                    amount=form.cleaned_data["amount"],
+                    by=request.user,
+                    idempotency_key=form.cleaned_data["key"],
+                )
+                messages.success(request, f"Refunded {form.cleaned_data['amount']} {payment.currency} on {payment}.")
+            except ValidationError as error:
+                messages.error(request, "; ".join(error.messages))
+        else:
+            messages.error(request, "Enter the amount to refund.")
+        return HttpResponseRedirect(reverse("payments:staff_list"))
