@@ -60,7 +60,8 @@ def _bench() -> list[str]:
     # The busiest station (most EVSEs) and the tariff with the most elements: the heaviest of each page.
     station = Location.objects.annotate(evse_total=Count("evses")).order_by("-evse_total", "pk").first()
     tariff = Tariff.objects.annotate(element_total=Count("elements")).order_by("-element_total", "pk").first()
-    assert station is not None and tariff is not None
+    assert station is not None
+    assert tariff is not None
     pages = (
         BrowserPage("map", "/map/", ready_mark="map-ready"),
         BrowserPage("dashboard", reverse("stations:dashboard")),
