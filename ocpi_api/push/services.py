@@ -170,7 +170,8 @@ def push_enqueue_many(
     path, url = path.strip("/"), url or ""
     body = json_ready(body)
     coalesce = coalesce and method != Method.POST
-    with transaction.atomic():
+    # No savepoint: the rows are part of the caller's change, and a failure here fails that change whole.
+    with transaction.atomic(savepoint=False):
         now = timezone.now()
         waiting: dict[int, list[OutboxItem]] = defaultdict(list)
         if coalesce:
@@ -220,10 +221,7 @@ def push_enqueue_many(
                     *[When(pk=old, then=Value(f"Merged into row {new_pk}.")) for old, new_pk in replaced.items()]
                 ),
             )
-        # A row behind others needs no task: the worker that delivers the queue moves on to it. (It waits on our
-        # lock on those rows before it looks, so it sees this row once we commit.)
-        heads = [item.pk for item in new if all(r.pk in replaced for r in waiting[item.partner_id])]
-        deliver_after_commit(heads)
+        wake_after_commit({item.partner_id for item in new})
     by_partner = {item.partner_id: item for item in [*new, *kept.values()]}
     return [by_partner[p.pk] for p in targets]
 
@@ -294,10 +292,20 @@ def supersede(item: OutboxItem, reason: str) -> None:
 
 
 def deliver_after_commit(item_ids: Iterable[int]) -> None:
+    """A task per row, for the rows staff retry: each delivers its row's queue."""
     from .tasks import push_deliver_task
 
     for item_id in item_ids:
         push_deliver_task.delay_on_commit(item_id)
+
+
+def wake_after_commit(partner_ids: Iterable[int]) -> None:
+    """Have the partners' new rows delivered once the transaction commits (``ocpi_api.push.wake``)."""
+    from .wake import wake
+
+    ids = sorted(set(partner_ids))
+    if ids:
+        transaction.on_commit(lambda: wake(ids))
 
 
 # --- Staff actions ------------------------------------------------------------------------------------------------
