@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
 
 from celery import current_app
@@ -68,16 +68,51 @@ def push_drain(*, partner_ids: Sequence[int] | None = None) -> int:
     """Deliver the due rows of these partners (of every partner with due rows when None) until none is left.
     Returns the number of calls made.
 
-    Partners are drained in threads of their own, with a database connection each. When Celery runs eagerly (tests,
-    the zero-service setup) they are drained here, one after another: the caller's transaction is this thread's.
+    Each partner is drained in a thread of its own, with a database connection of its own; a partner whose thread
+    ran out of work gets a new one as soon as new rows of it are due, while the others go on, for up to
+    ``OCPI_PUSH_DRAIN_SECONDS`` (then a new drain is queued). When Celery runs eagerly (tests, the zero-service
+    setup) the partners are drained here, one after another: the caller's transaction is this thread's.
     """
-    if partner_ids is None:
-        drain_started()
-        due = OutboxItem.objects.filter(status=Status.PENDING, next_attempt_at__lte=timezone.now())
-        partner_ids = list(due.order_by().values_list("partner_id", flat=True).distinct())
-    if current_app.conf.task_always_eager or len(partner_ids) < 2:
-        return sum(drain_partner(partner_id) for partner_id in partner_ids)
-    return sum(_threads().map(_drain_in_thread, partner_ids))
+    if current_app.conf.task_always_eager:
+        return sum(drain_partner(partner_id) for partner_id in partner_ids or _due_partners())
+    drain_started()
+    deadline = time.monotonic() + float(settings.OCPI_PUSH_DRAIN_SECONDS)
+    running: dict[Future[int], int] = {}
+    calls = 0
+    while True:
+        busy = set(running.values())
+        if time.monotonic() < deadline:
+            for partner_id in _due_partners():
+                if partner_id not in busy:
+                    running[_threads().submit(_drain_in_thread, partner_id)] = partner_id
+        if not running:
+            return calls
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        made = sum(future.result() for future in finished)
+        for future in finished:
+            del running[future]
+        calls += made
+        if not made:
+            time.sleep(_IDLE_PAUSE)  # their due rows are held by a change or another worker right now
+        if time.monotonic() >= deadline and not running:
+            if _due_partners():
+                queue_drain()
+            return calls
+
+
+# How long a drain waits before it looks again at partners whose due rows it could not claim.
+_IDLE_PAUSE = 0.02
+
+
+def _due_partners() -> list[int]:
+    """Partners with a queue whose head is due and not being sent: what a drain can claim now."""
+    now = timezone.now()
+    waiting = OutboxItem.objects.filter(status=Status.PENDING)
+    heads = waiting.order_by().values("partner_id", "object_key").annotate(head=Min("id")).values("head")
+    due = OutboxItem.objects.filter(pk__in=heads, next_attempt_at__lte=now).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    )
+    return list(due.order_by().values_list("partner_id", flat=True).distinct())
 
 
 def _drain_in_thread(partner_id: int) -> int:
@@ -92,19 +127,15 @@ def _drain_in_thread(partner_id: int) -> int:
 
 
 def drain_partner(partner_id: int) -> int:
-    """Claim, send and record batches of the partner's due queue heads until none is due, or for at most
-    ``OCPI_PUSH_DRAIN_SECONDS`` (then a new drain is queued, so other work gets the worker too)."""
+    """Claim, send and record batches of the partner's due queue heads until none can be claimed, or for at most
+    ``OCPI_PUSH_DRAIN_SECONDS``. Returns the number of calls made."""
     calls = 0
     deadline = time.monotonic() + float(settings.OCPI_PUSH_DRAIN_SECONDS)
     size = int(settings.OCPI_PUSH_CLAIM_BATCH)
-    while claims := claim_batch(partner_id, size):
+    while time.monotonic() < deadline and (claims := claim_batch(partner_id, size)):
         if len(claims) == size and not current_app.conf.task_always_eager:
             wake([partner_id])  # more is waiting: an idle worker process may take a share
         calls += send_batch(claims)
-        if time.monotonic() > deadline:
-            if not current_app.conf.task_always_eager:
-                queue_drain()
-            break
     return calls
 
 
