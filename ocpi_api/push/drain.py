@@ -87,12 +87,14 @@ def push_drain(*, partner_ids: Sequence[int] | None = None) -> int:
                     running[_threads().submit(_drain_in_thread, partner_id)] = partner_id
         if not running:
             return calls
-        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        # Partners without a thread are looked at again every _IDLE_PAUSE: their new rows must not wait for the
+        # busiest partner's thread to finish.
+        finished, _ = wait(running, timeout=_IDLE_PAUSE, return_when=FIRST_COMPLETED)
         made = sum(future.result() for future in finished)
         for future in finished:
             del running[future]
         calls += made
-        if not made:
+        if finished and not made:
             time.sleep(_IDLE_PAUSE)  # their due rows are held by a change or another worker right now
         if time.monotonic() >= deadline and not running:
             if _due_partners():
@@ -100,8 +102,9 @@ def push_drain(*, partner_ids: Sequence[int] | None = None) -> int:
             return calls
 
 
-# How long a drain waits before it looks again at partners whose due rows it could not claim.
-_IDLE_PAUSE = 0.02
+# How often a drain looks for partners with newly due rows, and how long it waits before it looks again at
+# partners whose due rows it could not claim.
+_IDLE_PAUSE = 0.05
 
 
 def _due_partners() -> list[int]:
@@ -143,6 +146,13 @@ def claim_batch(partner_id: int, limit: int) -> list[Claim]:
     """Lease up to ``limit`` due heads of the partner's queues, oldest first. Rows another transaction holds (a
     change coalescing into them, another worker) are skipped, and so is the rest of their queue. Rows that are
     finished without a call (stale, no endpoint) are finished here and not returned."""
+    while True:
+        claims, finished_without_call = _claim_batch_once(partner_id, limit)
+        if claims or not finished_without_call:
+            return claims  # else the rows behind those finished ones may be due: look again
+
+
+def _claim_batch_once(partner_id: int, limit: int) -> tuple[list[Claim], bool]:
     with transaction.atomic():
         now = timezone.now()
         waiting = OutboxItem.objects.filter(partner_id=partner_id, status=Status.PENDING)
@@ -155,7 +165,7 @@ def claim_batch(partner_id: int, limit: int) -> list[Claim]:
             .order_by("id")[:limit]
         )
         if not rows:
-            return []
+            return [], False
         targets = [(item, _target(item, item.partner)) for item in _drop_stale(partner_id, rows)]
         for item, (url, problem) in targets:
             if url is None:
@@ -166,10 +176,11 @@ def claim_batch(partner_id: int, limit: int) -> list[Claim]:
             claim_token=token, claimed_until=now + _lease(), attempts=F("attempts") + 1, updated=now
         )
     send_by = time.monotonic() + _lease().total_seconds() - _call_seconds()
-    return [
+    claims = [
         Claim(item.pk, token, item.partner, item.method, url, render_body(item, item.partner), send_by)
         for item, url in sendable
     ]
+    return claims, len(sendable) < len(rows)
 
 
 def _drop_stale(partner_id: int, rows: list[OutboxItem]) -> list[OutboxItem]:
@@ -191,8 +202,9 @@ def _drop_stale(partner_id: int, rows: list[OutboxItem]) -> list[OutboxItem]:
     newest: dict[tuple[str, str], datetime] = {(key, path): value for key, path, value in delivered}
     fresh = []
     for item in rows:
-        paths = _ancestors_or_self(item.path) if item in dated else []
-        stale = [p for p in paths if (item.object_key, p) in newest and newest[(item.object_key, p)] > item.last_updated]
+        sent = item.last_updated
+        paths = _ancestors_or_self(item.path) if sent is not None and item.path else []
+        stale = [p for p in paths if sent is not None and newest.get((item.object_key, p), sent) > sent]
         if not stale:
             fresh.append(item)
             continue

@@ -74,7 +74,7 @@ def run() -> list[str]:
     receivers = [Receiver().start() for _ in range(PARTNERS)]
     try:
         with tempfile.TemporaryDirectory() as tmp, publishing_to(REDIS_URL):
-            return _bench(receivers, lambda n: Worker(**_worker_args(url, Path(tmp), n)))
+            return _bench(receivers, lambda n: _worker(url, Path(tmp), n))
     finally:
         for receiver in receivers:
             receiver.stop()
@@ -83,9 +83,9 @@ def run() -> list[str]:
         Partner.objects.filter(name__startswith="bench-").delete()
 
 
-def _worker_args(url: str, tmp: Path, n: int) -> dict[str, object]:
+def _worker(url: str, tmp: Path, n: int) -> Worker:
     log = tmp / f"worker-{n}.log"
-    return {"database_url": url, "broker_url": REDIS_URL, "log_path": log, "extra_env": WORKER_ENV, "name": f"w{n}"}
+    return Worker(database_url=url, broker_url=REDIS_URL, log_path=log, extra_env=WORKER_ENV, beat=n == 0, name=f"w{n}")
 
 
 @contextmanager

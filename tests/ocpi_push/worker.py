@@ -1,5 +1,5 @@
-"""A real Celery worker (``celery -A config worker --pool=solo``, with embedded beat unless told otherwise) against Redis and this test
-run's PostgreSQL database, started as a subprocess that a test may kill with SIGKILL."""
+"""A real Celery worker (``celery -A config worker --pool=solo``, with embedded beat unless told otherwise) against
+Redis and this test run's PostgreSQL database, started as a subprocess that a test may kill with SIGKILL."""
 
 from __future__ import annotations
 
