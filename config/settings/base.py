@@ -303,6 +303,11 @@ OCPI_PUSH_MAX_AGE = env.float("OCPI_PUSH_MAX_AGE", default=24 * 3600.0)
 OCPI_PUSH_MAX_AGE_COMMAND_RESULTS = env.float("OCPI_PUSH_MAX_AGE_COMMAND_RESULTS", default=600.0)
 # Calls one task makes along a queue before it hands the rest to a new task.
 OCPI_PUSH_BATCH = env.int("OCPI_PUSH_BATCH", default=50)
+# A drain claims up to this many queue heads of a partner at once (one row per object), and serves up to
+# OCPI_PUSH_THREADS partners side by side in each worker process, for at most OCPI_PUSH_DRAIN_SECONDS per task.
+OCPI_PUSH_CLAIM_BATCH = env.int("OCPI_PUSH_CLAIM_BATCH", default=20)
+OCPI_PUSH_THREADS = env.int("OCPI_PUSH_THREADS", default=8)
+OCPI_PUSH_DRAIN_SECONDS = env.float("OCPI_PUSH_DRAIN_SECONDS", default=60.0)
 # The sweeper runs this often (seconds) and re-queues due rows whose task went out longer than the grace ago.
 OCPI_PUSH_SWEEP_INTERVAL = env.float("OCPI_PUSH_SWEEP_INTERVAL", default=30.0)
 OCPI_PUSH_SWEEP_GRACE = env.float("OCPI_PUSH_SWEEP_GRACE", default=60.0)

@@ -5,9 +5,10 @@ The contract (ordering, outcomes, retries) is in ``ocpi_api.push.services``; GUA
 
 from __future__ import annotations
 
-import functools
 import logging
+import os
 import random
+import threading
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -24,12 +25,11 @@ from django.utils import timezone
 from ocpi_api.core.client import OcpiClient, OcpiClientError, OcpiReply, join_url
 from ocpi_api.core.egress import vetted_session
 from ocpi_api.core.status import ModuleID
-from ocpi_api.core.v211.render import push_body
 from ocpi_api.models import Partner
-from ocpi_api.selectors import locations_json_by_id
 from ocpi_api.services import partner_routing
 
 from .models import DeliveryAttempt, OutboxItem
+from .render import render_body
 from .services import (
     Method,
     Status,
@@ -57,6 +57,8 @@ class Claim:
     method: str
     url: str
     body: Any
+    # Past this moment (time.monotonic) the call could outlast the lease: it is not started any more.
+    send_by: float = float("inf")
 
 
 @dataclass(frozen=True)
@@ -73,15 +75,29 @@ _RETRY_HTTP = frozenset({408, 429})
 _RETRY_HUB = frozenset({4002, 4003})
 
 
-@functools.cache
-def _http_session() -> requests.Session:
-    """One pooled session per worker process: keep-alive connections to partners, each one vetted."""
-    return vetted_session()
+_sessions: dict[int, requests.Session] = {}
+_sessions_lock = threading.Lock()
+# A forked worker must not share the parent's sockets.
+os.register_at_fork(after_in_child=_sessions.clear)
+
+
+def _http_session(partner_id: int) -> requests.Session:
+    """A kept-alive session per partner and worker process: its connections are reused call after call, and each
+    request is still vetted (``egress``)."""
+    with _sessions_lock:
+        session = _sessions.get(partner_id)
+        if session is None:
+            session = _sessions[partner_id] = vetted_session()
+        return session
+
+
+def _call_seconds() -> float:
+    connect, read = settings.OCPI_PUSH_TIMEOUT
+    return float(connect) + float(read)
 
 
 def _lease() -> timedelta:
-    connect, read = settings.OCPI_PUSH_TIMEOUT
-    return timedelta(seconds=float(connect) + float(read) + float(settings.OCPI_PUSH_LEASE_MARGIN))
+    return timedelta(seconds=_call_seconds() + float(settings.OCPI_PUSH_LEASE_MARGIN))
 
 
 def _ancestors_or_self(path: str) -> list[str]:
@@ -141,8 +157,7 @@ def _claim(queue_ref: tuple[int, str]) -> Claim | None:
         item.claimed_until = now + _lease()
         item.attempts += 1
         item.save(update_fields=["claim_token", "claimed_until", "attempts", "updated"])
-        body = push_body(partner.version, item.module, item.path, item.body, locations_json_by_id)
-        return Claim(item.pk, item.claim_token, partner, item.method, url, body)
+        return Claim(item.pk, item.claim_token, partner, item.method, url, render_body(item, partner))
 
 
 def _send(claim: Claim) -> Outcome:
@@ -151,7 +166,7 @@ def _send(claim: Claim) -> Outcome:
         token=partner.outbound_token,
         base64_header=partner.auth_header_base64,
         timeout=tuple(settings.OCPI_PUSH_TIMEOUT),
-        session=_http_session(),
+        session=_http_session(partner.pk),
     )
     # One correlation id per row, the same on every retry, so both sides can follow a delivery in their logs.
     correlation_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ocpi-push:{claim.item_id}"))

@@ -16,7 +16,10 @@ from .models import CatalogueResend, OutboxItem
 
 def push_partners(*, module: str) -> list[Partner]:
     """Registered partners with a Receiver endpoint for ``module``: the only ones that get its changes."""
-    registered = Partner.objects.filter(status=Partner.Status.REGISTERED).order_by("id")
+    # Only what queueing a row reads: this runs on every change, and the other fields are large JSON.
+    registered = (
+        Partner.objects.filter(status=Partner.Status.REGISTERED).order_by("id").only("id", "status", "endpoints")
+    )
     return [p for p in registered if p.endpoint_url(module, InterfaceRole.RECEIVER.value)]
 
 

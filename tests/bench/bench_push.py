@@ -1,10 +1,21 @@
-"""Push pipeline throughput: 1,000 EVSE status changes delivered to 5 partners on loopback through Redis and one
-Celery worker (``--pool=solo``), against plain sequential ``requests.patch`` calls to the same receivers in the same
-run. Prints deliveries per second and the p95 latency from a change's commit to its receipt by each partner.
+"""Push pipeline: EVSE status changes delivered to 5 partners on loopback through Redis and real Celery workers
+(``--pool=solo`` processes), against plain sequential ``requests.patch`` calls to the same receivers in the same run.
 
-A change counts as received by a partner when a PATCH for that EVSE carrying its last_updated or a later one arrives
-(coalescing may fold several changes into one PATCH). Needs PostgreSQL (the worker shares the database) and Redis;
-without them it says so and skips.
+Five measurements, each against its own baseline in this run:
+
+- throughput: 1,000 changes × 5 partners, from the first change to the last receipt, against 5,000 sequential
+  ``requests.patch`` calls (``throughput_x`` = baseline time / pipeline time; coalescing may fold several changes of
+  one EVSE into one PATCH, so fewer calls than change×partner pairs are made, and both counts are printed);
+- latency: p95 from a change's commit to its receipt by each partner, 1 worker process, at the rate this loop makes
+  changes;
+- cost of a change: ``evse_set_status`` with its outbox rows against the same status change with the push receiver
+  disconnected (the bare UPDATEs and commit), no worker running, ms per change;
+- scaling: the same backlog (one change on each of 200 EVSEs, for 5 partners) drained by 1 and by 2 worker processes;
+- recovery: one partner drops every connection while 10,000 changes happen, then comes back; seconds until it has
+  every change (the backlog was coalesced meanwhile). The workers run with the test suite's short backoff (0.1–0.5 s).
+
+A change counts as received by a partner when a PATCH for that EVSE carrying its last_updated or a later one arrives.
+Needs PostgreSQL (the workers share the database) and Redis; without them it says so and skips.
 """
 
 from __future__ import annotations
@@ -16,28 +27,41 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import redis
 import requests
 from django.db import connection
+from django.db.models import QuerySet
 
 from chargepoints.models import EVSE
 from chargepoints.services import evse_set_status, location_upsert
+from chargepoints.signals import evse_status_changed
 from ocpi_api.models import Partner, PartyGrant
 from ocpi_api.push.keys import location_path
 from ocpi_api.push.models import OutboxItem
+from ocpi_api.push.receivers import on_evse_status_changed
+from ocpi_api.push.wake import queue_drain
 from tests.bench.support import result, sized, skipped
 from tests.factories import evse_data, location_data
 from tests.ocpi_push.conftest import receiving_partner
 from tests.ocpi_push.receiver import Receiver
-from tests.ocpi_push.worker import Worker, database_url, publishing_to, redis_problem
+from tests.ocpi_push.worker import FAST, Worker, database_url, publishing_to, redis_problem
 
 CHANGES = sized(1000, 40)
 PARTNERS = sized(5, 2)
 LOCATIONS = sized(20, 4)
+SCALING_LOCATIONS = sized(40, 4)  # the scaling backlog: one change on each of their EVSEs
 EVSES_PER_LOCATION = 5
+COST_CHANGES = sized(400, 20)
+RECOVERY_CHANGES = sized(10_000, 60)
 STATUSES = ["AVAILABLE", "CHARGING", "BLOCKED", "RESERVED", "OUTOFORDER"]
 REDIS_URL = os.environ.get("OCPI_PUSH_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+# No sweeper re-queueing during a measurement: nothing is lost here, and the scaling backlog must wait for its start.
+WORKER_ENV = {**FAST, "OCPI_PUSH_SWEEP_GRACE": "600"}
+Change = tuple[str, str, float]  # (EVSE path, last_updated, commit time)
 
 
 def run() -> list[str]:
@@ -50,12 +74,7 @@ def run() -> list[str]:
     receivers = [Receiver().start() for _ in range(PARTNERS)]
     try:
         with tempfile.TemporaryDirectory() as tmp, publishing_to(REDIS_URL):
-            log = Path(tmp) / "worker.log"
-            worker = Worker(database_url=url, broker_url=REDIS_URL, log_path=log).start()
-            try:
-                return _bench(receivers)
-            finally:
-                worker.stop()
+            return _bench(receivers, lambda n: _worker(url, Path(tmp), n))
     finally:
         for receiver in receivers:
             receiver.stop()
@@ -64,72 +83,175 @@ def run() -> list[str]:
         Partner.objects.filter(name__startswith="bench-").delete()
 
 
-def _wait_until_delivered(timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    while OutboxItem.objects.filter(status=OutboxItem.Status.PENDING).exists():
-        if time.monotonic() > deadline:
+def _worker(url: str, tmp: Path, n: int) -> Worker:
+    log = tmp / f"worker-{n}.log"
+    return Worker(database_url=url, broker_url=REDIS_URL, log_path=log, extra_env=WORKER_ENV, beat=n == 0, name=f"w{n}")
+
+
+@contextmanager
+def _workers(make: Callable[[int], Worker], count: int) -> Iterator[None]:
+    started = [make(n).start() for n in range(count)]
+    try:
+        yield
+    finally:
+        for worker in started:
+            worker.stop()
+
+
+def _wait_until_delivered(rows: QuerySet[OutboxItem] | None = None, timeout: float = 300.0) -> float:
+    """Seconds until no row (of ``rows``) waits any more."""
+    started = time.monotonic()
+    waiting = (OutboxItem.objects.all() if rows is None else rows).filter(status=OutboxItem.Status.PENDING)
+    while waiting.exists():
+        if time.monotonic() - started > timeout:
             raise RuntimeError("deliveries did not finish")
-        time.sleep(0.05)
+        time.sleep(0.02)
+    return time.monotonic() - started
 
 
-def _bench(receivers: list[Receiver]) -> list[str]:
+def _change(evses: list[EVSE], rng: random.Random) -> Change:
+    evse = rng.choice(evses)
+    evse_set_status(evse=evse, status=rng.choice([s for s in STATUSES if s != evse.status]))
+    return location_path(evse.location, evse), _ocpi_time(evse), time.time()
+
+
+def _bench(receivers: list[Receiver], make_worker: Callable[[int], Worker]) -> list[str]:
     for n, receiver in enumerate(receivers):
         receiving_partner(receiver, "locations", name=f"bench-{n}", party_id=f"B{n:02d}")
-    locations = [
-        location_upsert(data=location_data(evses=[evse_data() for _ in range(EVSES_PER_LOCATION)])).location
-        for _ in range(LOCATIONS)
-    ]
-    _wait_until_delivered()
-    evses = list(EVSE.objects.select_related("location").filter(location__in=locations))
-    for receiver in receivers:
-        receiver.calls.clear()
-
     rng = random.Random(1)
-    changes: list[tuple[str, str, float]] = []  # (EVSE path, last_updated, commit time)
-    started = time.time()
-    for _ in range(CHANGES):
-        evse = rng.choice(evses)
-        status = rng.choice([s for s in STATUSES if s != evse.status])
-        evse_set_status(evse=evse, status=status)
-        changes.append((location_path(evse.location, evse), _ocpi_time(evse), time.time()))
-    produced = time.time() - started
-    _wait_until_delivered()
-    calls = [call for receiver in receivers for call in receiver.calls]
-    pipeline = max(call.at for call in calls) - started
-    latencies, lost = _latencies(receivers, changes)
+    with _workers(make_worker, 1):
+        locations = [
+            location_upsert(data=location_data(evses=[evse_data() for _ in range(EVSES_PER_LOCATION)])).location
+            for _ in range(LOCATIONS + SCALING_LOCATIONS)
+        ]
+        _wait_until_delivered()
+        evses = list(EVSE.objects.select_related("location").filter(location__in=locations[:LOCATIONS]))
+        scaling_evses = list(EVSE.objects.select_related("location").filter(location__in=locations[LOCATIONS:]))
+        for receiver in receivers:
+            receiver.calls.clear()
+
+        # Throughput and latency: changes as fast as this loop makes them, one worker delivering meanwhile.
+        started = time.time()
+        changes = [_change(evses, rng) for _ in range(CHANGES)]
+        produced = time.time() - started
+        _wait_until_delivered()
+        calls = [call for receiver in receivers for call in receiver.calls]
+        pipeline = max(call.at for call in calls) - started
+        latencies, lost = _latencies(receivers, changes)
+        _assert_in_sync(receivers, evses)
+    baseline = _baseline(receivers, changes)
+
+    change_ms, bare_ms = _change_cost(evses, rng)
+    _wait_for_no_worker()
+    scaling = {count: _drain_backlog(make_worker, count, scaling_evses, rng) for count in (1, 2)}
+    recovery_s, recovery_calls = _recovery(make_worker, receivers, evses, rng)
+
+    p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else float("nan")
+    pairs = CHANGES * PARTNERS
+    return [
+        f"{CHANGES} EVSE status changes on {len(evses)} EVSEs, {PARTNERS} partners, 1 worker process, Redis",
+        f"pipeline: {pipeline:.2f} s from the first change to the last receipt ({produced:.2f} s to make the changes)",
+        f"{len(calls)} PATCHes for {pairs} change×partner pairs (coalescing folded the rest): "
+        f"{pairs / pipeline:.0f} pairs/s, {len(calls) / pipeline:.0f} calls/s",
+        f"baseline: {pairs} sequential requests.patch calls in {baseline:.2f} s ({pairs / baseline:.0f} calls/s)",
+        f"throughput pipeline/baseline: {baseline / pipeline:.2f}×",
+        f"change-to-receipt latency: p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
+        f" over {len(latencies)} pairs; lost: {lost}",
+        f"cost of a change: {bare_ms + change_ms:.2f} ms with its outbox rows, {bare_ms:.2f} ms bare "
+        f"(push receiver disconnected): +{change_ms:.2f} ms",
+        f"scaling: a backlog of {len(scaling_evses) * PARTNERS} calls drained in {scaling[1]:.2f} s by 1 worker "
+        f"process, {scaling[2]:.2f} s by 2: {scaling[1] / scaling[2]:.2f}×",
+        f"recovery: a partner down during {RECOVERY_CHANGES} changes had them all {recovery_s:.2f} s after it came "
+        f"back, in {recovery_calls} calls",
+        result(
+            "push",
+            throughput_x=baseline / pipeline,
+            p95_ms=p95 * 1000,
+            workers2_x=scaling[1] / scaling[2],
+            change_ms=change_ms,
+            recovery_s=recovery_s,
+            lost=lost,
+        ),
+    ]
+
+
+def _baseline(receivers: list[Receiver], changes: list[Change]) -> float:
+    bodies = [(path, {"status": "AVAILABLE", "last_updated": lu}) for path, lu, _ in changes]
+    started = time.perf_counter()
+    for receiver in receivers:
+        for path, body in bodies:
+            requests.patch(f"{receiver.base_url}/locations/{path}", json=body, timeout=10).raise_for_status()
+    return time.perf_counter() - started
+
+
+def _change_cost(evses: list[EVSE], rng: random.Random) -> tuple[float, float]:
+    """(ms a change's outbox rows add, ms of the bare change), alternating rounds of each with no worker running.
+    The receivers are behind by the bare changes afterwards; the later measurements do not compare their state."""
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    for _round in range(4):
+        for with_push in (False, True):
+            if not with_push:
+                evse_status_changed.disconnect(dispatch_uid="ocpi_push.evse_status")
+            try:
+                started = time.perf_counter()
+                for _ in range(COST_CHANGES // 4):
+                    _change(evses, rng)
+                timings[with_push].append((time.perf_counter() - started) / (COST_CHANGES // 4) * 1000)
+            finally:
+                evse_status_changed.connect(on_evse_status_changed, dispatch_uid="ocpi_push.evse_status")
+    bare, full = statistics.median(timings[False]), statistics.median(timings[True])
+    return full - bare, bare
+
+
+def _wait_for_no_worker() -> None:
+    """Forget the tasks queued while no worker ran: each measurement below starts its workers on a quiet broker."""
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def _drain_backlog(make_worker: Callable[[int], Worker], count: int, evses: list[EVSE], rng: random.Random) -> float:
+    """Seconds ``count`` worker processes take to deliver one change on each EVSE to every partner."""
+    _wait_for_no_worker()
+    with _workers(make_worker, count):
+        queue_drain()
+        _wait_until_delivered()  # what the change-cost rounds left behind
+        _wait_for_no_worker()
+        for evse in evses:
+            evse_set_status(evse=evse, status=rng.choice([s for s in STATUSES if s != evse.status]))
+        _wait_for_no_worker()  # their wake-up task too: the clock starts below
+        queue_drain()
+        return _wait_until_delivered()
+
+
+def _recovery(
+    make_worker: Callable[[int], Worker], receivers: list[Receiver], evses: list[EVSE], rng: random.Random
+) -> tuple[float, int]:
+    down = receivers[0]
+    partner = Partner.objects.get(name="bench-0")
+    with _workers(make_worker, 1):
+        down.mode = "down"
+        changed = {_change(evses, rng)[0] for _ in range(RECOVERY_CHANGES)}
+        _wait_until_delivered(OutboxItem.objects.exclude(partner=partner))
+        before = len(down.calls)
+        down.mode = "up"
+        seconds = _wait_until_delivered(OutboxItem.objects.filter(partner=partner))
+        calls = len([call for call in down.calls[before:] if call.mode == "up"])
+        _assert_in_sync([down], [evse for evse in evses if location_path(evse.location, evse) in changed])
+    return seconds, calls
+
+
+def _assert_in_sync(receivers: list[Receiver], evses: list[EVSE]) -> None:
     for receiver in receivers:
         for evse in evses:
             received = receiver.evse(location_path(evse.location), evse.uid)
             assert received is not None
-            assert received["status"] == evse.status
-
-    bodies = [(path, {"status": "AVAILABLE", "last_updated": lu}) for path, lu, _ in changes]
-    baseline_started = time.perf_counter()
-    for receiver in receivers:
-        for path, body in bodies:
-            requests.patch(f"{receiver.base_url}/locations/{path}", json=body, timeout=10).raise_for_status()
-    baseline = time.perf_counter() - baseline_started
-
-    p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else float("nan")
-    return [
-        f"{CHANGES} EVSE status changes on {len(evses)} EVSEs, {PARTNERS} partners, 1 worker (solo pool), Redis",
-        f"pipeline: {pipeline:.2f} s from the first change to the last receipt ({produced:.2f} s to make the changes)",
-        f"{len(calls)} PATCHes delivered ({CHANGES * PARTNERS} change×partner pairs; coalescing folded the rest): "
-        f"{len(calls) / pipeline:.0f} deliveries/s",
-        f"baseline: {CHANGES * PARTNERS} sequential requests.patch calls in {baseline:.2f} s "
-        f"({CHANGES * PARTNERS / baseline:.0f} calls/s)",
-        f"ratio pipeline/baseline: {pipeline / baseline:.2f}",
-        f"change-to-receipt latency: p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
-        f" over {len(latencies)} pairs; lost: {lost}",
-        result("push", pipeline_vs_baseline=pipeline / baseline, p95_ms=p95 * 1000, lost=lost),
-    ]
+            assert received["status"] == evse.status, (receiver.base_url, evse.uid)
 
 
 def _ocpi_time(evse: EVSE) -> str:
     return evse.last_updated.strftime("%Y-%m-%dT%H:%M:%S.") + f"{evse.last_updated.microsecond // 1000:03d}Z"
 
 
-def _latencies(receivers: list[Receiver], changes: list[tuple[str, str, float]]) -> tuple[list[float], int]:
+def _latencies(receivers: list[Receiver], changes: list[Change]) -> tuple[list[float], int]:
     latencies: list[float] = []
     lost = 0
     for receiver in receivers:

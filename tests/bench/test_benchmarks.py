@@ -42,10 +42,13 @@ def test_the_push_benchmark_starts_its_worker_and_reports(monkeypatch: pytest.Mo
         pytest.skip("the benchmark's worker shares the test database, which needs PostgreSQL (set DATABASE_URL)")
     if problem := redis_problem(bench_push.REDIS_URL):
         pytest.skip(problem)
-    for name, size in {"CHANGES": 10, "PARTNERS": 1, "LOCATIONS": 2}.items():
+    sizes = {"CHANGES": 10, "PARTNERS": 2, "LOCATIONS": 2, "SCALING_LOCATIONS": 1, "COST_CHANGES": 8}
+    for name, size in {**sizes, "RECOVERY_CHANGES": 10}.items():
         monkeypatch.setattr(bench_push, name, size)
     lines = bench_push.run()
-    assert lines[-1].startswith("RESULT push pipeline_vs_baseline="), lines
+    assert lines[-1].startswith("RESULT push throughput_x="), lines
+    for key in ("p95_ms", "workers2_x", "change_ms", "recovery_s"):
+        assert f" {key}=" in lines[-1]
     assert lines[-1].endswith(" lost=0")
 
 

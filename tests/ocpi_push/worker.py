@@ -1,5 +1,5 @@
-"""A real Celery worker (``celery -A config worker --pool=solo``, with embedded beat) against Redis and this test
-run's PostgreSQL database, started as a subprocess that a test may kill with SIGKILL."""
+"""A real Celery worker (``celery -A config worker --pool=solo``, with embedded beat unless told otherwise) against
+Redis and this test run's PostgreSQL database, started as a subprocess that a test may kill with SIGKILL."""
 
 from __future__ import annotations
 
@@ -77,6 +77,8 @@ class Worker:
         broker_url: str,
         log_path: Path,
         extra_env: Mapping[str, str] = FAST,
+        beat: bool = True,
+        name: str | None = None,
     ):
         self.env = {
             **os.environ,
@@ -87,13 +89,16 @@ class Worker:
             **extra_env,
         }
         self.log_path = log_path
+        self.beat = beat
+        self.name = name
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> Worker:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
-        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-B", "-l", "info"]
-        command += ["--without-mingle", "--without-gossip"]
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-l", "info"]
+        command += ["--without-mingle", "--without-gossip", *(["-B"] if self.beat else [])]
+        command += ["-n", f"{self.name}@%h"] if self.name else []
         # Its own process group, so that SIGKILL takes the embedded beat too.
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
         deadline = time.monotonic() + timeout
