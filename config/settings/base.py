@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # it answers a locked-out log-in itself
 ]
 
+FORM_RENDERER = "config.form_renderer.FormRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
