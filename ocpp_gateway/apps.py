@@ -15,7 +15,10 @@ class OcppGatewayConfig(AppConfig):
 
     def ready(self) -> None:
         from chargepoints.control import set_charger_control
+        from chargepoints.simulator import set_visit_player
 
         from .control import GatewayChargerControl
+        from .simulated_charger import simulate_visit
 
         set_charger_control(GatewayChargerControl())
+        set_visit_player(simulate_visit)
