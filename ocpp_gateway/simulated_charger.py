@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,7 +32,7 @@ from chargepoints.models import EVSE, ChargingSession, Connector
 from chargepoints.simulator import ChargingCurve, SimulationPlan, VisitOutcome
 
 from .management.commands.ocpp_charger_add import charger_url
-from .models import ChargerEvse, Transaction
+from .models import Charger, ChargerEvse, Transaction
 from .services import charger_add, charger_set_password
 from .timestamps import format_timestamp
 
@@ -273,6 +274,12 @@ def simulate_visit(evse: EVSE, plan: SimulationPlan) -> VisitOutcome:
     # main thread has a loop running.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulated-charger") as pool:
         pool.submit(asyncio.run, _connect_and_play(url, charger, visit)).result()
+    # The gateway answers a StatusNotification before writing it, and handles the close after those writes: the
+    # visit is over once it has seen the charger leave.
+    deadline = time.monotonic() + RESPONSE_SECONDS
+    still_connected = Charger.objects.filter(charge_point_id=charger.charge_point_id, connected_since__isnull=False)
+    while still_connected.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     tx = None
     if visit.transaction_id is not None:
         tx = Transaction.objects.filter(pk=visit.transaction_id).select_related("session").first()
