@@ -49,7 +49,7 @@ class EvseStatusForm(forms.Form):
 
 
 class SimulateChargingForm(StaffForm):
-    """A simulated driver visit at one EVSE of the station (chargepoints.simulator)."""
+    """A simulated driver visit at one EVSE of the station (``chargepoints.simulator.play_visit``)."""
 
     OUTCOMES = [
         ("stop", "Driver stops"),

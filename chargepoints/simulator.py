@@ -4,12 +4,17 @@ We have no charger hardware, so this is what feeds the session lifecycle in the 
 commands: it asks the registered :class:`~chargepoints.authorization.TokenAuthority` about a token, starts the
 session, reports meter values along a plausible charging curve, pauses (suspended by the vehicle), parks, and stops,
 fails or aborts, exactly through the services a real central system would call. No sleeping: every report carries
-its simulated time.
+its simulated time. It plays the EVSEs no real charger serves for the OCPI commands and staff stops, and the demo's
+history.
+
+A visit asked for by staff (``manage.py simulate_charging``, the station page's simulate card) is played by the
+registered visit player instead (:func:`set_visit_player`): the charger gateway plays it as a real OCPP charger.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -89,6 +94,38 @@ class SimulationResult:
     decision: AuthorizationDecision
     session: ChargingSession | None = None
     log: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VisitOutcome:
+    """A visit a visit player played: the session it made (None when the token was refused, ``refused`` says why,
+    in the charger's words) and what happened, line by line."""
+
+    session: ChargingSession | None
+    refused: str
+    log: list[str]
+
+
+VisitPlayer = Callable[[EVSE, SimulationPlan], VisitOutcome]  # may raise ValueError or ValidationError
+
+
+def _no_visit_player(evse: EVSE, plan: SimulationPlan) -> VisitOutcome:
+    raise ValueError("No charger gateway is configured to play the visit.")
+
+
+_visit_player: VisitPlayer = _no_visit_player
+
+
+def set_visit_player(player: VisitPlayer) -> VisitPlayer:
+    """Register what plays a staff member's simulated visit (``ocpp_gateway``: a charger over OCPP). Returns the
+    previous one, so tests can put it back."""
+    global _visit_player
+    previous, _visit_player = _visit_player, player
+    return previous
+
+
+def play_visit(evse: EVSE, plan: SimulationPlan) -> VisitOutcome:
+    return _visit_player(evse, plan)
 
 
 class ChargerSimulator:

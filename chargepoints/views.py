@@ -9,10 +9,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -26,7 +28,7 @@ from .models import EVSE, Location
 from .paging import cursor_args, staff_page
 from .search import StationFilters, station_search, station_sort_key, stations_sorted
 from .sessions.selectors import session_list
-from .simulator import ChargerSimulator, SimulationPlan
+from .simulator import SimulationPlan, play_visit
 
 PAGE_SIZE = 50
 
@@ -192,8 +194,10 @@ class EvseStatusView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return HttpResponseRedirect(reverse("stations:detail", args=[pk]))
 
 
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class SimulateChargingView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """Play a charger through one driver's visit (chargepoints.simulator), on a clock that ends now."""
+    """Play a charger through one driver's visit (the registered visit player: a charger over OCPP), on a clock that
+    ends now. Outside a transaction: the gateway writes the visit in its own threads while this request waits."""
 
     permission_required = "chargepoints.change_evse"
 
@@ -219,14 +223,14 @@ class SimulateChargingView(LoginRequiredMixin, PermissionRequiredMixin, View):
             keep_charging=data["outcome"] == "charging",
         )
         try:
-            result = ChargerSimulator(evse=data["evse"]).run(plan)
+            outcome = play_visit(data["evse"], plan)
         except (ValueError, ValidationError) as error:
             messages.error(request, "; ".join(error.messages if isinstance(error, ValidationError) else [str(error)]))
         else:
-            if result.session is None:
-                messages.warning(request, f"Token {plan.token_uid} refused: {result.decision.reason}")
+            if outcome.session is None:
+                messages.warning(request, f"Token {plan.token_uid} refused: {outcome.refused}")
             else:
-                messages.success(request, result.log[-1])
+                messages.success(request, outcome.log[-1])
         return HttpResponseRedirect(reverse("stations:detail", args=[pk]))
 
 

@@ -5,6 +5,9 @@ The demo eMSP has no OCPI endpoints: it stands for a partner whose platform we c
 nothing is pushed to it and tokens that need a real-time answer (whitelist NEVER) are refused, as they would be.
 One driver is still charging and one CDR (zero energy) waits for review, so both show in the staff pages.
 Idempotent: the partner and tokens are kept, and sessions are only simulated when the demo eMSP has none yet.
+These sessions are history, written through the session services by the domain's simulator (no gateway runs while
+the demo is seeded); the live chargers of ``make run`` (``ocpp_demo_chargers``) and staff's simulated visits speak
+OCPP.
 """
 
 from __future__ import annotations

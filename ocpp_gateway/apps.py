@@ -14,8 +14,17 @@ class OcppGatewayConfig(AppConfig):
     periodic_jobs = (SILENT_CHARGERS_JOB,)
 
     def ready(self) -> None:
+        import ocpp.messages
+
+        # The library validates each message and answer in the default thread pool: two thread hops per frame that
+        # cost more than the validation of a small OCPP 1.6 payload, which holds the interpreter lock either way.
+        ocpp.messages.ASYNC_VALIDATION = False
+
         from chargepoints.control import set_charger_control
+        from chargepoints.simulator import set_visit_player
 
         from .control import GatewayChargerControl
+        from .simulated_charger import simulate_visit
 
         set_charger_control(GatewayChargerControl())
+        set_visit_player(simulate_visit)

@@ -11,8 +11,10 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from django.utils import timezone
 from ocpp.exceptions import (
@@ -36,9 +38,12 @@ from . import services, transactions
 from .db import in_db
 from .meter import meter_readings
 from .remote_starts import RemoteStart, remote_start_expect, remote_start_forget
+from .seen import seen_log
 from .timestamps import format_timestamp, parse_timestamp
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+STATUS_WRITE_TASK = "ocpp-status-write"
 
 
 def call_error(unique_id: str, error: OCPPError) -> str:
@@ -65,10 +70,19 @@ def _when(value: Any) -> datetime:
 
 
 class GatewayChargePoint(ChargePoint):
-    def __init__(self, charge_point_id: str, connection: Any, *, charger_id: int, response_timeout: int) -> None:
+    def __init__(
+        self,
+        charge_point_id: str,
+        connection: Any,
+        *,
+        charger_id: int,
+        response_timeout: int,
+        idle_connectors: set[int] | None = None,
+    ) -> None:
         super().__init__(charge_point_id, connection, response_timeout=response_timeout)
         self.charger_id = charger_id
         self.background: set[asyncio.Task[None]] = set()
+        self.status_write: asyncio.Task[None] | None = None  # the last StatusNotification answered, being written
         self.decisions: dict[str, Any] = {}  # idTag → the last Authorize decision, for the StartTransaction after it
         # idTag → an accepted RemoteStartTransaction's facts and expiry; also in the database (``remote_starts``)
         # for a StartTransaction after a reconnect.
@@ -76,6 +90,10 @@ class GatewayChargePoint(ChargePoint):
         self.seen_written = time.monotonic()  # the connection was just recorded as seen (charger_connected)
         self.heartbeat_written = -services.SEEN_WRITE_SECONDS
         self.statuses: dict[int, tuple[str, ...]] = {}  # connectorId → the last StatusNotification's facts
+        # Connectors without an open transaction (at connect, or found since): their MeterValues without a
+        # transactionId (clock-aligned) need no lookup until this connection starts a transaction there, the only way
+        # one opens for the charger.
+        self.idle_connectors: set[int] = set(idle_connectors or ())
 
     # --- frames --------------------------------------------------------------------------------------------------
 
@@ -137,31 +155,22 @@ class GatewayChargePoint(ChargePoint):
             serial_number=kwargs.get("charge_point_serial_number") or kwargs.get("charge_box_serial_number") or "",
             firmware_version=kwargs.get("firmware_version") or "",
         )
-        interval = await in_db(services.charger_boot, charger_id=self.charger_id, facts=facts)
+        interval = await self._db(services.charger_boot, charger_id=self.charger_id, facts=facts)
         return call_result.BootNotification(
             current_time=format_timestamp(timezone.now()), interval=interval, status=RegistrationStatus.accepted
         )
 
     def _seen(self, action: str) -> None:
-        """Any CALL shows the charger is alive (OCPP 1.6 §4.6: other traffic may stand in for heartbeats). Written
-        at most every SEEN_WRITE_SECONDS, and in the background: the answer never waits for this bookkeeping."""
+        """Any CALL shows the charger is alive (OCPP 1.6 §4.6: other traffic may stand in for heartbeats). Recorded
+        at most every SEEN_WRITE_SECONDS and written in batches (``seen``): the answer never waits for this
+        bookkeeping."""
         now, heartbeat = time.monotonic(), action == Action.heartbeat
-        interval = services.SEEN_WRITE_SECONDS
-        if now - (self.heartbeat_written if heartbeat else self.seen_written) < interval:
+        if now - (self.heartbeat_written if heartbeat else self.seen_written) < services.SEEN_WRITE_SECONDS:
             return
         self.seen_written = now
         if heartbeat:
             self.heartbeat_written = now
-        task = asyncio.get_running_loop().create_task(
-            in_db(services.charger_seen, charger_id=self.charger_id, heartbeat=heartbeat)
-        )
-        self.background.add(task)  # held until done: the loop keeps only weak references to tasks
-        task.add_done_callback(self._background_done)
-
-    def _background_done(self, task: asyncio.Task[None]) -> None:
-        self.background.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("Charger %s: 'last seen' not written", self.id, exc_info=task.exception())
+        seen_log.record(charger_id=self.charger_id, heartbeat=heartbeat)
 
     @on(Action.heartbeat)
     async def on_heartbeat(self, **kwargs: Any) -> Any:
@@ -169,11 +178,15 @@ class GatewayChargePoint(ChargePoint):
 
     @on(Action.status_notification)
     async def on_status(self, connector_id: int, error_code: str, status: str, **kwargs: Any) -> Any:
+        """Answered at once, written in the background (the answer carries nothing, and a charger never resends a
+        StatusNotification, so answering after the write would keep nothing more if the write failed). The
+        connection's later database work waits for the write (``_db``): its messages take effect in order."""
         facts = (status, error_code, kwargs.get("info") or "", kwargs.get("vendor_error_code") or "")
         if self.statuses.get(connector_id) == facts and error_code == "NoError":
             return call_result.StatusNotification()  # nothing new (a repeat, or a TriggerMessage answer)
         self.statuses[connector_id] = facts
-        await in_db(
+        previous = self.status_write
+        write = partial(
             services.charger_status,
             charger_id=self.charger_id,
             connector_id=connector_id,
@@ -184,13 +197,40 @@ class GatewayChargePoint(ChargePoint):
             vendor_id=kwargs.get("vendor_id") or "",
             vendor_error_code=kwargs.get("vendor_error_code") or "",
         )
+
+        async def in_order() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            await in_db(write)
+
+        task = asyncio.get_running_loop().create_task(in_order(), name=STATUS_WRITE_TASK)
+        self.status_write = task
+        self.background.add(task)  # held until done: the loop keeps only weak references to tasks
+        task.add_done_callback(partial(self._status_written, connector_id, facts))
         return call_result.StatusNotification()
+
+    def _status_written(self, connector_id: int, facts: tuple[str, ...], task: asyncio.Task[None]) -> None:
+        self.background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            if self.statuses.get(connector_id) == facts:
+                del self.statuses[connector_id]  # not written: the same status again is news
+            logger.error("Charger %s: StatusNotification not written", self.id, exc_info=task.exception())
+
+    async def settled(self) -> None:
+        """Wait until the StatusNotifications answered so far are written."""
+        while self.status_write is not None and not self.status_write.done():
+            await asyncio.wait([self.status_write])
+
+    async def _db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``in_db`` after the StatusNotifications before: a connection's messages reach the database in order."""
+        await self.settled()
+        return await in_db(function, *args, **kwargs)
 
     @on(Action.authorize)
     async def on_authorize(self, id_tag: str, **kwargs: Any) -> Any:
         decision = None
         if self._remote_start(id_tag, claim=False) is None:
-            decision = await in_db(services.authorize, charger_id=self.charger_id, id_tag=id_tag)
+            decision = await self._db(services.authorize, charger_id=self.charger_id, id_tag=id_tag)
         if decision is not None:
             self.decisions[id_tag] = decision
         return call_result.Authorize(
@@ -211,9 +251,9 @@ class GatewayChargePoint(ChargePoint):
         found = self.remote_starts.get(id_tag)
         if found is None:
             return
-        await in_db(remote_start_expect, charger_id=self.charger_id, id_tag=id_tag, remote=found[0])
+        await self._db(remote_start_expect, charger_id=self.charger_id, id_tag=id_tag, remote=found[0])
         if id_tag not in self.remote_starts:
-            await in_db(remote_start_forget, charger_id=self.charger_id, id_tag=id_tag)
+            await self._db(remote_start_forget, charger_id=self.charger_id, id_tag=id_tag)
 
     # Transaction messages skip the library's schema check: chargers send values outside the enums, empty sample
     # lists and no timestamps, and a CALLERROR would be resent forever. They are read leniently here instead.
@@ -224,10 +264,12 @@ class GatewayChargePoint(ChargePoint):
         if not isinstance(id_tag, str):
             raise TypeConstraintViolationError(details={"cause": "idTag must be a string"})
         reservation = payload.get("reservation_id")
-        tx = await in_db(
+        connector_id = _int(payload["connector_id"], "connectorId")
+        self.idle_connectors.discard(connector_id)
+        tx = await self._db(
             transactions.transaction_start,
             charger_id=self.charger_id,
-            connector_id=_int(payload["connector_id"], "connectorId"),
+            connector_id=connector_id,
             id_tag=id_tag[:20],
             meter_start_wh=_int(payload["meter_start"], "meterStart"),
             at=_when(payload["timestamp"]),
@@ -242,20 +284,26 @@ class GatewayChargePoint(ChargePoint):
     @on(Action.meter_values, skip_schema_validation=True)
     async def on_meter_values(self, **payload: Any) -> Any:
         _required(payload, "connector_id", "meter_value")
+        connector_id = _int(payload["connector_id"], "connectorId")
         transaction_id = payload.get("transaction_id")
-        await in_db(
+        transaction_id = transaction_id if isinstance(transaction_id, int) and transaction_id > 0 else None
+        if transaction_id is None and connector_id in self.idle_connectors:
+            return call_result.MeterValues()  # outside any transaction: nothing to account
+        found = await self._db(
             transactions.transaction_meter_values,
             charger_id=self.charger_id,
-            connector_id=_int(payload["connector_id"], "connectorId"),
-            transaction_id=transaction_id if isinstance(transaction_id, int) else None,
+            connector_id=connector_id,
+            transaction_id=transaction_id,
             readings=meter_readings(payload["meter_value"]),
         )
+        if not found and transaction_id is None:
+            self.idle_connectors.add(connector_id)
         return call_result.MeterValues()
 
     @on(Action.stop_transaction, skip_schema_validation=True)
     async def on_stop_transaction(self, **payload: Any) -> Any:
         _required(payload, "transaction_id", "meter_stop", "timestamp")
-        await in_db(
+        await self._db(
             transactions.transaction_stop,
             charger_id=self.charger_id,
             transaction_id=_int(payload["transaction_id"], "transactionId"),
@@ -273,10 +321,10 @@ class GatewayChargePoint(ChargePoint):
 
     @on(Action.firmware_status_notification)
     async def on_firmware_status(self, status: str, **kwargs: Any) -> Any:
-        await in_db(services.charger_firmware_status, charger_id=self.charger_id, status=status)
+        await self._db(services.charger_firmware_status, charger_id=self.charger_id, status=status)
         return call_result.FirmwareStatusNotification()
 
     @on(Action.diagnostics_status_notification)
     async def on_diagnostics_status(self, status: str, **kwargs: Any) -> Any:
-        await in_db(services.charger_diagnostics_status, charger_id=self.charger_id, status=status)
+        await self._db(services.charger_diagnostics_status, charger_id=self.charger_id, status=status)
         return call_result.DiagnosticsStatusNotification()

@@ -26,6 +26,7 @@ from .db import in_db
 from .message_log import message_log
 from .models import Charger, OcppMessage
 from .routing_loop import remember_gateway_loop
+from .seen import seen_log
 
 logger = logging.getLogger(__name__)
 SUBPROTOCOL = "ocpp1.6"
@@ -115,13 +116,14 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             # One live connection per charger: the newest wins (a charger that rebooted, a NAT that dropped the old).
             with contextlib.suppress(Exception):
                 await self.channel_layer.send(previous, {"type": "ocpp.replaced"})
-        await in_db(services.charger_connected, charger_id=charger.pk, channel_name=self.channel_name)
+        idle = await in_db(services.charger_connected, charger_id=charger.pk, channel_name=self.channel_name)
         self.connection = ChannelsConnection(self, charger.pk)
         self.charge_point = GatewayChargePoint(
             charge_point_id,
             self.connection,
             charger_id=charger.pk,
             response_timeout=int(settings.OCPP_RESPONSE_TIMEOUT),
+            idle_connectors=idle,
         )
         self.task = asyncio.create_task(self._serve())
 
@@ -163,7 +165,10 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         if self.task is not None:
             self.task.cancel()
         if self.charger is not None:
+            if self.connection is not None:
+                await self.charge_point.settled()  # its StatusNotifications first: they came before the close
             await message_log.flush()
+            await seen_log.flush()
             await in_db(services.charger_disconnected, charger_id=self.charger.pk, channel_name=self.channel_name)
 
     async def ocpp_replaced(self, event: dict[str, Any]) -> None:

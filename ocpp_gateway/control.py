@@ -10,6 +10,8 @@ import hashlib
 import zlib
 from datetime import datetime
 
+from django.db.models import Q
+
 from chargepoints.authorization import DriverToken
 from chargepoints.control import ControlOutcome, ControlResult
 from chargepoints.enums import EvseStatus
@@ -18,6 +20,7 @@ from chargepoints.models import EVSE, ChargingSession
 from .commands import Answer, charger_call
 from .models import ChargerEvse
 from .remote_starts import RemoteStart
+from .simulated_charger import SIMULATED_PREFIX
 from .timestamps import format_timestamp
 from .transactions import open_transaction_id
 
@@ -50,7 +53,10 @@ def _outcome(answer: Answer, results: dict[str, ControlResult], what: str) -> Co
 
 class GatewayChargerControl:
     def serves(self, evse: EVSE) -> bool:
-        return ChargerEvse.objects.filter(evse=evse).exists()
+        """A charger serves the EVSE; a simulated one (``simulated_charger``) only while it is connected: it leaves
+        once its visit is played, and the domain's simulator then plays the EVSE's OCPI commands as before."""
+        simulated_and_gone = Q(charger__charge_point_id__startswith=SIMULATED_PREFIX, charger__connected_since=None)
+        return ChargerEvse.objects.filter(evse=evse).exclude(simulated_and_gone).exists()
 
     def _link(self, evse: EVSE) -> ChargerEvse:
         return ChargerEvse.objects.select_related("charger").get(evse=evse)

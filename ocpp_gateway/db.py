@@ -1,7 +1,7 @@
 """The gateway's database threads: every ORM call of a connection runs here, off the event loop.
 
 A pool of its own (``OCPP_DB_THREADS``) keeps slow database work or a real-time authorization from stalling the
-websocket reads of every charger, and keeps the library's schema validation (default executor) apart from it.
+websocket reads of every charger (the library's schema validation runs on the event loop: ``apps``).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from chargepoints.authorization import AuthorizationDecision, get_token_authority
 from chargepoints.enums import EvseStatus, TokenType
-from chargepoints.models import EVSE
+from chargepoints.models import EVSE, ChargingSession
 from chargepoints.services import evse_set_status
 from chargepoints.sessions.enums import ChargingState
 from chargepoints.sessions.services import (
@@ -56,7 +56,8 @@ CHARGING_STATE = {
 }
 # Connector 0 speaks for the whole charger only when it is out of service.
 _WHOLE_CHARGER = {"Unavailable": EvseStatus.INOPERATIVE, "Faulted": EvseStatus.OUTOFORDER}
-SEEN_WRITE_SECONDS = 30.0  # the gateway writes a talking charger's "last seen" at most this often
+SEEN_WRITE_SECONDS = 30.0  # the gateway records a talking charger's "last seen" at most this often (``seen``)
+SEEN_FLUSH_SECONDS = 1.0  # and writes what it recorded in one batch this often (``seen``)
 PASSWORD_BYTES = 24  # 32 characters of URL-safe Base64, within the 16–40 of the 1.6 security whitepaper
 
 
@@ -129,13 +130,17 @@ def charger_authenticate(
 
 
 @transaction.atomic
-def charger_connected(*, charger_id: int, channel_name: str) -> None:
-    """A connection was accepted: it is the charger's only one from now on. EVSEs take their last known status."""
+def charger_connected(*, charger_id: int, channel_name: str) -> set[int]:
+    """A connection was accepted: it is the charger's only one from now on. EVSEs take their last known status.
+    Returns the connectors without an open transaction."""
     now = timezone.now()
     Charger.objects.filter(pk=charger_id).update(
         connected_since=now, last_seen_at=now, channel_name=channel_name, silent_since=None
     )
     _apply_reported_statuses(charger_id)
+    connectors = set(ChargerEvse.objects.filter(charger_id=charger_id).values_list("connector_id", flat=True))
+    open_ = Transaction.objects.filter(charger_id=charger_id, stopped_at__isnull=True)
+    return connectors - set(open_.values_list("connector_id", flat=True))
 
 
 @transaction.atomic
@@ -149,23 +154,29 @@ def charger_disconnected(*, charger_id: int, channel_name: str) -> None:
         _evses_unknown(charger_id)
 
 
-def charger_seen(*, charger_id: int, heartbeat: bool = False) -> None:
-    """The charger sent something. One that had fallen silent speaks again: its EVSEs take their status back."""
+def chargers_seen(*, charger_ids: list[int], heartbeat_ids: list[int]) -> None:
+    """Chargers that sent something (``heartbeat_ids``: a Heartbeat among it), written in one batch (``seen``). One
+    that had fallen silent speaks again: its EVSEs take their status back."""
     now = timezone.now()
-    fields: dict[str, datetime | None] = {"last_seen_at": now}
-    if heartbeat:
-        fields["last_heartbeat_at"] = now
-    Charger.objects.filter(pk=charger_id).update(**fields)
-    if Charger.objects.filter(pk=charger_id, silent_since__isnull=False).update(silent_since=None):
-        with transaction.atomic():
-            Charger.objects.select_for_update().get(pk=charger_id)  # after any StatusNotification in progress
-            _apply_reported_statuses(charger_id)
+    if heartbeat_ids:
+        Charger.objects.filter(pk__in=heartbeat_ids).update(last_seen_at=now, last_heartbeat_at=now)
+    others = sorted(set(charger_ids) - set(heartbeat_ids))
+    if others:
+        Charger.objects.filter(pk__in=others).update(last_seen_at=now)
+    silent = Charger.objects.filter(pk__in=charger_ids, silent_since__isnull=False).values_list("pk", flat=True)
+    for charger_id in list(silent):
+        if Charger.objects.filter(pk=charger_id, silent_since__isnull=False).update(silent_since=None):
+            with transaction.atomic():
+                Charger.objects.select_for_update().get(pk=charger_id)  # after any StatusNotification in progress
+                _apply_reported_statuses(charger_id)
 
 
 def silence_deadline(charger: Charger, now: datetime) -> datetime:
     """When a connected charger counts as silent: OCPP_SILENT_AFTER_HEARTBEATS heartbeat intervals after it was last
-    seen, plus the gateway's write interval for "last seen" (OCPP 1.6 §4.6: the interval is the charger's promise)."""
-    seconds = charger.heartbeat_interval * settings.OCPP_SILENT_AFTER_HEARTBEATS + SEEN_WRITE_SECONDS
+    seen, plus the gateway's write interval and delay for "last seen" (OCPP 1.6 §4.6: the interval is the charger's
+    promise)."""
+    writes = SEEN_WRITE_SECONDS + SEEN_FLUSH_SECONDS
+    seconds = charger.heartbeat_interval * settings.OCPP_SILENT_AFTER_HEARTBEATS + writes
     return (charger.last_seen_at or now) + timedelta(seconds=seconds)
 
 
@@ -241,12 +252,14 @@ def _evses_unknown(charger_id: int) -> None:
         evse_set_status(evse=link.evse, status=EvseStatus.UNKNOWN)
 
 
-def _apply_status(link: ChargerEvse) -> None:
+def _apply_status(link: ChargerEvse) -> ChargingSession | None:
+    """The EVSE takes the connector's status; returns the EVSE's open session."""
     session = open_session(link.evse)
     status = _effective(link)
     if session is not None and status == EvseStatus.AVAILABLE:
-        return  # a running session keeps its EVSE taken until it ends (by StopTransaction or reconciliation)
+        return session  # a running session keeps its EVSE taken until it ends (by StopTransaction or reconciliation)
     evse_set_status(evse=link.evse, status=status)
+    return session
 
 
 @transaction.atomic
@@ -262,8 +275,9 @@ def charger_status(
     vendor_error_code: str = "",
 ) -> None:
     """StatusNotification (OCPP 1.6 §4.9) → ``evse_set_status``; errors are kept for staff."""
+    # Locked: statuses re-applied for a charger that speaks again (``chargers_seen``) wait for this one. Its "last
+    # seen" is the frame's, written in batches (``seen``).
     charger = Charger.objects.select_for_update().get(pk=charger_id)
-    charger.last_seen_at = timezone.now()
     if error_code and error_code != "NoError":
         ChargerFault.objects.create(
             charger=charger,
@@ -277,10 +291,9 @@ def charger_status(
         )
     if connector_id == 0:
         charger.status, charger.error_code = status, error_code[:32]
-        charger.save(update_fields=["status", "error_code", "last_seen_at"])
+        charger.save(update_fields=["status", "error_code"])
         _apply_reported_statuses(charger_id)
         return
-    charger.save(update_fields=["last_seen_at"])
     link = charger.connectors.select_related("evse", "charger").filter(connector_id=connector_id).first()
     if link is None:
         logger.warning("Charger %s reported unknown connector %s", charger, connector_id)
@@ -295,8 +308,7 @@ def charger_status(
     link.save(update_fields=["status", "error_code", "info", "vendor_error_code", "status_at"])
     if status == "Available":
         _reconcile_after_reboot(charger, connector_id)
-    _apply_status(link)
-    session = open_session(link.evse)
+    session = _apply_status(link)
     state = CHARGING_STATE.get(status)
     # Only a change of state is reported: the same state again must not move the session's clock.
     if session is not None and state is not None and state != session.charging_state and at >= session.accounted_until:

@@ -177,13 +177,16 @@ def _report(session: ChargingSession, readings: list[MeterReading]) -> None:
 
 def transaction_meter_values(
     *, charger_id: int, connector_id: int, transaction_id: int | None, readings: list[MeterReading]
-) -> None:
+) -> bool:
     """MeterValues (OCPP 1.6 §4.7) → the session's meter, on the samples' own timestamps. Each reading is its own
-    transaction; values outside a transaction (clock-aligned) cost one read and no transaction at all."""
+    transaction; values outside a transaction (clock-aligned) cost one read and no transaction at all. Returns
+    whether they belong to a transaction."""
     tx = _transaction_for(charger_id, transaction_id, connector_id)
-    if tx is None or tx.session is None:
-        return
-    _report(tx.session, readings)
+    if tx is None:
+        return False
+    if tx.session is not None:
+        _report(tx.session, readings)
+    return True
 
 
 @transaction.atomic

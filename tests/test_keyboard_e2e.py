@@ -1,17 +1,24 @@
 """Keyboard only: a member of staff signs in, filters the station list, opens a station, starts a simulated session
-and stops it, with Tab, typing, the arrow keys and Enter alone (no clicks), in a real browser."""
+(a charger over OCPP) and stops it, with Tab, typing, the arrow keys and Enter alone (no clicks), in a real browser."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Page
 
-from chargepoints.models import ChargingSession
+from chargepoints.models import EVSE, ChargingSession
 from chargepoints.sessions.enums import SessionStatus
+from chargepoints.simulator import SimulationPlan, VisitOutcome, set_visit_player
+from ocpp_gateway.simulated_charger import simulate_visit
+from tests.conftest import SQLITE_SERIAL
 from tests.factories import DEFAULT_PASSWORD, operations_user
 from tests.ocpi_api.drivers import registered_partner, roaming_station, stored_token
+from tests.ocpp_gateway.conftest import Gateway, gateway  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +37,29 @@ def tab_to(page: Page, selector: str, *, limit: int = 120) -> None:
     raise AssertionError(f"{selector} is not reachable with Tab")
 
 
-def test_staff_walk_with_the_keyboard_alone(live_server, page):
+@pytest.fixture
+def simulated_charger(gateway: Gateway, settings: Any) -> Iterator[None]:  # noqa: F811  (the imported fixture)
+    """The card's visit is played by a charger over OCPP, against the test gateway. On SQLite the page's request
+    holds the test database's one connection (SQLITE_SERIAL) while it waits for the gateway, whose database thread
+    needs it: the request lets go of it for the visit."""
+    settings.PORTAL_BASE_URL = f"http://127.0.0.1:{gateway.port}"
+    if connections["default"].vendor != "sqlite":
+        yield
+        return
+
+    def visit_with_the_lock_released(evse: EVSE, plan: SimulationPlan) -> VisitOutcome:
+        SQLITE_SERIAL.release()
+        try:
+            return simulate_visit(evse, plan)
+        finally:
+            SQLITE_SERIAL.acquire()
+
+    previous = set_visit_player(visit_with_the_lock_released)
+    yield
+    set_visit_player(previous)
+
+
+def test_staff_walk_with_the_keyboard_alone(simulated_charger, live_server, page):
     operations_user()
     partner, _ = registered_partner(country_code="NL", party_id="EMS")
     stored_token(partner, "04A1B2C3")

@@ -1,7 +1,8 @@
 """OCPP gateway under load: N chargers connected at once to one gateway process (uvicorn serving config.asgi), driven
 at a sustained rate of heartbeats, status changes and meter values; against a bare ``websockets`` echo server in the
 same run, driven the same way. Reports p50/p95 response times, memory per connection (RSS growth of the server
-process / connections) and errors, then ``RESULT ocpp …``.
+process / connections), the server's CPU time per answer while driven (less swayed than latency by other processes
+on the machine) and errors, then ``RESULT ocpp …``.
 
 Sizes (environment): OCPP_BENCH_CHARGERS (1000), OCPP_BENCH_RATE (messages/s, 200), OCPP_BENCH_SECONDS (60);
 OCPP_BENCH_SIZE=smoke is 20 chargers at 20 messages/s for 3 s (`make bench-smoke`).
@@ -72,6 +73,11 @@ class Outcome:
     errors: int = 0
     connect_errors: int = 0
     kib_per_connection: float = 0.0
+    cpu_seconds: float = 0.0  # the server process's, while driven
+
+    @property
+    def cpu_ms_per_answer(self) -> float:
+        return self.cpu_seconds * 1000 / len(self.latencies) if self.latencies else float("nan")
 
     def percentile(self, share: float) -> float:
         if not self.latencies:
@@ -91,6 +97,12 @@ def _rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system time of a process (proc(5): fields 14 and 15 of /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_port(port: int, process: subprocess.Popen[bytes]) -> None:
@@ -158,6 +170,7 @@ async def _drive(url: str, ids: list[str], size: Size, pid: int) -> Outcome:
     if sockets:
         outcome.kib_per_connection = (_rss_kib(pid) - before) / len(sockets)
     readers = [asyncio.create_task(read(ws)) for ws in sockets]
+    cpu_before = _cpu_seconds(pid)
     pending: list[asyncio.Future[None]] = []
     interval, started = 1 / size.rate, time.perf_counter()
     for n in itertools.count():
@@ -176,6 +189,7 @@ async def _drive(url: str, ids: list[str], size: Size, pid: int) -> Outcome:
             outcome.errors += 1
     _done, late = await asyncio.wait(pending, timeout=10) if pending else (set(), set())
     outcome.errors += len(late)
+    outcome.cpu_seconds = _cpu_seconds(pid) - cpu_before
     for ws in sockets:
         await ws.close()
     for reader in readers:
@@ -262,16 +276,21 @@ def run() -> list[str]:
     finally:
         OcppMessage.objects.filter(charger__charge_point_id__startswith="BENCH-").delete()
     ratio = gateway.percentile(0.95) / echo.percentile(0.95) if echo.latencies else float("nan")
+    cpu_ratio = gateway.cpu_ms_per_answer / echo.cpu_ms_per_answer if echo.cpu_seconds else float("nan")
     return [
         f"{size.chargers} chargers, {size.rate:g} messages/s for {size.seconds:g} s",
         f"gateway: {len(gateway.latencies)} answered, p50 {gateway.percentile(0.5):.1f} ms, "
         f"p95 {gateway.percentile(0.95):.1f} ms, {gateway.kib_per_connection:.0f} KiB per connection, "
+        f"{gateway.cpu_ms_per_answer:.2f} ms CPU per answer, "
         f"{gateway.errors} errors, {gateway.connect_errors} refused connections",
         f"echo:    {len(echo.latencies)} answered, p50 {echo.percentile(0.5):.1f} ms, "
-        f"p95 {echo.percentile(0.95):.1f} ms, {echo.kib_per_connection:.0f} KiB per connection",
+        f"p95 {echo.percentile(0.95):.1f} ms, {echo.kib_per_connection:.0f} KiB per connection, "
+        f"{echo.cpu_ms_per_answer:.2f} ms CPU per answer",
         f"RESULT ocpp chargers={size.chargers} rate={size.rate:g} seconds={size.seconds:g} "
         f"answered={len(gateway.latencies)} errors={gateway.errors + gateway.connect_errors} "
         f"p50_ms={gateway.percentile(0.5):.1f} p95_ms={gateway.percentile(0.95):.1f} "
         f"echo_p50_ms={echo.percentile(0.5):.1f} echo_p95_ms={echo.percentile(0.95):.1f} p95_ratio={ratio:.2f} "
-        f"kib_per_connection={gateway.kib_per_connection:.0f} echo_kib_per_connection={echo.kib_per_connection:.0f}",
+        f"kib_per_connection={gateway.kib_per_connection:.0f} echo_kib_per_connection={echo.kib_per_connection:.0f} "
+        f"cpu_ms_per_answer={gateway.cpu_ms_per_answer:.2f} echo_cpu_ms_per_answer={echo.cpu_ms_per_answer:.2f} "
+        f"cpu_ratio={cpu_ratio:.2f}",
     ]

@@ -1,20 +1,17 @@
-"""The charge point simulator: its charging curve, whole visits through the real services, the management command
-end to end, and the button on the station page."""
+"""The domain's charge point simulator: its charging curve, whole visits through the real services (the demo's
+history), and the steps the OCPI commands drive. The management command and the station page's card play a charger
+over OCPP instead: tests/ocpp_gateway/test_simulate.py."""
 
 from datetime import timedelta
 from decimal import Decimal
-from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import CommandError, call_command
-from django.urls import reverse
 
 from chargepoints.models import ChargingSession
 from chargepoints.sessions.enums import SessionStatus
 from chargepoints.simulator import BATTERY_KWH, STEADY_KW, ChargerSimulator, ChargingCurve, SimulationPlan
 from tests.chargepoints.sessions_support import T0, CardListAuthority, driver_token, station, tariff, token_authority
-from tests.factories import finance_user, operations_user
 
 pytestmark = pytest.mark.django_db
 
@@ -124,84 +121,6 @@ def test_a_driver_still_charging_leaves_the_session_open_with_its_cost_so_far(ca
     assert "still charging" in result.log[-1]
     evse.refresh_from_db()
     assert evse.status == "CHARGING"
-
-
-def test_the_command_end_to_end(cards):
-    evse = station(tariff_ids=[tariff()])
-    out = StringIO()
-    call_command(
-        "simulate_charging",
-        "--evse",
-        evse.evse_id,
-        "--token-uid",
-        "CARD-OK",
-        "--minutes",
-        "45",
-        "--kw",
-        "11",
-        "--parking-minutes",
-        "10",
-        "--start",
-        "2026-03-02T08:00:00+00:00",
-        stdout=out,
-    )
-    session = ChargingSession.objects.get()
-    assert (session.status, session.end_date_time) == (SessionStatus.COMPLETED, T0 + timedelta(minutes=55))
-    assert session.kwh == Decimal("7.673")  # 36 min × 11 kW + 9 min tapering from 11 to 3.3 kW: 6.6 + 1.0725
-    assert session.total_cost_excl_vat == Decimal("1.92")  # 7.673 kWh × 0.25 SEK = 1.918
-    assert session.cdrs.get().status == "ISSUED"
-    text = out.getvalue()
-    assert "token CARD-OK accepted (WHITELIST)" in text
-    assert f"Session {session.ocpi_id}: Completed, 7.673 kWh" in text
-
-
-def test_the_command_ends_now_by_default_and_reports_refusals_and_faults(cards):
-    evse = station()
-    with pytest.raises(CommandError, match="Token refused: unknown token NOBODY"):
-        call_command("simulate_charging", "--evse", evse.uid, "--token-uid", "NOBODY", stdout=StringIO())
-    with pytest.raises(CommandError, match="No EVSE"):
-        call_command("simulate_charging", "--evse", "SE*CPO*NOPE", "--token-uid", "CARD-OK", stdout=StringIO())
-    out = StringIO()
-    call_command("simulate_charging", "--evse", evse.uid, "--token-uid", "CARD-OK", "--fail", stdout=out)
-    session = ChargingSession.objects.get()
-    assert session.status == SessionStatus.INVALID
-    assert "charger fault" in out.getvalue()
-    out = StringIO()
-    other = station()  # the fault left the first EVSE out of order
-    call_command("simulate_charging", "--evse", other.uid, "--token-uid", "CARD-OK", "--keep-charging", stdout=out)
-    assert ChargingSession.objects.filter(status=SessionStatus.ACTIVE).count() == 1
-    assert ": Active," in out.getvalue()
-
-
-def test_the_station_page_button_runs_a_visit_for_operations_staff_only(client, cards):
-    evse = station(tariff_ids=[tariff()])
-    url = reverse("stations:simulate", args=[evse.location_id])
-    form = {
-        "evse": evse.pk,
-        "token_uid": "CARD-OK",
-        "token_type": "RFID",
-        "minutes": 30,
-        "kw": "11",
-        "suspended_minutes": 0,
-        "parking_minutes": 5,
-        "outcome": "stop",
-    }
-    client.force_login(finance_user())
-    assert client.post(url, form).status_code == 403
-    assert not ChargingSession.objects.exists()
-
-    client.force_login(operations_user())
-    page = client.get(reverse("stations:detail", args=[evse.location_id]))
-    assert "Simulate a charging session" in page.content.decode()
-    response = client.post(url, form, follow=True)
-    session = ChargingSession.objects.get()
-    assert session.status == SessionStatus.COMPLETED
-    page = response.content.decode()
-    assert "session stopped" in page  # the message
-    assert "CARD-OK" in page  # the recent sessions table
-
-    client.post(url, {**form, "token_uid": "CARD-BLOCKED"})
-    assert ChargingSession.objects.count() == 1
 
 
 def test_step_by_step_as_remote_commands_drive_it():

@@ -22,8 +22,10 @@ from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action
 
 from ocpp_gateway import db
+from ocpp_gateway.charge_point import STATUS_WRITE_TASK
 from ocpp_gateway.message_log import message_log
 from ocpp_gateway.models import Charger
+from ocpp_gateway.seen import seen_log
 from ocpp_gateway.services import charger_add
 from tests.conftest import SQLITE_SERIAL
 
@@ -64,6 +66,8 @@ class Gateway:
 
         if routing_loop._gateway_loop is not None:  # a charger has connected
             asyncio.run_coroutine_threadsafe(message_log.flush(), routing_loop._gateway_loop).result(5)
+            asyncio.run_coroutine_threadsafe(status_writes(), routing_loop._gateway_loop).result(5)
+            asyncio.run_coroutine_threadsafe(seen_log.flush(), routing_loop._gateway_loop).result(5)
         db.executor().submit(lambda: None).result(5)
 
     def settle_until(self, done: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -109,6 +113,13 @@ def gateway(transactional_db: None, settings: Any) -> Iterator[Gateway]:
         used.shutdown(wait=True)
     if connections["default"].vendor == "sqlite":
         connections["default"].dec_thread_sharing()
+
+
+async def status_writes() -> None:
+    """The StatusNotifications the gateway answered and is still writing (``GatewayChargePoint.on_status``)."""
+    writes = [task for task in asyncio.all_tasks() if task.get_name() == STATUS_WRITE_TASK]
+    if writes:
+        await asyncio.wait(writes)
 
 
 def basic(user: str, password: str) -> str:

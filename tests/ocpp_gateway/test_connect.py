@@ -142,3 +142,28 @@ def test_the_silent_charger_check_runs_every_minute_in_the_beat_schedule():
     assert (schedule.interval.every, schedule.interval.period) == (1, "minutes")
     assert schedule.task == tasks.chargers_mark_silent_task.name
     assert tasks.chargers_mark_silent_task() == 0
+
+
+def test_status_notifications_are_answered_at_once_and_take_effect_in_order(gateway):
+    """The answer does not wait for the write; the writes keep the frames' order, also against the close that
+    follows them (the EVSE ends UNKNOWN, not with the last status written after the disconnect)."""
+    evse = roaming_station()
+    _, password = registered([evse.uid])
+    seen: list[str] = []
+
+    async def play() -> None:
+        async with connected(gateway, "CP-1", password) as (cp, _):
+            for status in ("Available", "Unavailable", "Faulted", "Available", "Preparing"):
+                await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status=status))
+            await asyncio.to_thread(lambda: seen.append(status_after_settling()))
+
+    def status_after_settling() -> str:
+        gateway.settle()
+        return EVSE.objects.get(pk=evse.pk).status
+
+    run_async(play())
+    gateway.settle_until(lambda: EVSE.objects.get(pk=evse.pk).status == EvseStatus.UNKNOWN)
+    assert seen == [EvseStatus.AVAILABLE]
+    assert EVSE.objects.get(pk=evse.pk).status == EvseStatus.UNKNOWN
+    link = ChargerEvse.objects.get(evse=evse)
+    assert link.status == "Preparing"

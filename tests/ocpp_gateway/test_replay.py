@@ -3,6 +3,7 @@ the same transactionId, a repeated StopTransaction changes nothing, and a reboot
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -96,3 +97,37 @@ def test_a_new_start_on_a_connector_ends_the_transaction_left_open(gateway, emsp
     assert one.transaction_id != two.transaction_id
     old, new = ChargingSession.objects.order_by("start_date_time")
     assert (old.status, new.status) == (SessionStatus.COMPLETED, SessionStatus.ACTIVE)
+
+
+def test_meter_values_without_a_transaction_id_count_once_a_transaction_runs_on_their_connector(
+    gateway,
+    emsp,  # noqa: F811
+    station,  # noqa: F811
+):
+    """Clock-aligned values (no transactionId) outside a transaction cost no lookup (the connection knows the
+    connector is idle); once a transaction starts there, the same kind of values are the session's, also after a
+    reconnect with the transaction still open."""
+    _, password = station
+
+    def meter_now() -> Decimal:
+        gateway.settle()
+        return ChargingSession.objects.get().meter_wh
+
+    async def play() -> Decimal:
+        async with connected(gateway, "CP-1", password) as (cp, _):
+            await cp.call(call.MeterValues(connector_id=1, meter_value=meter(-5, 500)))  # idle: nothing to account
+            await cp.call(call.StartTransaction(connector_id=1, id_tag="04A1B2C3", meter_start=1000, timestamp=ts(0)))
+            await cp.call(call.MeterValues(connector_id=1, meter_value=meter(10, 2833)))
+            on_the_same_connection = await asyncio.to_thread(meter_now)
+        async with connected(gateway, "CP-1", password) as (cp, _):
+            await cp.call(call.MeterValues(connector_id=1, meter_value=meter(20, 4666)))
+        return on_the_same_connection
+
+    assert run_async(play()) == Decimal(2833)
+    gateway.settle()
+    session = ChargingSession.objects.get()
+    assert (session.status, session.meter_wh, session.accounted_until) == (
+        SessionStatus.ACTIVE,
+        Decimal(4666),
+        T0 + timedelta(minutes=20),
+    )

@@ -1,4 +1,5 @@
-"""``manage.py simulate_charging --evse SE*CPO*E1 --token-uid 0123 --minutes 45 --kw 22``: one simulated visit."""
+"""``manage.py simulate_charging --evse SE*CPO*E1 --token-uid 0123 --minutes 45 --kw 22``: one simulated visit,
+played by the registered visit player (the OCPP gateway: a charger that connects to ``PORTAL_BASE_URL``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from chargepoints.enums import TokenType
 from chargepoints.models import EVSE
-from chargepoints.simulator import ChargerSimulator, SimulationPlan
+from chargepoints.simulator import SimulationPlan, play_visit
 
 
 def _decimal(text: str) -> Decimal:
@@ -30,15 +31,21 @@ def _moment(text: str) -> datetime:
 
 class Command(BaseCommand):
     help = (
-        "Play a charger through one driver's visit: authorize the token, charge along a realistic curve, optionally "
-        "pause and park, then stop (or fail). Runs on a simulated clock that ends now, unless --start is given."
+        "Play a charger through one driver's visit: an OCPP 1.6J charger connects to the portal's gateway "
+        "(PORTAL_BASE_URL), authorizes the token, charges along a realistic curve, optionally pauses and parks, then "
+        "stops (or fails). Runs on a simulated clock that ends now, unless --start is given. An EVSE no charger serves "
+        "gets a simulated charger (SIM-<uid>); one a real charger serves is refused."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--evse", required=True, help="EVSE ID (SE*CPO*E1) or EVSE uid.")
         parser.add_argument("--token-uid", required=True)
-        parser.add_argument("--token-type", default=TokenType.RFID, choices=TokenType.values)
-        parser.add_argument("--connector", default=None, help="Connector id; default: the EVSE's first.")
+        parser.add_argument(
+            "--token-type", default=TokenType.RFID, choices=TokenType.values, help="A charger presents RFID tokens."
+        )
+        parser.add_argument(
+            "--connector", default=None, help="Connector whose power limits the car; default: the first."
+        )
         parser.add_argument("--minutes", type=int, default=45, help="Minutes the vehicle charges.")
         parser.add_argument("--kw", type=_decimal, default=Decimal(22), help="Power the vehicle asks for, kW.")
         parser.add_argument("--suspended-minutes", type=int, default=0, help="A pause by the vehicle halfway.")
@@ -46,7 +53,7 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=int, default=5, help="Minutes between meter values.")
         parser.add_argument("--start", type=_moment, default=None, help="ISO 8601 start; default: so it ends now.")
         outcome = parser.add_mutually_exclusive_group()
-        outcome.add_argument("--fail", action="store_true", help="The charger faults halfway (session INVALID).")
+        outcome.add_argument("--fail", action="store_true", help="The charger faults halfway and stops.")
         outcome.add_argument("--abort", action="store_true", help="The charger aborts right after the start.")
         outcome.add_argument(
             "--keep-charging", action="store_true", help="The driver is still charging: the session stays open."
@@ -79,15 +86,15 @@ class Command(BaseCommand):
             keep_charging=options["keep_charging"],
         )
         try:
-            result = ChargerSimulator(evse=evse, connector_id=options["connector"]).run(plan)
+            outcome = play_visit(evse, plan)
         except (ValueError, ValidationError) as error:
             messages = error.messages if isinstance(error, ValidationError) else [str(error)]
             raise CommandError("; ".join(messages)) from error
-        for line in result.log:
+        for line in outcome.log:
             self.stdout.write(line)
-        if result.session is None:
-            raise CommandError(f"Token refused: {result.decision.reason}")
-        session = result.session
+        if outcome.session is None:
+            raise CommandError(f"Token refused: {outcome.refused}")
+        session = outcome.session
         self.stdout.write(
             self.style.SUCCESS(f"Session {session.ocpi_id}: {session.get_status_display()}, {session.kwh:.3f} kWh")
         )
