@@ -93,3 +93,9 @@ def set_charger_control(control: ChargerControl) -> ChargerControl:
 
 def get_charger_control() -> ChargerControl:
     return _control
+
+
+def serving_control(evse: EVSE) -> ChargerControl | None:
+    """The control of the real charger that serves ``evse`` (its answer is the outcome); None when no charger does,
+    and the simulator plays the EVSE."""
+    return _control if _control.serves(evse) else None

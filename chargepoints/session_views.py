@@ -16,6 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from .analytics import session_power_chart
+from .control import ControlResult, serving_control
 from .forms import SessionFilterForm
 from .models import ChargingSession
 from .paging import cursor_args, list_query, staff_page
@@ -106,8 +107,9 @@ class SessionPowerCsvView(SessionViewMixin, View):
 
 
 class SessionRemoteStopView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """Staff stop a session at the charger (a driver who cannot, a cable left in). The simulator plays the charger,
-    as it does for the eMSP's STOP_SESSION; the session completes and its CDR follows as for any other stop."""
+    """Staff stop a session at the charger (a driver who cannot, a cable left in), as the eMSP's STOP_SESSION does: a
+    real charger is sent RemoteStopTransaction, an EVSE no charger serves is played by the simulator. The session
+    completes and its CDR follows as for any other stop."""
 
     permission_required = "chargepoints.change_chargingsession"
 
@@ -117,6 +119,14 @@ class SessionRemoteStopView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if session.status != SessionStatus.ACTIVE:
             status = session.get_status_display()
             messages.error(request, f"Only an active session can be stopped; this one is {status}.")
+            return detail
+        if control := serving_control(session.evse):
+            # A real charger ends the session itself: its StopTransaction completes it and the CDR follows.
+            outcome = control.remote_stop(session=session)
+            if outcome.result == ControlResult.ACCEPTED:
+                messages.success(request, f"The charger accepted the stop: {outcome.message}")
+            else:
+                messages.error(request, f"The charger did not stop the session ({outcome.result}): {outcome.message}")
             return detail
         charger = ChargerSimulator(evse=session.evse, connector_id=session.connector_id)
         try:

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chargepoints.authorization import AuthMethod, DriverToken
-from chargepoints.control import ChargerControl, ControlResult, get_charger_control
+from chargepoints.control import ControlResult, serving_control
 from chargepoints.enums import Capability, EvseStatus
 from chargepoints.models import EVSE, ChargingSession, Location
 from chargepoints.sessions.enums import SessionStatus
@@ -149,19 +149,13 @@ def _reservation_of(evse: EVSE) -> ChargingSession | None:
     return ChargingSession.objects.filter(evse=evse, status=SessionStatus.RESERVATION).first()
 
 
-def _charger(evse: EVSE) -> ChargerControl | None:
-    """The real charger's control when one serves the EVSE (its answer is the result); None: the simulator plays it."""
-    control = get_charger_control()
-    return control if control.serves(evse) else None
-
-
 def _start(command: CommandRequest, now: datetime) -> tuple[str, str]:
     evse = _pick_evse(command, Capability.REMOTE_START_STOP_CAPABLE)
     if evse is None:
         return Result.FAILED, "The location or EVSE is no longer there."
     token = driver_token(command.payload["token"])
     reference = command.payload.get("authorization_reference")
-    if control := _charger(evse):
+    if control := serving_control(evse):
         outcome = control.remote_start(evse=evse, token=token, authorization_reference=reference)
         command.evse_uid = evse.uid
         return outcome.result, outcome.message
@@ -190,7 +184,7 @@ def _stop(command: CommandRequest, now: datetime) -> tuple[str, str]:
     session = ChargingSession.objects.select_related("evse").get(commands=command)
     if not session.is_open:
         return Result.FAILED, f"The session had already ended ({session.status})."
-    if control := _charger(session.evse):
+    if control := serving_control(session.evse):
         outcome = control.remote_stop(session=session)
         return outcome.result, outcome.message
     simulator = ChargerSimulator(evse=session.evse, connector_id=session.connector_id)
@@ -233,7 +227,7 @@ def _reserve(command: CommandRequest, now: datetime) -> tuple[str, str]:
         evse.refresh_from_db()
     if evse.status != EvseStatus.AVAILABLE:
         return _busy(evse)
-    if control := _charger(evse):
+    if control := serving_control(evse):
         key = f"{command.partner_id}:{command.reservation_id}"
         assert command.expiry_date is not None
         outcome = control.reserve(evse=evse, reservation_key=key, expiry=command.expiry_date, token=token)
@@ -251,7 +245,7 @@ def _cancel(command: CommandRequest, now: datetime) -> tuple[str, str]:
     if not sessions:
         return Result.UNKNOWN_RESERVATION, f"No open reservation '{command.reservation_id}' of yours."
     for session in sessions:
-        if control := _charger(session.evse):
+        if control := serving_control(session.evse):
             key = f"{command.partner_id}:{command.reservation_id}"
             outcome = control.cancel_reservation(evse=session.evse, reservation_key=key)
             if outcome.result != ControlResult.ACCEPTED:
@@ -265,7 +259,7 @@ def _unlock(command: CommandRequest, now: datetime) -> tuple[str, str]:
     evse = _pick_evse(command, Capability.UNLOCK_CAPABLE)
     if evse is None:
         return Result.FAILED, "The location or EVSE is no longer there."
-    if control := _charger(evse):
+    if control := serving_control(evse):
         outcome = control.unlock(evse=evse)
         return outcome.result, outcome.message
     running = ChargingSession.objects.filter(evse=evse, status=SessionStatus.ACTIVE).exists()

@@ -10,11 +10,15 @@ from typing import Any
 
 import pytest
 import requests
+from django.test import Client
+from django.urls import reverse
 from ocpp.v16 import call
 
 from chargepoints.models import ChargingSession
 from chargepoints.sessions.enums import SessionStatus
 from ocpp_gateway.models import OcppMessage, PendingRemoteStart
+from tests.conftest import SQLITE_SERIAL
+from tests.factories import operations_user
 from tests.ocpi_api.drivers import DriversEmsp, registered_partner, roaming_station, stored_token, token_body
 
 from .conftest import Answers, connected, registered, run_async
@@ -143,3 +147,32 @@ def test_a_remote_start_survives_the_charger_reconnecting_before_it_starts(gatew
     session = ChargingSession.objects.get()
     assert (session.auth_method, session.authorization_reference) == ("COMMAND", "REF-RECONNECT-1")
     assert not PendingRemoteStart.objects.exists(), "a remote start is used once"
+
+
+def test_staff_stop_on_the_session_page_goes_to_the_charger(gateway, emsp, setup):
+    _evse, _token, password, _base = setup
+    answers = Answers()
+    client = Client()
+    client.force_login(operations_user())
+
+    def staff_stop(session_pk: int) -> str:
+        with SQLITE_SERIAL:
+            response = client.post(reverse("sessions:remote_stop", args=[session_pk]), follow=True)
+        return str(response.content.decode())
+
+    async def play() -> str:
+        async with connected(gateway, "CP-1", password, answers) as (cp, _):
+            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
+            now = datetime.now(UTC).replace(microsecond=0)
+            await cp.call(
+                call.StartTransaction(connector_id=1, id_tag="04A1B2C3", meter_start=0, timestamp=now.isoformat())
+            )
+            session_pk = await asyncio.to_thread(lambda: ChargingSession.objects.get().pk)
+            return await asyncio.to_thread(staff_stop, session_pk)
+
+    page = run_async(play())
+    gateway.settle()
+    assert "The charger accepted the stop" in page
+    assert [action for action, _ in answers.received] == ["RemoteStopTransaction"]
+    # The session ends when the charger reports its StopTransaction, not when staff ask.
+    assert ChargingSession.objects.get().status == SessionStatus.ACTIVE
