@@ -89,6 +89,48 @@ class SimulationPlan:
     keep_charging: bool = False  # the driver is still charging: the visit ends with a meter value, not a stop
 
 
+@dataclass(frozen=True)
+class VisitTimeline:
+    """When a visit's meter values fall and what the meter reads then, for the simulator and the OCPP-speaking
+    simulated charger alike: minute 0 is the start of charging; a pause halfway shifts what follows."""
+
+    plan: SimulationPlan
+    curve: ChargingCurve
+    meter_start_wh: Decimal
+
+    @classmethod
+    def of(cls, plan: SimulationPlan, *, max_kw: Decimal, meter_start_wh: Decimal) -> VisitTimeline:
+        curve = ChargingCurve(peak_kw=min(plan.kw, max_kw), minutes=Decimal(plan.minutes))
+        return cls(plan=plan, curve=curve, meter_start_wh=meter_start_wh)
+
+    @property
+    def minutes(self) -> Decimal:
+        return self.curve.minutes
+
+    @property
+    def halfway(self) -> Decimal:
+        return self.minutes / 2
+
+    @property
+    def paused(self) -> timedelta:
+        return timedelta(minutes=self.plan.suspended_minutes)
+
+    def clock(self, minute: Decimal) -> datetime:
+        pause = self.paused if self.plan.suspended_minutes and minute > self.halfway else timedelta(0)
+        return self.plan.start + timedelta(minutes=float(minute)) + pause
+
+    def meter(self, minute: Decimal) -> Decimal:
+        return self.meter_start_wh + (self.curve.energy_kwh(minute) * 1000).quantize(WH, rounding=ROUND_HALF_UP)
+
+    def marks(self) -> list[Decimal]:
+        """The minutes a meter value is sent: every interval, and halfway when the visit pauses or fails there."""
+        plan = self.plan
+        return sorted(
+            {Decimal(m) for m in range(0, plan.minutes, max(plan.interval_minutes, 1))}
+            | ({self.halfway} if plan.suspended_minutes or plan.fail else set())
+        )
+
+
 @dataclass
 class SimulationResult:
     decision: AuthorizationDecision
@@ -280,24 +322,10 @@ class ChargerSimulator:
         return result
 
     def _charge(self, session: ChargingSession, plan: SimulationPlan, log: list[str]) -> ChargingSession:
-        minutes = Decimal(plan.minutes)
-        curve = ChargingCurve(peak_kw=min(plan.kw, self.max_kw), minutes=minutes)
-        meter_start = session.meter_wh
-        halfway = minutes / 2
-        paused = timedelta(minutes=plan.suspended_minutes)
-
-        def clock(minute: Decimal) -> datetime:
-            pause = paused if plan.suspended_minutes and minute > halfway else timedelta(0)
-            return plan.start + timedelta(minutes=float(minute)) + pause
-
-        def meter(minute: Decimal) -> Decimal:
-            return meter_start + (curve.energy_kwh(minute) * 1000).quantize(WH, rounding=ROUND_HALF_UP)
-
-        marks = sorted(
-            {Decimal(m) for m in range(0, plan.minutes, max(plan.interval_minutes, 1))}
-            | ({halfway} if plan.suspended_minutes or plan.fail else set())
-        )
-        for minute in marks:
+        timeline = VisitTimeline.of(plan, max_kw=self.max_kw, meter_start_wh=session.meter_wh)
+        minutes, halfway, paused, curve = timeline.minutes, timeline.halfway, timeline.paused, timeline.curve
+        clock, meter = timeline.clock, timeline.meter
+        for minute in timeline.marks():
             if plan.fail and minute == halfway:
                 at = clock(minute)
                 log.append(f"{at:%H:%M:%S} charger fault after {curve.energy_kwh(minute):.2f} kWh")

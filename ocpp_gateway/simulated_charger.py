@@ -29,7 +29,7 @@ from ocpp.v16 import ChargePoint, call
 
 from chargepoints.enums import TokenType
 from chargepoints.models import EVSE, ChargingSession, Connector
-from chargepoints.simulator import ChargingCurve, SimulationPlan, VisitOutcome
+from chargepoints.simulator import SimulationPlan, VisitOutcome, VisitTimeline
 
 from .management.commands.ocpp_charger_add import charger_url
 from .models import Charger, ChargerEvse, Transaction
@@ -182,23 +182,10 @@ class _Player:
 
     async def charge(self) -> None:
         visit, plan, log = self.visit, self.visit.plan, self.visit.log
-        minutes = Decimal(plan.minutes)
-        curve = ChargingCurve(peak_kw=min(plan.kw, visit.max_kw), minutes=minutes)
-        halfway = minutes / 2
-        paused = timedelta(minutes=plan.suspended_minutes)
-
-        def clock(minute: Decimal) -> datetime:
-            pause = paused if plan.suspended_minutes and minute > halfway else timedelta(0)
-            return plan.start + timedelta(minutes=float(minute)) + pause
-
-        def meter(minute: Decimal) -> Decimal:
-            return visit.meter_start_wh + (curve.energy_kwh(minute) * 1000).quantize(WH, rounding=ROUND_HALF_UP)
-
-        marks = sorted(
-            {Decimal(m) for m in range(0, plan.minutes, max(plan.interval_minutes, 1))}
-            | ({halfway} if plan.suspended_minutes or plan.fail else set())
-        )
-        for minute in marks:
+        timeline = VisitTimeline.of(plan, max_kw=visit.max_kw, meter_start_wh=visit.meter_start_wh)
+        minutes, halfway, paused, curve = timeline.minutes, timeline.halfway, timeline.paused, timeline.curve
+        clock, meter = timeline.clock, timeline.meter
+        for minute in timeline.marks():
             at = clock(minute)
             await self.meter(at, meter(minute), curve.power_kw(minute))
             if plan.fail and minute == halfway:

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+
+from chargepoints.admin import ReadOnlyAdminMixin
 
 from .models import AdHocPayment, PaymentEvent, Receipt
 
 
-class ReadOnly:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class PaymentEventInline(ReadOnly, admin.TabularInline[PaymentEvent, AdHocPayment]):
+class PaymentEventInline(ReadOnlyAdminMixin, admin.TabularInline[PaymentEvent, AdHocPayment]):
     model = PaymentEvent
     extra = 0
     fields = ("at", "kind", "state_before", "state_after", "amount", "detail", "provider_event_id", "by")
 
 
 @admin.register(AdHocPayment)
-class AdHocPaymentAdmin(ReadOnly, admin.ModelAdmin[AdHocPayment]):
+class AdHocPaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[AdHocPayment]):
     list_display = ("reference", "created", "evse", "state", "hold_amount", "captured_amount", "refunded_amount")
     list_filter = ("state", "gateway")
     search_fields = ("reference", "provider_reference", "evse__evse_id")
@@ -36,6 +24,6 @@ class AdHocPaymentAdmin(ReadOnly, admin.ModelAdmin[AdHocPayment]):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ReadOnly, admin.ModelAdmin[Receipt]):
+class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Receipt]):
     list_display = ("number", "issued_at", "total_incl_vat", "currency", "emailed_at")
     search_fields = ("number", "payment__reference")

@@ -233,15 +233,7 @@ def _record(claim: Claim, outcome: Outcome, started: datetime, duration: float) 
         too_old = timezone.now() - item.created > timedelta(seconds=_max_age(item))
         if outcome.result == DeliveryAttempt.Outcome.RETRY and too_old:
             outcome = replace(outcome, result=DeliveryAttempt.Outcome.DEAD)
-        DeliveryAttempt.objects.create(
-            item=item,
-            started_at=started,
-            duration_ms=round(duration * 1000),
-            outcome=outcome.result,
-            http_status=outcome.http_status,
-            ocpi_status=outcome.ocpi_status,
-            message=outcome.message[:2000],
-        )
+        attempt_of(item.pk, outcome, started, duration).save()
         if item.claim_token != claim.token or item.status != Status.PENDING:
             return False  # the lease ran out meanwhile; whoever holds the row now decides
         if outcome.result == DeliveryAttempt.Outcome.DELIVERED:
@@ -387,3 +379,16 @@ def _has_earlier_pending(item: OutboxItem) -> bool:
     return OutboxItem.objects.filter(
         partner_id=item.partner_id, object_key=item.object_key, status=Status.PENDING, id__lt=item.pk
     ).exists()
+
+
+def attempt_of(item_id: int, outcome: Outcome, started: datetime, duration: float) -> DeliveryAttempt:
+    """The record of one call (unsaved), as staff see it on the deliveries page."""
+    return DeliveryAttempt(
+        item_id=item_id,
+        started_at=started,
+        duration_ms=round(duration * 1000),
+        outcome=outcome.result,
+        http_status=outcome.http_status,
+        ocpi_status=outcome.ocpi_status,
+        message=outcome.message[:2000],
+    )

@@ -35,6 +35,7 @@ from .delivery import (
     _record,
     _send,
     _target,
+    attempt_of,
 )
 from .models import DeliveryAttempt, OutboxItem
 from .render import render_body
@@ -264,15 +265,7 @@ def _record_delivered(sent: Sequence[Sent]) -> None:
     with transaction.atomic():
         items = OutboxItem.objects.select_for_update().in_bulk([claim.item_id for claim, *_ in sent])
         DeliveryAttempt.objects.bulk_create(
-            DeliveryAttempt(
-                item_id=claim.item_id,
-                started_at=started,
-                duration_ms=round(duration * 1000),
-                outcome=outcome.result,
-                http_status=outcome.http_status,
-                ocpi_status=outcome.ocpi_status,
-                message=outcome.message[:2000],
-            )
+            attempt_of(claim.item_id, outcome, started, duration)
             for claim, outcome, started, duration in sent
             if claim.item_id in items
         )
