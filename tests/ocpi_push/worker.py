@@ -59,12 +59,20 @@ def publishing_to(url: str) -> Iterator[None]:
     """Send this process's tasks to the broker at ``url`` instead of running them eagerly."""
     app = celery_app
     saved = (app.conf.broker_url, app.conf.task_always_eager)
+    saved_env = os.environ.get("CELERY_BROKER_URL")
     redis.Redis.from_url(url).flushdb()
+    # Celery reads the broker from the environment before its configuration (celery.app.utils.Settings.broker_url):
+    # with CELERY_BROKER_URL set, as in CI, the configuration alone would leave this process on the other broker.
+    os.environ["CELERY_BROKER_URL"] = url
     app.conf.broker_url, app.conf.task_always_eager = url, False
     app._after_fork()  # forget pooled connections to the old broker
     try:
         yield
     finally:
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
         app.conf.broker_url, app.conf.task_always_eager = saved
         app._after_fork()
 
