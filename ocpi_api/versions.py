@@ -47,6 +47,7 @@ V2_2_1 = OcpiVersion(
             "cpo/2.2.1/cdrs",
             (Route("", CdrListView),),
         ),
+        OcpiModule(ModuleID.TARIFFS, InterfaceRole.SENDER, "cpo/2.2.1/tariffs", (Route("", TariffListView),)),
         OcpiModule(
             ModuleID.TOKENS,
             InterfaceRole.RECEIVER,

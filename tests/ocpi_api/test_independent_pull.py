@@ -10,10 +10,11 @@ import pytest
 from billing.models import Cdr
 from chargepoints.models import ChargingSession
 from chargepoints.selectors import location_list_for_sync
+from tariffs.selectors import tariff_list
 from tests.chargepoints.sessions_support import T0
 
 from .conftest import auth
-from .drivers import charged_session, registered_partner, roaming_station
+from .drivers import charged_session, demo_tariff, registered_partner, roaming_station
 from .test_pagination import next_link
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,8 @@ def crawl(client, token: str, url: str) -> tuple[list[str], int]:
 
 def test_every_sender_list_is_pulled_from_the_beginning_without_date_from(client) -> None:
     partner, token = registered_partner()
+    for kind in (("SWE", "DC"), ("DEU", "AC")):  # with roaming_station's SE-AC-STANDARD, three tariffs
+        demo_tariff(*kind)
     for n in range(3):
         evse = roaming_station()
         # Years apart: a pull that silently began at some recent default date_from would miss the old ones.
@@ -48,6 +51,7 @@ def test_every_sender_list_is_pulled_from_the_beginning_without_date_from(client
         "locations": [location.ocpi_id for location in location_list_for_sync().order_by("last_updated", "pk")],
         "sessions": list(ChargingSession.objects.order_by("last_updated", "pk").values_list("ocpi_id", flat=True)),
         "cdrs": list(Cdr.objects.order_by("last_updated", "pk").values_list("ocpi_id", flat=True)),
+        "tariffs": [tariff.ocpi_id for tariff in tariff_list().order_by("last_updated", "pk")],
     }
     assert all(len(ids) == 3 for ids in expected.values()), expected
 

@@ -1,6 +1,6 @@
 """Tariffs module, Sender interface (OCPI 2.1.1 mod_tariffs.md §2.1 CPO Interface; 2.2.1 mod_tariffs.asciidoc, Sender
-Interface): the paginated list of our tariffs. Declared for 2.1.1 only so far (ocpi_api/versions.py); 2.2.1 partners
-receive tariffs by push."""
+Interface): the paginated list of our tariffs, for partners that pull as well as (or instead of) receiving our
+pushes."""
 
 from __future__ import annotations
 
