@@ -49,12 +49,12 @@ async def validate(message: Call | CallResult) -> None:
 
 @functools.lru_cache(maxsize=1024)  # bounded: keys of unvalidated payloads are the charger's to choose
 def _snake(key: str) -> str:
-    return next(iter(camel_to_snake_case({key: None})))
+    return str(next(iter(camel_to_snake_case({key: None}))))
 
 
 @functools.lru_cache(maxsize=1024)
 def _camel(key: str) -> str:
-    return next(iter(snake_to_camel_case({key: None})))
+    return str(next(iter(snake_to_camel_case({key: None}))))
 
 
 def _rekeyed(data: Any, rename: Callable[[str], str]) -> Any:
