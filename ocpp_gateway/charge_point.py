@@ -8,6 +8,7 @@ FormationViolation the 2.0.1 way and swaps NotImplemented and NotSupported.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import time
@@ -17,6 +18,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from django.utils import timezone
+from ocpp.charge_point import remove_nones, serialize_as_dict
 from ocpp.exceptions import (
     FormationViolationError,
     FormatViolationError,
@@ -34,7 +36,7 @@ from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result, datatypes
 from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
 
-from . import services, transactions
+from . import handling, services, transactions
 from .db import in_db
 from .meter import meter_readings
 from .remote_starts import RemoteStart, remote_start_expect, remote_start_forget
@@ -144,6 +146,34 @@ class GatewayChargePoint(ChargePoint):
         except Exception:
             logger.exception("Charger %s: %s not handled", self.id, action)
             await self._send(call_error(unique_id, InternalError(description="The central system failed.")))
+
+    async def _handle_call(self, msg: Call) -> None:
+        """The library's ``_handle_call`` (ocpp 2.1: validate, call the handler, answer, validate the answer) without
+        its per-frame overheads (``handling``). Unknown actions were answered by ``route_message`` already."""
+        handlers = self.route_map[msg.action]
+        if "_after_action" in handlers:
+            await super()._handle_call(msg)  # none of ours has one: the library's full path, should one be added
+            return
+        validated = not handlers.get("_skip_schema_validation", False)
+        if validated:
+            await handling.validate(msg)
+        payload = handling.snake_case(msg.payload)
+        handler = handlers["_on_action"]
+        try:
+            if handling.takes_unique_id(handler):
+                response = handler(**payload, call_unique_id=msg.unique_id)
+            else:
+                response = handler(**payload)
+            if inspect.isawaitable(response):
+                response = await response
+        except Exception as error:  # as the library: the handler's error is the charger's CALLERROR
+            self.logger.exception("Error while handling request '%s'", msg)
+            await self._send(msg.create_call_error(error).to_json())
+            return
+        result = msg.create_call_result(handling.camel_case(remove_nones(serialize_as_dict(response))))
+        if validated:
+            await handling.validate(result)
+        await self._send(result.to_json())
 
     # --- messages from the charger -------------------------------------------------------------------------------
 

@@ -77,6 +77,7 @@ def _basic_credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str | None, 
 class ChargerConsumer(AsyncWebsocketConsumer):
     charger: Charger | None = None
     connection: ChannelsConnection | None = None
+    charge_point: GatewayChargePoint | None = None
     task: asyncio.Task[None] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -111,13 +112,15 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             return
         self.charger = charger
         previous = charger.channel_name
+        # The inbox exists before the charger may speak: a BootNotification sent the moment the socket opens waits
+        # there while the connection is being recorded, instead of depending on when Channels delivers it.
+        self.connection = ChannelsConnection(self, charger.pk)
         await self.accept(subprotocol=SUBPROTOCOL)
         if previous and previous != self.channel_name:
             # One live connection per charger: the newest wins (a charger that rebooted, a NAT that dropped the old).
             with contextlib.suppress(Exception):
                 await self.channel_layer.send(previous, {"type": "ocpp.replaced"})
         idle = await in_db(services.charger_connected, charger_id=charger.pk, channel_name=self.channel_name)
-        self.connection = ChannelsConnection(self, charger.pk)
         self.charge_point = GatewayChargePoint(
             charge_point_id,
             self.connection,
@@ -139,6 +142,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             await self.close()
 
     async def _serve(self) -> None:
+        assert self.charge_point is not None
         try:
             await self.charge_point.start()
         except ConnectionClosed:
@@ -165,7 +169,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         if self.task is not None:
             self.task.cancel()
         if self.charger is not None:
-            if self.connection is not None:
+            if self.charge_point is not None:
                 await self.charge_point.settled()  # its StatusNotifications first: they came before the close
             await message_log.flush()
             await seen_log.flush()
@@ -176,7 +180,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
 
     async def ocpp_command(self, event: dict[str, Any]) -> None:
         """A command for this charger, from any process: sent in a task of its own, so this consumer keeps reading."""
-        if self.connection is None:
+        if self.charge_point is None:
             return
         task = asyncio.create_task(run_command(self.charge_point, self.channel_layer, event))
         self.commands.add(task)  # held until done: the loop keeps only weak references to tasks

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
@@ -39,9 +40,14 @@ def describe(frame: str) -> tuple[str, str, str, str]:
     return kind, unique_id, action[:64], error[:40]
 
 
+# What a frame's row is made of, as recorded: its model instance is built in the database thread (``_write``), so
+# that the event loop pays only for a tuple (a Django model's __init__ costs more than the rest of the record).
+Row = tuple[int, datetime, str, str, str, str, str, str]
+
+
 @dataclass
 class MessageLog:
-    pending: list[OcppMessage] = field(default_factory=list)
+    pending: list[Row] = field(default_factory=list)
     # The action of each CALL still waiting for its answer, so that the answer is logged with it.
     actions: dict[tuple[int, str, str], str] = field(default_factory=dict)
     task: asyncio.Task[None] | None = None
@@ -57,18 +63,7 @@ class MessageLog:
         elif kind in ("CALLRESULT", "CALLERROR"):
             other = OcppMessage.Direction.OUT if direction == OcppMessage.Direction.IN else OcppMessage.Direction.IN
             action = self.actions.pop((charger_id, other, unique_id), "")
-        self.pending.append(
-            OcppMessage(
-                charger_id=charger_id,
-                at=timezone.now(),
-                direction=direction,
-                message_type=kind,
-                unique_id=unique_id,
-                action=action,
-                error_code=error,
-                frame=frame[:65536],
-            )
-        )
+        self.pending.append((charger_id, timezone.now(), direction, kind, unique_id, action, error, frame[:65536]))
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._flush_later())
 
@@ -80,8 +75,8 @@ class MessageLog:
         batch, self.pending = self.pending, []
         if batch:
             prune_every = max(1, int(settings.OCPP_MESSAGE_LOG_KEEP) // 10)
-            for message in batch:
-                self.unpruned[message.charger_id] = self.unpruned.get(message.charger_id, 0) + 1
+            for row in batch:
+                self.unpruned[row[0]] = self.unpruned.get(row[0], 0) + 1
             due = [charger_id for charger_id, count in self.unpruned.items() if count >= prune_every]
             for charger_id in due:
                 del self.unpruned[charger_id]
@@ -91,8 +86,20 @@ class MessageLog:
                 logger.exception("Could not write %s OCPP frames to the message log", len(batch))
 
 
-def _write(batch: list[OcppMessage], prune: list[int]) -> None:
-    OcppMessage.objects.bulk_create(batch)
+def _write(batch: list[Row], prune: list[int]) -> None:
+    OcppMessage.objects.bulk_create(
+        OcppMessage(
+            charger_id=charger_id,
+            at=at,
+            direction=direction,
+            message_type=kind,
+            unique_id=unique_id,
+            action=action,
+            error_code=error,
+            frame=frame,
+        )
+        for charger_id, at, direction, kind, unique_id, action, error, frame in batch
+    )
     keep = int(settings.OCPP_MESSAGE_LOG_KEEP)
     for charger_id in prune:
         ids = OcppMessage.objects.filter(charger_id=charger_id).values_list("id", flat=True)

@@ -137,8 +137,7 @@ def charger_connected(*, charger_id: int, channel_name: str) -> set[int]:
     Charger.objects.filter(pk=charger_id).update(
         connected_since=now, last_seen_at=now, channel_name=channel_name, silent_since=None
     )
-    _apply_reported_statuses(charger_id)
-    connectors = set(ChargerEvse.objects.filter(charger_id=charger_id).values_list("connector_id", flat=True))
+    connectors = _apply_reported_statuses(charger_id)
     open_ = Transaction.objects.filter(charger_id=charger_id, stopped_at__isnull=True)
     return connectors - set(open_.values_list("connector_id", flat=True))
 
@@ -238,12 +237,15 @@ def _effective(link: ChargerEvse) -> str:
     return own
 
 
-def _apply_reported_statuses(charger_id: int) -> None:
+def _apply_reported_statuses(charger_id: int) -> set[int]:
     """Every EVSE of the charger takes the status its connector last reported (those never reported stay as they
-    are)."""
+    are). Returns the charger's connector ids."""
+    connectors = set()
     for link in ChargerEvse.objects.filter(charger_id=charger_id).select_related("evse", "charger"):
+        connectors.add(link.connector_id)
         if link.status:
             _apply_status(link)
+    return connectors
 
 
 def _evses_unknown(charger_id: int) -> None:
@@ -275,9 +277,12 @@ def charger_status(
     vendor_error_code: str = "",
 ) -> None:
     """StatusNotification (OCPP 1.6 §4.9) → ``evse_set_status``; errors are kept for staff."""
-    # Locked: statuses re-applied for a charger that speaks again (``chargers_seen``) wait for this one. Its "last
-    # seen" is the frame's, written in batches (``seen``).
-    charger = Charger.objects.select_for_update().get(pk=charger_id)
+    # The charger row is locked: statuses re-applied for a charger that speaks again (``chargers_seen``) wait for
+    # this one. Its "last seen" is the frame's, written in batches (``seen``). The connector, its EVSE and the charger
+    # come in one query (connector 0 is the charger's own).
+    links = ChargerEvse.objects.select_related("evse", "charger").select_for_update(of=("charger",))
+    link = links.filter(charger_id=charger_id, connector_id=connector_id).first() if connector_id else None
+    charger = link.charger if link is not None else Charger.objects.select_for_update().get(pk=charger_id)
     if error_code and error_code != "NoError":
         ChargerFault.objects.create(
             charger=charger,
@@ -294,7 +299,6 @@ def charger_status(
         charger.save(update_fields=["status", "error_code"])
         _apply_reported_statuses(charger_id)
         return
-    link = charger.connectors.select_related("evse", "charger").filter(connector_id=connector_id).first()
     if link is None:
         logger.warning("Charger %s reported unknown connector %s", charger, connector_id)
         return
@@ -308,8 +312,10 @@ def charger_status(
     link.save(update_fields=["status", "error_code", "info", "vendor_error_code", "status_at"])
     if status == "Available":
         _reconcile_after_reboot(charger, connector_id)
-    session = _apply_status(link)
     state = CHARGING_STATE.get(status)
+    if state is None and link.evse.status == _effective(link):
+        return  # the EVSE shows this already and no session's state follows from it (most reports: two queries less)
+    session = _apply_status(link)
     # Only a change of state is reported: the same state again must not move the session's clock.
     if session is not None and state is not None and state != session.charging_state and at >= session.accounted_until:
         try:

@@ -2,10 +2,12 @@
 at a sustained rate of heartbeats, status changes and meter values; against a bare ``websockets`` echo server in the
 same run, driven the same way. Reports p50/p95 response times, memory per connection (RSS growth of the server
 process / connections), the server's CPU time per answer while driven (less swayed than latency by other processes
-on the machine) and errors, then ``RESULT ocpp …``.
+on the machine; the gateway's also split into its event loop's share and its database threads') and errors, then
+``RESULT ocpp …``.
 
 Sizes (environment): OCPP_BENCH_CHARGERS (1000), OCPP_BENCH_RATE (messages/s, 200), OCPP_BENCH_SECONDS (60);
-OCPP_BENCH_SIZE=smoke is 20 chargers at 20 messages/s for 3 s (`make bench-smoke`).
+OCPP_BENCH_SIZE=smoke is 20 chargers at 20 messages/s for 3 s (`make bench-smoke`). OCPP_BENCH_PROFILE=FILE profiles
+the gateway while it is driven (``tests.bench.profiled_gateway``; the profiler's cost swells the figures).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import gc
 import itertools
 import json
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -74,10 +78,15 @@ class Outcome:
     connect_errors: int = 0
     kib_per_connection: float = 0.0
     cpu_seconds: float = 0.0  # the server process's, while driven
+    loop_cpu_seconds: float = 0.0  # of it, its main thread's: the event loop
 
     @property
     def cpu_ms_per_answer(self) -> float:
         return self.cpu_seconds * 1000 / len(self.latencies) if self.latencies else float("nan")
+
+    @property
+    def loop_cpu_ms_per_answer(self) -> float:
+        return self.loop_cpu_seconds * 1000 / len(self.latencies) if self.latencies else float("nan")
 
     def percentile(self, share: float) -> float:
         if not self.latencies:
@@ -99,9 +108,10 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User and system time of a process (proc(5): fields 14 and 15 of /proc/PID/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """User and system time of a process, or of one of its threads (proc(5): fields 14 and 15 of /proc/PID/stat)."""
+    stat = Path(f"/proc/{pid}/task/{thread}/stat" if thread else f"/proc/{pid}/stat")
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -131,7 +141,7 @@ def _frames(index: int, n: int) -> str:
     return json.dumps([2, unique_id, "MeterValues", {"connectorId": 1, "meterValue": [sample]}])
 
 
-async def _drive(url: str, ids: list[str], size: Size, pid: int) -> Outcome:
+async def _drive(url: str, ids: list[str], size: Size, pid: int, *, profiled: bool) -> Outcome:
     outcome = Outcome()
     sockets: list[websockets.ClientConnection] = []
     waiting: dict[str, tuple[float, asyncio.Future[None]]] = {}
@@ -170,7 +180,13 @@ async def _drive(url: str, ids: list[str], size: Size, pid: int) -> Outcome:
     if sockets:
         outcome.kib_per_connection = (_rss_kib(pid) - before) / len(sockets)
     readers = [asyncio.create_task(read(ws)) for ws in sockets]
-    cpu_before = _cpu_seconds(pid)
+    # This process's own garbage collection would stop the clock of every answer in flight (full passes over its
+    # thousand client connections took 0.1-1.7 s on a loaded machine): none while driving, for either server.
+    gc.collect()
+    gc.disable()
+    cpu_before, loop_cpu_before = _cpu_seconds(pid), _cpu_seconds(pid, thread=pid)
+    if profiled:
+        os.kill(pid, signal.SIGUSR1)
     pending: list[asyncio.Future[None]] = []
     interval, started = 1 / size.rate, time.perf_counter()
     for n in itertools.count():
@@ -188,8 +204,13 @@ async def _drive(url: str, ids: list[str], size: Size, pid: int) -> Outcome:
         except websockets.ConnectionClosed:
             outcome.errors += 1
     _done, late = await asyncio.wait(pending, timeout=10) if pending else (set(), set())
+    gc.enable()
     outcome.errors += len(late)
     outcome.cpu_seconds = _cpu_seconds(pid) - cpu_before
+    outcome.loop_cpu_seconds = _cpu_seconds(pid, thread=pid) - loop_cpu_before
+    if profiled:
+        os.kill(pid, signal.SIGUSR2)
+        await asyncio.sleep(5)  # the profiles are written
     for ws in sockets:
         await ws.close()
     for reader in readers:
@@ -223,11 +244,13 @@ def _chargers(count: int) -> list[str]:
     return [charger.charge_point_id for charger in chargers]
 
 
-def _serve(command: list[str], env: dict[str, str], port: int, url: str, ids: list[str], size: Size) -> Outcome:
+def _serve(
+    command: list[str], env: dict[str, str], port: int, url: str, ids: list[str], size: Size, *, profiled: bool = False
+) -> Outcome:
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_port(port, process)
-        return asyncio.run(_drive(url, ids, size, process.pid))
+        return asyncio.run(_drive(url, ids, size, process.pid, profiled=profiled))
     finally:
         # Shutting down runs every charger's disconnect (its EVSEs become UNKNOWN, through the real services): with
         # a thousand chargers that outlasts a short grace period, and the figures are already taken.
@@ -251,11 +274,12 @@ def run() -> list[str]:
                 "OCPP_DB_THREADS": "1" if connection.vendor == "sqlite" else "4",
             }
             port = _free_port()
+            profile = os.environ.get("OCPP_BENCH_PROFILE")
             gateway = _serve(
                 [
                     sys.executable,
                     "-m",
-                    "uvicorn",
+                    *(["tests.bench.profiled_gateway", str(Path(profile).resolve())] if profile else ["uvicorn"]),
                     "config.asgi:application",
                     "--port",
                     str(port),
@@ -268,6 +292,7 @@ def run() -> list[str]:
                 f"ws://127.0.0.1:{port}/ocpp",
                 ids,
                 size,
+                profiled=bool(profile),
             )
             port = _free_port()
             echo = _serve(
@@ -281,7 +306,7 @@ def run() -> list[str]:
         f"{size.chargers} chargers, {size.rate:g} messages/s for {size.seconds:g} s",
         f"gateway: {len(gateway.latencies)} answered, p50 {gateway.percentile(0.5):.1f} ms, "
         f"p95 {gateway.percentile(0.95):.1f} ms, {gateway.kib_per_connection:.0f} KiB per connection, "
-        f"{gateway.cpu_ms_per_answer:.2f} ms CPU per answer, "
+        f"{gateway.cpu_ms_per_answer:.2f} ms CPU per answer ({gateway.loop_cpu_ms_per_answer:.2f} on the event loop), "
         f"{gateway.errors} errors, {gateway.connect_errors} refused connections",
         f"echo:    {len(echo.latencies)} answered, p50 {echo.percentile(0.5):.1f} ms, "
         f"p95 {echo.percentile(0.95):.1f} ms, {echo.kib_per_connection:.0f} KiB per connection, "
@@ -291,6 +316,8 @@ def run() -> list[str]:
         f"p50_ms={gateway.percentile(0.5):.1f} p95_ms={gateway.percentile(0.95):.1f} "
         f"echo_p50_ms={echo.percentile(0.5):.1f} echo_p95_ms={echo.percentile(0.95):.1f} p95_ratio={ratio:.2f} "
         f"kib_per_connection={gateway.kib_per_connection:.0f} echo_kib_per_connection={echo.kib_per_connection:.0f} "
-        f"cpu_ms_per_answer={gateway.cpu_ms_per_answer:.2f} echo_cpu_ms_per_answer={echo.cpu_ms_per_answer:.2f} "
+        f"cpu_ms_per_answer={gateway.cpu_ms_per_answer:.2f} "
+        f"loop_cpu_ms_per_answer={gateway.loop_cpu_ms_per_answer:.2f} "
+        f"echo_cpu_ms_per_answer={echo.cpu_ms_per_answer:.2f} "
         f"cpu_ratio={cpu_ratio:.2f}",
     ]

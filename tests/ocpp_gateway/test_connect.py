@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -167,3 +168,27 @@ def test_status_notifications_are_answered_at_once_and_take_effect_in_order(gate
     assert EVSE.objects.get(pk=evse.pk).status == EvseStatus.UNKNOWN
     link = ChargerEvse.objects.get(evse=evse)
     assert link.status == "Preparing"
+
+
+def test_a_boot_notification_sent_the_moment_the_socket_opens_is_answered(gateway):
+    """Frames may come while the gateway is still recording the connection (charger_connected); none is lost."""
+    evses = roaming_station(evses=4).location.evses.order_by("id")
+    passwords = {f"CP-{n}": registered([evse.uid], f"CP-{n}")[1] for n, evse in enumerate(evses)}
+    boot = {"chargePointVendor": "Acme", "chargePointModel": "AC22"}
+
+    async def boot_at_once(charge_point_id: str, password: str) -> list[Any]:
+        async with websockets.connect(
+            gateway.url(charge_point_id),
+            subprotocols=["ocpp1.6"],  # type: ignore[list-item]
+            additional_headers={"Authorization": basic(charge_point_id, password)},
+        ) as socket:
+            await socket.send(json.dumps([2, "boot-1", "BootNotification", boot]))
+            await socket.send(json.dumps([2, "beat-1", "Heartbeat", {}]))
+            return [json.loads(await asyncio.wait_for(socket.recv(), 10)) for _ in range(2)]
+
+    async def play() -> list[list[Any]]:
+        return await asyncio.gather(*(boot_at_once(cp_id, password) for cp_id, password in passwords.items()))
+
+    for answers in run_async(play()):
+        assert [(kind, unique_id) for kind, unique_id, _ in answers] == [(3, "boot-1"), (3, "beat-1")]
+        assert answers[0][2]["status"] == "Accepted"
