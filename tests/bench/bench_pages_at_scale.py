@@ -10,8 +10,8 @@ same number of queries on every page of a list. Needs PostgreSQL (on SQLite the 
 are rolled back.
 
 Then, on the same data, the public map and the staff dashboard in Chromium (``browser_timing``): from navigation to
-a usable page (the map: its stations and basemap drawn), against a static page from the same server. Goal: under
-1 s each.
+a usable page (the map: its stations and basemap drawn), against a static page from the same server; the dashboard
+reads the summary beat keeps, as deployed. Goal: under 1 s each.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 
+from chargepoints.dashboard_summary import catalogue_summary_refresh, dashboard_charts_refresh
 from chargepoints.roles import FINANCE, OPERATIONS, roles_sync
 from ocpp_gateway.models import Charger
 from tests.bench.browser_timing import BrowserPage, browser_times, live_server_on_this_connection
@@ -100,7 +101,11 @@ def _bench() -> list[str]:
                 f"worst/baseline {timed[slowest] / baseline:5.1f}×  queries {sorted(counts)}"
             )
     lines.append(f"worst last/first ratio: {worst_ratio[1]}")
-    with live_server_on_this_connection() as base_url:
+    # As deployed: beat keeps the dashboard's counts and charts, and the page reads them (the test settings' 0 counts
+    # on every request, a full scan of the sessions).
+    catalogue_summary_refresh()
+    dashboard_charts_refresh()
+    with override_settings(DASHBOARD_SUMMARY_MAX_AGE=3600), live_server_on_this_connection() as base_url:
         browser = browser_times(
             base_url=base_url, session_cookie=client.cookies["sessionid"].value, pages=BROWSER_PAGES,
             repeats=BROWSER_REPEATS,
@@ -136,16 +141,18 @@ def _staff_user() -> User:
 def _time(client: Client, url: str) -> tuple[float, int, int]:
     """The best server time of ``url`` in ms, its query count and the list's number of pages."""
     client.get(url)  # warm: templates, the user's permissions
-    times = []
+    times, queries = [], []
     for _ in range(REPEATS):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(url)
             times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (url, response.status_code)
+        queries.append(len(captured))
     page = response.context["page"]
     assert len(page.object_list) > 0, url
-    return min(times), len(captured), page.paginator.num_pages
+    # The fewest: once a minute the staff session's last-seen time is saved (chargepoints.staff_login), whatever page.
+    return min(times), min(queries), page.paginator.num_pages
 
 
 def _baseline_ms(staff_list: StaffList, charger: int | None) -> float:
