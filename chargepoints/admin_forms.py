@@ -9,7 +9,14 @@ from typing import Any
 from django import forms
 from django.db import models
 
-from tariffs.structured_fields import Column, EnergyMixField, EnumChecklistField, RowsField, TextListField
+from tariffs.structured_fields import (
+    DISPLAY_TEXT_COLUMNS,
+    Column,
+    EnergyMixField,
+    EnumChecklistField,
+    RowsField,
+    TextListField,
+)
 
 from .enums import (
     Capability,
@@ -21,7 +28,6 @@ from .enums import (
 )
 from .models import EVSE, Connector, Location
 
-_DISPLAY_TEXT = (Column("language", "Language (ISO 639-1)"), Column("text", "Text"))
 _IMAGE = (
     Column("url", "URL"),
     Column("thumbnail", "Thumbnail URL"),
@@ -47,7 +53,7 @@ def _business_details(label: str) -> RowsField:
 class LocationAdminForm(forms.ModelForm[Location]):
     facilities = EnumChecklistField(Facility.choices)
     images = RowsField(_IMAGE, label="Images")
-    directions = RowsField(_DISPLAY_TEXT, label="Directions")
+    directions = RowsField(DISPLAY_TEXT_COLUMNS, label="Directions")
     related_locations = RowsField(
         (
             Column("latitude", "Latitude"),
@@ -91,7 +97,7 @@ class LocationAdminForm(forms.ModelForm[Location]):
 class EvseAdminForm(forms.ModelForm[EVSE]):
     capabilities = EnumChecklistField(Capability.choices)
     parking_restrictions = EnumChecklistField(ParkingRestriction.choices)
-    directions = RowsField(_DISPLAY_TEXT, label="EVSE directions")
+    directions = RowsField(DISPLAY_TEXT_COLUMNS, label="EVSE directions")
     images = RowsField(_IMAGE, label="EVSE images")
     status_schedule = RowsField(
         (

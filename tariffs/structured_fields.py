@@ -250,6 +250,9 @@ def _enum_choices(values: Iterable[str]) -> list[tuple[str, str]]:
     return [(value, value.replace("_", " ").title()) for value in values]  # labelled as Django's TextChoices are
 
 
+# DisplayText (OCPI 2.2.1 types.asciidoc §4.3): a location's directions, a tariff's alternative text.
+DISPLAY_TEXT_COLUMNS = (Column("language", "Language (ISO 639-1)"), Column("text", "Text"))
+
 # EnergySource and EnvironmentalImpact (OCPI 2.2.1 mod_locations §8.4.8, §8.4.9), the rows of an EnergyMix.
 ENERGY_SOURCE_COLUMNS = (
     Column("source", "Source", choices=_enum_choices(ENERGY_SOURCES)),

@@ -212,7 +212,9 @@ def editor_post(**overrides: str) -> dict[str, str]:
         "ocpi_id": "NIGHT",
         "currency": "SEK",
         "type": "",
-        "tariff_alt_text": "[]",
+        "tariff_alt_text-total": "1",
+        "tariff_alt_text-0-language": "",
+        "tariff_alt_text-0-text": "",
         "tariff_alt_url": "",
         "elements-TOTAL_FORMS": "1",
         "elements-INITIAL_FORMS": "0",
@@ -281,6 +283,23 @@ def test_the_editor_edits_the_energy_mix_as_rows(editor: Client) -> None:
     page = editor.get(f"/admin/tariffs/tariff/{tariff.pk}/change/").content.decode()
     assert 'name="energy_mix_sources-1-percentage" value="29.5"' in page
     assert '<option value="SOLAR" selected>Solar</option>' in page
+
+
+def test_the_editor_edits_the_alternative_texts_as_rows(editor: Client) -> None:
+    texts = {
+        "tariff_alt_text-total": "2",
+        "tariff_alt_text-0-language": "sv",
+        "tariff_alt_text-0-text": "2,50 kr/kWh nattetid",
+        "tariff_alt_text-1-language": "en",
+        "tariff_alt_text-1-text": "2.50 SEK/kWh at night",
+    }
+    assert editor.post("/admin/tariffs/tariff/add/", editor_post(**texts)).status_code == 302
+    assert Tariff.objects.get(ocpi_id="NIGHT").tariff_alt_text == [
+        {"language": "sv", "text": "2,50 kr/kWh nattetid"},
+        {"language": "en", "text": "2.50 SEK/kWh at night"},
+    ]
+    bad = editor.post("/admin/tariffs/tariff/add/", editor_post(**{**texts, "tariff_alt_text-1-language": "eng"}))
+    assert "[1].language: a two-letter ISO 639-1 code such as en or sv." in bad.content.decode()
 
 
 def test_the_editor_saves_no_energy_mix_when_its_rows_are_empty(editor: Client) -> None:
