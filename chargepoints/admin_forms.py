@@ -1,5 +1,5 @@
 """The admin's station forms: every OCPI structure the models keep as JSON gets a structured field
-(``chargepoints.structured_fields``) in place of a raw JSON box. Columns and choices follow OCPI 2.2.1
+(``tariffs.structured_fields``) in place of a raw JSON box. Columns and choices follow OCPI 2.2.1
 mod_locations.asciidoc §8.3 (objects) and §8.4 (data types)."""
 
 from __future__ import annotations
@@ -9,10 +9,17 @@ from typing import Any
 from django import forms
 from django.db import models
 
+from tariffs.structured_fields import (
+    DISPLAY_TEXT_COLUMNS,
+    Column,
+    EnergyMixField,
+    EnumChecklistField,
+    RowsField,
+    TextListField,
+)
+
 from .enums import (
     Capability,
-    EnergySourceCategory,
-    EnvironmentalImpactCategory,
     EvseStatus,
     Facility,
     ImageCategory,
@@ -20,9 +27,7 @@ from .enums import (
     TokenType,
 )
 from .models import EVSE, Connector, Location
-from .structured_fields import Column, EnergyMixField, EnumChecklistField, RowsField, TextListField
 
-_DISPLAY_TEXT = (Column("language", "Language (ISO 639-1)"), Column("text", "Text"))
 _IMAGE = (
     Column("url", "URL"),
     Column("thumbnail", "Thumbnail URL"),
@@ -48,7 +53,7 @@ def _business_details(label: str) -> RowsField:
 class LocationAdminForm(forms.ModelForm[Location]):
     facilities = EnumChecklistField(Facility.choices)
     images = RowsField(_IMAGE, label="Images")
-    directions = RowsField(_DISPLAY_TEXT, label="Directions")
+    directions = RowsField(DISPLAY_TEXT_COLUMNS, label="Directions")
     related_locations = RowsField(
         (
             Column("latitude", "Latitude"),
@@ -61,16 +66,7 @@ class LocationAdminForm(forms.ModelForm[Location]):
     operator = _business_details("Operator")
     suboperator = _business_details("Suboperator")
     owner = _business_details("Owner")
-    energy_mix = EnergyMixField(
-        (
-            Column("source", "Source", choices=EnergySourceCategory.choices),
-            Column("percentage", "Percent", number=True),
-        ),
-        (
-            Column("category", "Category", choices=EnvironmentalImpactCategory.choices),
-            Column("amount", "g/kWh", number=True),
-        ),
-    )
+    energy_mix = EnergyMixField()
     publish_allowed_to = RowsField(
         (
             Column("uid", "Token uid"),
@@ -101,7 +97,7 @@ class LocationAdminForm(forms.ModelForm[Location]):
 class EvseAdminForm(forms.ModelForm[EVSE]):
     capabilities = EnumChecklistField(Capability.choices)
     parking_restrictions = EnumChecklistField(ParkingRestriction.choices)
-    directions = RowsField(_DISPLAY_TEXT, label="EVSE directions")
+    directions = RowsField(DISPLAY_TEXT_COLUMNS, label="EVSE directions")
     images = RowsField(_IMAGE, label="EVSE images")
     status_schedule = RowsField(
         (

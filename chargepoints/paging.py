@@ -9,7 +9,9 @@ then read with their joins and annotations, in the same query (``pk IN (SELECT p
   no offset at all.
 - A page number alone counts from whichever end is nearer, so the last page costs what the first does.
 - The count stays exact up to ``STAFF_LIST_EXACT_COUNT`` rows; above, on PostgreSQL, it is the planner's estimate and
-  pages show "about N" (and count from the start only, as the end is not known exactly).
+  pages show "about N": an exact count reads every row's index entry, 200,000 of them on every page of a year's
+  sessions. Page numbers in the back half then count back from the last row by the estimate, so they are as close to
+  their place as the estimate is (Previous / Next, by sort key, are exact); the last page holds the oldest rows.
 
 A page costs two queries (the count and the page), as with ``Paginator``; three when the count is estimated.
 """
@@ -106,15 +108,17 @@ class StaffPage(Generic[ModelT]):
         number: int,
         per_page: int,
         count: int,
-        count_is_estimate: bool,
+        estimate: bool,
         keys: tuple[list[str], bool] | None,
+        at_end: bool = False,
     ) -> None:
         self.object_list = rows
         self.number = number
         self.per_page = per_page
         self.count = count
-        self.count_is_estimate = count_is_estimate
-        self.num_pages = max(1, math.ceil(count / per_page), number if count_is_estimate else 1)
+        self.count_is_estimate = estimate
+        self.num_pages = max(1, math.ceil(count / per_page), number if estimate else 1)
+        self._at_end = at_end  # read back from the last row: nothing comes after this page
         self.paginator = self
         self._keys = keys
 
@@ -129,7 +133,7 @@ class StaffPage(Generic[ModelT]):
 
     def has_next(self) -> bool:
         if self.count_is_estimate:
-            return len(self.object_list) == self.per_page
+            return len(self.object_list) == self.per_page and not self._at_end
         return self.number < self.num_pages and bool(self.object_list)
 
     def has_previous(self) -> bool:
@@ -189,7 +193,7 @@ def staff_page(
     number = _page_number(page, 10**9 if estimate else max(1, math.ceil(count / per_page)))
     keys = _order_fields(queryset)
     ids = queryset.values("pk")
-    forward = True
+    forward, at_end = True, False
     cursor = _decode(queryset.model, keys[0], after or before) if keys and (after or before) else None
     if keys and cursor is not None:
         names, descending = keys
@@ -200,14 +204,16 @@ def staff_page(
     else:
         offset = (number - 1) * per_page
         from_end = count - offset - per_page
-        if not estimate and from_end < offset:  # the nearer end is the last row
-            ids, offset = ids.reverse(), max(from_end, 0)
-            per_page_here = min(per_page, count - (number - 1) * per_page)
-            ids = ids[offset : offset + per_page_here]
+        if from_end < offset:  # the nearer end is the last row (with an estimate: where the estimate puts it)
+            start = max(from_end, 0)
+            at_end = start == 0
+            # An estimate's last page is a full one; past the real start (an estimate over twice the truth) it is
+            # empty, as counting from the start would be.
+            ids = ids.reverse()[start : start + (per_page if estimate else min(per_page, count - offset))]
         else:
             ids = ids[offset : offset + per_page]
     rows = list(queryset.filter(pk__in=ids))
-    return StaffPage(rows, number=number, per_page=per_page, count=count, count_is_estimate=estimate, keys=keys)
+    return StaffPage(rows, number=number, per_page=per_page, count=count, estimate=estimate, keys=keys, at_end=at_end)
 
 
 def cursor_args(request_get: Any) -> dict[str, str]:

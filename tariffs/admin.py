@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .forms import PriceComponentFormSet, TariffElementForm
+from .forms import PriceComponentFormSet, TariffAdminForm, TariffElementForm
 from .models import PriceComponent, Tariff, TariffElement
 from .services import tariff_edited
 
@@ -74,6 +74,7 @@ class TariffElementInline(nested_admin.NestedStackedInline):
 
 @admin.register(Tariff)
 class TariffAdmin(nested_admin.NestedModelAdmin):
+    form = TariffAdminForm
     list_display = ("ocpi_id", "country_code", "party_id", "currency", "type", "validity", "last_updated", "preview")
     list_filter = ("currency", "type", "country_code")
     search_fields = ("ocpi_id", "tariff_alt_text")

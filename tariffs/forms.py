@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from . import validators as rules
-from .models import DAY_CHOICES, RESTRICTION_FIELDS, PriceComponent, TariffElement
+from .models import DAY_CHOICES, RESTRICTION_FIELDS, PriceComponent, Tariff, TariffElement
+from .structured_fields import DISPLAY_TEXT_COLUMNS, EnergyMixField, RowsField
 
 PREVIEW_TIME_ZONE = "Europe/Stockholm"
 
@@ -85,6 +86,22 @@ class PricePreviewForm(forms.Form):
     @property
     def parking(self) -> timedelta:
         return timedelta(minutes=self.cleaned_data["parking_minutes"])
+
+
+class TariffAdminForm(forms.ModelForm[Tariff]):
+    """The tariff editor's form: its alternative texts and energy mix as rows, like a location's directions and energy
+    mix (the admin's fieldsets arrange the rest)."""
+
+    tariff_alt_text = RowsField(
+        DISPLAY_TEXT_COLUMNS,
+        label="Alternative text",
+        help_text="Extra information only: not the prices in the elements.",
+    )
+    energy_mix = EnergyMixField()
+
+    class Meta:
+        model = Tariff
+        fields = ("tariff_alt_text", "energy_mix")
 
 
 class TariffElementForm(forms.ModelForm[TariffElement]):

@@ -129,7 +129,8 @@ AXES_CLIENT_IP_CALLABLE = "chargepoints.staff_login.client_address"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=3600)
 # Staff and finance lists count their rows exactly up to this many; above, PostgreSQL's estimate shows as "about N".
-STAFF_LIST_EXACT_COUNT = env.int("STAFF_LIST_EXACT_COUNT", default=500_000)
+# Counting reads an index entry per row on every page: 20,000 take a few ms, a year's 200,000 sessions 20-40 ms.
+STAFF_LIST_EXACT_COUNT = env.int("STAFF_LIST_EXACT_COUNT", default=20_000)
 # The dashboard's catalogue counts come from a beat task (every minute); a request counts itself past this age (s).
 DASHBOARD_SUMMARY_MAX_AGE = env.int("DASHBOARD_SUMMARY_MAX_AGE", default=300)
 

@@ -1,4 +1,4 @@
-// Repeatable rows of the structured admin fields (chargepoints/structured_fields.py): "Add a row" copies the
+// Repeatable rows of the structured admin fields (tariffs/structured_fields.py): "Add a row" copies the
 // widget's row template with the next index. Delegated from the document, so rows in inlines added later work too.
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-rows-add]");

@@ -3,7 +3,10 @@
 Each benchmark reports a ratio against a baseline measured in the same process, so the numbers compare across machines,
 and ends with one line ``RESULT <name> key=value …``. ``--smoke`` (`make bench-smoke`) runs them at tiny sizes, for CI:
 the exit status is 1 when a benchmark raises or does not end with its RESULT line. Benchmarks that need PostgreSQL
-say so and skip themselves when DATABASE_URL points elsewhere. Further arguments select benchmarks by name.
+say so and skip themselves when DATABASE_URL points elsewhere. Further arguments select benchmarks by name. The
+benchmarks of the scale data set (``support.SCALE_BENCHMARKS``) run last and seed it once for all of them;
+``--keepdb`` keeps the test database afterwards, so that the next run with it reuses that data set (and whatever the
+other benchmarks committed: use it to re-run the scale benchmarks, not for figures of the others).
 """
 
 import importlib
@@ -25,15 +28,19 @@ from django.conf import settings  # noqa: E402
 from django.test.utils import get_runner, setup_test_environment  # noqa: E402
 
 import tests.bench  # noqa: E402
+from tests.bench.support import SCALE_BENCHMARKS  # noqa: E402
 
 
-def main(selected: list[str]) -> int:
+def main(selected: list[str], *, keepdb: bool = False) -> int:
     setup_test_environment()
-    runner = get_runner(settings)(verbosity=0, interactive=False)
-    old_config = runner.setup_databases()
+    runner = get_runner(settings)(verbosity=0, interactive=False, keepdb=keepdb)
+    # Not serialized: no benchmark needs the rows back between tests, and a kept database holds the scale data set.
+    old_config = runner.setup_databases(serialized_aliases=set())
     failed: list[str] = []
     try:
-        for module_info in sorted(pkgutil.iter_modules(tests.bench.__path__), key=lambda m: m.name):
+        # The benchmarks of the scale data set last: it stays in the database once the first of them has seeded it.
+        modules = pkgutil.iter_modules(tests.bench.__path__)
+        for module_info in sorted(modules, key=lambda m: (m.name.removeprefix("bench_") in SCALE_BENCHMARKS, m.name)):
             if not module_info.name.startswith("bench_"):
                 continue
             if selected and not any(name in module_info.name for name in selected):
@@ -60,4 +67,5 @@ def main(selected: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main([argument for argument in sys.argv[1:] if argument != "--smoke"]))
+    arguments = sys.argv[1:]
+    sys.exit(main([a for a in arguments if a not in ("--smoke", "--keepdb")], keepdb="--keepdb" in arguments))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.bench import bench_pages_at_scale, bench_push
+from tests.bench import bench_pages_at_scale, bench_push, support
 from tests.ocpi_push.worker import database_url, redis_problem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,8 +56,9 @@ def test_the_push_benchmark_starts_its_worker_and_reports(monkeypatch: pytest.Mo
 def test_the_pages_at_scale_benchmark_times_every_list_and_reports(monkeypatch: pytest.MonkeyPatch) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("the benchmark needs PostgreSQL (set DATABASE_URL)")
-    sizes = {"LOCATIONS": 30, "SESSIONS": 300, "INVOICES": 10, "REPEATS": 1, "BROWSER_REPEATS": 1}
-    for name, size in sizes.items():
+    for name, size in {"SCALE_LOCATIONS": 30, "SCALE_SESSIONS": 300, "SCALE_INVOICES": 10}.items():
+        monkeypatch.setattr(support, name, size)
+    for name, size in {"REPEATS": 1, "BROWSER_REPEATS": 1}.items():
         monkeypatch.setattr(bench_pages_at_scale, name, size)
     lines = bench_pages_at_scale.run()
     assert lines[-1].startswith("RESULT pages_at_scale worst_ms="), lines

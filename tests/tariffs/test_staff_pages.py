@@ -212,9 +212,10 @@ def editor_post(**overrides: str) -> dict[str, str]:
         "ocpi_id": "NIGHT",
         "currency": "SEK",
         "type": "",
-        "tariff_alt_text": "[]",
+        "tariff_alt_text-total": "1",
+        "tariff_alt_text-0-language": "",
+        "tariff_alt_text-0-text": "",
         "tariff_alt_url": "",
-        "energy_mix": "null",
         "elements-TOTAL_FORMS": "1",
         "elements-INITIAL_FORMS": "0",
         "elements-MIN_NUM_FORMS": "1",
@@ -257,9 +258,69 @@ def test_the_editor_saves_a_whole_tariff(editor: Client) -> None:
     assert [c.type for c in element.price_components.all()] == ["ENERGY", "FLAT"]
 
 
+def test_the_editor_edits_the_energy_mix_as_rows(editor: Client) -> None:
+    mix = {
+        "energy_mix_green": "yes",
+        "energy_mix_sources-total": "2",
+        "energy_mix_sources-0-source": "WIND",
+        "energy_mix_sources-0-percentage": "70",
+        "energy_mix_sources-1-source": "SOLAR",
+        "energy_mix_sources-1-percentage": "29.5",
+        "energy_mix_impact-total": "1",
+        "energy_mix_impact-0-category": "CARBON_DIOXIDE",
+        "energy_mix_impact-0-amount": "0",
+        "energy_mix_supplier": "Grön El AB",
+        "energy_mix_product": "",
+    }
+    assert editor.post("/admin/tariffs/tariff/add/", editor_post(**mix)).status_code == 302
+    tariff = Tariff.objects.get(ocpi_id="NIGHT")
+    assert tariff.energy_mix == {
+        "is_green_energy": True,
+        "energy_sources": [{"source": "WIND", "percentage": 70}, {"source": "SOLAR", "percentage": 29.5}],
+        "environ_impact": [{"category": "CARBON_DIOXIDE", "amount": 0}],
+        "supplier_name": "Grön El AB",
+    }
+    page = editor.get(f"/admin/tariffs/tariff/{tariff.pk}/change/").content.decode()
+    assert 'name="energy_mix_sources-1-percentage" value="29.5"' in page
+    assert '<option value="SOLAR" selected>Solar</option>' in page
+
+
+def test_the_editor_edits_the_alternative_texts_as_rows(editor: Client) -> None:
+    texts = {
+        "tariff_alt_text-total": "2",
+        "tariff_alt_text-0-language": "sv",
+        "tariff_alt_text-0-text": "2,50 kr/kWh nattetid",
+        "tariff_alt_text-1-language": "en",
+        "tariff_alt_text-1-text": "2.50 SEK/kWh at night",
+    }
+    assert editor.post("/admin/tariffs/tariff/add/", editor_post(**texts)).status_code == 302
+    assert Tariff.objects.get(ocpi_id="NIGHT").tariff_alt_text == [
+        {"language": "sv", "text": "2,50 kr/kWh nattetid"},
+        {"language": "en", "text": "2.50 SEK/kWh at night"},
+    ]
+    bad = editor.post("/admin/tariffs/tariff/add/", editor_post(**{**texts, "tariff_alt_text-1-language": "eng"}))
+    assert "[1].language: a two-letter ISO 639-1 code such as en or sv." in bad.content.decode()
+
+
+def test_the_editor_saves_no_energy_mix_when_its_rows_are_empty(editor: Client) -> None:
+    response = editor.post("/admin/tariffs/tariff/add/", editor_post(**{"energy_mix_sources-total": "1"}))
+    assert response.status_code == 302
+    assert Tariff.objects.get(ocpi_id="NIGHT").energy_mix is None
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
+        # The energy mix's messages are the domain's (tariffs.validators), whatever the widget.
+        ({"energy_mix_sources-total": "1", "energy_mix_sources-0-source": "WIND"}, "energy_mix needs is_green_energy"),
+        (
+            {"energy_mix_green": "no", "energy_mix_sources-total": "1", "energy_mix_sources-0-source": "WIND"},
+            "energy_sources[0].percentage must be a number from 0 to 100",
+        ),
+        (
+            {"energy_mix_green": "no", "energy_mix_supplier": "x" * 65},
+            "supplier_name is text of at most 64 characters",
+        ),
         ({"elements-0-price_components-0-price": "-1"}, "A price cannot be negative"),
         ({"elements-0-price_components-1-step_size": "300"}, "step_size has no meaning on a FLAT component"),
         ({"currency": "SEKK"}, "Ensure this value has at most 3 characters"),

@@ -1,9 +1,11 @@
-"""Form fields for the OCPI structures a Location, EVSE or Connector keeps as JSON (images, business details, energy
-mix, enumerations, display texts …), so staff edit rows and checkboxes instead of raw JSON.
+"""Form fields for the OCPI structures kept as JSON (images, business details, energy mix, enumerations, display
+texts …), so staff edit rows and checkboxes instead of raw JSON: the station editor's (``chargepoints.admin_forms``)
+and the tariff editor's. They live in the lowest layer, tariffs, so that both may import them.
 
 The fields only reshape what staff type into the JSON the model stores; whether it is valid OCPI stays the model
-validators' business (``chargepoints.validators``), so staff see the domain's messages with the field path. Keys a
-row does not show (a width that came with an import, say) ride along in a hidden input, so an edit never drops them.
+validators' business (``chargepoints.validators``, ``tariffs.validators``), so staff see the domain's messages with
+the field path. Keys a row does not show (a width that came with an import, say) ride along in a hidden input, so an
+edit never drops them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+
+from .validators import ENERGY_SOURCES, ENVIRONMENTAL_IMPACTS
 
 # A hostile or broken form cannot make us build more rows than any real station has.
 MAX_ROWS = 200
@@ -85,7 +89,7 @@ def _row_values(item: Mapping[str, Any], keys: list[str]) -> dict[str, Any]:
 class RowsWidget(forms.Widget):
     """A table with one row per object and a button that adds one; ``single`` shows exactly one row."""
 
-    template_name = "chargepoints/widgets/rows.html"
+    template_name = "tariffs/widgets/rows.html"
 
     class Media:
         js = ("js/admin-rows.js",)
@@ -242,15 +246,33 @@ class TextListField(forms.CharField):
 _GREEN_CHOICES = (("", "No energy mix given"), ("yes", "Yes, green energy"), ("no", "No"))
 
 
-class EnergyMixWidget(forms.MultiWidget):
-    template_name = "chargepoints/widgets/energy_mix.html"
+def _enum_choices(values: Iterable[str]) -> list[tuple[str, str]]:
+    return [(value, value.replace("_", " ").title()) for value in values]  # labelled as Django's TextChoices are
 
-    def __init__(self, sources: Sequence[Column], impacts: Sequence[Column]) -> None:
+
+# DisplayText (OCPI 2.2.1 types.asciidoc §4.3): a location's directions, a tariff's alternative text.
+DISPLAY_TEXT_COLUMNS = (Column("language", "Language (ISO 639-1)"), Column("text", "Text"))
+
+# EnergySource and EnvironmentalImpact (OCPI 2.2.1 mod_locations §8.4.8, §8.4.9), the rows of an EnergyMix.
+ENERGY_SOURCE_COLUMNS = (
+    Column("source", "Source", choices=_enum_choices(ENERGY_SOURCES)),
+    Column("percentage", "Percent", number=True),
+)
+ENVIRONMENTAL_IMPACT_COLUMNS = (
+    Column("category", "Category", choices=_enum_choices(ENVIRONMENTAL_IMPACTS)),
+    Column("amount", "g/kWh", number=True),
+)
+
+
+class EnergyMixWidget(forms.MultiWidget):
+    template_name = "tariffs/widgets/energy_mix.html"
+
+    def __init__(self) -> None:
         super().__init__(
             {
                 "green": forms.Select(choices=_GREEN_CHOICES),
-                "sources": RowsWidget(sources, attrs={"aria-label": "Energy sources"}),
-                "impact": RowsWidget(impacts, attrs={"aria-label": "Environmental impact"}),
+                "sources": RowsWidget(ENERGY_SOURCE_COLUMNS, attrs={"aria-label": "Energy sources"}),
+                "impact": RowsWidget(ENVIRONMENTAL_IMPACT_COLUMNS, attrs={"aria-label": "Environmental impact"}),
                 "supplier": forms.TextInput(attrs={"maxlength": 64}),
                 "product": forms.TextInput(attrs={"maxlength": 64}),
             }
@@ -270,18 +292,19 @@ class EnergyMixWidget(forms.MultiWidget):
 
 
 class EnergyMixField(forms.MultiValueField):
-    """OCPI EnergyMix (mod_locations §8.4.7): green or not, sources and impact as rows, supplier and product."""
+    """OCPI EnergyMix (mod_locations §8.4.7), of a Location or a Tariff: green or not, sources and impact as rows,
+    supplier and product."""
 
-    def __init__(self, sources: Sequence[Column], impacts: Sequence[Column], **kwargs: Any) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         fields = (
             forms.ChoiceField(choices=_GREEN_CHOICES, required=False),
-            RowsField(sources),
-            RowsField(impacts),
+            RowsField(ENERGY_SOURCE_COLUMNS),
+            RowsField(ENVIRONMENTAL_IMPACT_COLUMNS),
             forms.CharField(required=False),
             forms.CharField(required=False),
         )
         kwargs.setdefault("required", False)
-        super().__init__(fields, widget=EnergyMixWidget(sources, impacts), require_all_fields=False, **kwargs)
+        super().__init__(fields, widget=EnergyMixWidget(), require_all_fields=False, **kwargs)
 
     def compress(self, data_list: list[Any]) -> dict[str, Any] | None:
         if not data_list:
