@@ -8,9 +8,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PayForm(forms.Form):
-    card_number = forms.CharField(label=_("Card number"), max_length=23, initial="4242 4242 4242 4242")
+    """The driver's agreement to the price, on every gateway (Stripe's card form is Stripe.js, not ours)."""
+
     email = forms.EmailField(label=_("E-mail for the receipt (optional)"), required=False)
     agree = forms.BooleanField(label=_("I accept the price shown above"))
+
+
+class DemoPayForm(PayForm):
+    """The demo gateway takes the "card" on our server."""
+
+    card_number = forms.CharField(label=_("Card number"), max_length=23, initial="4242 4242 4242 4242")
+    field_order = ("card_number", "email", "agree")
 
 
 class RefundForm(forms.Form):

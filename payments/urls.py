@@ -7,6 +7,7 @@ app_name = "payments"
 urlpatterns = [
     path("pay/webhooks/<str:gateway>/", views.WebhookView.as_view(), name="webhook"),
     path("pay/p/<str:reference>/", views.StatusView.as_view(), name="status"),
+    path("pay/p/<str:reference>/confirm/", views.ConfirmView.as_view(), name="confirm"),
     path("pay/p/<str:reference>/stop/", views.StopView.as_view(), name="stop"),
     path("pay/p/<str:reference>/receipt/", views.ReceiptView.as_view(), name="receipt"),
     path("pay/<str:evse_id>/sticker/", views.StickerView.as_view(), name="sticker"),

@@ -17,6 +17,8 @@ def get_gateway(name: str | None = None) -> PaymentGateway:
             secret_key=settings.PAYMENTS_STRIPE_SECRET_KEY,
             webhook_secret=settings.PAYMENTS_STRIPE_WEBHOOK_SECRET,
             api_base=settings.PAYMENTS_STRIPE_API_BASE,
+            publishable_key=settings.PAYMENTS_STRIPE_PUBLISHABLE_KEY,
+            js_url=settings.PAYMENTS_STRIPE_JS_URL,
         )
     if chosen == "demo":
         return DemoGateway()
