@@ -178,6 +178,8 @@ def payment_confirm_hold(*, payment: AdHocPayment, now: datetime | None = None) 
     except GatewayError as error:
         raise ValidationError(str(error)) from error
     if not hold.held:
+        with transaction.atomic():
+            _record(_locked(payment.pk), Kind.FAIL, detail=f"hold not confirmed: {hold.message}")
         raise ValidationError(hold.message)
     return _held(payment, hold.provider_reference, now=now or timezone.now())
 

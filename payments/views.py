@@ -80,7 +80,7 @@ class PayView(View):
     def _prepare(evse: EVSE, form: PayForm) -> JsonResponse:
         """The page's script asks for the hold to confirm with the card: its client secret, and where to say done."""
         if not form.is_valid():
-            errors = [f"{form[name].label}: {' '.join(found)}" for name, found in form.errors.items()]
+            errors = [f"{form[name].label}: {' '.join(map(str, found))}" for name, found in form.errors.items()]
             return JsonResponse({"error": " ".join(errors)}, status=400)
         try:
             payment, client_secret = services.payment_prepare(evse=evse, email=form.cleaned_data["email"])
@@ -109,8 +109,8 @@ class ConfirmView(View):
         payment = _payment(reference)
         try:
             services.payment_confirm_hold(payment=payment)
-        except ValidationError as error:
-            messages.error(request, _("The card payment did not go through: %(why)s") % {"why": " ".join(error.messages)})
+        except ValidationError:  # the provider's status stays off the driver's page: it is in the payment's events
+            messages.error(request, _("The card payment did not go through; nothing was taken. Try again."))
             return HttpResponseRedirect(reverse("payments:pay", args=[payment.evse.evse_id]))
         return HttpResponseRedirect(reverse("payments:status", args=[reference]))
 

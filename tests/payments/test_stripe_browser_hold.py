@@ -6,7 +6,6 @@ localstripe's API confirms a PaymentIntent only once it has a card (its ``/confi
 ``confirm_as_stripe_js`` gives the intent the card and confirms it: what Stripe.js does with the card typed in.
 """
 
-
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -59,6 +58,10 @@ def test_the_session_starts_once_stripe_says_the_hold_is_there(gateway, django_c
         payment_confirm_hold(payment=payment, now=T0)  # the browser says done; Stripe holds nothing
     payment.refresh_from_db()
     assert (payment.state, payment.session) == (PaymentState.PENDING, None)
+    assert (
+        payment.events.values_list("detail", flat=True).last()
+        == "hold not confirmed: The card payment is requires_payment_method."
+    )
 
     confirm_as_stripe_js(gateway, payment.provider_reference)
     with django_capture_on_commit_callbacks(execute=True):
