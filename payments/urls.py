@@ -13,5 +13,6 @@ urlpatterns = [
     path("pay/<str:evse_id>/sticker/", views.StickerView.as_view(), name="sticker"),
     path("pay/<str:evse_id>/", views.PayView.as_view(), name="pay"),
     path("finance/payments/", views.StaffListView.as_view(), name="staff_list"),
+    path("finance/payments/evse/<str:evse_id>/", views.EvseAdHocView.as_view(), name="evse_ad_hoc"),
     path("finance/payments/<str:reference>/refund/", views.RefundView.as_view(), name="refund"),
 ]

@@ -21,9 +21,11 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from chargepoints.models import EVSE
+from tariffs.models import Tariff, TariffType
 
 from . import selectors, services
-from .forms import DemoPayForm, PayForm, RefundForm
+from .catalogue import evse_enable_ad_hoc
+from .forms import DemoPayForm, EvseAdHocForm, PayForm, RefundForm
 from .gateways import get_gateway
 from .gateways.base import BrowserConfirmedGateway, PaymentGateway, WebhookSignatureError
 from .models import AdHocPayment, PaymentState, Receipt
@@ -32,7 +34,7 @@ from .receipts import receipt_pdf
 
 
 def _evse(evse_id: str) -> EVSE:
-    evse = EVSE.objects.select_related("location").filter(evse_id=evse_id).first()
+    evse = EVSE.objects.select_related("location").prefetch_related("connectors").filter(evse_id=evse_id).first()
     if evse is None:
         raise Http404("No such charger.")
     return evse
@@ -219,3 +221,47 @@ class RefundView(LoginRequiredMixin, PermissionRequiredMixin, View):
         else:
             messages.error(request, "Enter the amount to refund.")
         return HttpResponseRedirect(reverse("payments:staff_list"))
+
+
+class EvseAdHocView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """An EVSE's ad hoc payment: its AD_HOC_PAYMENT tariff and card terminal (through ``catalogue.evse_enable_ad_hoc``),
+    with what AFIR says of them right beside."""
+
+    permission_required = "chargepoints.change_evse"
+
+    def get(self, request: HttpRequest, evse_id: str) -> HttpResponse:
+        evse = _evse(evse_id)
+        state = selectors.evse_ad_hoc(evse=evse)
+        form = EvseAdHocForm(
+            initial={"tariff_id": state.tariff_id, "terminal": state.terminal}, tariff_ids=_ad_hoc_tariff_ids()
+        )
+        return self._page(request, evse, form)
+
+    def post(self, request: HttpRequest, evse_id: str) -> HttpResponse:
+        evse = _evse(evse_id)
+        form = EvseAdHocForm(request.POST, tariff_ids=_ad_hoc_tariff_ids())
+        if not form.is_valid():
+            return self._page(request, evse, form, status=400)
+        try:
+            evse_enable_ad_hoc(
+                evse=evse, tariff_id=form.cleaned_data["tariff_id"], terminal=form.cleaned_data["terminal"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self._page(request, evse, form, status=400)
+        messages.success(
+            request,
+            _("%(evse)s takes ad hoc payment at %(tariff)s.")
+            % {"evse": evse.evse_id, "tariff": form.cleaned_data["tariff_id"]},
+        )
+        return HttpResponseRedirect(reverse("payments:evse_ad_hoc", args=[evse.evse_id]))
+
+    def _page(self, request: HttpRequest, evse: EVSE, form: EvseAdHocForm, status: int = 200) -> HttpResponse:
+        context = {"evse": evse, "form": form, "state": selectors.evse_ad_hoc(evse=evse)}
+        return render(request, "payments/evse_ad_hoc.html", context, status=status)
+
+
+def _ad_hoc_tariff_ids() -> list[str]:
+    return list(
+        Tariff.objects.filter(type=TariffType.AD_HOC_PAYMENT).order_by("ocpi_id").values_list("ocpi_id", flat=True)
+    )
