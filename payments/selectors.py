@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from billing.conf import billing_today, billing_zone
 from chargepoints.enums import Capability
@@ -17,7 +18,7 @@ from tariffs.models import Tariff, TariffType
 from tariffs.services import tariff_pricing
 
 from .afir import AfirIssue, AfirWarning, afir_issues
-from .gateways import get_gateway
+from .gateways import GATEWAY_CLASSES, get_gateway, hold_valid_for
 from .models import AdHocPayment, PaymentState
 
 
@@ -26,6 +27,30 @@ def payment_list(*, state: str = "", limit: int = 100) -> QuerySet[AdHocPayment]
     if state:
         rows = rows.filter(state=state)
     return rows[:limit]
+
+
+HOLD_EXPIRY_WARNING = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class LapsingHold:
+    payment: AdHocPayment
+    expires_at: datetime
+
+
+def holds_near_expiry(*, now: datetime | None = None) -> list[LapsingHold]:
+    """Holds still uncaptured within a day of the time their provider lets them lapse (Stripe: 7 days after the
+    authorization for most cards), or past it. One query. The hold's age is the payment's (it is placed at once)."""
+    now = now or timezone.now()
+    shortest = min(hold_valid_for(name) for name in GATEWAY_CLASSES)
+    rows = AdHocPayment.objects.filter(state=PaymentState.HELD, created__lte=now - shortest + HOLD_EXPIRY_WARNING)
+    rows = rows.select_related("evse").order_by("created", "id")
+    found = []
+    for payment in rows:
+        expires_at = payment.created + hold_valid_for(payment.gateway)
+        if expires_at - now <= HOLD_EXPIRY_WARNING:
+            found.append(LapsingHold(payment, expires_at))
+    return found
 
 
 @dataclass(frozen=True)

@@ -372,6 +372,19 @@ def payment_capture(*, payment: AdHocPayment) -> AdHocPayment:
     return payment
 
 
+def payment_retry_capture(*, payment: AdHocPayment) -> AdHocPayment:
+    """Staff ask again for a capture that failed (the hold was kept). One already captured changes nothing; one that
+    fails again raises ValidationError with the provider's reason (and stays HELD, to be tried later)."""
+    if payment.state in (S.CAPTURED, S.REFUNDED):
+        return payment
+    if payment.state != S.HELD or not Receipt.objects.filter(payment=payment).exists():
+        raise ValidationError(f"Payment {payment} is {payment.get_state_display().lower()}; no capture to retry.")
+    payment = payment_capture(payment=payment)
+    if payment.state != S.CAPTURED:
+        raise ValidationError(payment.failure_reason)
+    return payment
+
+
 def payment_release(*, payment: AdHocPayment, reason: str) -> AdHocPayment:
     """Give the hold back to the card. Safe to call again."""
     if payment.state not in (S.HELD, S.PENDING):

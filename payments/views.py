@@ -30,7 +30,7 @@ from .gateways import get_gateway
 from .gateways.base import BrowserConfirmedGateway, PaymentGateway, WebhookSignatureError
 from .models import AdHocPayment, PaymentState, Receipt
 from .offers import ad_hoc_offer
-from .receipts import receipt_pdf
+from .receipts import receipt_pdf, receipt_resend
 
 
 def _evse(evse_id: str) -> EVSE:
@@ -194,6 +194,7 @@ class StaffListView(FinanceMixin, View):
             "days": selectors.daily_totals(),
             "zone": settings.BILLING_TIME_ZONE,
             "afir": selectors.afir_warnings(),
+            "lapsing": selectors.holds_near_expiry(),
             "refund_form": RefundForm(),
         }
         return render(request, "payments/staff_list.html", context)
@@ -265,3 +266,32 @@ def _ad_hoc_tariff_ids() -> list[str]:
     return list(
         Tariff.objects.filter(type=TariffType.AD_HOC_PAYMENT).order_by("ocpi_id").values_list("ocpi_id", flat=True)
     )
+
+
+@non_atomic
+class RetryCaptureView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = ("payments.view_adhocpayment", "payments.change_adhocpayment")
+
+    def post(self, request: HttpRequest, reference: str) -> HttpResponse:
+        try:
+            payment = services.payment_retry_capture(payment=_payment(reference))
+            messages.success(request, f"Captured {payment.captured_amount} {payment.currency} on {payment}.")
+        except ValidationError as error:
+            messages.error(request, f"The capture of {reference} failed again: {'; '.join(error.messages)}")
+        return HttpResponseRedirect(reverse("payments:staff_list"))
+
+
+@non_atomic
+class ResendReceiptView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = ("payments.view_adhocpayment", "payments.change_adhocpayment")
+
+    def post(self, request: HttpRequest, reference: str) -> HttpResponse:
+        receipt = get_object_or_404(Receipt.objects.select_related("payment"), payment__reference=reference)
+        try:
+            if receipt_resend(receipt=receipt):
+                messages.success(request, f"Receipt {receipt} is sent to {receipt.payment.email}.")
+            else:
+                messages.error(request, f"Receipt {receipt} could not be sent; try again later.")
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+        return HttpResponseRedirect(reverse("payments:staff_list"))
