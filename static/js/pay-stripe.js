@@ -6,7 +6,8 @@
   const form = document.getElementById("pay-form");
   if (!form || typeof Stripe === "undefined") return;
   const stripe = Stripe(form.dataset.publishableKey);
-  const card = stripe.elements().create("card", { hidePostalCode: true });
+  // Stripe's form and its messages in the page's language (Stripe.js knows "sv" and "en"; else it picks its own).
+  const card = stripe.elements({ locale: document.documentElement.lang || "auto" }).create("card", { hidePostalCode: true });
   card.mount("#card-element");
   const errors = document.getElementById("card-errors");
   const button = form.querySelector("button[type=submit]");
