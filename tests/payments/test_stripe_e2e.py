@@ -76,6 +76,9 @@ def test_a_driver_pays_with_stripe_js_and_the_session_starts_once_stripe_holds_t
     assert "Demo payments" not in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(SCREENSHOTS / "pay_stripe_390.png"), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.screenshot(path=str(SCREENSHOTS / "pay_stripe_1440.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
 
     type_card(page)
     page.check("input[name=agree]")
