@@ -14,7 +14,7 @@ from django.apps import apps
 
 if TYPE_CHECKING:  # apps.py imports this module before the models are loaded
     from .dashboard import Viewer
-    from .models import ChargingSession
+    from .models import ChargingSession, Location
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,17 @@ def register_session_links(source: SessionLinkSource) -> SessionLinkSource:
 
 def session_links(user: Viewer, session: ChargingSession) -> list[PageLink]:
     return [link for source in SESSION_LINK_SOURCES for link in source(user, session)]
+
+
+# Links other apps add to a station's page (payments: each EVSE's ad hoc payment settings), the same way.
+StationLinkSource = Callable[["Viewer", "Location"], list[PageLink]]
+STATION_LINK_SOURCES: list[StationLinkSource] = []
+
+
+def register_station_links(source: StationLinkSource) -> StationLinkSource:
+    STATION_LINK_SOURCES.append(source)
+    return source
+
+
+def station_links(user: Viewer, location: Location) -> list[PageLink]:
+    return [link for source in STATION_LINK_SOURCES for link in source(user, location)]

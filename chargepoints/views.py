@@ -26,6 +26,7 @@ from .dashboard_summary import catalogue_summary, dashboard_charts
 from .forms import EvseStatusForm, SimulateChargingForm, StationFilterForm
 from .models import EVSE, Location
 from .paging import cursor_args, staff_page
+from .portal import station_links
 from .search import StationFilters, station_search, station_sort_key, stations_sorted
 from .sessions.selectors import session_list
 from .simulator import SimulationPlan, play_visit
@@ -169,6 +170,7 @@ class StationDetailView(StaffViewMixin, TemplateView):
         }
         if not self.request.headers.get("HX-Request"):  # the live panel's refresh draws no chart
             context["availability_chart"] = station_availability_chart(location=location)
+            context["station_links"] = station_links(self.request.user, location)
         return context
 
 

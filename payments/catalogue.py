@@ -22,7 +22,8 @@ CARD_PAYABLE = (Capability.CREDIT_CARD_PAYABLE, Capability.DEBIT_CARD_PAYABLE)
 
 @transaction.atomic
 def evse_enable_ad_hoc(*, evse: EVSE, tariff_id: str, terminal: bool = False) -> EVSE:
-    """Offer ad hoc payment on ``evse`` at the AD_HOC_PAYMENT tariff ``tariff_id``. Safe to call again."""
+    """Offer ad hoc payment on ``evse`` at the AD_HOC_PAYMENT tariff ``tariff_id`` (in place of another ad hoc
+    tariff it had), with a contactless ``terminal`` or not. Safe to call again. The staff page and the demo call it."""
     if not Tariff.objects.filter(ocpi_id=tariff_id, type=TariffType.AD_HOC_PAYMENT).exists():
         raise ValidationError({"tariff_id": f"'{tariff_id}' is not one of our AD_HOC_PAYMENT tariffs."})
     evse = EVSE.objects.select_for_update().select_related("location").get(pk=evse.pk)
@@ -34,9 +35,12 @@ def evse_enable_ad_hoc(*, evse: EVSE, tariff_id: str, terminal: bool = False) ->
     if changed:
         evse.capabilities = capabilities
         evse.save(update_fields=["capabilities", "last_updated"])
+    ad_hoc_ids = set(Tariff.objects.filter(type=TariffType.AD_HOC_PAYMENT).values_list("ocpi_id", flat=True))
     for connector in evse.connectors.all():
-        if tariff_id not in connector.tariff_ids:
-            connector.tariff_ids = [*connector.tariff_ids, tariff_id]
+        others = [t for t in connector.tariff_ids if t not in ad_hoc_ids]
+        wanted_ids = [*others, tariff_id]
+        if wanted_ids != connector.tariff_ids:
+            connector.tariff_ids = wanted_ids
             connector.save(update_fields=["tariff_ids", "last_updated", "rated_power_w"])
             changed = True
     if changed:

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -123,9 +124,10 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     return html_pdf(render_to_string("payments/pdf/receipt.html", receipt_context(receipt)))
 
 
-def receipt_deliver(*, receipt: Receipt) -> None:
-    """E-mail the receipt to the address the driver gave. A failure is kept off the driver's page (the receipt is
-    there to download) and left for a later send: ``emailed_at`` stays empty."""
+def receipt_deliver(*, receipt: Receipt) -> bool:
+    """E-mail the receipt to the address the driver gave; whether it went. A failure is kept off the driver's page
+    (the receipt is there to download) and left for a later send (:func:`receipt_resend`): ``emailed_at`` stays
+    empty."""
     payment = receipt.payment
     message = EmailMessage(
         subject=_("Your charging receipt %(number)s") % {"number": receipt.number},
@@ -138,6 +140,19 @@ def receipt_deliver(*, receipt: Receipt) -> None:
     try:
         message.send(fail_silently=False)
     except OSError:
-        return
+        return False
     with transaction.atomic():
         Receipt.objects.filter(pk=receipt.pk).update(emailed_at=timezone.now())
+    return True
+
+
+def receipt_resend(*, receipt: Receipt) -> bool:
+    """Staff send again a receipt whose e-mail failed; whether it went. One already sent is not sent twice: the row
+    stays locked while it is sent, so two clicks at once send one e-mail."""
+    if not receipt.payment.email:
+        raise ValidationError(f"The driver gave no e-mail address for receipt {receipt}.")
+    with transaction.atomic():
+        locked = Receipt.objects.select_for_update().select_related("payment").get(pk=receipt.pk)
+        if locked.emailed_at is not None:
+            return True
+        return receipt_deliver(receipt=locked)

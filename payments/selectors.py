@@ -8,15 +8,17 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from billing.conf import billing_today, billing_zone
+from chargepoints.enums import Capability
 from chargepoints.models import EVSE, Connector
 from tariffs import pricing
 from tariffs.models import Tariff, TariffType
 from tariffs.services import tariff_pricing
 
-from .afir import AfirWarning, afir_issues
-from .gateways import get_gateway
+from .afir import AfirIssue, AfirWarning, afir_issues
+from .gateways import GATEWAY_CLASSES, get_gateway, hold_valid_for
 from .models import AdHocPayment, PaymentState
 
 
@@ -25,6 +27,30 @@ def payment_list(*, state: str = "", limit: int = 100) -> QuerySet[AdHocPayment]
     if state:
         rows = rows.filter(state=state)
     return rows[:limit]
+
+
+HOLD_EXPIRY_WARNING = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class LapsingHold:
+    payment: AdHocPayment
+    expires_at: datetime
+
+
+def holds_near_expiry(*, now: datetime | None = None) -> list[LapsingHold]:
+    """Holds still uncaptured within a day of the time their provider lets them lapse (Stripe: 7 days after the
+    authorization for most cards), or past it. One query. The hold's age is the payment's (it is placed at once)."""
+    now = now or timezone.now()
+    shortest = min(hold_valid_for(name) for name in GATEWAY_CLASSES)
+    rows = AdHocPayment.objects.filter(state=PaymentState.HELD, created__lte=now - shortest + HOLD_EXPIRY_WARNING)
+    rows = rows.select_related("evse").order_by("created", "id")
+    found = []
+    for payment in rows:
+        expires_at = payment.created + hold_valid_for(payment.gateway)
+        if expires_at - now <= HOLD_EXPIRY_WARNING:
+            found.append(LapsingHold(payment, expires_at))
+    return found
 
 
 @dataclass(frozen=True)
@@ -109,3 +135,43 @@ def afir_warnings() -> list[AfirWarning]:
         AfirWarning(tariff_id=key[0], rule=key[1], message=key[2], evse_ids=tuple(sorted(evses)))
         for key, evses in sorted(grouped.items())
     ]
+
+
+@dataclass(frozen=True)
+class EvseAdHoc:
+    """An EVSE's ad hoc payment as its staff page shows it: the tariff, the terminal, what AFIR says of them."""
+
+    tariff_id: str  # "" when it takes no ad hoc payment
+    terminal: bool
+    max_kw: Decimal
+    issues: list[AfirIssue]
+
+
+def evse_ad_hoc(*, evse: EVSE) -> EvseAdHoc:
+    connectors = list(evse.connectors.all())
+    ids = {t for c in connectors for t in c.tariff_ids}
+    tariffs = {
+        t.ocpi_id: t for t in Tariff.objects.filter(ocpi_id__in=ids).prefetch_related("elements__price_components")
+    }
+    ad_hoc = next(
+        (t for c in connectors for t in c.tariff_ids if t in tariffs and tariffs[t].type == TariffType.AD_HOC_PAYMENT),
+        "",
+    )
+    regular = next(
+        (t for c in connectors for t in c.tariff_ids if t in tariffs and tariffs[t].type in ("", TariffType.REGULAR)),
+        "",
+    )
+    max_kw = max((Decimal(c.rated_power_w) / 1000 for c in connectors), default=Decimal(0))
+    issues = (
+        afir_issues(
+            evse_id=evse.evse_id,
+            max_kw=max_kw,
+            capabilities=list(evse.capabilities),
+            ad_hoc=tariff_pricing(tariff=tariffs[ad_hoc]),
+            regular=tariff_pricing(tariff=tariffs[regular]) if regular else None,
+        )
+        if ad_hoc
+        else []
+    )
+    terminal = Capability.CONTACTLESS_CARD_SUPPORT in evse.capabilities
+    return EvseAdHoc(tariff_id=ad_hoc, terminal=terminal, max_kw=max_kw, issues=issues)

@@ -30,7 +30,7 @@ from chargepoints.simulator import ChargerSimulator
 from tariffs.currencies import MINOR_UNITS
 
 from .gateways import get_gateway
-from .gateways.base import GatewayError, ProviderEvent, ProviderEventKind
+from .gateways.base import BrowserConfirmedGateway, GatewayError, PaymentGateway, ProviderEvent, ProviderEventKind
 from .models import AdHocPayment, PaymentEvent, PaymentState, Receipt
 from .offers import ad_hoc_offer
 
@@ -88,16 +88,13 @@ def _record(
 # --- Start ------------------------------------------------------------------------------------------------------------
 
 
-def payment_begin(*, evse: EVSE, payment_method: str, email: str = "", now: datetime | None = None) -> AdHocPayment:
-    """The driver agreed to the price shown and gave a card: hold, then start the session. Returns the payment in
-    whatever state it reached (FAILED: declined; RELEASED: held but the charger did not start)."""
-    now = now or timezone.now()
+def _open(*, evse: EVSE, gateway: PaymentGateway, email: str, now: datetime) -> AdHocPayment:
+    """The driver agreed to the price shown: the payment, PENDING, with that price (the tariff as it is now)."""
     offer = ad_hoc_offer(evse=evse, at=now)
     if offer is None:
         raise ValidationError(f"{evse} takes no ad hoc payment.")
     if evse.status not in (EvseStatus.AVAILABLE, EvseStatus.UNKNOWN):
         raise ValidationError(f"{evse} is {evse.get_status_display().lower()}; it cannot start a session now.")
-    gateway = get_gateway()
     with transaction.atomic():
         payment = AdHocPayment.objects.create(
             evse=evse,
@@ -111,6 +108,16 @@ def payment_begin(*, evse: EVSE, payment_method: str, email: str = "", now: date
             created=now,
         )
         _record(payment, Kind.CREATED, amount=offer.hold_amount, detail=f"price agreed: tariff {payment.tariff_id}")
+    return payment
+
+
+def payment_begin(*, evse: EVSE, payment_method: str, email: str = "", now: datetime | None = None) -> AdHocPayment:
+    """The driver agreed to the price shown and gave a card (a gateway that takes it on the server: the demo):
+    hold, then start the session. Returns the payment in whatever state it reached (FAILED: declined; RELEASED:
+    held but the charger did not start)."""
+    now = now or timezone.now()
+    gateway = get_gateway()
+    payment = _open(evse=evse, gateway=gateway, email=email, now=now)
     try:
         hold = gateway.hold(
             amount=payment.hold_amount,
@@ -120,17 +127,74 @@ def payment_begin(*, evse: EVSE, payment_method: str, email: str = "", now: date
         )
     except GatewayError as error:
         return _fail(payment, str(error))
-    with transaction.atomic():
-        payment = _locked(payment.pk)
-        payment.provider_reference = hold.provider_reference
-        if not hold.held:
+    if not hold.held:
+        with transaction.atomic():
+            payment = _locked(payment.pk)
+            payment.provider_reference = hold.provider_reference
             payment.failure_reason = hold.message[:255]
             _record(payment, Kind.FAIL, state=S.FAILED, detail=hold.message)
-            return payment
-        if payment.state == S.PENDING:  # a webhook may have told us first
-            _record(payment, Kind.HOLD, state=S.HELD, amount=payment.hold_amount)
-        else:
+        return payment
+    return _held(payment, hold.provider_reference, now=now)
+
+
+def payment_prepare(*, evse: EVSE, email: str = "", now: datetime | None = None) -> tuple[AdHocPayment, str]:
+    """The driver agreed to the price shown, on a page whose card form is the provider's (Stripe.js): the payment
+    and the provider's hold to be confirmed in the browser, and the secret the browser confirms it with."""
+    now = now or timezone.now()
+    gateway = get_gateway()
+    if not isinstance(gateway, BrowserConfirmedGateway):
+        raise ValidationError(f"The {gateway.name} gateway takes the card on our server.")
+    payment = _open(evse=evse, gateway=gateway, email=email, now=now)
+    try:
+        prepared = gateway.prepare_hold(
+            amount=payment.hold_amount, currency=payment.currency, reference=payment.reference
+        )
+    except GatewayError as error:
+        _fail(payment, str(error))
+        raise ValidationError(str(error)) from error
+    with transaction.atomic():
+        payment = _locked(payment.pk)
+        payment.provider_reference = prepared.provider_reference
+        payment.save(update_fields=["provider_reference"])
+    return payment, prepared.client_secret
+
+
+def payment_confirm_hold(*, payment: AdHocPayment, now: datetime | None = None) -> AdHocPayment:
+    """The driver's browser says the card confirmed the hold: ask the provider (never trust the browser) and, when
+    it holds our amount, start the session. Once: a confirmation sent again changes nothing. A hold the provider
+    does not show leaves the payment PENDING (the driver may try another card) and raises ValidationError."""
+    if payment.state not in (S.PENDING, S.HELD) or payment.events.filter(kind=Kind.HOLD).exists():
+        return payment
+    gateway = get_gateway(payment.gateway)
+    if not isinstance(gateway, BrowserConfirmedGateway) or not payment.provider_reference:
+        raise ValidationError(f"Payment {payment} has no hold to confirm.")
+    try:
+        hold = gateway.verify_hold(
+            provider_reference=payment.provider_reference,
+            amount=payment.hold_amount,
+            currency=payment.currency,
+            reference=payment.reference,
+        )
+    except GatewayError as error:
+        raise ValidationError(str(error)) from error
+    if not hold.held:
+        with transaction.atomic():
+            _record(_locked(payment.pk), Kind.FAIL, detail=f"hold not confirmed: {hold.message}")
+        raise ValidationError(hold.message)
+    return _held(payment, hold.provider_reference, now=now or timezone.now())
+
+
+def _held(payment: AdHocPayment, provider_reference: str, *, now: datetime) -> AdHocPayment:
+    """The provider holds the amount: record it (once; a webhook may have moved the state first), start."""
+    with transaction.atomic():
+        payment = _locked(payment.pk)
+        if payment.events.filter(kind=Kind.HOLD).exists():
+            return payment  # another request confirmed it and started the session
+        payment.provider_reference = provider_reference
+        if payment.state not in (S.PENDING, S.HELD):
             payment.save(update_fields=["provider_reference"])
+            return payment
+        _record(payment, Kind.HOLD, state=S.HELD, amount=payment.hold_amount)
     return _start_session(payment, now=now)
 
 
@@ -305,6 +369,19 @@ def payment_capture(*, payment: AdHocPayment) -> AdHocPayment:
             _record(payment, Kind.CAPTURE, state=S.CAPTURED, amount=amount, detail=f"receipt {receipt.number}")
     if payment.email and receipt.emailed_at is None:
         receipt_deliver(receipt=receipt)
+    return payment
+
+
+def payment_retry_capture(*, payment: AdHocPayment) -> AdHocPayment:
+    """Staff ask again for a capture that failed (the hold was kept). One already captured changes nothing; one that
+    fails again raises ValidationError with the provider's reason (and stays HELD, to be tried later)."""
+    if payment.state in (S.CAPTURED, S.REFUNDED):
+        return payment
+    if payment.state != S.HELD or not Receipt.objects.filter(payment=payment).exists():
+        raise ValidationError(f"Payment {payment} is {payment.get_state_display().lower()}; no capture to retry.")
+    payment = payment_capture(payment=payment)
+    if payment.state != S.CAPTURED:
+        raise ValidationError(payment.failure_reason)
     return payment
 
 

@@ -12,10 +12,13 @@ from django.urls import reverse
 from billing.models import Cdr, Invoice
 from billing.services.invoice_runs import invoice_run
 from billing.services.invoices import invoice_issue
-from chargepoints.models import ChargingSession
+from chargepoints.enums import TokenType
+from chargepoints.models import ChargingSession, Location
 from ocpi_api.models import Partner
 from ocpp_gateway.models import Charger
 from ocpp_gateway.services import charger_add
+from payments.models import AdHocPayment, PaymentState
+from payments.services import payment_begin
 from tariffs.models import Tariff
 from tests.a11y import axe_violations, describe, settle
 from tests.billing.invoice_builders import profile
@@ -23,6 +26,7 @@ from tests.browser import log_in
 from tests.chargepoints.sessions_support import T0
 from tests.factories import finance_user, make_user, operations_user
 from tests.ocpi_api.drivers import charged_session, registered_partner, roaming_station, stored_token
+from tests.payments.support import CARD, ad_hoc_station, charge, stop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -50,13 +54,36 @@ def _network() -> None:
     invoice_run(trigger="COMMAND", now=T0 + timedelta(days=40))
     for draft in Invoice.objects.order_by("pk"):
         invoice_issue(invoice=draft, by=user)
+    _ad_hoc_payment()
+
+
+def _ad_hoc_payment() -> AdHocPayment:
+    """A driver who paid by card (demo gateway) on a station of its own, charged and got a receipt. The station is
+    off the public map (its marker would sit on the roaming station's and the map checks above expect that one)."""
+    evse = ad_hoc_station()
+    Location.objects.filter(pk=evse.location_id).update(publish=False)
+    payment = payment_begin(evse=evse, payment_method=CARD, email="driver@example.org", now=T0)
+    assert payment.session is not None
+    charge(payment.session, minutes=30, kwh="10")
+    stop(payment.session, minutes=31)
+    payment.refresh_from_db()
+    assert payment.state == PaymentState.CAPTURED
+    return payment
 
 
 def _pages(role: str) -> list[str]:
-    station = ChargingSession.objects.first().location  # type: ignore[union-attr]
+    station = ChargingSession.objects.exclude(token_type=TokenType.AD_HOC_USER).first().location  # type: ignore[union-attr]
     partner = Partner.objects.get()
+    payment = AdHocPayment.objects.get()
     if role == "anonymous":
-        return [reverse("map:map"), reverse("login"), reverse("attribution")]
+        return [
+            reverse("map:map"),
+            reverse("login"),
+            reverse("attribution"),
+            reverse("payments:pay", args=[payment.evse.evse_id]),
+            reverse("payments:status", args=[payment.reference]),
+            reverse("payments:receipt", args=[payment.reference]),
+        ]
     if role == "operations":
         return [
             reverse("stations:dashboard"),
@@ -75,6 +102,7 @@ def _pages(role: str) -> list[str]:
             reverse("partners:tokens"),
             f"/partners/{partner.pk}/deliveries/",
             f"/partners/{partner.pk}/deliveries/object/?key=locations/SE/CPO/{station.ocpi_id}",
+            reverse("payments:evse_ad_hoc", args=[payment.evse.evse_id]),
             NOT_FOUND,
         ]
     if role == "finance":
@@ -84,7 +112,8 @@ def _pages(role: str) -> list[str]:
             reverse("billing:receivables"),
             reverse("billing:trends"),
             reverse("billing:cdr_list"),
-            reverse("billing:cdr_detail", args=[Cdr.objects.get().pk]),
+            reverse("billing:cdr_detail", args=[Cdr.objects.exclude(token_type=TokenType.AD_HOC_USER).get().pk]),
+            reverse("payments:staff_list"),
             reverse("partners:list"),  # not finance's: the 403 page
         ]
     return [

@@ -247,9 +247,12 @@ MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
 BILLING_TIME_ZONE = env("BILLING_TIME_ZONE", default="Europe/Stockholm")
 # Numbers are <series>-<year>-<sequence>, gapless per series and year.
 # Ad hoc payments (payments/, docs/payments.md). "demo": the in-process card provider of `make run` (no money
-# moves; the payment page says so). "stripe": set the secret key and the webhook endpoint's signing secret.
+# moves; the payment page says so). "stripe": set the secret and publishable keys and the webhook endpoint's
+# signing secret. The card form is Stripe.js from PAYMENTS_STRIPE_JS_URL (Stripe's own; tests point it at localstripe).
 PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", default="demo")
 PAYMENTS_STRIPE_SECRET_KEY = env("PAYMENTS_STRIPE_SECRET_KEY", default="")
+PAYMENTS_STRIPE_PUBLISHABLE_KEY = env("PAYMENTS_STRIPE_PUBLISHABLE_KEY", default="")
+PAYMENTS_STRIPE_JS_URL = "https://js.stripe.com/v3/"
 PAYMENTS_STRIPE_WEBHOOK_SECRET = env("PAYMENTS_STRIPE_WEBHOOK_SECRET", default="")
 PAYMENTS_STRIPE_API_BASE = env("PAYMENTS_STRIPE_API_BASE", default="")  # empty: Stripe's own API
 PAYMENTS_HOLD_AMOUNTS = {"SEK": "500", "NOK": "500", "DKK": "400", "EUR": "50", "*": "50"}

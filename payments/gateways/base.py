@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from django.db import models
 
@@ -50,9 +51,19 @@ class ProviderEvent:
     amount: Decimal | None = None
 
 
+@dataclass(frozen=True)
+class PreparedHold:
+    """A hold the driver's browser is to confirm with the card: the provider's reference and the secret its
+    card form needs (never stored: it is the browser's to use)."""
+
+    provider_reference: str
+    client_secret: str
+
+
 class PaymentGateway(Protocol):
     name: str
     demo: bool
+    hold_valid_for: timedelta  # how long the provider keeps an uncaptured hold before it lapses
 
     def hold(self, *, amount: Decimal, currency: str, reference: str, payment_method: str) -> GatewayHold: ...
 
@@ -68,6 +79,25 @@ class PaymentGateway(Protocol):
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> ProviderEvent | None:
         """The notification in our words, None for one we do not act on; WebhookSignatureError when unsigned."""
+        ...
+
+
+@runtime_checkable
+class BrowserConfirmedGateway(PaymentGateway, Protocol):
+    """A provider whose card form runs in the driver's browser (Stripe.js): we prepare the hold, the browser
+    confirms it with the card, and we then ask the provider, never the browser, whether the amount is held."""
+
+    publishable_key: str
+    js_url: str
+
+    def prepare_hold(self, *, amount: Decimal, currency: str, reference: str) -> PreparedHold: ...
+
+    def content_security_policy(self) -> str:
+        """The payment page's Content-Security-Policy, allowing the provider's card form and nothing else foreign."""
+        ...
+
+    def verify_hold(self, *, provider_reference: str, amount: Decimal, currency: str, reference: str) -> GatewayHold:
+        """Whether the provider holds ``amount`` for payment ``reference`` under ``provider_reference``."""
         ...
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -23,6 +24,7 @@ DECLINED_CARD = "4000000000000002"
 class DemoGateway:
     name = "demo"
     demo = True
+    hold_valid_for = timedelta(days=7)  # as a card provider's authorization would
 
     def hold(self, *, amount: Decimal, currency: str, reference: str, payment_method: str) -> GatewayHold:
         provider_reference = "demo_" + secrets.token_hex(10)

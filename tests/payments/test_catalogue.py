@@ -38,3 +38,10 @@ def test_the_station_finder_filters_on_card_payment():
     station()  # RFID only
     found = station_search(filters=StationFilters(capabilities=("CREDIT_CARD_PAYABLE",)))
     assert list(found.values_list("pk", flat=True)) == [card.location_id]
+
+
+def test_another_ad_hoc_tariff_replaces_the_first_and_the_regular_one_stays():
+    evse = station(tariff_ids=[tariff("T-REG3", type="REGULAR")])
+    evse_enable_ad_hoc(evse=evse, tariff_id=tariff("T-AH3", type="AD_HOC_PAYMENT"))
+    evse = evse_enable_ad_hoc(evse=evse, tariff_id=tariff("T-AH4", type="AD_HOC_PAYMENT"))
+    assert evse.connectors.get().tariff_ids == ["T-REG3", "T-AH4"]
