@@ -30,6 +30,7 @@ class ChargepointsConfig(AppConfig):
     def ready(self) -> None:
         from tariffs.models import Tariff
 
+        from .languages import user_language_restore
         from .periodic import periodic_jobs_ensure
         from .receivers import protect_tariffs_in_use
         from .roles import roles_sync
@@ -41,4 +42,5 @@ class ChargepointsConfig(AppConfig):
         # models are loaded by the time ready() runs.
         autodiscover_modules("dashboard", "portal")
         user_logged_in.connect(staff_session_start, dispatch_uid="chargepoints.staff_session_start")
+        user_logged_in.connect(user_language_restore, dispatch_uid="chargepoints.user_language_restore")
         pre_delete.connect(protect_tariffs_in_use, sender=Tariff, dispatch_uid="chargepoints.protect_tariffs_in_use")

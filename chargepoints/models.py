@@ -502,3 +502,13 @@ class ChargingPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} from {self.start_date_time:%H:%M:%S}"
+
+
+class StaffPreference(models.Model):
+    """What a staff user chose for the portal itself, kept across browsers (chargepoints.languages writes it)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_preference")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -24,6 +25,8 @@ from .attribution import ATTRIBUTIONS
 from .dashboard import attention_cards
 from .dashboard_summary import catalogue_summary, dashboard_charts
 from .forms import EvseStatusForm, SimulateChargingForm, StationFilterForm
+from .languages import SESSION_KEY as LANGUAGE_SESSION_KEY
+from .languages import language_choose, language_cookie_set, language_supported
 from .models import EVSE, Location
 from .paging import cursor_args, staff_page
 from .search import StationFilters, station_search, station_sort_key, stations_sorted
@@ -241,3 +244,20 @@ class AttributionView(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "attributions": ATTRIBUTIONS}
+
+
+class LanguageView(View):
+    """The language switch in every page's header (chargepoints.languages): back to the page it was pressed on."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        language = request.POST.get("language", "")
+        next_url = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+            next_url = "/"
+        response = HttpResponseRedirect(next_url)
+        if language_supported(language):
+            language_choose(user=request.user, language=language)
+            if request.user.is_authenticated:
+                request.session[LANGUAGE_SESSION_KEY] = language
+            language_cookie_set(response, language)
+        return response
