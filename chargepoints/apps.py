@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate, pre_delete
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
 
 from .portal import PortalSection
 from .roles import FINANCE, OPERATIONS
@@ -9,14 +10,14 @@ from .roles import FINANCE, OPERATIONS
 
 class ChargepointsConfig(AppConfig):
     name = "chargepoints"
-    verbose_name = "Charging stations"
+    verbose_name = _("Charging stations")
     # Also the tariffs app's, which sits below this one and knows nothing of the portal.
     portal_sections = (
-        PortalSection(10, "Dashboard", "stations:dashboard", "chargepoints.view_location"),
-        PortalSection(20, "Stations", "stations:list", "chargepoints.view_location"),
-        PortalSection(25, "Map", "stations:map", "chargepoints.view_location"),
-        PortalSection(30, "Tariffs", "tariffs:list", "tariffs.view_tariff"),
-        PortalSection(60, "Sessions", "sessions:list", "chargepoints.view_chargingsession"),
+        PortalSection(10, _("Dashboard"), "stations:dashboard", "chargepoints.view_location"),
+        PortalSection(20, _("Stations"), "stations:list", "chargepoints.view_location"),
+        PortalSection(25, _("Map"), "stations:map", "chargepoints.view_location"),
+        PortalSection(30, _("Tariffs"), "tariffs:list", "tariffs.view_tariff"),
+        PortalSection(60, _("Sessions"), "sessions:list", "chargepoints.view_chargingsession"),
     )
     staff_role_grants = {
         OPERATIONS: {

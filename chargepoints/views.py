@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -83,7 +85,7 @@ class DashboardChartCsvView(StaffViewMixin, View):
         for chart in dashboard_charts().for_viewer(request.user):
             if chart.key == key:
                 return chart.csv_response()
-        raise Http404("No such chart.")
+        raise Http404(_("No such chart."))
 
 
 def _filters_from(form: StationFilterForm) -> StationFilters:
@@ -133,7 +135,7 @@ class StationListView(StaffViewMixin, TemplateView):
         }
 
 
-STATION_COLUMNS = {"name": "Station", "id": "Location id", "city": "City"}
+STATION_COLUMNS = {"name": gettext_lazy("Station"), "id": gettext_lazy("Location id"), "city": gettext_lazy("City")}
 
 
 def _sortable_column(label: str, key: str, current: str, query: QueryDict) -> SortableColumn:
@@ -160,7 +162,7 @@ class StationDetailView(StaffViewMixin, TemplateView):
         try:
             location = selectors.location_detail(pk=self.kwargs["pk"])
         except Location.DoesNotExist as error:
-            raise Http404("No such station") from error
+            raise Http404(_("No such station")) from error
         context = {
             **super().get_context_data(**kwargs),
             "location": location,
@@ -189,11 +191,11 @@ class EvseStatusView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if form.is_valid():
             try:
                 if services.evse_set_status(evse=evse, status=form.cleaned_data["status"]):
-                    messages.success(request, f"{evse} is now {evse.get_status_display()}.")
+                    messages.success(request, _("%(evse)s is now %(status)s.") % {"evse": evse, "status": evse.get_status_display()})
             except ValidationError as error:
                 messages.error(request, "; ".join(error.messages))
         else:
-            messages.error(request, "Choose a valid status.")
+            messages.error(request, _("Choose a valid status."))
         return HttpResponseRedirect(reverse("stations:detail", args=[pk]))
 
 
@@ -231,7 +233,9 @@ class SimulateChargingView(LoginRequiredMixin, PermissionRequiredMixin, View):
             messages.error(request, "; ".join(error.messages if isinstance(error, ValidationError) else [str(error)]))
         else:
             if outcome.session is None:
-                messages.warning(request, f"Token {plan.token_uid} refused: {outcome.refused}")
+                messages.warning(
+                    request, _("Token %(uid)s refused: %(reason)s") % {"uid": plan.token_uid, "reason": outcome.refused}
+                )
             else:
                 messages.success(request, outcome.log[-1])
         return HttpResponseRedirect(reverse("stations:detail", args=[pk]))
