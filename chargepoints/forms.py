@@ -78,7 +78,10 @@ class SessionFilterForm(StaffForm):
 
     status = forms.ChoiceField(required=False, choices=_ANY + SessionStatus.choices, label=_("Status"))
     station = forms.CharField(
-        required=False, max_length=100, label=_("Station"), widget=forms.TextInput(attrs={"placeholder": _("Name, city, EVSE id")})
+        required=False,
+        max_length=100,
+        label=_("Station"),
+        widget=forms.TextInput(attrs={"placeholder": _("Name, city, EVSE id")}),
     )
     party = forms.ChoiceField(required=False, label=_("eMSP party"))
     token_uid = forms.CharField(required=False, max_length=36, label=_("Token uid"))

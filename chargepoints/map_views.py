@@ -106,10 +106,12 @@ class MapFilterForm(MapAreaForm):
     q = forms.CharField(required=False, max_length=100, label=_("Search"))
     connector = forms.MultipleChoiceField(
         required=False,
-        choices=[(key, label) for key, (label, _) in CONNECTOR_GROUPS.items()],
+        choices=[(key, label) for key, (label, _standards) in CONNECTOR_GROUPS.items()],
         widget=forms.CheckboxSelectMultiple,
     )
-    min_kw = forms.ChoiceField(required=False, choices=POWER_CHOICES, label=_("Power"), widget=forms.Select(attrs=_SELECT))
+    min_kw = forms.ChoiceField(
+        required=False, choices=POWER_CHOICES, label=_("Power"), widget=forms.Select(attrs=_SELECT)
+    )
     current = forms.ChoiceField(
         required=False,
         choices=[("", _("AC or DC")), ("AC", "AC"), ("DC", "DC")],

@@ -120,13 +120,17 @@ class SessionRemoteStopView(LoginRequiredMixin, PermissionRequiredMixin, View):
         detail = HttpResponseRedirect(reverse("sessions:detail", args=[pk]))
         if session.status != SessionStatus.ACTIVE:
             status = session.get_status_display()
-            messages.error(request, _("Only an active session can be stopped; this one is %(status)s.") % {"status": status})
+            messages.error(
+                request, _("Only an active session can be stopped; this one is %(status)s.") % {"status": status}
+            )
             return detail
         if control := serving_control(session.evse):
             # A real charger ends the session itself: its StopTransaction completes it and the CDR follows.
             outcome = control.remote_stop(session=session)
             if outcome.result == ControlResult.ACCEPTED:
-                messages.success(request, _("The charger accepted the stop: %(message)s") % {"message": outcome.message})
+                messages.success(
+                    request, _("The charger accepted the stop: %(message)s") % {"message": outcome.message}
+                )
             else:
                 messages.error(
                     request,

@@ -191,7 +191,9 @@ class EvseStatusView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if form.is_valid():
             try:
                 if services.evse_set_status(evse=evse, status=form.cleaned_data["status"]):
-                    messages.success(request, _("%(evse)s is now %(status)s.") % {"evse": evse, "status": evse.get_status_display()})
+                    messages.success(
+                        request, _("%(evse)s is now %(status)s.") % {"evse": evse, "status": evse.get_status_display()}
+                    )
             except ValidationError as error:
                 messages.error(request, "; ".join(error.messages))
         else:

@@ -11,7 +11,10 @@ class PartnerRegisterForm(forms.Form):
     token_a = forms.CharField(label=_("Their token A"), max_length=64, strip=True)
     country_code = forms.CharField(label=_("Their country code"), min_length=2, max_length=2)
     party_id = forms.CharField(
-        label=_("Their party id"), min_length=1, max_length=3, help_text=_("Granted to them: their roles may name no other.")
+        label=_("Their party id"),
+        min_length=1,
+        max_length=3,
+        help_text=_("Granted to them: their roles may name no other."),
     )
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
 

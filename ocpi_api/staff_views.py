@@ -74,7 +74,8 @@ class PartnerRegisterView(PartnerChangeMixin, View):
             else:
                 messages.success(
                     request,
-                    _("Registered with %(partner)s using OCPI %(version)s.") % {"partner": partner, "version": partner.version},
+                    _("Registered with %(partner)s using OCPI %(version)s.")
+                    % {"partner": partner, "version": partner.version},
                 )
                 return HttpResponseRedirect(reverse("partners:detail", args=[partner.pk]))
         view = PartnerListView(request=request, kwargs={})
@@ -183,7 +184,9 @@ class PartnerActionView(PartnerChangeMixin, View):
             elif action == "pull-tokens":
                 # A long list takes a while: the worker pulls, and the page shows the last result when it is done.
                 tokens_pull_task.delay_on_commit(partner.pk)
-                messages.info(request, _("Token pull started; its result appears under Token pull when it has finished."))
+                messages.info(
+                    request, _("Token pull started; its result appears under Token pull when it has finished.")
+                )
             else:
                 raise Http404(action)
         except services.HandshakeError as error:

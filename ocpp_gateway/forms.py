@@ -9,7 +9,9 @@ from chargepoints.forms import StaffForm
 class ChargerAddForm(StaffForm):
     charge_point_id = forms.CharField(label=_("Charge point id"), max_length=48)
     evses = forms.CharField(
-        label=_("EVSEs"), help_text=_("EVSE ids or uids, comma-separated, in connectorId order 1, 2, …"), max_length=1000
+        label=_("EVSEs"),
+        help_text=_("EVSE ids or uids, comma-separated, in connectorId order 1, 2, …"),
+        max_length=1000,
     )
 
     def evse_refs(self) -> list[str]:
@@ -17,12 +19,14 @@ class ChargerAddForm(StaffForm):
 
 
 class ResetForm(StaffForm):
-    type = forms.ChoiceField(label=_("Type"), choices=[("Soft", "Soft"), ("Hard", "Hard")])
+    type = forms.ChoiceField(label=_("Type"), choices=[("Soft", _("Soft")), ("Hard", _("Hard"))])
 
 
 class ChangeAvailabilityForm(StaffForm):
     connector_id = forms.IntegerField(label=_("Connector (0 = whole charger)"), min_value=0, initial=0)
-    type = forms.ChoiceField(label=_("Type"), choices=[("Operative", "Operative"), ("Inoperative", "Inoperative")])
+    type = forms.ChoiceField(
+        label=_("Type"), choices=[("Operative", _("Operative")), ("Inoperative", _("Inoperative"))]
+    )
 
 
 class TriggerMessageForm(StaffForm):

@@ -19,6 +19,10 @@ from tariffs.models import Tariff
 
 # The finance pages, tariffs, payments, e-mails and PDFs are translated on the finance branch (i18nfin).
 FINANCE_PENDING = "finance strings (billing, tariffs, payments) are translated on the i18nfin branch"
+# Finance's parts of other pages: the session page's price lines (tariffs/_price_lines.html), the dashboard's CDR card
+# and revenue chart (billing).
+PRICE_LINES = ("When", "(station time)", "Fixed", "Energy", "Parking", "Charging", "Incl. VAT", "Excl. VAT", "Price")
+FINANCE_DASHBOARD = ("CDRs held for review", "Revenue per eMSP", "Cost excl. VAT", "waiting")
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,8 @@ class I18nPage:
     url: str
     status: int = 200
     pending: str = ""  # why this page still shows English, until the branch named there is merged
+    # Only these texts are pending (the rest of the page must be Swedish); empty: the whole page is pending.
+    pending_strings: tuple[str, ...] = ()
 
 
 def i18n_pages() -> list[I18nPage]:
@@ -36,9 +42,9 @@ def i18n_pages() -> list[I18nPage]:
     partner = Partner.objects.get()
     evse = EVSE.objects.exclude(evse_id="").order_by("pk").first()
     tariff = Tariff.objects.order_by("pk").first()
-    assert tariff is not None and evse is not None
+    assert tariff is not None
+    assert evse is not None
     staff = [
-        reverse("stations:dashboard"),
         reverse("stations:list"),
         reverse("stations:map"),
         reverse("stations:detail", args=[station.pk]),
@@ -46,7 +52,6 @@ def i18n_pages() -> list[I18nPage]:
         reverse("chargers:list"),
         reverse("chargers:detail", args=[Charger.objects.get().pk]),
         reverse("sessions:list"),
-        *(reverse("sessions:detail", args=[s.pk]) for s in ChargingSession.objects.order_by("pk")),
         reverse("partners:list"),
         reverse("partners:detail", args=[partner.pk]),
         reverse("partners:tokens"),
@@ -67,7 +72,19 @@ def i18n_pages() -> list[I18nPage]:
         I18nPage("anonymous", reverse("login")),
         I18nPage("anonymous", reverse("attribution")),
         I18nPage("anonymous", reverse("payments:pay", args=[evse.evse_id]), pending=FINANCE_PENDING),
+        I18nPage(
+            "operations", reverse("stations:dashboard"), pending=FINANCE_PENDING, pending_strings=FINANCE_DASHBOARD
+        ),
         *(I18nPage("operations", url) for url in staff),
+        *(
+            I18nPage(
+                "operations",
+                reverse("sessions:detail", args=[s.pk]),
+                pending=FINANCE_PENDING,
+                pending_strings=PRICE_LINES,
+            )
+            for s in ChargingSession.objects.order_by("pk")
+        ),
         I18nPage("operations", reverse("tariffs:list"), pending=FINANCE_PENDING),
         I18nPage("operations", reverse("tariffs:detail", args=[tariff.pk]), pending=FINANCE_PENDING),
         I18nPage("operations", "/no-such-page/", status=404),
