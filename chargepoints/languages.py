@@ -18,6 +18,8 @@ from django.utils import translation
 from .models import StaffPreference
 
 SESSION_KEY = "portal_language"
+# Partners read our protocol answers (OCPI messages, validation errors) in English, whatever their Accept-Language.
+PROTOCOL_PATHS = ("/ocpi/",)
 
 
 def language_supported(language: str) -> bool:
@@ -59,12 +61,17 @@ def language_cookie_set(response: HttpResponse, language: str) -> None:
 
 class UserLanguageMiddleware:
     """After LocaleMiddleware and the session: a signed-in user's language (in the session) beats the cookie and the
-    browser's Accept-Language. Reading the session costs nothing more: authentication has loaded it already."""
+    browser's Accept-Language. Reading the session costs nothing more: authentication has loaded it already. The
+    protocol edge (PROTOCOL_PATHS) always answers in the default language."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(PROTOCOL_PATHS):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+            return self.get_response(request)
         session = getattr(request, "session", None)
         language = session.get(SESSION_KEY) if session is not None and session.session_key else None
         if language and language_supported(language):

@@ -245,8 +245,10 @@
   }
 
   // --- The list and popups ---------------------------------------------------------------------------------------
+  // Numbers as the page's language writes them (Swedish: decimal comma, space between thousands).
+  const LANG = document.documentElement.lang || "en";
   function kw(value) {
-    return (Math.round(value * 10) / 10).toString();
+    return (Math.round(value * 10) / 10).toLocaleString(LANG);
   }
 
   function plugChips(s) {
@@ -261,7 +263,8 @@
   function priceText(s) {
     const p = s.price_example;
     if (!p) return null;
-    const text = `${p.energy_kwh} kWh ≈ ${p.amount} ${p.currency}`;
+    const amount = Number(p.amount).toLocaleString(LANG, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const text = `${p.energy_kwh.toLocaleString(LANG)} kWh ≈ ${amount} ${p.currency}`;
     return p.includes_vat ? text : `${text} ${TEXT.excl_vat}`;
   }
 
@@ -388,11 +391,11 @@
     list.replaceChildren(...data.stations.map(listItem));
     if (!data.stations.length) list.appendChild(el("li", "station-empty", TEXT.no_match));
     const n = data.count;
-    const counted = t(n === 1 ? "stations_one" : "stations_other", { count: n.toLocaleString(document.documentElement.lang) });
+    const counted = t(n === 1 ? "stations_one" : "stations_other", { count: n.toLocaleString(LANG) });
     countLabel.textContent = staff ? t("in_area", { stations: counted }) : counted;
     moreNote.hidden = !data.more;
     sidebar.scrollTop = scroll;
-    live.title = t("updated", { time: new Date(data.generated_at).toLocaleTimeString(document.documentElement.lang) });
+    live.title = t("updated", { time: new Date(data.generated_at).toLocaleTimeString(LANG) });
     live.classList.remove("stale");
   }
 
