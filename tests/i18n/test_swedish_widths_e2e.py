@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "sv"
 # Boxes whose text must fit them (tables scroll inside their cards and are not counted).
-SPILL = """() => [...document.querySelectorAll('.btn, .badge, .stat-label, .stat-value, .navbar-brand, .nav-link, .chip')]
+BOXES = ".btn, .badge, .stat-label, .stat-value, .navbar-brand, .nav-link, .chip"
+SPILL = """(boxes) => [...document.querySelectorAll(boxes)]
   .filter((e) => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
   .map((e) => `${e.className}: ${e.textContent.trim().slice(0, 60)}`)"""
 
@@ -52,6 +53,6 @@ def test_swedish_pages_fit_a_desktop_and_a_phone(live_server, browser):
             page_width = int(page.evaluate("document.documentElement.scrollWidth"))
             if page_width > width:
                 problems.append(f"{name} at {width} px is {page_width} px wide")
-            problems += [f"{name} at {width} px: {spill}" for spill in page.evaluate(SPILL)]
+            problems += [f"{name} at {width} px: {spill}" for spill in page.evaluate(SPILL, BOXES)]
         context.close()
     assert not problems, "\n".join(problems)
