@@ -3,12 +3,13 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from .enums import Capability, ConnectorType, EvseStatus, TokenType
 from .models import EVSE, Location
 from .sessions.enums import SessionStatus
 
-_ANY = [("", _("Any"))]
+_ANY: list[tuple[str, StrOrPromise]] = [("", _("Any"))]
 
 
 class StaffForm(forms.Form):
@@ -26,7 +27,7 @@ class StaffForm(forms.Form):
                 widget.attrs["class"] = "form-control form-control-sm"
 
 
-def party_choices(parties: list[tuple[str, str]], *, blank: str) -> list[tuple[str, str]]:
+def party_choices(parties: list[tuple[str, str]], *, blank: StrOrPromise) -> list[tuple[str, StrOrPromise]]:
     """A filter's eMSP party choices: ``blank`` for all, then each (country code, party id) as "NL*EMS"."""
     return [("", blank)] + [(f"{country}*{party}", f"{country}*{party}") for country, party in parties]
 
@@ -39,9 +40,9 @@ class StationFilterForm(StaffForm):
     )
     city = forms.CharField(required=False, max_length=45, label=_("City"))
     min_power_kw = forms.DecimalField(required=False, min_value=0, max_value=1000, label=_("Min. power (kW)"))
-    connector = forms.ChoiceField(required=False, choices=_ANY + ConnectorType.choices, label=_("Connector"))
-    capability = forms.ChoiceField(required=False, choices=_ANY + Capability.choices, label=_("Capability"))
-    status = forms.ChoiceField(required=False, choices=_ANY + EvseStatus.choices, label=_("EVSE status"))
+    connector = forms.ChoiceField(required=False, choices=[*_ANY, *ConnectorType.choices], label=_("Connector"))
+    capability = forms.ChoiceField(required=False, choices=[*_ANY, *Capability.choices], label=_("Capability"))
+    status = forms.ChoiceField(required=False, choices=[*_ANY, *EvseStatus.choices], label=_("EVSE status"))
     open_now = forms.BooleanField(required=False, label=_("Open now"))
 
 
@@ -76,7 +77,7 @@ class SimulateChargingForm(StaffForm):
 class SessionFilterForm(StaffForm):
     """The staff session list's filters. Empty fields filter nothing; the party choices are the parties seen."""
 
-    status = forms.ChoiceField(required=False, choices=_ANY + SessionStatus.choices, label=_("Status"))
+    status = forms.ChoiceField(required=False, choices=[*_ANY, *SessionStatus.choices], label=_("Status"))
     station = forms.CharField(
         required=False,
         max_length=100,

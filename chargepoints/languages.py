@@ -31,11 +31,11 @@ def language_choose(*, user: AbstractBaseUser | AnonymousUser, language: str) ->
     if not language_supported(language):
         raise ValueError(f"unsupported language {language!r}")
     if user.is_authenticated:
-        StaffPreference.objects.update_or_create(user=user, defaults={"language": language})
+        StaffPreference.objects.update_or_create(user_id=user.pk, defaults={"language": language})
 
 
 def user_language(user: AbstractBaseUser) -> str | None:
-    language = StaffPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    language = StaffPreference.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
     return language if language and language_supported(language) else None
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
+from django_stubs_ext import StrOrPromise
 
 from .enums import Capability, ConnectorType, EvseStatus, Facility, PowerType
 from .map_data import WORLD, MapArea, map_area, station_extent
@@ -34,7 +35,7 @@ from .search_results import StationResult, station_page, station_results
 app_name = "map"
 
 # Drivers know plugs by their everyday names; one name can stand for several OCPI connector standards.
-CONNECTOR_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
+CONNECTOR_GROUPS: dict[str, tuple[StrOrPromise, tuple[str, ...]]] = {
     "ccs": ("CCS", (ConnectorType.IEC_62196_T2_COMBO, ConnectorType.IEC_62196_T1_COMBO)),
     "chademo": ("CHAdeMO", (ConnectorType.CHADEMO,)),
     "type2": (_("Type 2"), (ConnectorType.IEC_62196_T2,)),

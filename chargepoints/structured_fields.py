@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django_stubs_ext import StrOrPromise
 
 # A hostile or broken form cannot make us build more rows than any real station has.
 MAX_ROWS = 200
@@ -28,7 +29,7 @@ class Column:
 
     key: str
     label: str
-    choices: Sequence[tuple[str, str]] = ()
+    choices: Sequence[tuple[str, StrOrPromise]] = ()
     number: bool = False
 
 
@@ -216,7 +217,7 @@ class ChecklistWidget(forms.CheckboxSelectMultiple):
 class EnumChecklistField(forms.TypedMultipleChoiceField):
     """A JSON list of enumeration values, as checkboxes in the enumeration's order."""
 
-    def __init__(self, choices: Sequence[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, choices: Sequence[tuple[str, StrOrPromise]], **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("widget", ChecklistWidget(attrs={"class": "checklist"}))
         super().__init__(choices=choices, **kwargs)

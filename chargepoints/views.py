@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
+from django_stubs_ext import StrOrPromise
 
 from . import selectors, services
 from .analytics import station_availability_chart
@@ -48,7 +49,7 @@ class StationRow:
 class SortableColumn:
     """A column header of a sortable list: its link sorts by it (ascending first, then toggling)."""
 
-    label: str
+    label: StrOrPromise
     href: str
     aria_sort: str  # "ascending", "descending" or "none"
 
@@ -138,7 +139,7 @@ class StationListView(StaffViewMixin, TemplateView):
 STATION_COLUMNS = {"name": gettext_lazy("Station"), "id": gettext_lazy("Location id"), "city": gettext_lazy("City")}
 
 
-def _sortable_column(label: str, key: str, current: str, query: QueryDict) -> SortableColumn:
+def _sortable_column(label: StrOrPromise, key: str, current: str, query: QueryDict) -> SortableColumn:
     ascending, descending = current == key, current == f"-{key}"
     link = query.copy()
     link["sort"] = f"-{key}" if ascending else key

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import DEFAULT_PASSWORD
-from tests.i18n.catalogue import po_entries
+from tests.i18n.catalogue import Entry, po_entries
 from tests.i18n_pages import I18nPage, i18n_pages
 from tests.test_accessibility_e2e import _network
 
@@ -71,7 +71,7 @@ def _pattern(msgid: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){body}(?!\w)")
 
 
-def _english(entries: list) -> list[tuple[str, re.Pattern[str]]]:
+def _english(entries: list[Entry]) -> list[tuple[str, re.Pattern[str]]]:
     """The msgids whose Swedish differs and that are plainly English on a page: not "kWh" or "EVSE", and not a lone
     word beside a value ("%(count)s waiting"), which would match any text with that word in it."""
     out = []
