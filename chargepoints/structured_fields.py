@@ -28,7 +28,7 @@ class Column:
     """One input per row: ``key`` is the path inside the row's JSON object (``logo.url`` is nested)."""
 
     key: str
-    label: str
+    label: StrOrPromise
     choices: Sequence[tuple[str, StrOrPromise]] = ()
     number: bool = False
 
