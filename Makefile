@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: run test lint bench bench-smoke worker beat migrate seed clean
+.PHONY: run test lint bench bench-smoke worker beat migrate seed clean messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,13 @@ bench: $(VENV)/.installed  ## Benchmarks, printed as ratios against a baseline i
 
 bench-smoke: $(VENV)/.installed  ## The same benchmarks at tiny sizes (CI): fails when one breaks; its figures mean nothing
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m tests.bench --smoke
+
+# The Swedish catalogue: collect new strings into locale/sv/LC_MESSAGES/django.po (needs GNU gettext), translate the
+# empty and fuzzy entries, run it again to compile django.mo; commit both (a fresh clone then needs no gettext).
+MESSAGES_IGNORE := --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='static/*' --ignore='node_modules/*'
+messages: $(VENV)/.installed  ## Update and compile the Swedish catalogue (locale/sv)
+	$(BIN)/python manage.py makemessages --locale=sv --no-obsolete $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py compilemessages --locale=sv $(MESSAGES_IGNORE)
 
 worker: $(VENV)/.installed  ## A real Celery worker with embedded beat (set CELERY_BROKER_URL=redis://…)
 	$(BIN)/celery -A config worker -B -l info --concurrency=2

@@ -8,6 +8,8 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from tariffs.structured_fields import (
     DISPLAY_TEXT_COLUMNS,
@@ -29,53 +31,53 @@ from .enums import (
 from .models import EVSE, Connector, Location
 
 _IMAGE = (
-    Column("url", "URL"),
-    Column("thumbnail", "Thumbnail URL"),
-    Column("category", "Category", choices=ImageCategory.choices),
-    Column("type", "Type (jpeg, png …)"),
-    Column("width", "Width (px)", number=True),
-    Column("height", "Height (px)", number=True),
+    Column("url", _("URL")),
+    Column("thumbnail", _("Thumbnail URL")),
+    Column("category", _("Category"), choices=ImageCategory.choices),
+    Column("type", _("Type (jpeg, png …)")),
+    Column("width", _("Width (px)"), number=True),
+    Column("height", _("Height (px)"), number=True),
 )
 # BusinessDetails (§8.4.2) with its logo, an Image (§8.4.11).
 _BUSINESS_DETAILS = (
-    Column("name", "Name"),
-    Column("website", "Website"),
-    Column("logo.url", "Logo URL"),
-    Column("logo.category", "Logo category", choices=ImageCategory.choices),
-    Column("logo.type", "Logo type"),
+    Column("name", _("Name")),
+    Column("website", _("Website")),
+    Column("logo.url", _("Logo URL")),
+    Column("logo.category", _("Logo category"), choices=ImageCategory.choices),
+    Column("logo.type", _("Logo type")),
 )
 
 
-def _business_details(label: str) -> RowsField:
+def _business_details(label: StrOrPromise) -> RowsField:
     return RowsField(_BUSINESS_DETAILS, single=True, label=label)
 
 
 class LocationAdminForm(forms.ModelForm[Location]):
     facilities = EnumChecklistField(Facility.choices)
-    images = RowsField(_IMAGE, label="Images")
-    directions = RowsField(DISPLAY_TEXT_COLUMNS, label="Directions")
+    images = RowsField(_IMAGE, label=_("Images"))
+    directions = RowsField(DISPLAY_TEXT_COLUMNS, label=_("Directions"))
     related_locations = RowsField(
         (
-            Column("latitude", "Latitude"),
-            Column("longitude", "Longitude"),
-            Column("name.language", "Name language"),
-            Column("name.text", "Name"),
+            Column("latitude", _("Latitude")),
+            Column("longitude", _("Longitude")),
+            Column("name.language", _("Name language")),
+            Column("name.text", _("Name")),
         ),
-        label="Related locations",
+        label=_("Related locations"),
     )
-    operator = _business_details("Operator")
-    suboperator = _business_details("Suboperator")
-    owner = _business_details("Owner")
+    operator = _business_details(_("Operator"))
+    suboperator = _business_details(_("Suboperator"))
+    owner = _business_details(_("Owner"))
     energy_mix = EnergyMixField()
     publish_allowed_to = RowsField(
         (
-            Column("uid", "Token uid"),
-            Column("type", "Token type", choices=TokenType.choices),
-            Column("visual_number", "Visual number"),
-            Column("issuer", "Issuer"),
-            Column("group_id", "Group id"),
+            Column("uid", _("Token uid")),
+            Column("type", _("Token type"), choices=TokenType.choices),
+            Column("visual_number", _("Visual number")),
+            Column("issuer", _("Issuer")),
+            Column("group_id", _("Group id")),
         ),
-        label="Published only to",
+        label=_("Published only to"),
     )
 
     class Meta:
@@ -97,15 +99,15 @@ class LocationAdminForm(forms.ModelForm[Location]):
 class EvseAdminForm(forms.ModelForm[EVSE]):
     capabilities = EnumChecklistField(Capability.choices)
     parking_restrictions = EnumChecklistField(ParkingRestriction.choices)
-    directions = RowsField(DISPLAY_TEXT_COLUMNS, label="EVSE directions")
-    images = RowsField(_IMAGE, label="EVSE images")
+    directions = RowsField(DISPLAY_TEXT_COLUMNS, label=_("EVSE directions"))
+    images = RowsField(_IMAGE, label=_("EVSE images"))
     status_schedule = RowsField(
         (
-            Column("period_begin", "From (RFC 3339, UTC)"),
-            Column("period_end", "Until"),
-            Column("status", "Status", choices=EvseStatus.choices),
+            Column("period_begin", _("From (RFC 3339, UTC)")),
+            Column("period_end", _("Until")),
+            Column("status", _("Status"), choices=EvseStatus.choices),
         ),
-        label="Planned status",
+        label=_("Planned status"),
     )
 
     class Meta:
@@ -137,7 +139,7 @@ def _https_by_default(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.
 class ConnectorAdminForm(forms.ModelForm[Connector]):
     tariff_ids = TextListField(
         required=False,
-        label="Tariff ids",
+        label=_("Tariff ids"),
         help_text="Comma separated.",
         widget=forms.TextInput(attrs={"size": 12, "aria-label": "Tariff ids"}),
     )

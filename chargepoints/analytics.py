@@ -87,6 +87,7 @@ def station_availability_chart(*, location: Location, now: datetime | None = Non
         title=_("Utilisation and availability"),
         summary=_("Share of the recorded time the EVSEs of this station were charging, and were in service."),
         x_label=_("Window"),
+        # xgettext:no-python-format
         y_label=_("% of recorded time"),
         labels=tuple(_("Last %(days)s days") % {"days": days} for days in windows),
         series=(
@@ -176,6 +177,7 @@ def station_ranking_chart(*, now: datetime | None = None, days: int = 30) -> Cha
         )
         % {"count": RANKED_STATIONS, "days": days},
         x_label=_("Station"),
+        # xgettext:no-python-format
         y_label=_("% of recorded time"),
         labels=tuple(names.get(pk) or f"#{pk}" for pk in chosen),
         series=(

@@ -2,11 +2,14 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class Attribution:
     title: str
-    used_for: str
+    used_for: StrOrPromise  # ours, translated; the title and the licence's wording stay as their owners wrote them
     licence: str
     licence_url: str
     source_url: str
@@ -16,7 +19,7 @@ class Attribution:
 ATTRIBUTIONS: tuple[Attribution, ...] = (
     Attribution(
         title="NOBIL charging station database (Sweden)",
-        used_for="Demo stations in Uppsala and Nässjö",
+        used_for=_("Demo stations in Uppsala and Nässjö"),
         licence="CC BY 4.0",
         licence_url="https://creativecommons.org/licenses/by/4.0/",
         source_url="https://nobil.no",
@@ -27,7 +30,7 @@ ATTRIBUTIONS: tuple[Attribution, ...] = (
     ),
     Attribution(
         title="Bundesnetzagentur Ladesäulenregister (Germany)",
-        used_for="Demo stations in Germany (a 918-station subset)",
+        used_for=_("Demo stations in Germany (a 918-station subset)"),
         licence="CC BY 4.0",
         licence_url="https://creativecommons.org/licenses/by/4.0/",
         source_url="https://www.bundesnetzagentur.de/ladesaeulenkarte",
@@ -38,7 +41,7 @@ ATTRIBUTIONS: tuple[Attribution, ...] = (
     ),
     Attribution(
         title="Open Charge Map reference data",
-        used_for="The mapping of connector names to OCPI connector types",
+        used_for=_("The mapping of connector names to OCPI connector types"),
         licence="CC BY-SA 4.0",
         licence_url="https://creativecommons.org/licenses/by-sa/4.0/",
         source_url="https://openchargemap.org",
@@ -46,7 +49,7 @@ ATTRIBUTIONS: tuple[Attribution, ...] = (
     ),
     Attribution(
         title="Natural Earth (1:50m countries and land)",
-        used_for="The station maps' basemap: land, coastlines and country borders, drawn without a tile server",
+        used_for=_("The station maps' basemap: land, coastlines and country borders, drawn without a tile server"),
         licence="Public domain",
         licence_url="https://www.naturalearthdata.com/about/terms-of-use/",
         source_url="https://www.naturalearthdata.com",
@@ -54,7 +57,7 @@ ATTRIBUTIONS: tuple[Attribution, ...] = (
     ),
     Attribution(
         title="OCPI 2.2.1 specification examples",
-        used_for="Contract tests of our OCPI output (files kept verbatim)",
+        used_for=_("Contract tests of our OCPI output (files kept verbatim)"),
         licence="CC BY-ND 4.0",
         licence_url="https://creativecommons.org/licenses/by-nd/4.0/",
         source_url="https://github.com/ocpi/ocpi",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .enums import TokenType
 
@@ -22,18 +23,18 @@ if TYPE_CHECKING:
 class AuthMethod(models.TextChoices):
     """How a session's token was authorized (OCPI AuthMethod)."""
 
-    AUTH_REQUEST = "AUTH_REQUEST", "Real-time request to the eMSP"
-    COMMAND = "COMMAND", "Remote start or reservation by the eMSP"
-    WHITELIST = "WHITELIST", "Local whitelist"
+    AUTH_REQUEST = "AUTH_REQUEST", _("Real-time request to the eMSP")
+    COMMAND = "COMMAND", _("Remote start or reservation by the eMSP")
+    WHITELIST = "WHITELIST", _("Local whitelist")
 
 
 class WhitelistType(models.TextChoices):
     """What the token's owner lets us decide locally (OCPI WhitelistType)."""
 
-    ALWAYS = "ALWAYS", "Always decide locally"
-    ALLOWED = "ALLOWED", "Locally, real-time allowed"
-    ALLOWED_OFFLINE = "ALLOWED_OFFLINE", "Real-time, allow when unreachable"
-    NEVER = "NEVER", "Always ask in real time"
+    ALWAYS = "ALWAYS", _("Always decide locally")
+    ALLOWED = "ALLOWED", _("Locally, real-time allowed")
+    ALLOWED_OFFLINE = "ALLOWED_OFFLINE", _("Real-time, allow when unreachable")
+    NEVER = "NEVER", _("Always ask in real time")
 
 
 @dataclass(frozen=True)

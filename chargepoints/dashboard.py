@@ -15,6 +15,7 @@ from datetime import datetime
 from django.contrib.auth.models import AnonymousUser, User
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import analytics
 from .charts import Chart
@@ -80,8 +81,8 @@ def sessions_card(user: Viewer) -> AttentionCard | None:
     active = ChargingSession.objects.filter(status=SessionStatus.ACTIVE).count()
     today = ChargingSession.objects.filter(start_date_time__gte=midnight).count()
     return AttentionCard(
-        label="Charging now",
+        label=_("Charging now"),
         value=active,
-        detail=f"sessions · {today} started today",
+        detail=_("sessions · %(today)s started today") % {"today": today},
         url=f"{reverse('sessions:list')}?status={SessionStatus.ACTIVE}",
     )

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .charts import Chart
 from .dashboard import CHART_SOURCES, Viewer
@@ -62,18 +62,32 @@ class DashboardCharts:
         return [chart for permission, chart in self.charts if user.has_perm(permission)]
 
 
+def _charts_key() -> str:
+    """Charts carry their wording (titles, labels, summaries): one cached set per language."""
+    return f"{CHARTS_CACHE_KEY}:{translation.get_language()}"
+
+
 def dashboard_charts_refresh(*, now: datetime | None = None) -> DashboardCharts:
+    """The charts in the active language."""
     now = now or timezone.now()
     charts = DashboardCharts(
         charts=tuple((source.permission, source.build(now)) for source in CHART_SOURCES), counted_at=now
     )
-    cache.set(CHARTS_CACHE_KEY, charts, timeout=None)
+    cache.set(_charts_key(), charts, timeout=None)
     return charts
+
+
+def dashboard_charts_refresh_all(*, now: datetime | None = None) -> None:
+    """The beat task's refresh: the charts in every language of the portal."""
+    now = now or timezone.now()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            dashboard_charts_refresh(now=now)
 
 
 def dashboard_charts() -> DashboardCharts:
     max_age = int(settings.DASHBOARD_SUMMARY_MAX_AGE)
-    charts = cache.get(CHARTS_CACHE_KEY) if max_age else None
+    charts = cache.get(_charts_key()) if max_age else None
     if not isinstance(charts, DashboardCharts) or timezone.now() - charts.counted_at > timedelta(seconds=max_age):
         return dashboard_charts_refresh()
     return charts

@@ -20,8 +20,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
+from django_stubs_ext import StrOrPromise
 
 from .enums import Capability, ConnectorType, EvseStatus, Facility, PowerType
 from .map_data import WORLD, MapArea, map_area, station_extent
@@ -32,12 +35,12 @@ from .search_results import StationResult, station_page, station_results
 app_name = "map"
 
 # Drivers know plugs by their everyday names; one name can stand for several OCPI connector standards.
-CONNECTOR_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
+CONNECTOR_GROUPS: dict[str, tuple[StrOrPromise, tuple[str, ...]]] = {
     "ccs": ("CCS", (ConnectorType.IEC_62196_T2_COMBO, ConnectorType.IEC_62196_T1_COMBO)),
     "chademo": ("CHAdeMO", (ConnectorType.CHADEMO,)),
-    "type2": ("Type 2", (ConnectorType.IEC_62196_T2,)),
-    "type1": ("Type 1", (ConnectorType.IEC_62196_T1,)),
-    "domestic": ("Household socket", (ConnectorType.DOMESTIC_E, ConnectorType.DOMESTIC_F)),
+    "type2": (_("Type 2"), (ConnectorType.IEC_62196_T2,)),
+    "type1": (_("Type 1"), (ConnectorType.IEC_62196_T1,)),
+    "domestic": (_("Household socket"), (ConnectorType.DOMESTIC_E, ConnectorType.DOMESTIC_F)),
     "tesla": ("Tesla", (ConnectorType.TESLA_R, ConnectorType.TESLA_S)),
 }
 CURRENTS: dict[str, tuple[str, ...]] = {
@@ -45,12 +48,34 @@ CURRENTS: dict[str, tuple[str, ...]] = {
     "DC": (PowerType.DC,),
 }
 PAYMENT_CHOICES = [
-    (Capability.CREDIT_CARD_PAYABLE.value, "Credit card"),
-    (Capability.DEBIT_CARD_PAYABLE.value, "Debit card"),
-    (Capability.CONTACTLESS_CARD_SUPPORT.value, "Contactless"),
-    (Capability.RFID_READER.value, "RFID card"),
+    (Capability.CREDIT_CARD_PAYABLE.value, _("Credit card")),
+    (Capability.DEBIT_CARD_PAYABLE.value, _("Debit card")),
+    (Capability.CONTACTLESS_CARD_SUPPORT.value, _("Contactless")),
+    (Capability.RFID_READER.value, _("RFID card")),
 ]
-POWER_CHOICES = [("", "Any power"), ("11", "≥ 11 kW"), ("22", "≥ 22 kW"), ("50", "≥ 50 kW"), ("150", "≥ 150 kW")]
+POWER_CHOICES = [("", _("Any power")), ("11", "≥ 11 kW"), ("22", "≥ 22 kW"), ("50", "≥ 50 kW"), ("150", "≥ 150 kW")]
+FACILITY_LABELS = {
+    Facility.HOTEL: _("Hotel"),
+    Facility.RESTAURANT: _("Restaurant"),
+    Facility.CAFE: _("Cafe"),
+    Facility.MALL: _("Mall"),
+    Facility.SUPERMARKET: _("Supermarket"),
+    Facility.SPORT: _("Sport"),
+    Facility.RECREATION_AREA: _("Recreation area"),
+    Facility.NATURE: _("Nature"),
+    Facility.MUSEUM: _("Museum"),
+    Facility.BIKE_SHARING: _("Bike sharing"),
+    Facility.BUS_STOP: _("Bus stop"),
+    Facility.TAXI_STAND: _("Taxi stand"),
+    Facility.TRAM_STOP: _("Tram stop"),
+    Facility.METRO_STATION: _("Metro station"),
+    Facility.TRAIN_STATION: _("Train station"),
+    Facility.AIRPORT: _("Airport"),
+    Facility.PARKING_LOT: _("Parking lot"),
+    Facility.CARPOOL_PARKING: _("Carpool parking"),
+    Facility.FUEL_STATION: _("Fuel station"),
+    Facility.WIFI: _("Wifi"),
+}
 LIST_LIMIT = 20  # stations in the list beside the map; the map itself shows every one in the area
 _SELECT = {"class": "form-select form-select-sm"}
 
@@ -70,33 +95,38 @@ class MapAreaForm(forms.Form):
         try:
             south, west, north, east = (float(part) for part in raw.split(","))
         except ValueError as error:
-            raise ValidationError("bbox must be four numbers: south,west,north,east.") from error
+            raise ValidationError(_("bbox must be four numbers: south,west,north,east.")) from error
         if not (-90 <= south <= north <= 90 and -180 <= west <= 180 and -180 <= east <= 180):
             raise ValidationError(
-                "bbox must be south,west,north,east with -90 ≤ south ≤ north ≤ 90, longitudes in ±180."
+                _("bbox must be south,west,north,east with -90 ≤ south ≤ north ≤ 90, longitudes in ±180.")
             )
         return BoundingBox(south=south, west=west, north=north, east=east)
 
 
 class MapFilterForm(MapAreaForm):
-    q = forms.CharField(required=False, max_length=100, label="Search")
+    q = forms.CharField(required=False, max_length=100, label=_("Search"))
     connector = forms.MultipleChoiceField(
         required=False,
-        choices=[(key, label) for key, (label, _) in CONNECTOR_GROUPS.items()],
+        choices=[(key, label) for key, (label, _standards) in CONNECTOR_GROUPS.items()],
         widget=forms.CheckboxSelectMultiple,
     )
-    min_kw = forms.ChoiceField(required=False, choices=POWER_CHOICES, label="Power", widget=forms.Select(attrs=_SELECT))
+    min_kw = forms.ChoiceField(
+        required=False, choices=POWER_CHOICES, label=_("Power"), widget=forms.Select(attrs=_SELECT)
+    )
     current = forms.ChoiceField(
-        required=False, choices=[("", "AC or DC"), ("AC", "AC"), ("DC", "DC")], widget=forms.Select(attrs=_SELECT)
+        required=False,
+        choices=[("", _("AC or DC")), ("AC", "AC"), ("DC", "DC")],
+        label=_("Current"),
+        widget=forms.Select(attrs=_SELECT),
     )
     payment = forms.MultipleChoiceField(required=False, choices=PAYMENT_CHOICES, widget=forms.CheckboxSelectMultiple)
     facility = forms.MultipleChoiceField(
         required=False,
-        choices=[(value, value.replace("_", " ").capitalize()) for value in Facility.values],
+        choices=list(FACILITY_LABELS.items()),
         widget=forms.CheckboxSelectMultiple,
     )
-    open_now = forms.BooleanField(required=False, label="Open now")
-    available = forms.BooleanField(required=False, label="Free now")
+    open_now = forms.BooleanField(required=False, label=_("Open now"))
+    available = forms.BooleanField(required=False, label=_("Free now"))
     # Set by the page's script: the driver's position ("near me").
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
@@ -108,7 +138,7 @@ class MapFilterForm(MapAreaForm):
             return data
         point = [data.get(name) for name in ("lat", "lon")]
         if any(value is not None for value in point) and None in point:
-            raise ValidationError("lat and lon go together.")
+            raise ValidationError(_("lat and lon go together."))
         try:
             data["filters"] = self._filters(data)
         except ValidationError as error:
@@ -136,6 +166,35 @@ class MapFilterForm(MapAreaForm):
             text=data.get("q") or "",
             public_only=True,
         )
+
+
+def map_text() -> dict[str, Any]:
+    """What map.js writes on the page, in the request's language; "%(name)s" marks a value the script fills in."""
+    return {
+        "states": {
+            "free": gettext("free now"),
+            "busy": gettext("all in use"),
+            "closed": gettext("closed now"),
+            "available": gettext("available"),
+            "charging": gettext("in use"),
+            "fault": gettext("has a fault"),
+            "unknown": gettext("status unknown"),
+        },
+        "statuses": {status.value: str(status.label).lower() for status in EvseStatus},
+        "cluster": gettext("%(count)s stations, zoom in"),
+        "stations_one": gettext("%(count)s station"),
+        "stations_other": gettext("%(count)s stations"),
+        "in_area": gettext("%(stations)s in this area"),
+        "free_of": gettext("%(free)s of %(total)s free"),
+        "excl_vat": gettext("excl. VAT"),
+        "open_station": gettext("Open station page"),
+        "closed_now": gettext("Closed now"),
+        "no_match": gettext("No stations match these filters here."),
+        "search_failed": gettext("Could not search."),
+        "updated": gettext("Updated %(time)s"),
+        "hide_list": gettext("Hide list"),
+        "show_list": gettext("Show list"),
+    }
 
 
 def _filters(form: MapFilterForm) -> StationFilters:
@@ -221,6 +280,7 @@ class MapView(TemplateView):
             "extent": _extent_attribute(filters),
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+            "map_text": map_text(),
         }
 
 
@@ -259,9 +319,9 @@ def stations_json(request: HttpRequest) -> JsonResponse:
 
 
 class StaffMapFilterForm(MapAreaForm):
-    q = forms.CharField(required=False, max_length=100, label="Search")
+    q = forms.CharField(required=False, max_length=100, label=_("Search"))
     status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *EvseStatus.choices], label="EVSE status",
+        required=False, choices=[("", _("Any status")), *EvseStatus.choices], label=_("EVSE status"),
         widget=forms.Select(attrs=_SELECT),
     )  # fmt: skip
 
@@ -298,6 +358,7 @@ class StaffMapView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
             "extent": _extent_attribute(form.filters()),
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+            "map_text": map_text(),
         }
 
 

@@ -19,6 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import validators as v
 from .authorization import AuthMethod
@@ -149,9 +150,9 @@ class LocationRepair(models.Model):
     """A value the importer repaired or derived (chargepoints.importers.repairs), for staff to confirm or fix."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "To check"
-        CONFIRMED = "confirmed", "Confirmed"
-        FIXED = "fixed", "Fixed"
+        OPEN = "open", _("To check")
+        CONFIRMED = "confirmed", _("Confirmed")
+        FIXED = "fixed", _("Fixed")
 
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="repairs")
     rule = models.CharField(max_length=64, db_index=True)
@@ -209,8 +210,8 @@ class RegularHours(models.Model):
 
 class ExceptionalPeriod(models.Model):
     class Kind(models.TextChoices):
-        OPENING = "opening", "Exceptional opening"
-        CLOSING = "closing", "Exceptional closing"
+        OPENING = "opening", _("Exceptional opening")
+        CLOSING = "closing", _("Exceptional closing")
 
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="exceptional_periods")
     kind = models.CharField(max_length=7, choices=Kind.choices)
@@ -502,3 +503,13 @@ class ChargingPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} from {self.start_date_time:%H:%M:%S}"
+
+
+class StaffPreference(models.Model):
+    """What a staff user chose for the portal itself, kept across browsers (chargepoints.languages writes it)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_preference")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"

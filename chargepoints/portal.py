@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.apps import apps
+from django_stubs_ext import StrOrPromise
 
 if TYPE_CHECKING:  # apps.py imports this module before the models are loaded
     from .dashboard import Viewer
@@ -20,7 +21,7 @@ if TYPE_CHECKING:  # apps.py imports this module before the models are loaded
 @dataclass(frozen=True)
 class PortalSection:
     order: int  # position in the navigation bar, across apps
-    label: str
+    label: StrOrPromise  # translated when shown
     url_name: str
     permission: str  # shown only to users holding it
 

@@ -16,6 +16,7 @@ from django.db.models import (
     Window,
 )
 from django.utils import timezone
+from django_stubs_ext import StrOrPromise
 
 from tariffs import pricing
 from tariffs.models import Tariff, TariffType
@@ -29,7 +30,7 @@ from .search import StationFilters, station_search
 
 PRICE_EXAMPLE_KWH = Decimal(20)
 # get_standard_display() flattens all 40 choices on every call; a page of results needs it hundreds of times.
-STANDARD_LABELS: dict[str, str] = dict(ConnectorType.choices)
+STANDARD_LABELS: dict[str, StrOrPromise] = dict(ConnectorType.choices)
 
 # --- Results for display --------------------------------------------------------------------------------------
 
@@ -39,7 +40,7 @@ class ConnectorSummary:
     """Connectors of one standard and power type at a location: "2 × CCS2 DC up to 150 kW, 1 free"."""
 
     standard: str
-    standard_label: str
+    standard_label: StrOrPromise
     power_type: str
     format: str
     max_power_kw: float

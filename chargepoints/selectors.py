@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django_stubs_ext import StrOrPromise
 
 from .enums import EvseStatus, PowerClass
 from .models import EVSE, Connector, ExceptionalPeriod, Location, RegularHours
@@ -19,10 +20,10 @@ class CatalogueOverview:
     evses: int
     connectors: int
     evses_by_status: dict[str, int]
-    evses_by_power_class: dict[str, int]
+    evses_by_power_class: dict[StrOrPromise, int]  # by label, shown in the reader's language
 
     @property
-    def status_rows(self) -> list[tuple[str, str, int]]:
+    def status_rows(self) -> list[tuple[str, StrOrPromise, int]]:
         """(status, its label, count) for the dashboard's table."""
         return [(status, EvseStatus(status).label, count) for status, count in self.evses_by_status.items()]
 

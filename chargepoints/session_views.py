@@ -12,6 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -84,7 +86,7 @@ class SessionDetailView(SessionViewMixin, TemplateView):
         try:
             session = selectors.session_get(pk=self.kwargs["pk"])
         except ChargingSession.DoesNotExist as error:
-            raise Http404("No such session.") from error
+            raise Http404(_("No such session.")) from error
         periods = selectors.session_period_facts(session=session)
         return {
             **super().get_context_data(**kwargs),
@@ -102,7 +104,7 @@ class SessionPowerCsvView(SessionViewMixin, View):
         try:
             session = selectors.session_get(pk=pk)
         except ChargingSession.DoesNotExist as error:
-            raise Http404("No such session.") from error
+            raise Http404(_("No such session.")) from error
         return session_power_chart(session=session).csv_response()
 
 
@@ -118,15 +120,23 @@ class SessionRemoteStopView(LoginRequiredMixin, PermissionRequiredMixin, View):
         detail = HttpResponseRedirect(reverse("sessions:detail", args=[pk]))
         if session.status != SessionStatus.ACTIVE:
             status = session.get_status_display()
-            messages.error(request, f"Only an active session can be stopped; this one is {status}.")
+            messages.error(
+                request, _("Only an active session can be stopped; this one is %(status)s.") % {"status": status}
+            )
             return detail
         if control := serving_control(session.evse):
             # A real charger ends the session itself: its StopTransaction completes it and the CDR follows.
             outcome = control.remote_stop(session=session)
             if outcome.result == ControlResult.ACCEPTED:
-                messages.success(request, f"The charger accepted the stop: {outcome.message}")
+                messages.success(
+                    request, _("The charger accepted the stop: %(message)s") % {"message": outcome.message}
+                )
             else:
-                messages.error(request, f"The charger did not stop the session ({outcome.result}): {outcome.message}")
+                messages.error(
+                    request,
+                    _("The charger did not stop the session (%(result)s): %(message)s")
+                    % {"result": outcome.result, "message": outcome.message},
+                )
             return detail
         charger = ChargerSimulator(evse=session.evse, connector_id=session.connector_id)
         try:
@@ -136,5 +146,5 @@ class SessionRemoteStopView(LoginRequiredMixin, PermissionRequiredMixin, View):
         except ValidationError as error:
             messages.error(request, "; ".join(error.messages))
             return detail
-        messages.success(request, f"Session stopped: {session.kwh:.3f} kWh.")
+        messages.success(request, _("Session stopped: %(kwh)s kWh.") % {"kwh": number_format(session.kwh, 3)})
         return detail

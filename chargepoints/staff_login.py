@@ -23,6 +23,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 STARTED = "staff_session_started"
 SEEN = "staff_session_seen"
@@ -80,11 +82,13 @@ class StaffSessionTimeoutMiddleware:
         idle, age = now - int(seen), now - int(started)
         if idle > settings.SESSION_IDLE_TIMEOUT or age > settings.SESSION_COOKIE_AGE:
             logout(request)
-            reason = "without activity" if idle > settings.SESSION_IDLE_TIMEOUT else "(the longest a session lasts)"
-            limit = (
-                settings.SESSION_IDLE_TIMEOUT if idle > settings.SESSION_IDLE_TIMEOUT else settings.SESSION_COOKIE_AGE
-            )
-            messages.info(request, f"You were logged out after {_duration(limit)} {reason}. Please log in again.")
+            if idle > settings.SESSION_IDLE_TIMEOUT:
+                text = _("You were logged out after %(duration)s without activity. Please log in again.")
+                limit = settings.SESSION_IDLE_TIMEOUT
+            else:
+                text = _("You were logged out after %(duration)s (the longest a session lasts). Please log in again.")
+                limit = settings.SESSION_COOKIE_AGE
+            messages.info(request, text % {"duration": _duration(limit)})
             return
         if now - int(seen) >= _SEEN_RESOLUTION:
             session[SEEN] = now
@@ -93,5 +97,6 @@ class StaffSessionTimeoutMiddleware:
 def _duration(seconds: int) -> str:
     if seconds % 3600 == 0:
         hours = seconds // 3600
-        return f"{hours} hour" + ("s" if hours != 1 else "")
-    return f"{round(seconds / 60)} minutes"
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    minutes = round(seconds / 60)
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}

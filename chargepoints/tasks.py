@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .dashboard_summary import catalogue_summary_refresh, dashboard_charts_refresh
+from .dashboard_summary import catalogue_summary_refresh, dashboard_charts_refresh_all
 
 
 @shared_task(name="chargepoints.tasks.catalogue_summary_refresh_task", ignore_result=True)
@@ -14,4 +14,4 @@ def catalogue_summary_refresh_task() -> None:
 
 @shared_task(name="chargepoints.tasks.dashboard_charts_refresh_task", ignore_result=True)
 def dashboard_charts_refresh_task() -> None:
-    dashboard_charts_refresh()
+    dashboard_charts_refresh_all()

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext as _
 
 from .enums import (
     EnergySourceCategory,
@@ -31,42 +32,56 @@ def _time_zones() -> frozenset[str]:
 
 def validate_time_zone(value: str) -> None:
     if value not in _time_zones():
-        raise ValidationError(f"'{value}' is not an IANA time zone (for example Europe/Stockholm).")
+        raise ValidationError(
+            _("'%(value)s' is not an IANA time zone (for example Europe/Stockholm).") % {"value": value}
+        )
 
 
 def validate_latitude(value: str) -> None:
     if not LATITUDE_RE.match(value) or not -90 <= float(value) <= 90:
-        raise ValidationError(f"latitude '{value}' must be between -90 and 90 with 5 to 7 decimals, e.g. 59.858562.")
+        raise ValidationError(
+            _("latitude '%(value)s' must be between -90 and 90 with 5 to 7 decimals, e.g. 59.858562.")
+            % {"value": value}
+        )
 
 
 def validate_longitude(value: str) -> None:
     if not LONGITUDE_RE.match(value) or not -180 <= float(value) <= 180:
-        raise ValidationError(f"longitude '{value}' must be between -180 and 180 with 5 to 7 decimals, e.g. 17.638927.")
+        raise ValidationError(
+            _("longitude '%(value)s' must be between -180 and 180 with 5 to 7 decimals, e.g. 17.638927.")
+            % {"value": value}
+        )
 
 
 def validate_ci_string(value: str) -> None:
     if not CI_STRING_RE.match(value):
-        raise ValidationError(f"'{value}' may only hold printable ASCII characters.")
+        raise ValidationError(_("'%(value)s' may only hold printable ASCII characters.") % {"value": value})
 
 
 def validate_no_control_characters(value: str) -> None:
     if any(ch in value for ch in "\r\n\t"):
-        raise ValidationError("Text may not contain line breaks or tabs.")
+        raise ValidationError(_("Text may not contain line breaks or tabs."))
 
 
 def validate_alpha3_country(value: str) -> None:
     if not re.fullmatch(r"[A-Z]{3}", value):
-        raise ValidationError(f"country '{value}' must be an ISO 3166-1 alpha-3 code such as SWE.")
+        raise ValidationError(
+            _("country '%(value)s' must be an ISO 3166-1 alpha-3 code such as SWE.") % {"value": value}
+        )
 
 
 def validate_alpha2_country(value: str) -> None:
     if not re.fullmatch(r"[A-Z]{2}", value):
-        raise ValidationError(f"country_code '{value}' must be an ISO 3166-1 alpha-2 code such as SE.")
+        raise ValidationError(
+            _("country_code '%(value)s' must be an ISO 3166-1 alpha-2 code such as SE.") % {"value": value}
+        )
 
 
 def validate_party_id(value: str) -> None:
     if not re.fullmatch(r"[A-Z0-9]{3}", value):
-        raise ValidationError(f"party_id '{value}' must be three letters or digits, such as CPO.")
+        raise ValidationError(
+            _("party_id '%(value)s' must be three letters or digits, such as CPO.") % {"value": value}
+        )
 
 
 # --- Structured sub-objects stored as JSON ----------------------------------------------------------------------

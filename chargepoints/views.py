@@ -15,8 +15,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
+from django_stubs_ext import StrOrPromise
 
 from . import selectors, services
 from .analytics import station_availability_chart
@@ -24,6 +28,8 @@ from .attribution import ATTRIBUTIONS
 from .dashboard import attention_cards
 from .dashboard_summary import catalogue_summary, dashboard_charts
 from .forms import EvseStatusForm, SimulateChargingForm, StationFilterForm
+from .languages import SESSION_KEY as LANGUAGE_SESSION_KEY
+from .languages import language_choose, language_cookie_set, language_supported
 from .models import EVSE, Location
 from .paging import cursor_args, staff_page
 from .portal import station_links
@@ -44,7 +50,7 @@ class StationRow:
 class SortableColumn:
     """A column header of a sortable list: its link sorts by it (ascending first, then toggling)."""
 
-    label: str
+    label: StrOrPromise
     href: str
     aria_sort: str  # "ascending", "descending" or "none"
 
@@ -81,7 +87,7 @@ class DashboardChartCsvView(StaffViewMixin, View):
         for chart in dashboard_charts().for_viewer(request.user):
             if chart.key == key:
                 return chart.csv_response()
-        raise Http404("No such chart.")
+        raise Http404(_("No such chart."))
 
 
 def _filters_from(form: StationFilterForm) -> StationFilters:
@@ -131,10 +137,10 @@ class StationListView(StaffViewMixin, TemplateView):
         }
 
 
-STATION_COLUMNS = {"name": "Station", "id": "Location id", "city": "City"}
+STATION_COLUMNS = {"name": gettext_lazy("Station"), "id": gettext_lazy("Location id"), "city": gettext_lazy("City")}
 
 
-def _sortable_column(label: str, key: str, current: str, query: QueryDict) -> SortableColumn:
+def _sortable_column(label: StrOrPromise, key: str, current: str, query: QueryDict) -> SortableColumn:
     ascending, descending = current == key, current == f"-{key}"
     link = query.copy()
     link["sort"] = f"-{key}" if ascending else key
@@ -158,7 +164,7 @@ class StationDetailView(StaffViewMixin, TemplateView):
         try:
             location = selectors.location_detail(pk=self.kwargs["pk"])
         except Location.DoesNotExist as error:
-            raise Http404("No such station") from error
+            raise Http404(_("No such station")) from error
         context = {
             **super().get_context_data(**kwargs),
             "location": location,
@@ -188,11 +194,13 @@ class EvseStatusView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if form.is_valid():
             try:
                 if services.evse_set_status(evse=evse, status=form.cleaned_data["status"]):
-                    messages.success(request, f"{evse} is now {evse.get_status_display()}.")
+                    messages.success(
+                        request, _("%(evse)s is now %(status)s.") % {"evse": evse, "status": evse.get_status_display()}
+                    )
             except ValidationError as error:
                 messages.error(request, "; ".join(error.messages))
         else:
-            messages.error(request, "Choose a valid status.")
+            messages.error(request, _("Choose a valid status."))
         return HttpResponseRedirect(reverse("stations:detail", args=[pk]))
 
 
@@ -230,7 +238,9 @@ class SimulateChargingView(LoginRequiredMixin, PermissionRequiredMixin, View):
             messages.error(request, "; ".join(error.messages if isinstance(error, ValidationError) else [str(error)]))
         else:
             if outcome.session is None:
-                messages.warning(request, f"Token {plan.token_uid} refused: {outcome.refused}")
+                messages.warning(
+                    request, _("Token %(uid)s refused: %(reason)s") % {"uid": plan.token_uid, "reason": outcome.refused}
+                )
             else:
                 messages.success(request, outcome.log[-1])
         return HttpResponseRedirect(reverse("stations:detail", args=[pk]))
@@ -243,3 +253,20 @@ class AttributionView(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "attributions": ATTRIBUTIONS}
+
+
+class LanguageView(View):
+    """The language switch in every page's header (chargepoints.languages): back to the page it was pressed on."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        language = request.POST.get("language", "")
+        next_url = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+            next_url = "/"
+        response = HttpResponseRedirect(next_url)
+        if language_supported(language):
+            language_choose(user=request.user, language=language)
+            if request.user.is_authenticated:
+                request.session[LANGUAGE_SESSION_KEY] = language
+            language_cookie_set(response, language)
+        return response

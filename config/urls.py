@@ -4,13 +4,14 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from chargepoints.views import AttributionView
+from chargepoints.views import AttributionView, LanguageView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="stations:dashboard", permanent=False)),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("language/", LanguageView.as_view(), name="language"),
     path("about/data/", AttributionView.as_view(), name="attribution"),
     path("map/", include("chargepoints.map_views")),
     path("", include("chargepoints.urls")),

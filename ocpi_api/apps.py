@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from chargepoints.portal import PortalSection
 from chargepoints.roles import OPERATIONS
@@ -8,11 +9,11 @@ from .schedule import TOKENS_PULL_JOB
 
 class OcpiApiConfig(AppConfig):
     name = "ocpi_api"
-    verbose_name = "OCPI"
+    verbose_name = _("OCPI")
     periodic_jobs = (TOKENS_PULL_JOB,)
     portal_sections = (
-        PortalSection(40, "Partners", "partners:list", "ocpi_api.view_partner"),
-        PortalSection(50, "Tokens", "partners:tokens", "ocpi_api.view_emsptoken"),
+        PortalSection(40, _("Partners"), "partners:list", "ocpi_api.view_partner"),
+        PortalSection(50, _("Tokens"), "partners:tokens", "ocpi_api.view_emsptoken"),
     )
     staff_role_grants = {OPERATIONS: {"ocpi_api": ("view", "add", "change", "delete")}}
 

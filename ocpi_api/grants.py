@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Partner, PartyGrant
 from .selectors import Party, partner_parties
@@ -26,9 +27,9 @@ def party_clean(country_code: str, party_id: str) -> Party:
     """The party in its stored form (upper case), or ValidationError naming the field."""
     country_code, party_id = country_code.strip().upper(), party_id.strip().upper()
     if len(country_code) != 2 or not country_code.isalpha() or not country_code.isascii():
-        raise ValidationError({"country_code": "Two letters, ISO 3166-1 alpha-2."})
+        raise ValidationError({"country_code": _("Two letters, ISO 3166-1 alpha-2.")})
     if not 1 <= len(party_id) <= 3 or not party_id.isalnum() or not party_id.isascii():
-        raise ValidationError({"party_id": "One to three letters or digits."})
+        raise ValidationError({"party_id": _("One to three letters or digits.")})
     return country_code, party_id
 
 
@@ -51,14 +52,19 @@ def party_grant(*, partner: Partner, country_code: str, party_id: str, reason: s
     country_code, party_id = party_clean(country_code, party_id)
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the partner may act for this party."})
+        raise ValidationError({"reason": _("Say why the partner may act for this party.")})
     if (country_code, party_id) == (settings.CPO_COUNTRY_CODE.upper(), settings.CPO_PARTY_ID.upper()):
-        raise ValidationError(f"{country_code}*{party_id} is our own party; no partner may act for it.")
+        raise ValidationError(
+            _("%(party)s is our own party; no partner may act for it.") % {"party": f"{country_code}*{party_id}"}
+        )
     holder = party_holder(country_code=country_code, party_id=party_id)
     if holder is not None and holder.partner_id == partner.pk:
         return holder
     if holder is not None:
-        raise ValidationError(f"{country_code}*{party_id} is granted to {holder.partner}; revoke that grant first.")
+        raise ValidationError(
+            _("%(party)s is granted to %(partner)s; revoke that grant first.")
+            % {"party": f"{country_code}*{party_id}", "partner": holder.partner}
+        )
     try:
         with transaction.atomic():
             grant = PartyGrant.objects.create(
@@ -69,7 +75,9 @@ def party_grant(*, partner: Partner, country_code: str, party_id: str, reason: s
                 granted_by=granted_by[:150],
             )
     except IntegrityError as error:  # another request granted the party a moment ago
-        raise ValidationError(f"{country_code}*{party_id} was just granted to another partner.") from error
+        raise ValidationError(
+            _("%(party)s was just granted to another partner.") % {"party": f"{country_code}*{party_id}"}
+        ) from error
     logger.info("Party %s*%s granted to %s by %s: %s", country_code, party_id, partner, granted_by, reason)
     return grant
 
@@ -83,11 +91,14 @@ def party_grant_revoke(*, grant: PartyGrant, reason: str, revoked_by: str) -> Pa
         return grant
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the grant ends."})
+        raise ValidationError({"reason": _("Say why the grant ends.")})
     partner = grant.partner
     main = (partner.country_code.upper(), partner.party_id.upper())
     if partner.is_registered and main == (grant.country_code, grant.party_id):
-        raise ValidationError(f"{grant.country_code}*{grant.party_id} is the main party of {partner}; unregister it.")
+        raise ValidationError(
+            _("%(party)s is the main party of %(partner)s; unregister it.")
+            % {"party": f"{grant.country_code}*{grant.party_id}", "partner": partner}
+        )
     grant.revoked_at, grant.revoked_by, grant.revoke_reason = timezone.now(), revoked_by[:150], reason[:255]
     grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     party = f"{grant.country_code}*{grant.party_id}"

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from chargepoints.authorization import AuthMethod, DriverToken, WhitelistType
 from chargepoints.enums import TokenType
@@ -25,9 +26,9 @@ class Partner(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "PENDING", "Pending"
-        REGISTERED = "REGISTERED", "Registered"
-        UNREGISTERED = "UNREGISTERED", "Unregistered"
+        PENDING = "PENDING", _("Pending")
+        REGISTERED = "REGISTERED", _("Registered")
+        UNREGISTERED = "UNREGISTERED", _("Unregistered")
 
     name = models.CharField(max_length=100, blank=True)
     country_code = models.CharField(max_length=2, blank=True, help_text="Main party of the partner (ISO 3166 alpha-2).")
@@ -204,11 +205,11 @@ class AuthorizationRecord(models.Model):
     """One answer to "may this token charge here?", kept so that staff can see why a driver could or could not."""
 
     class Source(models.TextChoices):
-        LOCAL = "LOCAL", "Our copy of the token"
-        REAL_TIME = "REAL_TIME", "Real-time answer of the eMSP"
-        FALLBACK = "FALLBACK", "Our copy: the eMSP could not answer"
-        COMMAND = "COMMAND", "Pre-authorized by the eMSP's command"
-        CONFLICT = "CONFLICT", "Refused: the uid is held by several eMSPs"
+        LOCAL = "LOCAL", _("Our copy of the token")
+        REAL_TIME = "REAL_TIME", _("Real-time answer of the eMSP")
+        FALLBACK = "FALLBACK", _("Our copy: the eMSP could not answer")
+        COMMAND = "COMMAND", _("Pre-authorized by the eMSP's command")
+        CONFLICT = "CONFLICT", _("Refused: the uid is held by several eMSPs")
 
     created = models.DateTimeField(default=timezone.now, db_index=True)
     token_uid = models.CharField(max_length=36, db_index=True)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from .core.client import OcpiClient, OcpiClientError
@@ -249,7 +250,9 @@ def partner_issue_token_a(
     same_party = Partner.objects.filter(country_code=country_code, party_id=party_id)
     registered = same_party.filter(status=Partner.Status.REGISTERED).first()
     if registered is not None:
-        raise ValidationError(f"{registered} is registered; unregister it before issuing a new token A.")
+        raise ValidationError(
+            _("%(partner)s is registered; unregister it before issuing a new token A.") % {"partner": registered}
+        )
     partner = same_party.order_by("-id").first() or Partner(country_code=country_code, party_id=party_id)
     token_a = token_generate()
     partner.name = name or partner.name

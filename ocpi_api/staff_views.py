@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -71,7 +72,11 @@ class PartnerRegisterView(PartnerChangeMixin, View):
             except services.HandshakeError as error:
                 form.add_error(None, f"OCPI {int(error.status_code)}: {error.message}")
             else:
-                messages.success(request, f"Registered with {partner} using OCPI {partner.version}.")
+                messages.success(
+                    request,
+                    _("Registered with %(partner)s using OCPI %(version)s.")
+                    % {"partner": partner, "version": partner.version},
+                )
                 return HttpResponseRedirect(reverse("partners:detail", args=[partner.pk]))
         view = PartnerListView(request=request, kwargs={})
         return render(request, view.template_name, view.get_context_data(register_form=form), status=400)
@@ -129,9 +134,13 @@ class PartyGrantView(PartnerChangeMixin, View):
                 raise ValidationError([e for errors in form.errors.values() for e in errors])
             grant = grants.party_grant(partner=partner, **form.cleaned_data, granted_by=request.user.get_username())
         except ValidationError as error:
-            messages.error(request, "Not granted: " + "; ".join(error.messages))
+            messages.error(request, _("Not granted: %(problems)s") % {"problems": "; ".join(error.messages)})
         else:
-            messages.success(request, f"{grant.country_code}*{grant.party_id} granted to {partner}.")
+            messages.success(
+                request,
+                _("%(party)s granted to %(partner)s.")
+                % {"party": f"{grant.country_code}*{grant.party_id}", "partner": partner},
+            )
         return HttpResponseRedirect(reverse("partners:detail", args=[pk]))
 
 
@@ -146,9 +155,9 @@ class GrantRevokeView(PartnerChangeMixin, View):
                 grant=grant, reason=form.cleaned_data["reason"], revoked_by=request.user.get_username()
             )
         except ValidationError as error:
-            messages.error(request, "Not revoked: " + "; ".join(error.messages))
+            messages.error(request, _("Not revoked: %(problems)s") % {"problems": "; ".join(error.messages)})
         else:
-            messages.success(request, f"{grant.country_code}*{grant.party_id} revoked.")
+            messages.success(request, _("%(party)s revoked.") % {"party": f"{grant.country_code}*{grant.party_id}"})
         return HttpResponseRedirect(reverse("partners:detail", args=[pk]))
 
 
@@ -162,18 +171,22 @@ class PartnerActionView(PartnerChangeMixin, View):
             if action == "test":
                 discovery = services.partner_test_connection(partner=partner)
                 messages.success(
-                    request, f"Connection works: OCPI {discovery.version}, {len(discovery.endpoints)} endpoints."
+                    request,
+                    _("Connection works: OCPI %(version)s, %(count)s endpoints.")
+                    % {"version": discovery.version, "count": len(discovery.endpoints)},
                 )
             elif action == "rotate":
                 services.partner_rotate_token(partner=partner)
-                messages.success(request, "Tokens rotated in both directions.")
+                messages.success(request, _("Tokens rotated in both directions."))
             elif action == "unregister":
                 outcome = services.partner_unregister(partner=partner)
-                messages.success(request, f"Unregistered. {outcome}")
+                messages.success(request, _("Unregistered. %(outcome)s") % {"outcome": outcome})
             elif action == "pull-tokens":
                 # A long list takes a while: the worker pulls, and the page shows the last result when it is done.
                 tokens_pull_task.delay_on_commit(partner.pk)
-                messages.info(request, "Token pull started; its result appears under Token pull when it has finished.")
+                messages.info(
+                    request, _("Token pull started; its result appears under Token pull when it has finished.")
+                )
             else:
                 raise Http404(action)
         except services.HandshakeError as error:

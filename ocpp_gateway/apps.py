@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from chargepoints.portal import PortalSection
 from chargepoints.roles import OPERATIONS
@@ -8,8 +9,8 @@ from .schedule import SILENT_CHARGERS_JOB
 
 class OcppGatewayConfig(AppConfig):
     name = "ocpp_gateway"
-    verbose_name = "OCPP chargers"
-    portal_sections = (PortalSection(25, "Chargers", "chargers:list", "ocpp_gateway.view_charger"),)
+    verbose_name = _("OCPP chargers")
+    portal_sections = (PortalSection(25, _("Chargers"), "chargers:list", "ocpp_gateway.view_charger"),)
     staff_role_grants = {OPERATIONS: {"ocpp_gateway": ("view", "add", "change")}}
     periodic_jobs = (SILENT_CHARGERS_JOB,)
 

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from chargepoints.forms import StaffForm
 
 
 class ChargerAddForm(StaffForm):
-    charge_point_id = forms.CharField(label="Charge point id", max_length=48)
+    charge_point_id = forms.CharField(label=_("Charge point id"), max_length=48)
     evses = forms.CharField(
-        label="EVSEs", help_text="EVSE ids or uids, comma-separated, in connectorId order 1, 2, …", max_length=1000
+        label=_("EVSEs"),
+        help_text=_("EVSE ids or uids, comma-separated, in connectorId order 1, 2, …"),
+        max_length=1000,
     )
 
     def evse_refs(self) -> list[str]:
@@ -16,17 +19,19 @@ class ChargerAddForm(StaffForm):
 
 
 class ResetForm(StaffForm):
-    type = forms.ChoiceField(choices=[("Soft", "Soft"), ("Hard", "Hard")])
+    type = forms.ChoiceField(label=_("Type"), choices=[("Soft", _("Soft")), ("Hard", _("Hard"))])
 
 
 class ChangeAvailabilityForm(StaffForm):
-    connector_id = forms.IntegerField(label="Connector (0 = whole charger)", min_value=0, initial=0)
-    type = forms.ChoiceField(choices=[("Operative", "Operative"), ("Inoperative", "Inoperative")])
+    connector_id = forms.IntegerField(label=_("Connector (0 = whole charger)"), min_value=0, initial=0)
+    type = forms.ChoiceField(
+        label=_("Type"), choices=[("Operative", _("Operative")), ("Inoperative", _("Inoperative"))]
+    )
 
 
 class TriggerMessageForm(StaffForm):
     requested_message = forms.ChoiceField(
-        label="Message",
+        label=_("Message"),
         choices=[
             (name, name)
             for name in (
@@ -39,16 +44,16 @@ class TriggerMessageForm(StaffForm):
             )
         ],
     )
-    connector_id = forms.IntegerField(label="Connector (optional)", min_value=0, required=False)
+    connector_id = forms.IntegerField(label=_("Connector (optional)"), min_value=0, required=False)
 
 
 class GetConfigurationForm(StaffForm):
-    key = forms.CharField(label="Keys (comma-separated; empty = all)", required=False, max_length=1000)
+    key = forms.CharField(label=_("Keys (comma-separated; empty = all)"), required=False, max_length=1000)
 
 
 class ChangeConfigurationForm(StaffForm):
-    key = forms.CharField(max_length=50)
-    value = forms.CharField(max_length=500)
+    key = forms.CharField(max_length=50, label=_("Key"))
+    value = forms.CharField(max_length=500, label=_("Value"))
 
 
 COMMAND_FORMS: dict[str, type[StaffForm]] = {

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from chargepoints.models import EVSE, ChargingSession
 
@@ -114,8 +115,8 @@ class OcppMessage(models.Model):
     """One frame in or out (OCPP-J 1.6 §4: CALL, CALLRESULT, CALLERROR), as it went over the wire."""
 
     class Direction(models.TextChoices):
-        IN = "IN", "From the charger"
-        OUT = "OUT", "To the charger"
+        IN = "IN", _("From the charger")
+        OUT = "OUT", _("To the charger")
 
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="messages")
     at = models.DateTimeField(default=timezone.now)

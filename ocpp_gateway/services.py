@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chargepoints.authorization import AuthorizationDecision, get_token_authority
 from chargepoints.enums import EvseStatus, TokenType
@@ -70,18 +71,20 @@ def charger_add(*, charge_point_id: str, evse_refs: list[str]) -> tuple[Charger,
     """Register a charger serving these EVSEs (ids or uids, in connectorId order 1, 2, …). Returns it and its
     password, which is stored only as a hash."""
     if not charge_point_id or len(charge_point_id) > 48 or "/" in charge_point_id:
-        raise ValidationError({"charge_point_id": "A charge point id is 1 to 48 characters, without '/'."})
+        raise ValidationError({"charge_point_id": _("A charge point id is 1 to 48 characters, without '/'.")})
     if Charger.objects.filter(charge_point_id=charge_point_id).exists():
-        raise ValidationError({"charge_point_id": f"Charger '{charge_point_id}' is already registered."})
+        raise ValidationError(
+            {"charge_point_id": _("Charger '%(id)s' is already registered.") % {"id": charge_point_id}}
+        )
     if not evse_refs:
-        raise ValidationError({"evse": "A charger serves at least one EVSE."})
+        raise ValidationError({"evse": _("A charger serves at least one EVSE.")})
     evses: list[EVSE] = []
     for ref in evse_refs:
         evse = EVSE.objects.filter(Q(uid=ref) | Q(evse_id=ref)).exclude(status=EvseStatus.REMOVED).first()
         if evse is None:
-            raise ValidationError({"evse": f"No EVSE with id or uid '{ref}'."})
+            raise ValidationError({"evse": _("No EVSE with id or uid '%(ref)s'.") % {"ref": ref}})
         if ChargerEvse.objects.filter(evse=evse).exists() or evse in evses:
-            raise ValidationError({"evse": f"EVSE '{ref}' is already served by a charger."})
+            raise ValidationError({"evse": _("EVSE '%(ref)s' is already served by a charger.") % {"ref": ref}})
         evses.append(evse)
     password = password_generate()
     charger = Charger.objects.create(charge_point_id=charge_point_id, password_hash=make_password(password))

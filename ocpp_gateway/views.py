@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -95,7 +96,7 @@ class ChargerCommandView(LoginRequiredMixin, PermissionRequiredMixin, View):
         charger = get_object_or_404(Charger, pk=pk)
         form_class = COMMAND_FORMS.get(action)
         if form_class is None:
-            messages.error(request, f"{action} is not a command staff can send.")
+            messages.error(request, _("%(action)s is not a command staff can send.") % {"action": action})
         elif not (form := form_class(request.POST, prefix=action)).is_valid():
             messages.error(request, f"{action}: {form.errors.as_text()}")
         else:
@@ -110,4 +111,4 @@ def _configuration(payload: dict[str, Any]) -> str:
     keys = payload.get("configuration_key") or []
     shown = ", ".join(f"{item.get('key')}={item.get('value', '')}" for item in keys[:30])
     unknown = payload.get("unknown_key") or []
-    return (shown or "no keys") + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+    return (shown or _("no keys")) + (_("; unknown: %(keys)s") % {"keys": ", ".join(unknown)} if unknown else "")

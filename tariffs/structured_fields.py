@@ -18,6 +18,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django_stubs_ext import StrOrPromise
 
 from .validators import ENERGY_SOURCES, ENVIRONMENTAL_IMPACTS
 
@@ -31,8 +32,8 @@ class Column:
     """One input per row: ``key`` is the path inside the row's JSON object (``logo.url`` is nested)."""
 
     key: str
-    label: str
-    choices: Sequence[tuple[str, str]] = ()
+    label: StrOrPromise
+    choices: Sequence[tuple[str, StrOrPromise]] = ()
     number: bool = False
 
 
@@ -220,7 +221,7 @@ class ChecklistWidget(forms.CheckboxSelectMultiple):
 class EnumChecklistField(forms.TypedMultipleChoiceField):
     """A JSON list of enumeration values, as checkboxes in the enumeration's order."""
 
-    def __init__(self, choices: Sequence[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, choices: Sequence[tuple[str, StrOrPromise]], **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("widget", ChecklistWidget(attrs={"class": "checklist"}))
         super().__init__(choices=choices, **kwargs)

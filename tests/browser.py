@@ -15,5 +15,5 @@ def log_in(page: Page, url: str, username: str, password: str = DEFAULT_PASSWORD
     page.goto(url)
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(re.compile(re.escape(urlsplit(url).path) + "$"))

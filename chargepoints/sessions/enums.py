@@ -1,14 +1,15 @@
 """Enumerations of charging sessions. Values are the OCPI 2.2.1 ones where OCPI has them."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SessionStatus(models.TextChoices):
-    ACTIVE = "ACTIVE", "Active"
-    COMPLETED = "COMPLETED", "Completed"
-    INVALID = "INVALID", "Invalid (not billed)"
-    PENDING = "PENDING", "Pending"
-    RESERVATION = "RESERVATION", "Reservation"
+    ACTIVE = "ACTIVE", _("Active")
+    COMPLETED = "COMPLETED", _("Completed")
+    INVALID = "INVALID", _("Invalid (not billed)")
+    PENDING = "PENDING", _("Pending")
+    RESERVATION = "RESERVATION", _("Reservation")
 
 
 class ChargingState(models.TextChoices):
@@ -19,9 +20,9 @@ class ChargingState(models.TextChoices):
     PARKING_TIME (errata definition).
     """
 
-    CHARGING = "CHARGING", "Charging"
-    SUSPENDED_EV = "SUSPENDED_EV", "Suspended by the vehicle"
-    PARKING = "PARKING", "Parking (not requesting power)"
+    CHARGING = "CHARGING", _("Charging")
+    SUSPENDED_EV = "SUSPENDED_EV", _("Suspended by the vehicle")
+    PARKING = "PARKING", _("Parking (not requesting power)")
 
 
 class CdrDimensionType(models.TextChoices):

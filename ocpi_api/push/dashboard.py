@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from chargepoints.dashboard import AttentionCard, Viewer, register
 
@@ -15,9 +16,9 @@ def deliveries_card(user: Viewer) -> AttentionCard | None:
         return None
     problems = delivery_problems()
     return AttentionCard(
-        label="Deliveries to partners",
+        label=_("Deliveries to partners"),
         value=problems.failed,
-        detail=f"rejected or given up · {problems.waiting} waiting",
+        detail=_("rejected or given up · %(waiting)s waiting") % {"waiting": problems.waiting},
         url=reverse("partners:list"),
         warn=problems.failed > 0,
     )

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ocpi_api.core.status import ModuleID
 from ocpi_api.models import Partner
@@ -20,11 +21,11 @@ MODULE_CHOICES = [(module.value, module.value) for module in ModuleID]
 
 class OutboxItem(models.Model):
     class Status(models.TextChoices):
-        PENDING = "PENDING", "Pending"  # waiting for its turn, its first attempt or a retry
-        DELIVERED = "DELIVERED", "Delivered"
-        FAILED = "FAILED", "Rejected"  # the partner answered HTTP 4xx or OCPI 2xxx: retrying cannot help
-        DEAD = "DEAD", "Gave up"  # transient failures for longer than OCPI_PUSH_MAX_AGE
-        SUPERSEDED = "SUPERSEDED", "Superseded"  # a later change of the same object made it pointless
+        PENDING = "PENDING", _("Pending")  # waiting for its turn, its first attempt or a retry
+        DELIVERED = "DELIVERED", _("Delivered")
+        FAILED = "FAILED", _("Rejected")  # the partner answered HTTP 4xx or OCPI 2xxx: retrying cannot help
+        DEAD = "DEAD", _("Gave up")  # transient failures for longer than OCPI_PUSH_MAX_AGE
+        SUPERSEDED = "SUPERSEDED", _("Superseded")  # a later change of the same object made it pointless
 
     class Method(models.TextChoices):
         PUT = "PUT"
@@ -95,10 +96,10 @@ class DeliveryAttempt(models.Model):
     """One HTTP exchange for an outbox row, kept for the staff pages (Saleor keeps the same per webhook try)."""
 
     class Outcome(models.TextChoices):
-        DELIVERED = "DELIVERED", "Delivered"
-        RETRY = "RETRY", "Will retry"
-        FAILED = "FAILED", "Rejected"
-        DEAD = "DEAD", "Gave up"
+        DELIVERED = "DELIVERED", _("Delivered")
+        RETRY = "RETRY", _("Will retry")
+        FAILED = "FAILED", _("Rejected")
+        DEAD = "DEAD", _("Gave up")
 
     item = models.ForeignKey(OutboxItem, on_delete=models.CASCADE, related_name="attempt_log")
     started_at = models.DateTimeField()
@@ -119,9 +120,9 @@ class CatalogueResend(models.Model):
     """Staff asked to send every location and tariff to one partner again; a Celery task works through it."""
 
     class Status(models.TextChoices):
-        QUEUED = "QUEUED", "Queued"
-        RUNNING = "RUNNING", "Running"
-        DONE = "DONE", "Done"
+        QUEUED = "QUEUED", _("Queued")
+        RUNNING = "RUNNING", _("Running")
+        DONE = "DONE", _("Done")
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="catalogue_resends")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -85,15 +86,18 @@ class RetryView(ChangeDeliveries, View):
     def post(self, request: HttpRequest, pk: int, item: int) -> HttpResponse:
         row = get_object_or_404(OutboxItem, pk=item, partner_id=pk)
         queued = services.push_retry(item=row)
-        verb = "Retrying" if queued.pk == row.pk else f"Replaying as row {queued.pk}:"
-        messages.success(request, f"{verb} {row.method} {row.path or row.url}.")
+        call = f"{row.method} {row.path or row.url}"
+        if queued.pk == row.pk:
+            messages.success(request, _("Retrying %(call)s.") % {"call": call})
+        else:
+            messages.success(request, _("Replaying as row %(row)s: %(call)s.") % {"row": queued.pk, "call": call})
         return HttpResponseRedirect(request.POST.get("next") or reverse("ocpi_push:deliveries", args=[pk]))
 
 
 class RetryAllView(ChangeDeliveries, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         count = services.push_retry_partner(partner=get_object_or_404(Partner, pk=pk))
-        messages.success(request, f"{count} deliveries queued again.")
+        messages.success(request, _("%(count)s deliveries queued again.") % {"count": count})
         return _back(pk)
 
 
@@ -101,5 +105,7 @@ class ResendCatalogueView(ChangeDeliveries, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         partner = get_object_or_404(Partner, pk=pk)
         services.push_resend_catalogue_start(partner=partner, requested_by=request.user.get_username())
-        messages.success(request, f"Sending every tariff and roaming location to {partner} again.")
+        messages.success(
+            request, _("Sending every tariff and roaming location to %(partner)s again.") % {"partner": partner}
+        )
         return _back(pk)

@@ -24,6 +24,11 @@
   const endpoint = shell.dataset.endpoint;
   const tileUrl = shell.dataset.tileUrl;
   const AREA_FIELDS = ["bbox", "zoom"];
+  // The page's wording in its language (chargepoints.map_views.map_text): "%(name)s" marks a value.
+  const TEXT = JSON.parse(document.getElementById("map-text").textContent);
+  function t(key, values) {
+    return TEXT[key].replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
+  }
 
   document.querySelectorAll(".js-only").forEach((node) => node.classList.add("js-ready"));
 
@@ -183,10 +188,7 @@
     free: "#16a34a", busy: "#ea580c", closed: "#94a3b8",
     available: "#16a34a", charging: "#2563eb", fault: "#dc2626", unknown: "#94a3b8",
   };
-  const STATE_LABELS = {
-    free: "free now", busy: "all in use", closed: "closed now",
-    available: "available", charging: "in use", fault: "has a fault", unknown: "status unknown",
-  };
+  const STATE_LABELS = TEXT.states;
   const clustered = L.markerClusterGroup({
     showCoverageOnHover: false, maxClusterRadius: 45, chunkedLoading: true, iconCreateFunction: clusterIcon,
   }).addTo(map);
@@ -202,7 +204,7 @@
   function countIcon(count) {
     const size = count < 10 ? "small" : count < 100 ? "medium" : "large";
     const label = count >= 10000 ? `${Math.round(count / 1000)}k` : String(count);
-    const html = `<span aria-hidden="true">${label}</span><span class="visually-hidden">${count} stations, zoom in</span>`;
+    const html = `<span aria-hidden="true">${label}</span><span class="visually-hidden">${t("cluster", { count })}</span>`;
     return L.divIcon({ html, className: `map-cluster map-cluster-${size}`, iconSize: L.point(40, 40) });
   }
 
@@ -235,7 +237,7 @@
 
   function serverClusterMarker(cluster) {
     const marker = L.marker([cluster.lat, cluster.lon], {
-      icon: countIcon(cluster.count), title: `${cluster.count} stations`, keyboard: true,
+      icon: countIcon(cluster.count), title: t("stations_other", { count: cluster.count }), keyboard: true,
     });
     const [s, w, n, e] = cluster.bounds;
     marker.on("click", () => map.fitBounds(L.latLngBounds([s, w], [n, e]).pad(0.1), { maxZoom: 16 }));
@@ -243,8 +245,10 @@
   }
 
   // --- The list and popups ---------------------------------------------------------------------------------------
+  // Numbers as the page's language writes them (Swedish: decimal comma, space between thousands).
+  const LANG = document.documentElement.lang || "en";
   function kw(value) {
-    return (Math.round(value * 10) / 10).toString();
+    return (Math.round(value * 10) / 10).toLocaleString(LANG);
   }
 
   function plugChips(s) {
@@ -259,7 +263,9 @@
   function priceText(s) {
     const p = s.price_example;
     if (!p) return null;
-    return `${p.energy_kwh} kWh ≈ ${p.amount} ${p.currency}${p.includes_vat ? "" : " excl. VAT"}`;
+    const amount = Number(p.amount).toLocaleString(LANG, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const text = `${p.energy_kwh.toLocaleString(LANG)} kWh ≈ ${amount} ${p.currency}`;
+    return p.includes_vat ? text : `${text} ${TEXT.excl_vat}`;
   }
 
   function publicState(s) {
@@ -278,7 +284,7 @@
   }
 
   function statusSummary(s) {
-    return Object.entries(s.statuses).map(([status, n]) => `${n} ${status.toLowerCase().replace("outoforder", "out of order")}`).join(" · ");
+    return Object.entries(s.statuses).map(([status, n]) => `${n} ${TEXT.statuses[status] || status.toLowerCase()}`).join(" · ");
   }
 
   function popupContent(id, name, state) {
@@ -291,12 +297,12 @@
     const meta = el("div", "popup-meta");
     if (staff) {
       meta.appendChild(el("span", "popup-state popup-" + state, s ? statusSummary(s) : STATE_LABELS[state]));
-      const link = el("a", "popup-link", "Open station page");
+      const link = el("a", "popup-link", TEXT.open_station);
       link.href = shell.dataset.detailUrl.replace("/0/", `/${id}/`);
       meta.appendChild(link);
     } else if (s) {
       meta.appendChild(el("span", "popup-state popup-" + state,
-        state === "closed" ? "Closed now" : `${s.available_count} of ${s.evse_count} free`));
+        state === "closed" ? TEXT.closed_now : t("free_of", { free: s.available_count, total: s.evse_count })));
       const price = priceText(s);
       if (price) meta.appendChild(el("span", "price", price));
     } else {
@@ -344,8 +350,8 @@
       meta.appendChild(el("span", "status-summary", statusSummary(s) || "no EVSEs"));
     } else {
       li.appendChild(plugChips(s));
-      meta.appendChild(el("span", "availability", `${s.available_count} of ${s.evse_count} free`));
-      if (!s.is_open) meta.appendChild(el("span", "badge text-bg-secondary", "Closed now"));
+      meta.appendChild(el("span", "availability", t("free_of", { free: s.available_count, total: s.evse_count })));
+      if (!s.is_open) meta.appendChild(el("span", "badge text-bg-secondary", TEXT.closed_now));
       const price = priceText(s);
       if (price) meta.appendChild(el("span", "price", price));
     }
@@ -383,12 +389,13 @@
       clustered.addLayers(area.markers.map(markerFor));
     }
     list.replaceChildren(...data.stations.map(listItem));
-    if (!data.stations.length) list.appendChild(el("li", "station-empty", "No stations match these filters here."));
+    if (!data.stations.length) list.appendChild(el("li", "station-empty", TEXT.no_match));
     const n = data.count;
-    countLabel.textContent = `${n.toLocaleString()} station${n === 1 ? "" : "s"}${staff ? " in this area" : ""}`;
+    const counted = t(n === 1 ? "stations_one" : "stations_other", { count: n.toLocaleString(LANG) });
+    countLabel.textContent = staff ? t("in_area", { stations: counted }) : counted;
     moreNote.hidden = !data.more;
     sidebar.scrollTop = scroll;
-    live.title = "Updated " + new Date(data.generated_at).toLocaleTimeString();
+    live.title = t("updated", { time: new Date(data.generated_at).toLocaleTimeString(LANG) });
     live.classList.remove("stale");
   }
 
@@ -432,7 +439,7 @@
       const data = await response.json();
       if (!response.ok) {
         const messages = Object.entries(data.errors || {}).map(([f, errs]) => `${f}: ${errs.map((e) => e.message).join(" ")}`);
-        list.replaceChildren(el("li", "station-empty", messages.join(" ") || "Could not search."));
+        list.replaceChildren(el("li", "station-empty", messages.join(" ") || TEXT.search_failed));
         return;
       }
       fetched = { bounds, zoom: map.getZoom(), filters: filters.toString(), clustered: data.area.clusters.length > 0 };
@@ -503,7 +510,7 @@
     list.hidden = !open;
     moreNote.classList.toggle("folded", !open);
     listToggle.setAttribute("aria-expanded", String(open));
-    listToggle.textContent = open ? "Hide list" : "Show list";
+    listToggle.textContent = open ? TEXT.hide_list : TEXT.show_list;
   }
   listToggle.classList.add("js-ready");
   listToggle.addEventListener("click", () => showList(list.hidden));

@@ -163,7 +163,7 @@ def test_the_htmx_status_refresh_computes_no_chart(ops_client) -> None:
 
 def test_the_dashboard_charts_come_from_the_cache_the_beat_task_fills(ops_client, settings) -> None:
     settings.DASHBOARD_SUMMARY_MAX_AGE = 300
-    cache.delete(CHARTS_CACHE_KEY)
+    cache.delete_many([f"{CHARTS_CACHE_KEY}:{language}" for language, _name in settings.LANGUAGES])
     location = make_location(name="First")
     history(location.evses.get(), ("CHARGING", timedelta(hours=1)))
     url = reverse("stations:dashboard")

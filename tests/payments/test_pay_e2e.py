@@ -39,7 +39,7 @@ def test_a_driver_pays_charges_and_gets_the_receipt_on_a_phone(live_server, page
 
     page.fill("input[name=email]", "driver@example.org")
     page.check("input[name=agree]")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/pay/p/**")
     assert "Stop charging" in page.content()
     payment = AdHocPayment.objects.get()

@@ -1,0 +1,58 @@
+"""Swedish words are longer: in Swedish, at 1440 px and 390 px, no page is wider than the screen and no button, badge
+or figure label spills out of its box. Screenshots go to var/screenshots/sv for a person to look at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from chargepoints.models import ChargingSession
+from ocpp_gateway.models import Charger
+from tests.a11y import settle
+from tests.browser import log_in
+from tests.test_accessibility_e2e import _network
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "sv"
+# Boxes whose text must fit them (tables scroll inside their cards and are not counted).
+BOXES = ".btn, .badge, .stat-label, .stat-value, .navbar-brand, .nav-link, .chip"
+SPILL = """(boxes) => [...document.querySelectorAll(boxes)]
+  .filter((e) => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+  .map((e) => `${e.className}: ${e.textContent.trim().slice(0, 60)}`)"""
+
+
+def test_swedish_pages_fit_a_desktop_and_a_phone(live_server, browser):
+    _network()
+    session = ChargingSession.objects.order_by("pk").first()
+    assert session is not None
+    pages = {
+        "dashboard": reverse("stations:dashboard"),
+        "station_list": reverse("stations:list"),
+        "station_detail": reverse("stations:detail", args=[session.location_id]),
+        "chargers": reverse("chargers:list"),
+        "charger_detail": reverse("chargers:detail", args=[Charger.objects.get().pk]),
+        "session_detail": reverse("sessions:detail", args=[session.pk]),
+        "staff_map": reverse("stations:map"),
+        "public_map": reverse("map:map"),
+    }
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    for width in (1440, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        context.add_cookies([{"name": "django_language", "value": "sv", "url": live_server.url}])
+        page = context.new_page()
+        log_in(page, f"{live_server.url}{pages['dashboard']}", "ops")
+        for name, url in pages.items():
+            page.goto(f"{live_server.url}{url}")
+            settle(page)
+            assert page.locator("html").get_attribute("lang") == "sv"
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+            page_width = int(page.evaluate("document.documentElement.scrollWidth"))
+            if page_width > width:
+                problems.append(f"{name} at {width} px is {page_width} px wide")
+            problems += [f"{name} at {width} px: {spill}" for spill in page.evaluate(SPILL, BOXES)]
+        context.close()
+    assert not problems, "\n".join(problems)
