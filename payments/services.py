@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.models import Cdr
 from chargepoints.authorization import AuthMethod, DriverToken, WhitelistType
@@ -88,15 +89,21 @@ def _record(
 # --- Start ------------------------------------------------------------------------------------------------------------
 
 
-def payment_begin(*, evse: EVSE, payment_method: str, email: str = "", now: datetime | None = None) -> AdHocPayment:
+def payment_begin(
+    *, evse: EVSE, payment_method: str, email: str = "", language: str = "en", now: datetime | None = None
+) -> AdHocPayment:
     """The driver agreed to the price shown and gave a card: hold, then start the session. Returns the payment in
-    whatever state it reached (FAILED: declined; RELEASED: held but the charger did not start)."""
+    whatever state it reached (FAILED: declined; RELEASED: held but the charger did not start). ``language`` is the
+    driver's page language, kept for their receipt e-mail."""
     now = now or timezone.now()
     offer = ad_hoc_offer(evse=evse, at=now)
     if offer is None:
-        raise ValidationError(f"{evse} takes no ad hoc payment.")
+        raise ValidationError(_("%(evse)s takes no card payment.") % {"evse": evse})
     if evse.status not in (EvseStatus.AVAILABLE, EvseStatus.UNKNOWN):
-        raise ValidationError(f"{evse} is {evse.get_status_display().lower()}; it cannot start a session now.")
+        raise ValidationError(
+            _("%(evse)s is %(status)s; it cannot start a session now.")
+            % {"evse": evse, "status": evse.get_status_display().lower()}
+        )
     gateway = get_gateway()
     with transaction.atomic():
         payment = AdHocPayment.objects.create(
@@ -108,6 +115,7 @@ def payment_begin(*, evse: EVSE, payment_method: str, email: str = "", now: date
             tariff_snapshot=offer.found.snapshot,
             hold_amount=offer.hold_amount,
             email=email,
+            language=language,
             created=now,
         )
         _record(payment, Kind.CREATED, amount=offer.hold_amount, detail=f"price agreed: tariff {payment.tariff_id}")

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import validators as rules
 from .pricing import DayOfWeek, Dimension, ReservationRestriction
@@ -54,11 +55,11 @@ def touch_tariff(tariff_id: int) -> None:
 
 
 class TariffType(models.TextChoices):
-    AD_HOC_PAYMENT = "AD_HOC_PAYMENT", "Ad hoc payment (card terminal at the charger)"
-    PROFILE_CHEAP = "PROFILE_CHEAP", "Charging preference CHEAP"
-    PROFILE_FAST = "PROFILE_FAST", "Charging preference FAST"
-    PROFILE_GREEN = "PROFILE_GREEN", "Charging preference GREEN"
-    REGULAR = "REGULAR", "Regular (RFID, app, no preference)"
+    AD_HOC_PAYMENT = "AD_HOC_PAYMENT", _("Ad hoc payment (card terminal at the charger)")
+    PROFILE_CHEAP = "PROFILE_CHEAP", _("Charging preference CHEAP")
+    PROFILE_FAST = "PROFILE_FAST", _("Charging preference FAST")
+    PROFILE_GREEN = "PROFILE_GREEN", _("Charging preference GREEN")
+    REGULAR = "REGULAR", _("Regular (RFID, app, no preference)")
 
 
 DIMENSION_CHOICES = [(d.value, d.value) for d in Dimension]
