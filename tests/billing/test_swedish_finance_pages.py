@@ -113,6 +113,7 @@ def test_the_drivers_pages_and_receipt_e_mail_are_in_the_language_they_paid_in(m
     for url in (pay, status, receipt):
         assert (found := _english(driver, url, allow=CONNECTOR_NAMES)) == [], f"{url}: {found}"
     assert "Kvitto" in visible_text(_swedish(driver, receipt), "main")
+    assert "3,75 SEK per kWh" in visible_text(_swedish(driver, pay), "main")  # the Swedish decimal comma
     sent = [message for message in mail.outbox if message.to == ["driver@example.com"]]
     assert [message.subject for message in sent] == [f"Ditt laddkvitto {payment.receipt.number}"]
     assert "Tack för att du laddar" in sent[0].body
