@@ -64,7 +64,7 @@ FIELD_LABELS: dict[tuple[type[models.Model], str], Any] = {
 
 
 def _translated_label(db_field: models.Field[Any, Any], formfield: forms.Field | None) -> forms.Field | None:
-    label = FIELD_LABELS.get((cast(type[models.Model], db_field.model), db_field.name))
+    label = FIELD_LABELS.get((db_field.model, db_field.name))
     if formfield is not None and label is not None:
         formfield.label = capfirst(label)
     return formfield
