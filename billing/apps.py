@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from chargepoints.portal import PortalSection
 from chargepoints.roles import FINANCE, OPERATIONS
@@ -10,8 +11,8 @@ class BillingConfig(AppConfig):
     name = "billing"
     periodic_jobs = (INVOICE_RUN_JOB,)
     portal_sections = (
-        PortalSection(70, "CDRs", "billing:cdr_list", "billing.view_cdr"),
-        PortalSection(80, "Invoices", "billing:invoice_list", "billing.view_invoice"),
+        PortalSection(70, _("CDRs"), "billing:cdr_list", "billing.view_cdr"),
+        PortalSection(80, _("Invoices"), "billing:invoice_list", "billing.view_invoice"),
     )
     staff_role_grants = {
         # The CDR review queue is operations work; invoices stay with finance.

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -98,11 +99,11 @@ def _stored_totals(cdr: Cdr) -> list[tuple[str, Decimal | None, Decimal | None]]
     return [
         (label, getattr(cdr, f"total_{name}_excl_vat"), getattr(cdr, f"total_{name}_incl_vat"))
         for label, name in (
-            ("Fixed (start fees)", "fixed_cost"),
-            ("Energy", "energy_cost"),
-            ("Charging time", "time_cost"),
-            ("Parking", "parking_cost"),
-            ("Reservation", "reservation_cost"),
+            (_("Fixed (start fees)"), "fixed_cost"),
+            (_("Energy"), "energy_cost"),
+            (_("Charging time"), "time_cost"),
+            (_("Parking"), "parking_cost"),
+            (_("Reservation"), "reservation_cost"),
         )
     ]
 
@@ -146,7 +147,7 @@ class CdrApproveView(CdrChangeMixin, View):
         except ValidationError as error:
             show_errors(request, error)
         else:
-            messages.success(request, f"CDR {cdr} approved and issued.")
+            messages.success(request, _("CDR %(cdr)s approved and issued.") % {"cdr": cdr})
         return _detail(cdr)
 
 
@@ -155,14 +156,14 @@ class CdrVoidView(CdrChangeMixin, View):
         cdr = _cdr(pk)
         form = CdrReasonForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Say why the CDR is voided.")
+            messages.error(request, _("Say why the CDR is voided."))
             return _detail(cdr)
         try:
             cdr = services.cdr_void(cdr=cdr, by=acting_user(request), reason=form.cleaned_data["reason"])
         except ValidationError as error:
             show_errors(request, error)
         else:
-            messages.success(request, f"CDR {cdr} voided: it will never be sent.")
+            messages.success(request, _("CDR %(cdr)s voided: it will never be sent.") % {"cdr": cdr})
         return _detail(cdr)
 
 
@@ -171,14 +172,16 @@ class CdrCreditView(CdrChangeMixin, View):
         cdr = _cdr(pk)
         form = CdrReasonForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Say why the CDR is credited.")
+            messages.error(request, _("Say why the CDR is credited."))
             return _detail(cdr)
         try:
             credit = services.cdr_credit(cdr=cdr, by=acting_user(request), reason=form.cleaned_data["reason"])
         except ValidationError as error:
             show_errors(request, error)
             return _detail(cdr)
-        messages.success(request, f"Issued credit CDR {credit}, cancelling {cdr}.")
+        messages.success(
+            request, _("Issued credit CDR %(credit)s, cancelling %(cdr)s.") % {"credit": credit, "cdr": cdr}
+        )
         return _detail(credit)
 
 
@@ -207,7 +210,17 @@ class CdrReissueView(CdrChangeMixin, View):
             show_errors(request, error)
             return _detail(cdr)
         credit, new = correction.credit, correction.replacement
-        credited = f"credited it with {credit} and " if credit else ""
-        outcome = "it is held for review" if new.status == Cdr.Status.REVIEW else "it is issued"
-        messages.success(request, f"Corrected {cdr}: {credited}made {new} in its place; {outcome}.")
+        held = new.status == Cdr.Status.REVIEW
+        values = {"cdr": cdr, "credit": credit, "new": new}
+        if credit and held:
+            text = _(
+                "Corrected %(cdr)s: credited it with %(credit)s and made %(new)s in its place; it is held for review."
+            )
+        elif credit:
+            text = _("Corrected %(cdr)s: credited it with %(credit)s and made %(new)s in its place; it is issued.")
+        elif held:
+            text = _("Corrected %(cdr)s: made %(new)s in its place; it is held for review.")
+        else:
+            text = _("Corrected %(cdr)s: made %(new)s in its place; it is issued.")
+        messages.success(request, text % values)
         return _detail(new)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chargepoints.charts import Chart
 from chargepoints.dashboard import AttentionCard, Viewer, register, register_chart
@@ -21,9 +22,9 @@ def review_queue_card(user: Viewer) -> AttentionCard | None:
         return None
     held = cdr_review_count()
     return AttentionCard(
-        label="CDRs held for review",
+        label=_("CDRs held for review"),
         value=held,
-        detail="waiting for a decision, not sent" if held else "nothing waiting",
+        detail=_("waiting for a decision, not sent") if held else _("nothing waiting"),
         url=f"{reverse('billing:cdr_list')}?status=REVIEW",
         warn=held > 0,
     )

@@ -1,5 +1,7 @@
 """The invoice as documents: the PDF (WeasyPrint from a Django template, with the bundled font), the CSV of its lines
-and the e-mail text, all in the invoice's language."""
+and the e-mail text, all in the invoice's language: the billing profile's, copied onto the invoice, whoever renders it.
+The wording is gettext's under context "invoice" (the document's terms, apart from the portal's), rendered under
+``translation.override(invoice.language)``; the numbers are billing.formats'."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import pgettext
 
 from .conf import billing_zone, seller_details
-from .labels import format_decimal, format_hours, format_money, format_period, labels_for, local_dates
+from .formats import format_decimal, format_hours, format_money, format_period, local_dates
 from .models import Cdr, Invoice, InvoiceLine
 from .selectors.invoices import VatGroup, invoice_lines, invoice_vat_summary
 
@@ -107,16 +111,16 @@ def _line_rows(lines: list[InvoiceLine], language: str) -> list[LineRow]:
     return rows
 
 
-def _annex_rows(lines: list[InvoiceLine], language: str, t: dict[str, str]) -> list[AnnexRow]:
+def _annex_rows(lines: list[InvoiceLine], language: str) -> list[AnnexRow]:
     rows = []
     for line in lines:
         cdr: Cdr = line.cdr
         zone = _station_zone(cdr)
         start, end = cdr.start_date_time.astimezone(zone), cdr.end_date_time.astimezone(zone)
         end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
-        marks = [t["late_mark"]] if line.late else []
+        marks = [pgettext("invoice", "late")] if line.late else []
         if cdr.credit:
-            marks.append(f"{t['credit_mark']} ← {cdr.credit_reference_id}")
+            marks.append(f"{pgettext('invoice', 'credit')} ← {cdr.credit_reference_id}")
         rows.append(
             AnnexRow(
                 cdr_id=cdr.ocpi_id,
@@ -139,12 +143,12 @@ def _annex_rows(lines: list[InvoiceLine], language: str, t: dict[str, str]) -> l
     return rows
 
 
-def _vat_rows(groups: list[VatGroup], language: str, t: dict[str, str]) -> list[dict[str, str]]:
+def _vat_rows(groups: list[VatGroup], language: str) -> list[dict[str, str]]:
     return [
         {
             "rate": f"{format_decimal(g.rate, language, 2).rstrip('0').rstrip(',.')} %"
             if g.rate is not None
-            else t["no_vat"],
+            else pgettext("invoice", "No VAT / mixed rates"),
             "excl": format_money(g.excl_vat, language),
             "vat": format_money(g.vat, language),
             "incl": format_money(g.incl_vat, language),
@@ -154,8 +158,8 @@ def _vat_rows(groups: list[VatGroup], language: str, t: dict[str, str]) -> list[
 
 
 def document_title(invoice: Invoice) -> str:
-    t = labels_for(invoice.language)
-    return t["credit_note"] if invoice.is_credit_note else t["invoice"]
+    """The document's name in the active language (callers render under the invoice's)."""
+    return pgettext("invoice", "Credit note") if invoice.is_credit_note else pgettext("invoice", "Invoice")
 
 
 def invoice_period_text(invoice: Invoice) -> str:
@@ -163,44 +167,57 @@ def invoice_period_text(invoice: Invoice) -> str:
 
 
 def invoice_context(invoice: Invoice) -> dict[str, Any]:
+    """The PDF template's context; call it under ``translation.override(invoice.language)``, as invoice_html does."""
     language = invoice.language
-    t = labels_for(language)
     lines = list(invoice_lines(invoice=invoice))
     draft = invoice.status == Invoice.Status.DRAFT
     seller = invoice.seller or seller_details()
     return {
         "invoice": invoice,
-        "t": t,
         "lang": language,
         "draft": draft,
         "title": document_title(invoice),
         "seller": seller,
         "period": invoice_period_text(invoice),
-        "terms": t["days_net"].format(days=invoice.payment_terms_days),
+        "terms": pgettext("invoice", "%(days)s days net") % {"days": invoice.payment_terms_days},
         "customer_number": f"{invoice.profile.country_code}-{invoice.profile.party_id}",
         "rows": _line_rows(lines, language),
-        "annex": _annex_rows(lines, language, t),
-        "vat_rows": _vat_rows(invoice_vat_summary(invoice=invoice), language, t),
+        "annex": _annex_rows(lines, language),
+        "vat_rows": _vat_rows(invoice_vat_summary(invoice=invoice), language),
         "has_late": any(line.late for line in lines),
         "has_credit": any(line.cdr.credit for line in lines),
         "total_excl": format_money(invoice.total_excl_vat, language),
         "total_vat": format_money(invoice.total_vat, language),
         "total_incl": format_money(invoice.total_incl_vat, language),
-        "pay_by": t["pay_by"].format(
-            amount=format_money(invoice.total_incl_vat, language),
-            currency=invoice.currency,
-            date=f"{invoice.due_date:%Y-%m-%d}" if invoice.due_date else "–",
-        ),
-        "annex_intro": t["annex_intro"].format(
-            document=document_title(invoice).lower(),
-            zone=", ".join(sorted({_station_zone(line.cdr).key for line in lines} or {settings.BILLING_TIME_ZONE})),
-        ),
+        "pay_by": pgettext("invoice", "Please pay %(amount)s %(currency)s by %(date)s, quoting the payment reference.")
+        % {
+            "amount": format_money(invoice.total_incl_vat, language),
+            "currency": invoice.currency,
+            "date": f"{invoice.due_date:%Y-%m-%d}" if invoice.due_date else "–",
+        },
+        "annex_intro": _annex_intro(invoice, lines),
         "fonts": _font_urls(),
     }
 
 
+def _annex_intro(invoice: Invoice, lines: list[InvoiceLine]) -> str:
+    zone = ", ".join(sorted({_station_zone(line.cdr).key for line in lines} or {settings.BILLING_TIME_ZONE}))
+    if invoice.is_credit_note:
+        text = pgettext(
+            "invoice",
+            "Every CDR on this credit note, as sent to you over OCPI. Times are the station's local time (%(zone)s).",
+        )
+    else:
+        text = pgettext(
+            "invoice",
+            "Every CDR on this invoice, as sent to you over OCPI. Times are the station's local time (%(zone)s).",
+        )
+    return text % {"zone": zone}
+
+
 def invoice_html(invoice: Invoice) -> str:
-    return render_to_string("billing/pdf/invoice.html", invoice_context(invoice))
+    with translation.override(invoice.language):
+        return render_to_string("billing/pdf/invoice.html", invoice_context(invoice))
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
@@ -359,18 +376,37 @@ def cdrs_csv_rows(cdrs: Iterable[Cdr]) -> Iterator[str]:
 
 
 def invoice_email_text(invoice: Invoice) -> tuple[str, str]:
-    t = labels_for(invoice.language)
-    title = document_title(invoice)
-    seller = (invoice.seller or seller_details())["name"]
-    subject = t["email_subject"].format(document=title, number=invoice.number, seller=seller)
-    body = t["email_body"].format(
-        document_lower=title.lower(),
-        number=invoice.number,
-        period=invoice_period_text(invoice),
-        amount=format_money(invoice.total_incl_vat, invoice.language),
-        currency=invoice.currency,
-        due_date=f"{invoice.due_date:%Y-%m-%d}" if invoice.due_date else "–",
-        reference=invoice.payment_reference,
-        seller=seller,
-    )
-    return subject, body
+    """The e-mail's subject and body in the invoice's language."""
+    with translation.override(invoice.language):
+        title = document_title(invoice)
+        seller = (invoice.seller or seller_details())["name"]
+        subject = pgettext("invoice", "%(document)s %(number)s from %(seller)s") % {
+            "document": title,
+            "number": invoice.number,
+            "seller": seller,
+        }
+        values = {
+            "number": invoice.number,
+            "period": invoice_period_text(invoice),
+            "amount": format_money(invoice.total_incl_vat, invoice.language),
+            "currency": invoice.currency,
+            "due_date": f"{invoice.due_date:%Y-%m-%d}" if invoice.due_date else "–",
+            "reference": invoice.payment_reference,
+            "seller": seller,
+        }
+        if invoice.is_credit_note:
+            body = pgettext(
+                "invoice",
+                "Hello,\n\nPlease find attached credit note %(number)s for the charging sessions of your drivers"
+                " in the period %(period)s.\n\nAmount: %(amount)s %(currency)s\n\n"
+                "The CSV file lists the same lines for your records.\n\nKind regards,\n%(seller)s\n",
+            )
+        else:
+            body = pgettext(
+                "invoice",
+                "Hello,\n\nPlease find attached invoice %(number)s for the charging sessions of your drivers"
+                " in the period %(period)s.\n\nAmount: %(amount)s %(currency)s\nDue date: %(due_date)s\n"
+                "Payment reference (OCR): %(reference)s\n\nThe CSV file lists the same lines for your records.\n\n"
+                "Kind regards,\n%(seller)s\n",
+            )
+        return subject, body % values

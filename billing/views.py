@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -132,7 +133,10 @@ class InvoicePdfView(FinanceViewMixin, View):
             response["Content-Disposition"] = f'inline; filename="draft-{invoice.pk}.pdf"'
             return response
         if not invoice.pdf:
-            messages.info(request, f"The PDF of {invoice} is still being rendered; try again in a moment.")
+            messages.info(
+                request,
+                _("The PDF of %(invoice)s is still being rendered; try again in a moment.") % {"invoice": invoice},
+            )
             return _detail(invoice)
         return FileResponse(invoice.pdf.open("rb"), as_attachment=True, filename=f"{invoice.number}.pdf")
 
@@ -154,7 +158,7 @@ class InvoiceIssueView(FinanceChangeMixin, View):
         except ValidationError as error:
             show_errors(request, error)
         else:
-            messages.success(request, f"Issued {invoice}. Its PDF is being rendered.")
+            messages.success(request, _("Issued %(invoice)s. Its PDF is being rendered.") % {"invoice": invoice})
         return _detail(invoice)
 
 
@@ -167,7 +171,11 @@ class IssueDraftsView(FinanceChangeMixin, View):
             except ValidationError as error:
                 show_errors(request, error)
         if issued:
-            messages.success(request, f"Issued {len(issued)}: {', '.join(str(i) for i in issued)}.")
+            messages.success(
+                request,
+                _("Issued %(count)s: %(numbers)s.")
+                % {"count": len(issued), "numbers": ", ".join(str(i) for i in issued)},
+            )
         return HttpResponseRedirect(reverse("billing:invoice_list"))
 
 
@@ -175,10 +183,12 @@ class InvoiceSendView(FinanceChangeMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         invoice = _invoice(pk)
         if invoice.status == InvoiceStatus.DRAFT:
-            messages.error(request, "Issue the invoice before sending it.")
+            messages.error(request, _("Issue the invoice before sending it."))
             return _detail(invoice)
         invoice_send_task.delay_on_commit(invoice.pk, acting_user(request).pk, again=invoice.sent_at is not None)
-        messages.info(request, f"Sending {invoice} to {invoice.buyer_email}.")
+        messages.info(
+            request, _("Sending %(invoice)s to %(email)s.") % {"invoice": invoice, "email": invoice.buyer_email}
+        )
         return _detail(invoice)
 
 
@@ -187,14 +197,14 @@ class InvoicePaidView(FinanceChangeMixin, View):
         invoice = _invoice(pk)
         form = MarkPaidForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Give the payment date.")
+            messages.error(request, _("Give the payment date."))
             return _detail(invoice)
         try:
             services.invoice_mark_paid(invoice=invoice, by=acting_user(request), paid_on=form.cleaned_data["paid_on"])
         except ValidationError as error:
             show_errors(request, error)
         else:
-            messages.success(request, f"{invoice} marked paid.")
+            messages.success(request, _("%(invoice)s marked paid.") % {"invoice": invoice})
         return _detail(invoice)
 
 
@@ -203,14 +213,18 @@ class InvoiceCreditView(FinanceChangeMixin, View):
         invoice = _invoice(pk)
         form = CreditForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Say why the invoice is credited.")
+            messages.error(request, _("Say why the invoice is credited."))
             return _detail(invoice)
         try:
             note = services.invoice_credit(invoice=invoice, by=acting_user(request), reason=form.cleaned_data["reason"])
         except ValidationError as error:
             show_errors(request, error)
             return _detail(invoice)
-        messages.success(request, f"Issued credit note {note} for {invoice}; the CDRs were credited to the partner.")
+        messages.success(
+            request,
+            _("Issued credit note %(note)s for %(invoice)s; the CDRs were credited to the partner.")
+            % {"note": note, "invoice": invoice},
+        )
         return _detail(note)
 
 
@@ -219,7 +233,7 @@ class RunNowView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         invoice_run_task.delay_on_commit(user_id=acting_user(request).pk, trigger=InvoiceRun.Trigger.MANUAL)
-        messages.info(request, "Invoice run started: new drafts appear below when it has finished.")
+        messages.info(request, _("Invoice run started: new drafts appear below when it has finished."))
         return HttpResponseRedirect(reverse("billing:invoice_list"))
 
 

@@ -68,7 +68,7 @@ class LocationAdminForm(forms.ModelForm[Location]):
     operator = _business_details(_("Operator"))
     suboperator = _business_details(_("Suboperator"))
     owner = _business_details(_("Owner"))
-    energy_mix = EnergyMixField()
+    energy_mix = EnergyMixField(label=_("Energy mix"))
     publish_allowed_to = RowsField(
         (
             Column("uid", _("Token uid")),

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from chargepoints.enums import Capability
 from tariffs import pricing
 
@@ -57,32 +59,44 @@ def afir_issues(
     issues: list[AfirIssue] = []
     dimensions = {c.type for e in ad_hoc.elements for c in e.price_components}
     if max_kw >= HIGH_POWER_KW:
-        power = "50 kW or more"
+        power = _("50 kW or more")
         if not set(capabilities) & CARD_READING:
             issues.append(
                 AfirIssue(
                     evse_id,
                     "Art. 5(1)",
-                    f"{power}: needs a payment card reader or contactless device, not only a QR page.",
+                    _("%(power)s: needs a payment card reader or contactless device, not only a QR page.")
+                    % {"power": power},
                 )
             )
         if pricing.Dimension.FLAT in dimensions:
-            issues.append(AfirIssue(evse_id, "Art. 5", f"{power}: a per-session fee; the price must be per kWh"))
+            issues.append(
+                AfirIssue(
+                    evse_id, "Art. 5", _("%(power)s: a per-session fee; the price must be per kWh") % {"power": power}
+                )
+            )
         if pricing.Dimension.TIME in dimensions:
             issues.append(
-                AfirIssue(evse_id, "Art. 5", f"{power}: a price per charging minute; per minute only as an idle fee")
+                AfirIssue(
+                    evse_id,
+                    "Art. 5",
+                    _("%(power)s: a price per charging minute; per minute only as an idle fee") % {"power": power},
+                )
             )
         if pricing.Dimension.ENERGY not in dimensions:
-            issues.append(AfirIssue(evse_id, "Art. 5", f"{power}: no price per kWh"))
+            issues.append(AfirIssue(evse_id, "Art. 5", _("%(power)s: no price per kWh") % {"power": power}))
     if regular is not None and regular.currency == ad_hoc.currency:
         ad_hoc_kwh, regular_kwh = _energy_price(ad_hoc), _energy_price(regular)
         if ad_hoc_kwh is not None and regular_kwh is not None and ad_hoc_kwh > regular_kwh:
             issues.append(
                 AfirIssue(
                     evse_id,
-                    "Art. 5 (non-discrimination)",
-                    f"ad hoc {ad_hoc_kwh.normalize():f} per kWh (excl. VAT) is above the regular tariff's "
-                    f"{regular_kwh.normalize():f}: is it justified?",
+                    _("Art. 5 (non-discrimination)"),
+                    _(
+                        "ad hoc %(ad_hoc)s per kWh (excl. VAT) is above the regular tariff's %(regular)s:"
+                        " is it justified?"
+                    )
+                    % {"ad_hoc": f"{ad_hoc_kwh.normalize():f}", "regular": f"{regular_kwh.normalize():f}"},
                 )
             )
     return issues

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from chargepoints.portal import PortalSection
 from chargepoints.roles import FINANCE
@@ -6,7 +7,7 @@ from chargepoints.roles import FINANCE
 
 class PaymentsConfig(AppConfig):
     name = "payments"
-    portal_sections = (PortalSection(85, "Ad hoc payments", "payments:staff_list", "payments.view_adhocpayment"),)
+    portal_sections = (PortalSection(85, _("Ad hoc payments"), "payments:staff_list", "payments.view_adhocpayment"),)
     staff_role_grants = {FINANCE: {"payments": ("view", "change")}}
 
     def ready(self) -> None:

@@ -8,8 +8,10 @@ import secrets
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing.models import Cdr
 from chargepoints.models import EVSE, ChargingSession
@@ -23,12 +25,12 @@ def new_payment_reference() -> str:
 
 
 class PaymentState(models.TextChoices):
-    PENDING = "PENDING", "Hold requested"
-    HELD = "HELD", "Held"
-    CAPTURED = "CAPTURED", "Captured"
-    RELEASED = "RELEASED", "Released"
-    REFUNDED = "REFUNDED", "Refunded"
-    FAILED = "FAILED", "Failed"
+    PENDING = "PENDING", _("Hold requested")
+    HELD = "HELD", _("Held")
+    CAPTURED = "CAPTURED", _("Captured")
+    RELEASED = "RELEASED", _("Released")
+    REFUNDED = "REFUNDED", _("Refunded")
+    FAILED = "FAILED", _("Failed")
 
 
 class AdHocPayment(models.Model):
@@ -48,6 +50,12 @@ class AdHocPayment(models.Model):
     captured_amount = models.DecimalField(**_MONEY, null=True, blank=True)
     refunded_amount = models.DecimalField(**_MONEY, default=Decimal(0))
     email = models.EmailField(blank=True, help_text="Where the driver wants the receipt; optional.")
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language of the driver's pages when they paid: their receipt e-mail is in it.",
+    )
     captured_at = models.DateTimeField(null=True, blank=True, db_index=True)
     stop_requested_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=255, blank=True)

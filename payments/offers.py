@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 
 from django.conf import settings
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from chargepoints.models import EVSE, Connector
@@ -82,9 +83,14 @@ def _incl(price: Decimal, vat: Decimal | None) -> Decimal:
     return price * (1 + (vat or Decimal(0)) / 100)
 
 
+def _local(number: str) -> str:
+    """A number the engine formatted (decimal point) with the active language's decimal separator."""
+    return number.replace(".", str(formats.get_format("DECIMAL_SEPARATOR")))
+
+
 def _money(value: Decimal, currency: str) -> str:
     """At least two decimals, up to four for small per-minute prices (0.125 SEK stays 0.125, not 0.13)."""
-    return f"{fmt_money(value.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP))} {currency}"
+    return f"{_local(fmt_money(value.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)))} {currency}"
 
 
 def price_texts(tariff: pricing.Tariff) -> list[PriceText]:
@@ -105,7 +111,7 @@ def price_texts(tariff: pricing.Tariff) -> list[PriceText]:
                 price = price / MINUTES_PER_HOUR
             label, pattern = labels[component.type]
             vat = (
-                _("incl. %(vat)s %% VAT") % {"vat": fmt_number(component.vat)}
+                _("incl. %(vat)s %% VAT") % {"vat": _local(fmt_number(component.vat))}
                 if component.vat is not None
                 else _("no VAT")
             )
@@ -137,9 +143,9 @@ def restriction_text(restrictions: pricing.Restrictions | None) -> str:
     if r.max_duration is not None:
         parts.append(_("for the first %(minutes)s min") % {"minutes": r.max_duration // 60})
     if r.min_kwh is not None:
-        parts.append(_("after %(kwh)s kWh") % {"kwh": fmt_number(r.min_kwh)})
+        parts.append(_("after %(kwh)s kWh") % {"kwh": _local(fmt_number(r.min_kwh))})
     if r.max_kwh is not None:
-        parts.append(_("up to %(kwh)s kWh") % {"kwh": fmt_number(r.max_kwh)})
+        parts.append(_("up to %(kwh)s kWh") % {"kwh": _local(fmt_number(r.max_kwh))})
     if r.min_power is not None or r.max_power is not None:
         parts.append(_("at some charging powers"))
     return "; ".join(parts)

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.conf import billing_zone, seller_details
@@ -121,22 +121,24 @@ def receipt_context(receipt: Receipt) -> dict[str, Any]:
 
 
 def receipt_pdf(receipt: Receipt) -> bytes:
+    """The receipt in the active language: the driver's page language on their page, theirs again by e-mail."""
     return html_pdf(render_to_string("payments/pdf/receipt.html", receipt_context(receipt)))
 
 
 def receipt_deliver(*, receipt: Receipt) -> bool:
-    """E-mail the receipt to the address the driver gave; whether it went. A failure is kept off the driver's page
-    (the receipt is there to download) and left for a later send (:func:`receipt_resend`): ``emailed_at`` stays
-    empty."""
+    """E-mail the receipt to the address the driver gave, in the language of the pages they paid on; whether it
+    went. A failure is kept off the driver's page (the receipt is there to download) and left for a later send
+    (:func:`receipt_resend`): ``emailed_at`` stays empty."""
     payment = receipt.payment
-    message = EmailMessage(
-        subject=_("Your charging receipt %(number)s") % {"number": receipt.number},
-        body=_("Thank you for charging with %(name)s. Your receipt %(number)s is attached.")
-        % {"name": settings.CPO_BUSINESS_NAME, "number": receipt.number},
-        from_email=settings.BILLING_FROM_EMAIL,
-        to=[payment.email],
-    )
-    message.attach(f"{receipt.number}.pdf", receipt_pdf(receipt), "application/pdf")
+    with translation.override(payment.language):
+        message = EmailMessage(
+            subject=_("Your charging receipt %(number)s") % {"number": receipt.number},
+            body=_("Thank you for charging with %(name)s. Your receipt %(number)s is attached.")
+            % {"name": settings.CPO_BUSINESS_NAME, "number": receipt.number},
+            from_email=settings.BILLING_FROM_EMAIL,
+            to=[payment.email],
+        )
+        message.attach(f"{receipt.number}.pdf", receipt_pdf(receipt), "application/pdf")
     try:
         message.send(fail_silently=False)
     except OSError:

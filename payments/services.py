@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.models import Cdr
 from chargepoints.authorization import AuthMethod, DriverToken, WhitelistType
@@ -88,13 +89,17 @@ def _record(
 # --- Start ------------------------------------------------------------------------------------------------------------
 
 
-def _open(*, evse: EVSE, gateway: PaymentGateway, email: str, now: datetime) -> AdHocPayment:
-    """The driver agreed to the price shown: the payment, PENDING, with that price (the tariff as it is now)."""
+def _open(*, evse: EVSE, gateway: PaymentGateway, email: str, language: str, now: datetime) -> AdHocPayment:
+    """The driver agreed to the price shown: the payment, PENDING, with that price (the tariff as it is now).
+    ``language`` is the driver's page language, kept for their receipt e-mail."""
     offer = ad_hoc_offer(evse=evse, at=now)
     if offer is None:
-        raise ValidationError(f"{evse} takes no ad hoc payment.")
+        raise ValidationError(_("%(evse)s takes no card payment.") % {"evse": evse})
     if evse.status not in (EvseStatus.AVAILABLE, EvseStatus.UNKNOWN):
-        raise ValidationError(f"{evse} is {evse.get_status_display().lower()}; it cannot start a session now.")
+        raise ValidationError(
+            _("%(evse)s is %(status)s; it cannot start a session now.")
+            % {"evse": evse, "status": evse.get_status_display().lower()}
+        )
     with transaction.atomic():
         payment = AdHocPayment.objects.create(
             evse=evse,
@@ -105,19 +110,22 @@ def _open(*, evse: EVSE, gateway: PaymentGateway, email: str, now: datetime) -> 
             tariff_snapshot=offer.found.snapshot,
             hold_amount=offer.hold_amount,
             email=email,
+            language=language,
             created=now,
         )
         _record(payment, Kind.CREATED, amount=offer.hold_amount, detail=f"price agreed: tariff {payment.tariff_id}")
     return payment
 
 
-def payment_begin(*, evse: EVSE, payment_method: str, email: str = "", now: datetime | None = None) -> AdHocPayment:
+def payment_begin(
+    *, evse: EVSE, payment_method: str, email: str = "", language: str = "en", now: datetime | None = None
+) -> AdHocPayment:
     """The driver agreed to the price shown and gave a card (a gateway that takes it on the server: the demo):
     hold, then start the session. Returns the payment in whatever state it reached (FAILED: declined; RELEASED:
     held but the charger did not start)."""
     now = now or timezone.now()
     gateway = get_gateway()
-    payment = _open(evse=evse, gateway=gateway, email=email, now=now)
+    payment = _open(evse=evse, gateway=gateway, email=email, language=language, now=now)
     try:
         hold = gateway.hold(
             amount=payment.hold_amount,
@@ -137,14 +145,16 @@ def payment_begin(*, evse: EVSE, payment_method: str, email: str = "", now: date
     return _held(payment, hold.provider_reference, now=now)
 
 
-def payment_prepare(*, evse: EVSE, email: str = "", now: datetime | None = None) -> tuple[AdHocPayment, str]:
+def payment_prepare(
+    *, evse: EVSE, email: str = "", language: str = "en", now: datetime | None = None
+) -> tuple[AdHocPayment, str]:
     """The driver agreed to the price shown, on a page whose card form is the provider's (Stripe.js): the payment
     and the provider's hold to be confirmed in the browser, and the secret the browser confirms it with."""
     now = now or timezone.now()
     gateway = get_gateway()
     if not isinstance(gateway, BrowserConfirmedGateway):
         raise ValidationError(f"The {gateway.name} gateway takes the card on our server.")
-    payment = _open(evse=evse, gateway=gateway, email=email, now=now)
+    payment = _open(evse=evse, gateway=gateway, email=email, language=language, now=now)
     try:
         prepared = gateway.prepare_hold(
             amount=payment.hold_amount, currency=payment.currency, reference=payment.reference

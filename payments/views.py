@@ -14,7 +14,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -36,7 +36,7 @@ from .receipts import receipt_pdf, receipt_resend
 def _evse(evse_id: str) -> EVSE:
     evse = EVSE.objects.select_related("location").prefetch_related("connectors").filter(evse_id=evse_id).first()
     if evse is None:
-        raise Http404("No such charger.")
+        raise Http404(_("No such charger."))
     return evse
 
 
@@ -67,7 +67,10 @@ class PayView(View):
             return self._page(request, evse, gateway, form, status=400)
         try:
             payment = services.payment_begin(
-                evse=evse, payment_method=form.cleaned_data["card_number"], email=form.cleaned_data["email"]
+                evse=evse,
+                payment_method=form.cleaned_data["card_number"],
+                email=form.cleaned_data["email"],
+                language=translation.get_language() or settings.LANGUAGE_CODE,
             )
         except ValidationError as error:
             form.add_error(None, "; ".join(error.messages))
@@ -85,7 +88,11 @@ class PayView(View):
             errors = [f"{form[name].label}: {' '.join(map(str, found))}" for name, found in form.errors.items()]
             return JsonResponse({"error": " ".join(errors)}, status=400)
         try:
-            payment, client_secret = services.payment_prepare(evse=evse, email=form.cleaned_data["email"])
+            payment, client_secret = services.payment_prepare(
+                evse=evse,
+                email=form.cleaned_data["email"],
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+            )
         except ValidationError as error:
             return JsonResponse({"error": "; ".join(error.messages)}, status=409)
         confirm_url = reverse("payments:confirm", args=[payment.reference])
@@ -216,11 +223,15 @@ class RefundView(LoginRequiredMixin, PermissionRequiredMixin, View):
                     by=request.user,
                     idempotency_key=form.cleaned_data["key"],
                 )
-                messages.success(request, f"Refunded {form.cleaned_data['amount']} {payment.currency} on {payment}.")
+                messages.success(
+                    request,
+                    _("Refunded %(amount)s %(currency)s on %(payment)s.")
+                    % {"amount": form.cleaned_data["amount"], "currency": payment.currency, "payment": payment},
+                )
             except ValidationError as error:
                 messages.error(request, "; ".join(error.messages))
         else:
-            messages.error(request, "Enter the amount to refund.")
+            messages.error(request, _("Enter the amount to refund."))
         return HttpResponseRedirect(reverse("payments:staff_list"))
 
 

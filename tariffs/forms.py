@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
 
 from . import validators as rules
 from .models import DAY_CHOICES, RESTRICTION_FIELDS, PriceComponent, Tariff, TariffElement
@@ -28,32 +29,34 @@ class PricePreviewForm(forms.Form):
 
     start = forms.DateTimeField(
         initial=_this_minute,
-        label="Start (local time)",
+        label=_("Start (local time)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
-    time_zone = forms.CharField(initial=PREVIEW_TIME_ZONE, help_text="The location's time zone.")
-    duration_minutes = forms.IntegerField(label="Charging (minutes)", min_value=0, max_value=7 * 24 * 60, initial=60)
-    energy_kwh = forms.DecimalField(
-        label="Energy (kWh)", min_value=Decimal(0), max_digits=9, decimal_places=3, initial=Decimal(20)
+    time_zone = forms.CharField(
+        initial=PREVIEW_TIME_ZONE, label=_("Time zone"), help_text=_("The location's time zone.")
     )
-    parking_minutes = forms.IntegerField(label="Parking (minutes)", min_value=0, max_value=7 * 24 * 60, initial=0)
+    duration_minutes = forms.IntegerField(label=_("Charging (minutes)"), min_value=0, max_value=7 * 24 * 60, initial=60)
+    energy_kwh = forms.DecimalField(
+        label=_("Energy (kWh)"), min_value=Decimal(0), max_digits=9, decimal_places=3, initial=Decimal(20)
+    )
+    parking_minutes = forms.IntegerField(label=_("Parking (minutes)"), min_value=0, max_value=7 * 24 * 60, initial=0)
     max_power_kw = forms.DecimalField(
-        label="Max power (kW)",
+        label=_("Max power (kW)"),
         min_value=Decimal(0),
         max_digits=7,
         decimal_places=2,
         required=False,
         initial=Decimal(11),
-        help_text="Empty when unknown: power restrictions then do not apply.",
+        help_text=_("Empty when unknown: power restrictions then do not apply."),
     )
     max_current_a = forms.DecimalField(
-        label="Max current (A)",
+        label=_("Max current (A)"),
         min_value=Decimal(0),
         max_digits=7,
         decimal_places=2,
         required=False,
-        help_text="Sum over phases. Empty when unknown: current restrictions then do not apply.",
+        help_text=_("Sum over phases. Empty when unknown: current restrictions then do not apply."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -66,7 +69,9 @@ class PricePreviewForm(forms.Form):
         try:
             zoneinfo.ZoneInfo(name)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
-            raise ValidationError(f"'{name}' is not an IANA time zone, such as Europe/Stockholm.") from error
+            raise ValidationError(
+                _("'%(name)s' is not an IANA time zone, such as Europe/Stockholm.") % {"name": name}
+            ) from error
         return name
 
     def clean(self) -> dict[str, Any]:
@@ -76,7 +81,7 @@ class PricePreviewForm(forms.Form):
             # The browser sends wall-clock time; it is a time at the location, not in the server's zone.
             data["start"] = start.replace(tzinfo=None).replace(tzinfo=zoneinfo.ZoneInfo(zone))
         if data.get("duration_minutes") == 0 and data.get("parking_minutes") == 0 and not data.get("energy_kwh"):
-            raise ValidationError("Enter a charging time, an amount of energy or a parking time.")
+            raise ValidationError(_("Enter a charging time, an amount of energy or a parking time."))
         return data
 
     @property
@@ -94,10 +99,10 @@ class TariffAdminForm(forms.ModelForm[Tariff]):
 
     tariff_alt_text = RowsField(
         DISPLAY_TEXT_COLUMNS,
-        label="Alternative text",
-        help_text="Extra information only: not the prices in the elements.",
+        label=_("Alternative text"),
+        help_text=_("Extra information only: not the prices in the elements."),
     )
-    energy_mix = EnergyMixField()
+    energy_mix = EnergyMixField(label=_("Energy mix"))
 
     class Meta:
         model = Tariff
@@ -109,7 +114,8 @@ class TariffElementForm(forms.ModelForm[TariffElement]):
         choices=DAY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Local weekdays on which the element applies; none ticked: every day.",
+        label=_("Day of week"),
+        help_text=_("Local weekdays on which the element applies; none ticked: every day."),
     )
 
     class Meta:

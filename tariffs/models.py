@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import validators as rules
 from .pricing import DayOfWeek, Dimension, ReservationRestriction
@@ -54,15 +55,24 @@ def touch_tariff(tariff_id: int) -> None:
 
 
 class TariffType(models.TextChoices):
-    AD_HOC_PAYMENT = "AD_HOC_PAYMENT", "Ad hoc payment (card terminal at the charger)"
-    PROFILE_CHEAP = "PROFILE_CHEAP", "Charging preference CHEAP"
-    PROFILE_FAST = "PROFILE_FAST", "Charging preference FAST"
-    PROFILE_GREEN = "PROFILE_GREEN", "Charging preference GREEN"
-    REGULAR = "REGULAR", "Regular (RFID, app, no preference)"
+    AD_HOC_PAYMENT = "AD_HOC_PAYMENT", _("Ad hoc payment (card terminal at the charger)")
+    PROFILE_CHEAP = "PROFILE_CHEAP", _("Charging preference CHEAP")
+    PROFILE_FAST = "PROFILE_FAST", _("Charging preference FAST")
+    PROFILE_GREEN = "PROFILE_GREEN", _("Charging preference GREEN")
+    REGULAR = "REGULAR", _("Regular (RFID, app, no preference)")
 
 
 DIMENSION_CHOICES = [(d.value, d.value) for d in Dimension]
-DAY_CHOICES = [(d.value, d.value.title()) for d in DayOfWeek]
+_DAY_NAMES = {
+    "MONDAY": _("Monday"),
+    "TUESDAY": _("Tuesday"),
+    "WEDNESDAY": _("Wednesday"),
+    "THURSDAY": _("Thursday"),
+    "FRIDAY": _("Friday"),
+    "SATURDAY": _("Saturday"),
+    "SUNDAY": _("Sunday"),
+}
+DAY_CHOICES = [(d.value, _DAY_NAMES[d.value]) for d in DayOfWeek]
 RESERVATION_CHOICES = [(r.value, r.value) for r in ReservationRestriction]
 _MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 4}
 _NUMBER: dict[str, Any] = {"max_digits": 12, "decimal_places": 4, "null": True, "blank": True}
@@ -75,29 +85,33 @@ class Tariff(models.Model):
         "tariff id",
         max_length=36,
         validators=[_validate_ocpi_id],
-        help_text="OCPI Tariff id, unique for this operator. Connectors list it in their tariff ids.",
+        help_text=_("OCPI Tariff id, unique for this operator. Connectors list it in their tariff ids."),
     )
-    currency = models.CharField(max_length=3, validators=[_validate_currency], help_text="ISO 4217, e.g. SEK or EUR.")
+    currency = models.CharField(
+        max_length=3, validators=[_validate_currency], help_text=_("ISO 4217, e.g. SEK or EUR.")
+    )
     type = models.CharField(
         max_length=16,
         choices=TariffType.choices,
         blank=True,
-        help_text="Empty: valid for every session. Otherwise the payment method or charging preference it is for.",
+        help_text=_("Empty: valid for every session. Otherwise the payment method or charging preference it is for."),
     )
     tariff_alt_text = models.JSONField(
         "alternative text",
         default=list,
         blank=True,
         validators=[rules.validate_display_texts],
-        help_text='List of {"language": "en", "text": "…"}. Extra information only: not the prices in the elements.',
+        help_text=_('List of {"language": "en", "text": "…"}. Extra information only: not the prices in the elements.'),
     )
     tariff_alt_url = models.URLField("alternative URL", max_length=255, blank=True)
     min_price_excl_vat = models.DecimalField(**_NUMBER)
     min_price_incl_vat = models.DecimalField(**_NUMBER)
     max_price_excl_vat = models.DecimalField(**_NUMBER)
     max_price_incl_vat = models.DecimalField(**_NUMBER)
-    start_date_time = models.DateTimeField(null=True, blank=True, help_text="Valid from (UTC). Empty: no start.")
-    end_date_time = models.DateTimeField(null=True, blank=True, help_text="No longer valid after (UTC). Empty: no end.")
+    start_date_time = models.DateTimeField(null=True, blank=True, help_text=_("Valid from (UTC). Empty: no start."))
+    end_date_time = models.DateTimeField(
+        null=True, blank=True, help_text=_("No longer valid after (UTC). Empty: no end.")
+    )
     energy_mix = models.JSONField(null=True, blank=True, validators=[rules.validate_energy_mix])
     created = models.DateTimeField(auto_now_add=True)
     last_updated = models.DateTimeField(default=timezone.now, db_index=True)
@@ -154,37 +168,43 @@ class TariffElement(models.Model):
 
     tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="elements")
     position = models.PositiveSmallIntegerField(
-        default=0, help_text="Order in the tariff: the first matching element prices each dimension."
+        default=0, help_text=_("Order in the tariff: the first matching element prices each dimension.")
     )
-    start_time = models.TimeField(null=True, blank=True, help_text="Local time HH:MM from which the element applies.")
+    start_time = models.TimeField(
+        null=True, blank=True, help_text=_("Local time HH:MM from which the element applies.")
+    )
     end_time = models.TimeField(
         null=True,
         blank=True,
-        help_text="Local time until which it applies (exclusive). Before the start time: the window runs past "
-        "midnight. 00:00: until midnight.",
+        help_text=_(
+            "Local time until which it applies (exclusive). Before the start time: the window runs past "
+            "midnight. 00:00: until midnight."
+        ),
     )
-    start_date = models.DateField(null=True, blank=True, help_text="Local date from which it applies (inclusive).")
-    end_date = models.DateField(null=True, blank=True, help_text="Local date until which it applies (exclusive).")
-    min_kwh = models.DecimalField("min kWh", **_NUMBER, help_text="Applies once the session charged this much.")
-    max_kwh = models.DecimalField("max kWh", **_NUMBER, help_text="Applies while the session charged less than this.")
-    min_current = models.DecimalField(**_NUMBER, help_text="A, sum over phases: applies while at least this.")
-    max_current = models.DecimalField(**_NUMBER, help_text="A, sum over phases: applies while below this.")
-    min_power = models.DecimalField(**_NUMBER, help_text="kW: applies while at least this.")
-    max_power = models.DecimalField(**_NUMBER, help_text="kW: applies while below this.")
+    start_date = models.DateField(null=True, blank=True, help_text=_("Local date from which it applies (inclusive)."))
+    end_date = models.DateField(null=True, blank=True, help_text=_("Local date until which it applies (exclusive)."))
+    min_kwh = models.DecimalField("min kWh", **_NUMBER, help_text=_("Applies once the session charged this much."))
+    max_kwh = models.DecimalField(
+        "max kWh", **_NUMBER, help_text=_("Applies while the session charged less than this.")
+    )
+    min_current = models.DecimalField(**_NUMBER, help_text=_("A, sum over phases: applies while at least this."))
+    max_current = models.DecimalField(**_NUMBER, help_text=_("A, sum over phases: applies while below this."))
+    min_power = models.DecimalField(**_NUMBER, help_text=_("kW: applies while at least this."))
+    max_power = models.DecimalField(**_NUMBER, help_text=_("kW: applies while below this."))
     min_duration = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Seconds since the session started: applies from then on."
+        null=True, blank=True, help_text=_("Seconds since the session started: applies from then on.")
     )
     max_duration = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Seconds since the session started: applies until then."
+        null=True, blank=True, help_text=_("Seconds since the session started: applies until then.")
     )
     day_of_week = models.JSONField(
-        default=list, blank=True, validators=[rules.validate_days], help_text="Local weekdays; empty: every day."
+        default=list, blank=True, validators=[rules.validate_days], help_text=_("Local weekdays; empty: every day.")
     )
     reservation = models.CharField(
         max_length=19,
         choices=RESERVATION_CHOICES,
         blank=True,
-        help_text="Set when this element prices a reservation (only FLAT and TIME then; TIME = reservation time).",
+        help_text=_("Set when this element prices a reservation (only FLAT and TIME then; TIME = reservation time)."),
     )
 
     class Meta:
@@ -237,7 +257,7 @@ class PriceComponent(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     type = models.CharField(max_length=12, choices=DIMENSION_CHOICES)
     price = models.DecimalField(
-        **_MONEY, help_text="Excl. VAT: per kWh (ENERGY), per hour (TIME, PARKING_TIME) or per session (FLAT)."
+        **_MONEY, help_text=_("Excl. VAT: per kWh (ENERGY), per hour (TIME, PARKING_TIME) or per session (FLAT).")
     )
     vat = models.DecimalField(
         "VAT %",
@@ -245,12 +265,14 @@ class PriceComponent(models.Model):
         decimal_places=4,
         null=True,
         blank=True,
-        help_text="Empty when no VAT applies (not the same as 0 %).",
+        help_text=_("Empty when no VAT applies (not the same as 0 %)."),
     )
     step_size = models.PositiveIntegerField(
         default=1,
-        help_text="Billing granularity: Wh for ENERGY, seconds for TIME and PARKING_TIME; 1 for FLAT. "
-        "1 is recommended (OCPI 3 drops step_size).",
+        help_text=_(
+            "Billing granularity: Wh for ENERGY, seconds for TIME and PARKING_TIME; 1 for FLAT. "
+            "1 is recommended (OCPI 3 drops step_size)."
+        ),
     )
 
     class Meta:

@@ -18,6 +18,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
 from .validators import ENERGY_SOURCES, ENVIRONMENTAL_IMPACTS
@@ -116,8 +118,11 @@ class RowsWidget(forms.Widget):
             columns=self.columns,
             single=self.single,
             total=len(rows),
-            rows=[self._row(name, str(index), row, f"{label}, row {index + 1}") for index, row in enumerate(rows)],
-            template_row=self._row(name, "__row__", {}, f"{label}, new row"),
+            rows=[
+                self._row(name, str(index), row, _("%(label)s, row %(n)s") % {"label": label, "n": index + 1})
+                for index, row in enumerate(rows)
+            ],
+            template_row=self._row(name, "__row__", {}, _("%(label)s, new row") % {"label": label}),
         )
         return context
 
@@ -166,7 +171,8 @@ class RowsField(forms.Field):
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         # Each cell is named "<column>, <field>, row <n>" for screen readers (a table of inputs has no <label>s).
-        return {"aria-label": str(self.label)} if self.label else {}
+        # Kept lazy: the field is built at import, and the label must be read in the language of each request.
+        return {"aria-label": self.label} if self.label else {}
 
     def to_python(self, value: Any) -> Any:
         rows = [self._row(index, raw) for index, raw in enumerate(value or []) if isinstance(raw, Mapping)]
@@ -200,9 +206,13 @@ class RowsField(forms.Field):
         try:
             number = Decimal(str(value))
         except InvalidOperation:
-            raise ValidationError(f"Row {index + 1}, {column.label}: enter a number.", code="invalid") from None
+            raise ValidationError(
+                _("Row %(n)s, %(column)s: enter a number.") % {"n": index + 1, "column": column.label}, code="invalid"
+            ) from None
         if not number.is_finite():
-            raise ValidationError(f"Row {index + 1}, {column.label}: enter a number.", code="invalid")
+            raise ValidationError(
+                _("Row %(n)s, %(column)s: enter a number.") % {"n": index + 1, "column": column.label}, code="invalid"
+            )
         # JSON has no decimals: whole numbers stay integers, the rest are floats as OCPI's "number" allows.
         return int(number) if number == number.to_integral_value() else float(number)
 
@@ -244,7 +254,11 @@ class TextListField(forms.CharField):
         return self.to_python(initial) != self.to_python(data)
 
 
-_GREEN_CHOICES = (("", "No energy mix given"), ("yes", "Yes, green energy"), ("no", "No"))
+_GREEN_CHOICES = (
+    ("", gettext_lazy("No energy mix given")),
+    ("yes", gettext_lazy("Yes, green energy")),
+    ("no", gettext_lazy("No")),
+)
 
 
 def _enum_choices(values: Iterable[str]) -> list[tuple[str, str]]:
@@ -252,16 +266,16 @@ def _enum_choices(values: Iterable[str]) -> list[tuple[str, str]]:
 
 
 # DisplayText (OCPI 2.2.1 types.asciidoc §4.3): a location's directions, a tariff's alternative text.
-DISPLAY_TEXT_COLUMNS = (Column("language", "Language (ISO 639-1)"), Column("text", "Text"))
+DISPLAY_TEXT_COLUMNS = (Column("language", gettext_lazy("Language (ISO 639-1)")), Column("text", gettext_lazy("Text")))
 
 # EnergySource and EnvironmentalImpact (OCPI 2.2.1 mod_locations §8.4.8, §8.4.9), the rows of an EnergyMix.
 ENERGY_SOURCE_COLUMNS = (
-    Column("source", "Source", choices=_enum_choices(ENERGY_SOURCES)),
-    Column("percentage", "Percent", number=True),
+    Column("source", gettext_lazy("Source"), choices=_enum_choices(ENERGY_SOURCES)),
+    Column("percentage", gettext_lazy("Percent"), number=True),
 )
 ENVIRONMENTAL_IMPACT_COLUMNS = (
-    Column("category", "Category", choices=_enum_choices(ENVIRONMENTAL_IMPACTS)),
-    Column("amount", "g/kWh", number=True),
+    Column("category", gettext_lazy("Category"), choices=_enum_choices(ENVIRONMENTAL_IMPACTS)),
+    Column("amount", gettext_lazy("g/kWh"), number=True),
 )
 
 
@@ -272,8 +286,10 @@ class EnergyMixWidget(forms.MultiWidget):
         super().__init__(
             {
                 "green": forms.Select(choices=_GREEN_CHOICES),
-                "sources": RowsWidget(ENERGY_SOURCE_COLUMNS, attrs={"aria-label": "Energy sources"}),
-                "impact": RowsWidget(ENVIRONMENTAL_IMPACT_COLUMNS, attrs={"aria-label": "Environmental impact"}),
+                "sources": RowsWidget(ENERGY_SOURCE_COLUMNS, attrs={"aria-label": gettext_lazy("Energy sources")}),
+                "impact": RowsWidget(
+                    ENVIRONMENTAL_IMPACT_COLUMNS, attrs={"aria-label": gettext_lazy("Environmental impact")}
+                ),
                 "supplier": forms.TextInput(attrs={"maxlength": 64}),
                 "product": forms.TextInput(attrs={"maxlength": 64}),
             }

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.generic import TemplateView
 
 from . import pricing, selectors, services
@@ -37,7 +39,7 @@ class TariffDetailView(TariffPermissionMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         tariff = selectors.tariff_list().filter(pk=self.kwargs["pk"]).first()
         if tariff is None:
-            raise Http404("No such tariff.")
+            raise Http404(_("No such tariff."))
         form = PricePreviewForm(self.request.GET if "start" in self.request.GET else None)
         preview: pricing.PricedSession | None = None
         not_applied = ""
@@ -83,9 +85,9 @@ def _component_text(component: PriceComponent) -> str:
     unit = {"ENERGY": "/kWh", "TIME": "/h", "PARKING_TIME": "/h"}.get(component.type, "")
     text = f"{component.type} {pricing.format_amount(component.price)}{unit}"
     if component.vat is not None:
-        text += f" + {component.vat.normalize():f} % VAT"
+        text += " + " + _("%(rate)s %% VAT") % {"rate": f"{component.vat.normalize():f}"}
     if component.step_size > 1:
-        text += f", step {component.step_size}"
+        text += ", " + _("step %(size)s") % {"size": component.step_size}
     return text
 
 
@@ -98,24 +100,33 @@ def restrictions_in_words(restrictions: dict[str, Any]) -> list[str]:
     if days := restrictions.get("day_of_week"):
         words.append(_weekdays(days))
     if "start_date" in restrictions:
-        words.append(f"from {restrictions['start_date']:%Y-%m-%d}")
+        words.append(_("from %(date)s") % {"date": f"{restrictions['start_date']:%Y-%m-%d}"})
     if "end_date" in restrictions:
-        words.append(f"before {restrictions['end_date']:%Y-%m-%d}")
+        words.append(_("before %(date)s") % {"date": f"{restrictions['end_date']:%Y-%m-%d}"})
     for field, unit in (("kwh", "kWh"), ("current", "A"), ("power", "kW")):
         if f"min_{field}" in restrictions:
-            words.append(f"from {_number(restrictions[f'min_{field}'])} {unit}")
+            words.append(_("from %(amount)s") % {"amount": f"{_number(restrictions[f'min_{field}'])} {unit}"})
         if f"max_{field}" in restrictions:
-            words.append(f"below {_number(restrictions[f'max_{field}'])} {unit}")
+            words.append(_("below %(amount)s") % {"amount": f"{_number(restrictions[f'max_{field}'])} {unit}"})
     if "min_duration" in restrictions:
-        words.append(f"after {_duration(restrictions['min_duration'])}")
+        words.append(_("after %(duration)s") % {"duration": _duration(restrictions["min_duration"])})
     if "max_duration" in restrictions:
-        words.append(f"during the first {_duration(restrictions['max_duration'])}")
+        words.append(_("during the first %(duration)s") % {"duration": _duration(restrictions["max_duration"])})
     if reservation := restrictions.get("reservation"):
-        words.append("while reserved" if reservation == "RESERVATION" else "when the reservation expires")
+        words.append(_("while reserved") if reservation == "RESERVATION" else _("when the reservation expires"))
     return words
 
 
 _WEEK = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+_WEEKDAY_NAMES = (
+    pgettext_lazy("weekday", "Mon"),
+    pgettext_lazy("weekday", "Tue"),
+    pgettext_lazy("weekday", "Wed"),
+    pgettext_lazy("weekday", "Thu"),
+    pgettext_lazy("weekday", "Fri"),
+    pgettext_lazy("weekday", "Sat"),
+    pgettext_lazy("weekday", "Sun"),
+)
 
 
 def _weekdays(days: list[str]) -> str:
@@ -127,7 +138,7 @@ def _weekdays(days: list[str]) -> str:
             runs[-1].append(number)
         else:
             runs.append([number])
-    names = [_WEEK[n][:3].title() for n in range(7)]
+    names = [str(_WEEKDAY_NAMES[n]) for n in range(7)]
     return ", ".join(
         f"{names[run[0]]}–{names[run[-1]]}" if len(run) >= 3 else ", ".join(names[n] for n in run) for run in runs
     )

@@ -1,8 +1,7 @@
 """Every staff, finance and public page the Swedish scan (tests/i18n/test_swedish_pages.py) renders, by who opens it.
 
 One list for every app: add a page here when you add one to the portal. The data is the accessibility test's small
-network (tests/test_accessibility_e2e.py), which puts something on every page. ``PENDING`` marks pages whose English
-comes from another branch's part of the translation: the scan expects them to fail, and says so, until that lands.
+network (tests/test_accessibility_e2e.py), which puts something on every page.
 """
 
 from __future__ import annotations
@@ -15,14 +14,8 @@ from billing.models import Cdr, Invoice
 from chargepoints.models import EVSE, ChargingSession
 from ocpi_api.models import Partner
 from ocpp_gateway.models import Charger
+from payments.models import AdHocPayment
 from tariffs.models import Tariff
-
-# The finance pages, tariffs, payments, e-mails and PDFs are translated on the finance branch (i18nfin).
-FINANCE_PENDING = "finance strings (billing, tariffs, payments) are translated on the i18nfin branch"
-# Finance's parts of other pages: the session page's price lines (tariffs/_price_lines.html), the dashboard's CDR card
-# and revenue chart (billing).
-PRICE_LINES = ("When", "(station time)", "Fixed", "Energy", "Parking", "Charging", "Incl. VAT", "Excl. VAT", "Price")
-FINANCE_DASHBOARD = ("CDRs held for review", "Revenue per eMSP", "Cost excl. VAT", "waiting")
 
 
 @dataclass(frozen=True)
@@ -30,9 +23,6 @@ class I18nPage:
     role: str  # "anonymous", "operations" or "finance" (tests.factories' users)
     url: str
     status: int = 200
-    pending: str = ""  # why this page still shows English, until the branch named there is merged
-    # Only these texts are pending (the rest of the page must be Swedish); empty: the whole page is pending.
-    pending_strings: tuple[str, ...] = ()
 
 
 def i18n_pages() -> list[I18nPage]:
@@ -64,30 +54,28 @@ def i18n_pages() -> list[I18nPage]:
         reverse("billing:receivables"),
         reverse("billing:trends"),
         reverse("billing:cdr_list"),
-        reverse("billing:cdr_detail", args=[Cdr.objects.get().pk]),
+        *(reverse("billing:cdr_detail", args=[pk]) for pk in Cdr.objects.order_by("pk").values_list("pk", flat=True)),
         reverse("payments:staff_list"),
     ]
+    payment = AdHocPayment.objects.get()
     return [
         I18nPage("anonymous", reverse("map:map")),
         I18nPage("anonymous", reverse("login")),
         I18nPage("anonymous", reverse("attribution")),
-        I18nPage("anonymous", reverse("payments:pay", args=[evse.evse_id]), pending=FINANCE_PENDING),
-        I18nPage(
-            "operations", reverse("stations:dashboard"), pending=FINANCE_PENDING, pending_strings=FINANCE_DASHBOARD
-        ),
+        I18nPage("anonymous", reverse("payments:pay", args=[evse.evse_id])),
+        I18nPage("anonymous", reverse("payments:status", args=[payment.reference])),
+        I18nPage("anonymous", reverse("payments:receipt", args=[payment.reference])),
+        I18nPage("operations", reverse("payments:sticker", args=[evse.evse_id])),
+        I18nPage("operations", reverse("payments:evse_ad_hoc", args=[payment.evse.evse_id])),
+        I18nPage("operations", reverse("stations:dashboard")),
         *(I18nPage("operations", url) for url in staff),
         *(
-            I18nPage(
-                "operations",
-                reverse("sessions:detail", args=[s.pk]),
-                pending=FINANCE_PENDING,
-                pending_strings=PRICE_LINES,
-            )
+            I18nPage("operations", reverse("sessions:detail", args=[s.pk]))
             for s in ChargingSession.objects.order_by("pk")
         ),
-        I18nPage("operations", reverse("tariffs:list"), pending=FINANCE_PENDING),
-        I18nPage("operations", reverse("tariffs:detail", args=[tariff.pk]), pending=FINANCE_PENDING),
+        I18nPage("operations", reverse("tariffs:list")),
+        I18nPage("operations", reverse("tariffs:detail", args=[tariff.pk])),
         I18nPage("operations", "/no-such-page/", status=404),
-        *(I18nPage("finance", url, pending=FINANCE_PENDING) for url in finance),
+        *(I18nPage("finance", url) for url in finance),
         I18nPage("finance", reverse("partners:list"), status=403),  # not finance's: the 403 page
     ]

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
 from billing.models import Cdr, Invoice
@@ -62,10 +63,12 @@ def _ad_hoc_payment() -> AdHocPayment:
     off the public map (its marker would sit on the roaming station's and the map checks above expect that one)."""
     evse = ad_hoc_station()
     Location.objects.filter(pk=evse.location_id).update(publish=False)
-    payment = payment_begin(evse=evse, payment_method=CARD, email="driver@example.org", now=T0)
-    assert payment.session is not None
-    charge(payment.session, minutes=30, kwh="10")
-    stop(payment.session, minutes=31)
+    # The capture runs after the commit: in a test inside one transaction (the Swedish scan's), run it at the end.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        payment = payment_begin(evse=evse, payment_method=CARD, email="driver@example.org", now=T0)
+        assert payment.session is not None
+        charge(payment.session, minutes=30, kwh="10")
+        stop(payment.session, minutes=31)
     payment.refresh_from_db()
     assert payment.state == PaymentState.CAPTURED
     return payment

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from chargepoints.authorization import AuthMethod
 from chargepoints.enums import ConnectorFormat, ConnectorType, PowerType, TokenType
@@ -52,9 +53,9 @@ class Cdr(models.Model):
     """
 
     class Status(models.TextChoices):
-        REVIEW = "REVIEW", "Held for review"
-        ISSUED = "ISSUED", "Issued"
-        VOID = "VOID", "Void (never issued)"
+        REVIEW = "REVIEW", _("Held for review")
+        ISSUED = "ISSUED", _("Issued")
+        VOID = "VOID", _("Void (never issued)")
 
     country_code = models.CharField(max_length=2, default=_default_country_code)
     party_id = models.CharField(max_length=3, default=_default_party_id)

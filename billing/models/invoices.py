@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .cdrs import Cdr
 
@@ -28,8 +29,8 @@ class BillingProfile(models.Model):
     """How and where we invoice one eMSP party for the CDRs of its drivers' sessions."""
 
     class Period(models.TextChoices):
-        MONTHLY = "MONTHLY", "Monthly"
-        WEEKLY = "WEEKLY", "Weekly"
+        MONTHLY = "MONTHLY", _("Monthly")
+        WEEKLY = "WEEKLY", _("Weekly")
 
     country_code = models.CharField(max_length=2, help_text="The eMSP's OCPI country code, as on its tokens.")
     party_id = models.CharField(max_length=3, help_text="The eMSP's OCPI party id, as on its tokens.")
@@ -92,13 +93,13 @@ class InvoiceRun(models.Model):
     """One run of invoicing over every active billing profile, by the schedule, a person or a command."""
 
     class Status(models.TextChoices):
-        DONE = "DONE", "Done"
-        FAILED = "FAILED", "Failed"
+        DONE = "DONE", _("Done")
+        FAILED = "FAILED", _("Failed")
 
     class Trigger(models.TextChoices):
-        SCHEDULE = "SCHEDULE", "Schedule"
-        MANUAL = "MANUAL", "Run now"
-        COMMAND = "COMMAND", "Command"
+        SCHEDULE = "SCHEDULE", _("Schedule")
+        MANUAL = "MANUAL", _("Run now")
+        COMMAND = "COMMAND", _("Command")
 
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -120,11 +121,11 @@ class InvoiceRun(models.Model):
 
 
 class InvoiceStatus(models.TextChoices):
-    DRAFT = "DRAFT", "Draft"
-    ISSUED = "ISSUED", "Issued"
-    SENT = "SENT", "Sent"
-    PAID = "PAID", "Paid"
-    CREDITED = "CREDITED", "Credited"
+    DRAFT = "DRAFT", _("Draft")
+    ISSUED = "ISSUED", _("Issued")
+    SENT = "SENT", _("Sent")
+    PAID = "PAID", _("Paid")
+    CREDITED = "CREDITED", _("Credited")
 
 
 # Fields that may still change once an invoice is issued: its lifecycle, delivery and the stored PDF. Everything
@@ -159,8 +160,8 @@ class Invoice(models.Model):
     """
 
     class Kind(models.TextChoices):
-        INVOICE = "INVOICE", "Invoice"
-        CREDIT_NOTE = "CREDIT_NOTE", "Credit note"
+        INVOICE = "INVOICE", _("Invoice")
+        CREDIT_NOTE = "CREDIT_NOTE", _("Credit note")
 
     Status = InvoiceStatus
 
@@ -325,14 +326,14 @@ class InvoiceEvent(models.Model):
     """The history of an invoice: every state change (and delivery attempt), who made it and when."""
 
     class Action(models.TextChoices):
-        CREATED = "CREATED", "Created"
-        LINES_ADDED = "LINES_ADDED", "Lines added"
-        ISSUED = "ISSUED", "Issued"
-        PDF_RENDERED = "PDF_RENDERED", "PDF rendered"
-        SENT = "SENT", "Sent"
-        SEND_FAILED = "SEND_FAILED", "Sending failed"
-        PAID = "PAID", "Marked paid"
-        CREDITED = "CREDITED", "Credited"
+        CREATED = "CREATED", _("Created")
+        LINES_ADDED = "LINES_ADDED", _("Lines added")
+        ISSUED = "ISSUED", _("Issued")
+        PDF_RENDERED = "PDF_RENDERED", _("PDF rendered")
+        SENT = "SENT", _("Sent")
+        SEND_FAILED = "SEND_FAILED", _("Sending failed")
+        PAID = "PAID", _("Marked paid")
+        CREDITED = "CREDITED", _("Credited")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)

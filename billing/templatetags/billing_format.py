@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
-from ..labels import format_money
+from ..formats import format_money
+from ..models import InvoiceStatus
 
 register = template.Library()
 
@@ -20,5 +22,14 @@ def css_string(value: object) -> SafeString:
 
 
 @register.filter
-def money(value: Decimal | None, language: str = "en") -> str:
-    return "–" if value is None else format_money(value, language)
+def status_label(value: str) -> str:
+    """An invoice status code ("ISSUED") as staff read it in the active language; "–" for none."""
+    return str(InvoiceStatus(value).label) if value else "–"
+
+
+@register.filter
+def money(value: Decimal | str | None, language: str | None = None) -> str:
+    """Two decimals in ``language``'s separators, the active language's by default (documents pass their own)."""
+    if value is None or value == "":
+        return "–"
+    return format_money(Decimal(str(value)), language or translation.get_language() or "en")

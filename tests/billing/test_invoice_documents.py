@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from pypdf import PageObject, PdfReader
 
 from billing.documents import invoice_csv, invoice_pdf
-from billing.labels import format_money
+from billing.formats import format_money
 from billing.models import Invoice, InvoiceEvent
 from billing.payment_reference import ocr_is_valid
 from billing.services.cdrs import cdr_credit
@@ -126,7 +126,7 @@ def test_a_swedish_partner_gets_a_swedish_invoice_and_a_credit_note_names_the_in
         pdf = stored.read()
     (tmp_path / "credit-note-sv.pdf").write_bytes(pdf)
     text, _pages = _text(pdf)
-    assert "KREDITFAKTURA" in text
+    assert "KREDITNOTA" in text
     assert note.number is not None
     assert note.number in text
     assert f"Krediterar faktura {invoice.number}" in text
