@@ -28,12 +28,12 @@ from ocpi_api.core.status import ModuleID
 from ocpi_api.models import Partner
 from ocpi_api.services import partner_routing
 
+from .coalesce import below_or_at, fold_queues
 from .models import DeliveryAttempt, OutboxItem
 from .render import render_body
 from .services import (
     Method,
     Status,
-    below_or_at,
     body_last_updated,
     deliver_after_commit,
     json_ready,
@@ -137,6 +137,16 @@ def _claim(queue_ref: tuple[int, str]) -> Claim | None:
             return None  # empty, or another transaction holds the head
         if item.next_attempt_at > now or leased(item, now):
             return None
+        partner = item.partner
+        folded = fold_queues(partner.pk, [item.object_key], now)
+        if item.object_key not in folded:
+            return None  # a row of the queue is being sent
+        head = folded[item.object_key]
+        if head is None:  # every waiting row repeated what the partner has
+            return Claim(item.pk, "", partner, item.method, "", None)
+        if head.next_attempt_at > now:
+            return None
+        item, item.partner = head, partner
         if item.last_updated is not None and item.path:
             newer = (
                 queue.filter(status=Status.DELIVERED, path__in=_ancestors_or_self(item.path))
@@ -147,8 +157,7 @@ def _claim(queue_ref: tuple[int, str]) -> Claim | None:
             )
             if newer is not None:
                 supersede(item, f"Row {newer} already gave the partner a newer version.")
-                return Claim(item.pk, "", item.partner, item.method, "", None)
-        partner = item.partner
+                return Claim(item.pk, "", partner, item.method, "", None)
         url, problem = _target(item, partner)
         if url is None:
             _finish(item, Status.FAILED, Outcome(DeliveryAttempt.Outcome.FAILED, None, None, problem))

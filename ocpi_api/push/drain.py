@@ -24,6 +24,9 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
+from ocpi_api.models import Partner
+
+from .coalesce import fold_queues
 from .delivery import (
     _FINISH_FIELDS,
     Claim,
@@ -158,16 +161,22 @@ def _claim_batch_once(partner_id: int, limit: int) -> tuple[list[Claim], bool]:
         now = timezone.now()
         waiting = OutboxItem.objects.filter(partner_id=partner_id, status=Status.PENDING)
         heads = waiting.order_by().values("object_key").annotate(head=Min("id")).values("head")
-        rows = list(
-            OutboxItem.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("partner")
+        held = list(
+            OutboxItem.objects.select_for_update(skip_locked=True)
             .filter(pk__in=heads, next_attempt_at__lte=now)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
             .order_by("id")[:limit]
+            .values_list("object_key", flat=True)
         )
-        if not rows:
+        if not held:
             return [], False
-        targets = [(item, _target(item, item.partner)) for item in _drop_stale(partner_id, rows)]
+        partner = Partner.objects.get(pk=partner_id)
+        folded = fold_queues(partner_id, held, now)
+        rows = [row for key in held if (row := folded.get(key)) is not None and row.next_attempt_at <= now]
+        for row in rows:
+            row.partner = partner
+        fresh = _drop_stale(partner_id, rows)
+        targets = [(item, _target(item, partner)) for item in fresh]
         for item, (url, problem) in targets:
             if url is None:
                 _finish(item, Status.FAILED, Outcome(DeliveryAttempt.Outcome.FAILED, None, None, problem))
@@ -178,10 +187,12 @@ def _claim_batch_once(partner_id: int, limit: int) -> tuple[list[Claim], bool]:
         )
     send_by = time.monotonic() + _lease().total_seconds() - _call_seconds()
     claims = [
-        Claim(item.pk, token, item.partner, item.method, url, render_body(item, item.partner), send_by)
+        Claim(item.pk, token, partner, item.method, url, render_body(item, partner), send_by)
         for item, url in sendable
     ]
-    return claims, len(sendable) < len(rows)
+    # Queues folded away whole, stale rows and rows without an endpoint are finished: the rows behind may be due.
+    finished_without_call = any(folded.get(key, False) is None for key in held) or len(sendable) < len(rows)
+    return claims, finished_without_call
 
 
 def _drop_stale(partner_id: int, rows: list[OutboxItem]) -> list[OutboxItem]:

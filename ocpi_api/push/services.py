@@ -19,13 +19,13 @@ Public API for the OCPI modules
     - ``method``: PUT, PATCH, POST or DELETE; ``body``: the JSON to send (None for DELETE; Decimals are written as
       JSON numbers). The body's ``last_updated`` is remembered: a row older than what the partner already got for
       the same path or a parent path is never sent (it is marked SUPERSEDED).
-    - ``coalesce`` (default True) applies while a row still waits for its turn: a PATCH merges with a pending PUT or
-      PATCH of the same path (the later fields win; ``charging_periods`` are appended, the Sessions PATCH rule); a
-      PUT or DELETE replaces the pending rows of its path and of every path below it; the merged row moves to the
-      end of the queue. A PATCH that repeats the object's latest row is dropped. POST rows are never coalesced.
+    - ``coalesce`` (default True): the row may be folded with the other rows still waiting in its queue when a
+      worker claims the queue (``ocpi_api.push.coalesce``: PATCHes of a path merge, a PUT or DELETE replaces what it
+      covers, repeats are dropped). POST rows are never coalesced.
 
 ``push_enqueue_many(*, partners, …same arguments…) -> list[OutboxItem]`` queues one change for several partners (a
-    broadcast) in a few queries, whatever their number.
+    broadcast) in one INSERT, whatever their number. Enqueueing reads and locks nothing: a change costs one statement
+    on top of its own.
 
 ``push_delivered`` (``ocpi_api.push.signals``) is sent in the transaction that marks a row DELIVERED, with ``item``:
     ``item.response_header("Location")`` reads a header of the partner's answer (all are in
@@ -47,13 +47,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Case, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -66,10 +64,6 @@ logger = logging.getLogger(__name__)
 
 Status = OutboxItem.Status
 Method = OutboxItem.Method
-# PATCH fields whose lists the receiver appends rather than replaces (OCPI 2.2.1 mod_sessions.asciidoc, Receiver
-# Interface, PATCH).
-APPEND_FIELDS = frozenset({"charging_periods"})
-_FULL_STATE = (Method.PUT, Method.DELETE)
 
 
 # --- Enqueue ------------------------------------------------------------------------------------------------------
@@ -96,32 +90,8 @@ def json_ready(body: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if body is None else json.loads(json.dumps(body, cls=JSONEncoder))
 
 
-def _merge(old: Any, new: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(old) if isinstance(old, Mapping) else {}
-    for key, value in new.items():
-        if key in APPEND_FIELDS and isinstance(value, list) and isinstance(merged.get(key), list):
-            merged[key] = [*merged[key], *value]
-        else:
-            merged[key] = value
-    return merged
-
-
-def below_or_at(path: str, other: str) -> bool:
-    """``other`` is ``path`` or an object below it (an EVSE below its location, a connector below its EVSE)."""
-    return other == path or other.startswith(path.rstrip("/") + "/")
-
-
 def leased(item: OutboxItem, now: datetime) -> bool:
     return item.claimed_until is not None and item.claimed_until > now
-
-
-def _repeats(item: OutboxItem, path: str, body: Mapping[str, Any]) -> bool:
-    """A PATCH that sets nothing the object's latest row did not already set (last_updated aside)."""
-    if item.path != path or item.method not in (Method.PUT, Method.PATCH) or not isinstance(item.body, Mapping):
-        return False
-    if item.status not in (Status.PENDING, Status.DELIVERED):
-        return False
-    return all(item.body.get(key) == value for key, value in body.items() if key != "last_updated")
 
 
 def push_enqueue(
@@ -160,91 +130,57 @@ def push_enqueue_many(
     body: dict[str, Any] | None,
     coalesce: bool = True,
 ) -> list[OutboxItem]:
-    """``push_enqueue`` of one change for several partners in a handful of queries, whatever their number. Returns
-    the row that carries the change for each partner that gets it."""
+    """``push_enqueue`` of one change for several partners in one INSERT, whatever their number: nothing is read or
+    locked, coalescing waits for the claim (``ocpi_api.push.coalesce``). Returns the new row of each partner that
+    gets the change."""
     if method not in Method.values:
         raise ValueError(f"Unsupported method {method!r}.")
     targets = [p for p in partners if url is not None or receiver_url(partner=p, module=module) is not None]
     if not targets:
         return []
-    path, url = path.strip("/"), url or ""
-    body = json_ready(body)
-    coalesce = coalesce and method != Method.POST
+    encoded = None if body is None else json.dumps(body, cls=JSONEncoder)
+    plain = None if encoded is None else json.loads(encoded)
+    now = timezone.now()
+    rows = [
+        OutboxItem(
+            partner=p,
+            module=module,
+            object_key=object_key,
+            method=method,
+            path=path.strip("/"),
+            url=url or "",
+            body=plain,
+            last_updated=body_last_updated(plain),
+            coalesce=coalesce and method != Method.POST,
+            created=now,
+            next_attempt_at=now,
+            enqueued_at=now,
+            updated=now,
+        )
+        for p in targets
+    ]
     # No savepoint: the rows are part of the caller's change, and a failure here fails that change whole.
     with transaction.atomic(savepoint=False):
-        now = timezone.now()
-        waiting: dict[int, list[OutboxItem]] = defaultdict(list)
-        if coalesce:
-            # Rows a worker is sending now are neither merged nor locked: the worker records their outcome meanwhile.
-            rows = (
-                OutboxItem.objects.select_for_update()
-                .filter(partner__in=targets, object_key=object_key, status=Status.PENDING)
-                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-                .defer("response_message", "response_headers", "response_data")
-            )
-            for row in rows.order_by("id"):
-                waiting[row.partner_id].append(row)
-        plans = {
-            p.pk: _plan(method, body, [r for r in waiting[p.pk] if r.url == url and r.module == module], path, now)
-            if coalesce
-            else (method, body, [])
-            for p in targets
-        }
-        kept = _repeated(targets, object_key, url, path, method, body, plans, waiting) if coalesce else {}
-        new = [
-            OutboxItem(
-                partner=p,
-                module=module,
-                object_key=object_key,
-                method=plans[p.pk][0],
-                path=path,
-                url=url,
-                body=plans[p.pk][1],
-                last_updated=max(
-                    filter(None, [body_last_updated(plans[p.pk][1]), *(r.last_updated for r in plans[p.pk][2])]),
-                    default=None,
-                ),
-                # A merged row keeps the age and the backoff of what it replaces: the partner is no more reachable.
-                created=min([now, *(r.created for r in plans[p.pk][2])]),
-                attempts=max([0, *(r.attempts for r in plans[p.pk][2])]),
-                next_attempt_at=max([now, *(r.next_attempt_at for r in plans[p.pk][2])]),
-                enqueued_at=now,
-            )
-            for p in targets
-            if p.pk not in kept
-        ]
-        _insert(new)
-        replaced = {r.pk: item.pk for item in new for r in plans[item.partner_id][2]}
-        if replaced:
-            OutboxItem.objects.filter(pk__in=replaced).update(
-                status=Status.SUPERSEDED,
-                finished_at=now,
-                claimed_until=None,
-                claim_token="",
-                response_message=Case(
-                    *[When(pk=old, then=Value(f"Merged into row {new_pk}.")) for old, new_pk in replaced.items()]
-                ),
-            )
-        wake_after_commit({item.partner_id for item in new})
-    by_partner = {item.partner_id: item for item in [*new, *kept.values()]}
-    return [by_partner[p.pk] for p in targets]
+        _insert(rows, encoded)
+        wake_after_commit({p.pk for p in targets})
+    return rows
 
 
-def _insert(items: list[OutboxItem]) -> None:
-    """``bulk_create`` written out (one INSERT … RETURNING id): the ORM's preparation of every value of every row was
-    most of what an EVSE status change cost."""
-    if not items:
-        return
+def _insert(items: list[OutboxItem], encoded_body: str | None) -> None:
+    """``bulk_create`` written out (one INSERT … RETURNING id) for rows of one change, whose body is encoded once:
+    the ORM's preparation of every value of every row was most of what an EVSE status change cost."""
     fields = [f for f in OutboxItem._meta.concrete_fields if not f.primary_key]
-    now, params = timezone.now(), []
+    params: list[Any] = []
     for item in items:
-        item.updated = now  # auto_now
         for f in fields:
-            value = getattr(item, f.attname)
-            if isinstance(f, models.JSONField):
-                value = None if value is None else json.dumps(value)
+            if f.attname == "body":
+                value: Any = encoded_body
+            elif isinstance(f, models.JSONField):
+                value = json.dumps(getattr(item, f.attname))
             elif isinstance(f, models.DateTimeField):
-                value = connection.ops.adapt_datetimefield_value(value)
+                value = connection.ops.adapt_datetimefield_value(getattr(item, f.attname))
+            else:
+                value = getattr(item, f.attname)
             params.append(value)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -257,57 +193,6 @@ def _insert(items: list[OutboxItem]) -> None:
     for item, pk in zip(items, ids, strict=True):
         item.pk = pk
         item._state.adding, item._state.db = False, connection.alias
-
-
-Plan = tuple[str, dict[str, Any] | None, list[OutboxItem]]
-
-
-def _plan(method: str, body: dict[str, Any] | None, waiting: list[OutboxItem], path: str, now: datetime) -> Plan:
-    """How the new call folds into the rows still waiting for this object: (method, body, rows it replaces).
-
-    The merged row goes to the end of the queue rather than being updated in place, so the rows of one queue keep
-    rising ``last_updated`` values: an EVSE merged in place could overtake a newer change of its sibling, and the
-    receiver, which sets the location's last_updated from every EVSE push, would end up with an older one.
-    """
-    # The row a worker is sending right now goes out as it is; later changes need a row of their own.
-    open_rows = [r for r in waiting if not leased(r, now)]
-    if method in _FULL_STATE:
-        return (method, body, [r for r in open_rows if below_or_at(path, r.path)])
-    same = [r for r in open_rows if r.path == path and r.method in (Method.PUT, Method.PATCH)]
-    if method != Method.PATCH or body is None or not same:
-        return (method, body, [])
-    merged: dict[str, Any] = {}
-    for row in same:
-        merged = _merge(merged, row.body or {})
-    return (same[0].method, _merge(merged, body), same)
-
-
-def _repeated(
-    partners: Sequence[Partner],
-    object_key: str,
-    url: str,
-    path: str,
-    method: str,
-    body: dict[str, Any] | None,
-    plans: Mapping[int, Plan],
-    waiting: Mapping[int, list[OutboxItem]],
-) -> dict[int, OutboxItem]:
-    """Per partner, the object's latest row when the new PATCH only repeats it (identical consecutive updates)."""
-    if method != Method.PATCH or body is None:
-        return {}
-    alone = [p.pk for p in partners if not plans[p.pk][2]]
-    tails = {pk: waiting[pk][-1] for pk in alone if waiting[pk]}
-    unknown = [pk for pk in alone if pk not in tails]
-    if unknown:
-        latest = (
-            OutboxItem.objects.filter(partner_id=OuterRef("partner_id"), object_key=object_key)
-            .exclude(status=Status.SUPERSEDED)
-            .order_by("-id")
-            .values("pk")[:1]
-        )
-        queue = OutboxItem.objects.filter(partner_id__in=unknown, object_key=object_key)
-        tails.update({row.partner_id: row for row in queue.filter(pk=Subquery(latest))})
-    return {pk: tail for pk, tail in tails.items() if tail.url == url and _repeats(tail, path, body)}
 
 
 def release(item: OutboxItem) -> None:
