@@ -42,7 +42,7 @@ _FULL_STATE = (Method.PUT, Method.DELETE)
 # Waiting rows of one queue folded per claim: a queue longer than this (a partner down for hours) folds in steps,
 # each claim taking the next rows, so a claim's transaction stays short.
 FOLD_LIMIT = 1000
-_FOLDED_FIELDS = ["method", "body", "last_updated", "created", "attempts", "next_attempt_at", "updated"]
+_FOLDED_FIELDS = ["method", "body", "last_updated", "created", "attempts", "next_attempt_at", "http_status", "updated"]
 
 
 def below_or_at(path: str, other: str) -> bool:
@@ -146,7 +146,8 @@ class _Fold:
             row.method, row.body = replaced[0].method, merge_bodies(body, row.body or {})
         row.last_updated = max(filter(None, [row.last_updated, *(r.last_updated for r in replaced)]), default=None)
         row.created = min([row.created, *(r.created for r in replaced)])
-        row.attempts = max([row.attempts, *(r.attempts for r in replaced)])
+        tried = max([row, *replaced], key=lambda r: r.attempts)
+        row.attempts, row.http_status = tried.attempts, tried.http_status  # how the last attempt went (catch_up)
         row.next_attempt_at = max([row.next_attempt_at, *(r.next_attempt_at for r in replaced)])
         for old in replaced:
             self.kept.remove(old)

@@ -275,6 +275,8 @@ def _record(claim: Claim, outcome: Outcome, started: datetime, duration: float) 
     if retry_in is not None:
         _schedule_retry(claim.item_id, retry_in)
         return False
+    if outcome.result == DeliveryAttempt.Outcome.DELIVERED:
+        catch_up(claim.partner.pk)
     return True
 
 
@@ -327,6 +329,26 @@ def _put_instead(item: OutboxItem, outcome: Outcome) -> OutboxItem | None:
     note = f"{outcome.message} The partner does not have the object: row {put.pk} PUTs it whole instead."
     _finish(item, Status.SUPERSEDED, replace(outcome, message=note))
     return put
+
+
+# How many of a partner's rows one success makes due at once; the drain takes them batch by batch.
+CATCH_UP_LIMIT = 1000
+# Answers that mean the partner's service, not one object, was unreachable: a gateway in front of it that is down.
+_UNREACHABLE_HTTP = (502, 503, 504)
+
+
+def catch_up(partner_id: int) -> int:
+    """The partner answers again: its rows waiting on backoff because it was unreachable become due now, so a partner
+    that comes back catches up at once instead of when each backoff ends (up to ``OCPI_PUSH_RETRY_CAP``). Rows
+    backing off after an answer about their own object (an HTTP 500, OCPI 3xxx) keep their backoff, so one object
+    the partner cannot take is not retried on every success. One bounded UPDATE; returns how many rows."""
+    now = timezone.now()
+    unreachable = Q(http_status__isnull=True) | Q(http_status__in=_UNREACHABLE_HTTP)
+    waiting = OutboxItem.objects.filter(
+        unreachable, partner_id=partner_id, status=Status.PENDING, attempts__gt=0, next_attempt_at__gt=now
+    )
+    due = waiting.order_by("id").values("pk")[:CATCH_UP_LIMIT]
+    return OutboxItem.objects.filter(pk__in=due).update(next_attempt_at=now, updated=now)
 
 
 def _schedule_retry(item_id: int, countdown: float) -> None:

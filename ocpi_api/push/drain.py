@@ -39,6 +39,7 @@ from .delivery import (
     _send,
     _target,
     attempt_of,
+    catch_up,
 )
 from .models import DeliveryAttempt, OutboxItem
 from .render import render_body
@@ -187,8 +188,7 @@ def _claim_batch_once(partner_id: int, limit: int) -> tuple[list[Claim], bool]:
         )
     send_by = time.monotonic() + _lease().total_seconds() - _call_seconds()
     claims = [
-        Claim(item.pk, token, partner, item.method, url, render_body(item, partner), send_by)
-        for item, url in sendable
+        Claim(item.pk, token, partner, item.method, url, render_body(item, partner), send_by) for item, url in sendable
     ]
     # Queues folded away whole, stale rows and rows without an endpoint are finished: the rows behind may be due.
     finished_without_call = any(folded.get(key, False) is None for key in held) or len(sendable) < len(rows)
@@ -299,3 +299,4 @@ def _record_delivered(sent: Sequence[Sent]) -> None:
         )
         for item in done:
             push_delivered.send(sender=OutboxItem, item=item)
+    catch_up(sent[0][0].partner.pk)

@@ -17,11 +17,11 @@ from chargepoints.models import EVSE, Location
 from chargepoints.services import evse_set_status, location_set_roaming, location_upsert, station_announce_change
 from ocpi_api.core.envelope import format_datetime
 from ocpi_api.models import Partner
-from ocpi_api.push.keys import location_key, location_path
-from ocpi_api.push.models import OutboxItem
 from ocpi_api.push.coalesce import fold_queues
 from ocpi_api.push.delivery import _claim
 from ocpi_api.push.drain import claim_batch
+from ocpi_api.push.keys import location_key, location_path
+from ocpi_api.push.models import OutboxItem
 from ocpi_api.push.services import push_enqueue, push_enqueue_many
 from tariffs.services import TariffInput, tariff_replace
 from tests.admin_forms import admin_post as _admin_post
