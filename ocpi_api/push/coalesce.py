@@ -28,10 +28,11 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, F, OuterRef, Subquery, Value, When, Window
+from django.db.models import F, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
 
 from .models import OutboxItem
+from .services import update_each
 
 Status = OutboxItem.Status
 Method = OutboxItem.Method
@@ -42,7 +43,7 @@ _FULL_STATE = (Method.PUT, Method.DELETE)
 # Waiting rows of one queue folded per claim: a queue longer than this (a partner down for hours) folds in steps,
 # each claim taking the next rows, so a claim's transaction stays short.
 FOLD_LIMIT = 1000
-_FOLDED_FIELDS = ["method", "body", "last_updated", "created", "attempts", "next_attempt_at", "http_status", "updated"]
+_FOLDED_FIELDS = ["method", "body", "last_updated", "created", "attempts", "next_attempt_at", "http_status"]
 
 
 def below_or_at(path: str, other: str) -> bool:
@@ -190,21 +191,17 @@ def _finished_before(partner_id: int, queues: Mapping[str, list[OutboxItem]]) ->
 
 
 def _save(merged_into: Mapping[int, int], dropped: Mapping[int, int], changed: list[OutboxItem], now: datetime) -> None:
-    if merged_into or dropped:
-        targets: dict[str, list[int]] = defaultdict(list)
-        for pk, into in merged_into.items():
-            targets[f"Merged into row {into}."].append(pk)
-        for pk, repeated in dropped.items():
-            targets[f"Repeats row {repeated}: nothing new to send."].append(pk)
-        OutboxItem.objects.filter(pk__in=[*merged_into, *dropped]).update(
-            status=Status.SUPERSEDED,
-            finished_at=now,
-            claimed_until=None,
-            claim_token="",
-            updated=now,
-            response_message=Case(*[When(pk__in=pks, then=Value(message)) for message, pks in targets.items()]),
-        )
-    for row in changed:
-        row.updated = now
-    if changed:
-        OutboxItem.objects.bulk_update(changed, _FOLDED_FIELDS)
+    gone = [OutboxItem(pk=pk, response_message=f"Merged into row {into}.") for pk, into in merged_into.items()]
+    gone += [
+        OutboxItem(pk=pk, response_message=f"Repeats row {row}: nothing new to send.") for pk, row in dropped.items()
+    ]
+    update_each(
+        gone,
+        ["response_message"],
+        status=Status.SUPERSEDED,
+        finished_at=now,
+        claimed_until=None,
+        claim_token="",
+        updated=now,
+    )
+    update_each(changed, _FOLDED_FIELDS, updated=now)

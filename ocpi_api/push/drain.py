@@ -28,7 +28,6 @@ from ocpi_api.models import Partner
 
 from .coalesce import fold_queues
 from .delivery import (
-    _FINISH_FIELDS,
     Claim,
     Outcome,
     _ancestors_or_self,
@@ -43,7 +42,7 @@ from .delivery import (
 )
 from .models import DeliveryAttempt, OutboxItem
 from .render import render_body
-from .services import Status, supersede
+from .services import Status, supersede, update_each
 from .signals import push_delivered
 from .wake import drain_started, queue_drain, wake
 
@@ -294,8 +293,14 @@ def _record_delivered(sent: Sequence[Sent]) -> None:
                 item.response_data = outcome.reply.data
             item.claimed_until, item.claim_token = None, ""
             done.append(item)
-        OutboxItem.objects.bulk_update(
-            done, [*_FINISH_FIELDS, "claim_token", "response_headers", "response_data", "updated"]
+        update_each(
+            done,
+            ["http_status", "ocpi_status", "response_message", "response_headers", "response_data"],
+            status=Status.DELIVERED,
+            finished_at=now,
+            updated=now,
+            claimed_until=None,
+            claim_token="",
         )
         for item in done:
             push_delivered.send(sender=OutboxItem, item=item)
