@@ -166,22 +166,80 @@ def push_enqueue_many(
     return rows
 
 
+def push_broadcast(*, module: str, object_key: str, method: str, path: str, body: dict[str, Any] | None) -> int:
+    """``push_enqueue_many`` to every partner that receives ``module`` (``selectors.push_partners``), choosing them in
+    the INSERT itself: a change costs this one statement, for the busiest push of all (an EVSE's status). Returns
+    the partners it was queued for."""
+    if method not in Method.values or method == Method.POST:
+        raise ValueError(f"Unsupported method {method!r} for a broadcast.")
+    now, encoded = timezone.now(), None if body is None else json.dumps(body, cls=JSONEncoder)
+    row = OutboxItem(
+        module=module,
+        object_key=object_key,
+        method=method,
+        path=path.strip("/"),
+        body=None if encoded is None else json.loads(encoded),
+        created=now,
+        next_attempt_at=now,
+        enqueued_at=now,
+        updated=now,
+    )
+    row.last_updated = body_last_updated(row.body)
+    fields = [f for f in OutboxItem._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    values, params = [], []
+    for f in fields:
+        if f.attname == "partner_id":
+            values.append(f"p.{quote('id')}")
+            continue
+        values.append(_typed(f, "%s"))
+        params.append(encoded if f.attname == "body" else _db_value(f, getattr(row, f.attname)))
+    partners, receives = quote(Partner._meta.db_table), _RECEIVES[connection.vendor]
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    # Only quoted names of our own models, their types and placeholders go into the text; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(OutboxItem._meta.db_table)} ({columns}) SELECT {', '.join(values)} "  # noqa: S608
+        f"FROM {partners} p WHERE p.{quote('status')} = %s AND {receives} "
+        f"ORDER BY p.{quote('id')} RETURNING {quote('partner_id')}"
+    )
+    params += [Partner.Status.REGISTERED, module, InterfaceRole.RECEIVER.value, InterfaceRole.RECEIVER.value]
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        partner_ids = [pk for (pk,) in cursor.fetchall()]
+        wake_after_commit(partner_ids)
+    return len(partner_ids)
+
+
+# ``Partner.endpoint_url(module, RECEIVER)`` in SQL: an endpoint of the module whose role is RECEIVER or not given
+# (2.1.1 endpoints carry none).
+_RECEIVES = {
+    "postgresql": (
+        "EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.endpoints) = 'array' "
+        "THEN p.endpoints ELSE '[]'::jsonb END) AS e "
+        "WHERE e->>'identifier' = %s AND COALESCE(e->>'role', %s) = %s)"
+    ),
+    "sqlite": (
+        "EXISTS (SELECT 1 FROM json_each(p.endpoints) AS e "
+        "WHERE json_extract(e.value, '$.identifier') = %s AND COALESCE(json_extract(e.value, '$.role'), %s) = %s)"
+    ),
+}
+
+
+def _db_value(field: models.Field[Any, Any], value: Any) -> Any:
+    if isinstance(field, models.JSONField):
+        return None if value is None else json.dumps(value)
+    if isinstance(field, models.DateTimeField):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
 def _insert(items: list[OutboxItem], encoded_body: str | None) -> None:
     """``bulk_create`` written out (one INSERT … RETURNING id) for rows of one change, whose body is encoded once:
     the ORM's preparation of every value of every row was most of what an EVSE status change cost."""
     fields = [f for f in OutboxItem._meta.concrete_fields if not f.primary_key]
     params: list[Any] = []
     for item in items:
-        for f in fields:
-            if f.attname == "body":
-                value: Any = encoded_body
-            elif isinstance(f, models.JSONField):
-                value = json.dumps(getattr(item, f.attname))
-            elif isinstance(f, models.DateTimeField):
-                value = connection.ops.adapt_datetimefield_value(getattr(item, f.attname))
-            else:
-                value = getattr(item, f.attname)
-            params.append(value)
+        params += [encoded_body if f.attname == "body" else _db_value(f, getattr(item, f.attname)) for f in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -193,6 +251,13 @@ def _insert(items: list[OutboxItem], encoded_body: str | None) -> None:
     for item, pk in zip(items, ids, strict=True):
         item.pk = pk
         item._state.adding, item._state.db = False, connection.alias
+
+
+def _typed(field: models.Field[Any, Any], sql: str) -> str:
+    """``sql`` as a value of ``field``'s column. PostgreSQL types a VALUES column or a SELECT parameter by its literal
+    (text, which it will not assign to jsonb or timestamptz); SQLite's columns take any value as it is, and a CAST
+    there would turn a timestamp into a number."""
+    return f"CAST({sql} AS {field.db_type(connection)})" if connection.vendor == "postgresql" else sql
 
 
 def update_each(items: Sequence[OutboxItem], fields: Sequence[str], **common: Any) -> None:
@@ -212,8 +277,7 @@ def update_each(items: Sequence[OutboxItem], fields: Sequence[str], **common: An
     table, pk = quote(OutboxItem._meta.db_table), quote("id")
     names = ", ".join([pk, *(quote(str(f.column)) for f in own)])
     row = "(" + ", ".join(["%s"] * (len(own) + 1)) + ")"
-    # VALUES columns are typed by their literals: each is cast to its column's type.
-    sets = [f"{quote(str(f.column))} = CAST(v.{quote(str(f.column))} AS {f.db_type(connection)})" for f in own]
+    sets = [f"{quote(str(f.column))} = {_typed(f, f'v.{quote(str(f.column))}')}" for f in own]
     sets += [f"{quote(str(f.column))} = %s" for f, _value in shared]
     # Only quoted names of our own model, their types and placeholders go into the text; every value is a parameter.
     sql = (

@@ -22,7 +22,8 @@ from ocpi_api.push.delivery import _claim
 from ocpi_api.push.drain import claim_batch
 from ocpi_api.push.keys import location_key, location_path
 from ocpi_api.push.models import OutboxItem
-from ocpi_api.push.services import push_enqueue, push_enqueue_many
+from ocpi_api.push.selectors import push_partners
+from ocpi_api.push.services import push_broadcast, push_enqueue, push_enqueue_many
 from tariffs.services import TariffInput, tariff_replace
 from tests.admin_forms import admin_post as _admin_post
 from tests.factories import location_data, make_location
@@ -359,3 +360,32 @@ def test_a_connector_change_is_patched_at_the_connector_url(receiver: Receiver) 
     assert row.method == "PUT"
     assert "tariff_ids" not in body_of(row)
     assert body_of(row)["id"] == connector.connector_id
+
+
+def test_a_broadcast_reaches_exactly_the_partners_push_partners_names(receiver: Receiver) -> None:
+    """``push_broadcast`` chooses its partners in SQL: the same ones as ``Partner.endpoint_url`` in Python."""
+    url = f"{receiver.base_url}/locations"
+    endpoints: list[list[dict[str, Any]]] = [
+        [{"identifier": "locations", "role": "RECEIVER", "url": url}],
+        [{"identifier": "locations", "url": url}],  # 2.1.1: no role
+        [{"identifier": "locations", "role": None, "url": url}],
+        [{"identifier": "locations", "role": "SENDER", "url": url}],
+        [{"identifier": "tariffs", "role": "RECEIVER", "url": url}],
+        [{"identifier": "tariffs", "role": "SENDER", "url": url}, {"identifier": "locations", "url": url}],
+        [],
+    ]
+    partners = [receiving_partner(None, name=f"P{n}", party_id=f"P{n:02d}") for n in range(len(endpoints) + 1)]
+    for partner, listed in zip(partners, [*endpoints, endpoints[0]], strict=True):
+        partner.endpoints = listed
+        partner.save()
+    partners[-1].status = Partner.Status.PENDING
+    partners[-1].save()
+    location = make_location()
+    key, path = location_key(location), location_path(location, location.evses.get())
+    with CaptureQueriesContext(connection) as captured:
+        queued = push_broadcast(module="locations", object_key=key, method="PATCH", path=path, body={"status": "X"})
+    assert len(captured) == 1
+    expected = [p.pk for p in push_partners(module="locations")]
+    assert expected == [partners[n].pk for n in (0, 1, 2, 5)]
+    assert queued == len(expected)
+    assert [r.partner_id for r in pending() if r.method == "PATCH"] == expected
