@@ -130,8 +130,8 @@ def push_tariff_deleted(*, tariff: Tariff) -> int:
 def catalogue_resend_run(*, job_id: int) -> None:
     """PUT every tariff, then every roaming location, to the job's partner, counting progress on the job.
 
-    Tariffs go first because connectors name them. Safe to run again: a rerun starts over, and each PUT replaces a
-    still-waiting row of the same object instead of adding one.
+    Tariffs go first because connectors name them. Safe to run again: a rerun starts over, and each PUT replaces the
+    still-waiting rows of its object when a worker claims the queue (``coalesce``), so it is sent once.
     """
     job = CatalogueResend.objects.select_related("partner").get(pk=job_id)
     if job.status == CatalogueResend.Status.DONE:

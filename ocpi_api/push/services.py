@@ -27,6 +27,9 @@ Public API for the OCPI modules
     broadcast) in one INSERT, whatever their number. Enqueueing reads and locks nothing: a change costs one statement
     on top of its own.
 
+``push_broadcast(*, module, object_key, method, path, body) -> int`` queues one change for every partner that
+    receives ``module`` (``selectors.push_partners``), choosing them in the INSERT itself: the EVSE status push.
+
 ``push_delivered`` (``ocpi_api.push.signals``) is sent in the transaction that marks a row DELIVERED, with ``item``:
     ``item.response_header("Location")`` reads a header of the partner's answer (all are in
     ``item.response_headers``), ``item.response_data`` is the envelope's ``data``. Filter on ``item.module``.
