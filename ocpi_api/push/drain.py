@@ -24,8 +24,6 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
-from ocpi_api.models import Partner
-
 from .coalesce import fold_queues
 from .delivery import (
     Claim,
@@ -161,16 +159,17 @@ def _claim_batch_once(partner_id: int, limit: int) -> tuple[list[Claim], bool]:
         now = timezone.now()
         waiting = OutboxItem.objects.filter(partner_id=partner_id, status=Status.PENDING)
         heads = waiting.order_by().values("object_key").annotate(head=Min("id")).values("head")
-        held = list(
-            OutboxItem.objects.select_for_update(skip_locked=True)
+        locked = list(
+            OutboxItem.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("partner")
             .filter(pk__in=heads, next_attempt_at__lte=now)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+            .only("object_key", "partner")
             .order_by("id")[:limit]
-            .values_list("object_key", flat=True)
         )
-        if not held:
+        if not locked:
             return [], False
-        partner = Partner.objects.get(pk=partner_id)
+        partner, held = locked[0].partner, [head.object_key for head in locked]
         folded = fold_queues(partner_id, held, now)
         rows = [row for key in held if (row := folded.get(key)) is not None and row.next_attempt_at <= now]
         for row in rows:
