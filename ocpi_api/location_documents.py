@@ -53,31 +53,37 @@ def location_documents_rebuild(location_ids: Iterable[int]) -> int:
     return written
 
 
-# Set on an EVSE before evse_set_status saves it: its location's last_updated then, to tell whether the stored document
-# was current before the change (and so may be patched rather than rebuilt).
-_STAMP_BEFORE = "_ocpi_location_last_updated_before"
+# Set on an EVSE before evse_set_status saves it: its location's stored document then, if it was current (its stamp
+# equal to the location's last_updated, which the save is about to touch), so that it may be patched, not rebuilt.
+_DOCUMENT_BEFORE = "_ocpi_location_document_before"
 
 
 def location_stamp_remember(evse: EVSE) -> None:
-    """Before a status save: remember the location's last_updated, which the save is about to touch."""
-    stamp = Location.objects.filter(pk=evse.location_id).values_list("last_updated", flat=True).first()
-    setattr(evse, _STAMP_BEFORE, stamp)
+    """Before a status save: read the location's stored document with the location's last_updated, in one query."""
+    stored = (
+        LocationDocument.objects.filter(location_id=evse.location_id)
+        .values_list("last_updated", "body", "location__last_updated")
+        .first()
+    )
+    current = stored is not None and stored[0] == stored[2]
+    setattr(evse, _DOCUMENT_BEFORE, (stored[0], bytes(stored[1])) if stored is not None and current else None)
 
 
 def location_document_evse_status(evse: EVSE) -> None:
     """After ``evse_set_status``: the new status and timestamps written into the stored document in place, when it
     was current before the change; otherwise (or when it lacks the EVSE) the whole document is rebuilt.
 
-    A patch is three small queries (the stamp before, the document, its update) instead of a rebuild's six with the
-    location serialized. The document is read after the save has locked the location row, so two status changes of
-    one location never patch the same version; the values come from the serializer's own fields.
+    A patch is two small queries (the document read with its location's stamp before the save, and its update)
+    instead of a rebuild's six with the location serialized. The update applies only if the document is still the
+    version that was read: a change of the same location that committed in between (the save waited for its lock on
+    the location) makes it a rebuild instead. The values come from the serializer's own fields.
     """
-    before = evse.__dict__.pop(_STAMP_BEFORE, None)
-    stored = LocationDocument.objects.filter(location_id=evse.location_id).values_list("last_updated", "body").first()
-    if before is None or stored is None or stored[0] != before:
+    before = evse.__dict__.pop(_DOCUMENT_BEFORE, None)
+    if before is None:
         location_documents_rebuild([evse.location_id])
         return
-    document = orjson.loads(bytes(stored[1]))
+    stamp, body = before
+    document = orjson.loads(body)
     entry = next((item for item in document.get("evses") or () if item.get("uid") == evse.uid), None)
     if entry is None:
         location_documents_rebuild([evse.location_id])
@@ -85,9 +91,11 @@ def location_document_evse_status(evse: EVSE) -> None:
     values = evse_status_to_ocpi(evse)
     entry.update(values)
     document["last_updated"] = values["last_updated"]  # EVSE.save touched the location with its own timestamp
-    LocationDocument.objects.filter(location_id=evse.location_id).update(
+    patched = LocationDocument.objects.filter(location_id=evse.location_id, last_updated=stamp).update(
         last_updated=evse.last_updated, body=json_bytes(document)
     )
+    if not patched:
+        location_documents_rebuild([evse.location_id])
 
 
 def location_documents_for_page(ids: QuerySet[Any, Any]) -> list[bytes]:

@@ -27,7 +27,7 @@ from tariffs.selectors import tariff_list
 from .keys import location_key, location_path, tariff_key, tariff_path
 from .models import CatalogueResend
 from .selectors import push_partners
-from .services import push_enqueue, push_enqueue_many, push_resend_catalogue_start, receiver_url
+from .services import push_broadcast, push_enqueue, push_enqueue_many, push_resend_catalogue_start, receiver_url
 
 LOCATIONS = ModuleID.LOCATIONS
 TARIFFS = ModuleID.TARIFFS
@@ -61,11 +61,11 @@ def put_or_patch(obj: dict[str, Any], changed_fields: Iterable[str]) -> tuple[st
 def push_evse_status(*, evse: EVSE, status: str) -> int:
     """The most frequent push: PATCH {status, last_updated} on the EVSE. Returns the partners it was queued for."""
     location = evse.location
-    partners = push_partners(module=LOCATIONS) if location.roaming_enabled else []
-    if not partners:
+    if not location.roaming_enabled:
         return 0
     body = {"status": status, "last_updated": format_datetime(evse.last_updated)}
-    return _broadcast(partners, LOCATIONS, location_key(location), "PATCH", location_path(location, evse), body)
+    path = location_path(location, evse)
+    return push_broadcast(module=LOCATIONS, object_key=location_key(location), method="PATCH", path=path, body=body)
 
 
 def push_location_change(
@@ -130,8 +130,8 @@ def push_tariff_deleted(*, tariff: Tariff) -> int:
 def catalogue_resend_run(*, job_id: int) -> None:
     """PUT every tariff, then every roaming location, to the job's partner, counting progress on the job.
 
-    Tariffs go first because connectors name them. Safe to run again: a rerun starts over, and each PUT replaces a
-    still-waiting row of the same object instead of adding one.
+    Tariffs go first because connectors name them. Safe to run again: a rerun starts over, and each PUT replaces the
+    still-waiting rows of its object when a worker claims the queue (``coalesce``), so it is sent once.
     """
     job = CatalogueResend.objects.select_related("partner").get(pk=job_id)
     if job.status == CatalogueResend.Status.DONE:

@@ -28,12 +28,12 @@ from ocpi_api.core.status import ModuleID
 from ocpi_api.models import Partner
 from ocpi_api.services import partner_routing
 
+from .coalesce import below_or_at, fold_queues
 from .models import DeliveryAttempt, OutboxItem
 from .render import render_body
 from .services import (
     Method,
     Status,
-    below_or_at,
     body_last_updated,
     deliver_after_commit,
     json_ready,
@@ -137,6 +137,16 @@ def _claim(queue_ref: tuple[int, str]) -> Claim | None:
             return None  # empty, or another transaction holds the head
         if item.next_attempt_at > now or leased(item, now):
             return None
+        partner = item.partner
+        folded = fold_queues(partner.pk, [item.object_key], now)
+        if item.object_key not in folded:
+            return None  # a row of the queue is being sent
+        head = folded[item.object_key]
+        if head is None:  # every waiting row repeated what the partner has
+            return Claim(item.pk, "", partner, item.method, "", None)
+        if head.next_attempt_at > now:
+            return None
+        item, item.partner = head, partner
         if item.last_updated is not None and item.path:
             newer = (
                 queue.filter(status=Status.DELIVERED, path__in=_ancestors_or_self(item.path))
@@ -147,8 +157,7 @@ def _claim(queue_ref: tuple[int, str]) -> Claim | None:
             )
             if newer is not None:
                 supersede(item, f"Row {newer} already gave the partner a newer version.")
-                return Claim(item.pk, "", item.partner, item.method, "", None)
-        partner = item.partner
+                return Claim(item.pk, "", partner, item.method, "", None)
         url, problem = _target(item, partner)
         if url is None:
             _finish(item, Status.FAILED, Outcome(DeliveryAttempt.Outcome.FAILED, None, None, problem))
@@ -266,6 +275,8 @@ def _record(claim: Claim, outcome: Outcome, started: datetime, duration: float) 
     if retry_in is not None:
         _schedule_retry(claim.item_id, retry_in)
         return False
+    if outcome.result == DeliveryAttempt.Outcome.DELIVERED:
+        catch_up(claim.partner.pk)
     return True
 
 
@@ -318,6 +329,26 @@ def _put_instead(item: OutboxItem, outcome: Outcome) -> OutboxItem | None:
     note = f"{outcome.message} The partner does not have the object: row {put.pk} PUTs it whole instead."
     _finish(item, Status.SUPERSEDED, replace(outcome, message=note))
     return put
+
+
+# How many of a partner's rows one success makes due at once; the drain takes them batch by batch.
+CATCH_UP_LIMIT = 1000
+# Answers that mean the partner's service, not one object, was unreachable: a gateway in front of it that is down.
+_UNREACHABLE_HTTP = (502, 503, 504)
+
+
+def catch_up(partner_id: int) -> int:
+    """The partner answers again: its rows waiting on backoff because it was unreachable become due now, so a partner
+    that comes back catches up at once instead of when each backoff ends (up to ``OCPI_PUSH_RETRY_CAP``). Rows
+    backing off after an answer about their own object (an HTTP 500, OCPI 3xxx) keep their backoff, so one object
+    the partner cannot take is not retried on every success. One bounded UPDATE; returns how many rows."""
+    now = timezone.now()
+    unreachable = Q(http_status__isnull=True) | Q(http_status__in=_UNREACHABLE_HTTP)
+    waiting = OutboxItem.objects.filter(
+        unreachable, partner_id=partner_id, status=Status.PENDING, attempts__gt=0, next_attempt_at__gt=now
+    )
+    due = waiting.order_by("id").values("pk")[:CATCH_UP_LIMIT]
+    return OutboxItem.objects.filter(pk__in=due).update(next_attempt_at=now, updated=now)
 
 
 def _schedule_retry(item_id: int, countdown: float) -> None:

@@ -24,8 +24,8 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
+from .coalesce import fold_queues
 from .delivery import (
-    _FINISH_FIELDS,
     Claim,
     Outcome,
     _ancestors_or_self,
@@ -36,10 +36,11 @@ from .delivery import (
     _send,
     _target,
     attempt_of,
+    catch_up,
 )
 from .models import DeliveryAttempt, OutboxItem
 from .render import render_body
-from .services import Status, supersede
+from .services import Status, supersede, update_each
 from .signals import push_delivered
 from .wake import drain_started, queue_drain, wake
 
@@ -158,16 +159,23 @@ def _claim_batch_once(partner_id: int, limit: int) -> tuple[list[Claim], bool]:
         now = timezone.now()
         waiting = OutboxItem.objects.filter(partner_id=partner_id, status=Status.PENDING)
         heads = waiting.order_by().values("object_key").annotate(head=Min("id")).values("head")
-        rows = list(
+        locked = list(
             OutboxItem.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("partner")
             .filter(pk__in=heads, next_attempt_at__lte=now)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+            .only("object_key", "partner")
             .order_by("id")[:limit]
         )
-        if not rows:
+        if not locked:
             return [], False
-        targets = [(item, _target(item, item.partner)) for item in _drop_stale(partner_id, rows)]
+        partner, held = locked[0].partner, [head.object_key for head in locked]
+        folded = fold_queues(partner_id, held, now)
+        rows = [row for key in held if (row := folded.get(key)) is not None and row.next_attempt_at <= now]
+        for row in rows:
+            row.partner = partner
+        fresh = _drop_stale(partner_id, rows)
+        targets = [(item, _target(item, partner)) for item in fresh]
         for item, (url, problem) in targets:
             if url is None:
                 _finish(item, Status.FAILED, Outcome(DeliveryAttempt.Outcome.FAILED, None, None, problem))
@@ -178,10 +186,11 @@ def _claim_batch_once(partner_id: int, limit: int) -> tuple[list[Claim], bool]:
         )
     send_by = time.monotonic() + _lease().total_seconds() - _call_seconds()
     claims = [
-        Claim(item.pk, token, item.partner, item.method, url, render_body(item, item.partner), send_by)
-        for item, url in sendable
+        Claim(item.pk, token, partner, item.method, url, render_body(item, partner), send_by) for item, url in sendable
     ]
-    return claims, len(sendable) < len(rows)
+    # Queues folded away whole, stale rows and rows without an endpoint are finished: the rows behind may be due.
+    finished_without_call = any(folded.get(key, False) is None for key in held) or len(sendable) < len(rows)
+    return claims, finished_without_call
 
 
 def _drop_stale(partner_id: int, rows: list[OutboxItem]) -> list[OutboxItem]:
@@ -283,8 +292,15 @@ def _record_delivered(sent: Sequence[Sent]) -> None:
                 item.response_data = outcome.reply.data
             item.claimed_until, item.claim_token = None, ""
             done.append(item)
-        OutboxItem.objects.bulk_update(
-            done, [*_FINISH_FIELDS, "claim_token", "response_headers", "response_data", "updated"]
+        update_each(
+            done,
+            ["http_status", "ocpi_status", "response_message", "response_headers", "response_data"],
+            status=Status.DELIVERED,
+            finished_at=now,
+            updated=now,
+            claimed_until=None,
+            claim_token="",
         )
         for item in done:
             push_delivered.send(sender=OutboxItem, item=item)
+    catch_up(sent[0][0].partner.pk)

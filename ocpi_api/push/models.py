@@ -44,6 +44,8 @@ class OutboxItem(models.Model):
     body = models.JSONField(null=True, blank=True)
     # The body's last_updated: a row older than what the partner already got for the object is never sent.
     last_updated = models.DateTimeField(null=True, blank=True)
+    # False for POSTs and for rows queued with coalesce=False: sent as queued, never folded (ocpi_api.push.coalesce).
+    coalesce = models.BooleanField(default=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)

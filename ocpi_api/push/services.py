@@ -19,13 +19,16 @@ Public API for the OCPI modules
     - ``method``: PUT, PATCH, POST or DELETE; ``body``: the JSON to send (None for DELETE; Decimals are written as
       JSON numbers). The body's ``last_updated`` is remembered: a row older than what the partner already got for
       the same path or a parent path is never sent (it is marked SUPERSEDED).
-    - ``coalesce`` (default True) applies while a row still waits for its turn: a PATCH merges with a pending PUT or
-      PATCH of the same path (the later fields win; ``charging_periods`` are appended, the Sessions PATCH rule); a
-      PUT or DELETE replaces the pending rows of its path and of every path below it; the merged row moves to the
-      end of the queue. A PATCH that repeats the object's latest row is dropped. POST rows are never coalesced.
+    - ``coalesce`` (default True): the row may be folded with the other rows still waiting in its queue when a
+      worker claims the queue (``ocpi_api.push.coalesce``: PATCHes of a path merge, a PUT or DELETE replaces what it
+      covers, repeats are dropped). POST rows are never coalesced.
 
 ``push_enqueue_many(*, partners, …same arguments…) -> list[OutboxItem]`` queues one change for several partners (a
-    broadcast) in a few queries, whatever their number.
+    broadcast) in one INSERT, whatever their number. Enqueueing reads and locks nothing: a change costs one statement
+    on top of its own.
+
+``push_broadcast(*, module, object_key, method, path, body) -> int`` queues one change for every partner that
+    receives ``module`` (``selectors.push_partners``), choosing them in the INSERT itself: the EVSE status push.
 
 ``push_delivered`` (``ocpi_api.push.signals``) is sent in the transaction that marks a row DELIVERED, with ``item``:
     ``item.response_header("Location")`` reads a header of the partner's answer (all are in
@@ -47,13 +50,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Case, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -66,10 +67,6 @@ logger = logging.getLogger(__name__)
 
 Status = OutboxItem.Status
 Method = OutboxItem.Method
-# PATCH fields whose lists the receiver appends rather than replaces (OCPI 2.2.1 mod_sessions.asciidoc, Receiver
-# Interface, PATCH).
-APPEND_FIELDS = frozenset({"charging_periods"})
-_FULL_STATE = (Method.PUT, Method.DELETE)
 
 
 # --- Enqueue ------------------------------------------------------------------------------------------------------
@@ -96,32 +93,8 @@ def json_ready(body: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if body is None else json.loads(json.dumps(body, cls=JSONEncoder))
 
 
-def _merge(old: Any, new: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(old) if isinstance(old, Mapping) else {}
-    for key, value in new.items():
-        if key in APPEND_FIELDS and isinstance(value, list) and isinstance(merged.get(key), list):
-            merged[key] = [*merged[key], *value]
-        else:
-            merged[key] = value
-    return merged
-
-
-def below_or_at(path: str, other: str) -> bool:
-    """``other`` is ``path`` or an object below it (an EVSE below its location, a connector below its EVSE)."""
-    return other == path or other.startswith(path.rstrip("/") + "/")
-
-
 def leased(item: OutboxItem, now: datetime) -> bool:
     return item.claimed_until is not None and item.claimed_until > now
-
-
-def _repeats(item: OutboxItem, path: str, body: Mapping[str, Any]) -> bool:
-    """A PATCH that sets nothing the object's latest row did not already set (last_updated aside)."""
-    if item.path != path or item.method not in (Method.PUT, Method.PATCH) or not isinstance(item.body, Mapping):
-        return False
-    if item.status not in (Status.PENDING, Status.DELIVERED):
-        return False
-    return all(item.body.get(key) == value for key, value in body.items() if key != "last_updated")
 
 
 def push_enqueue(
@@ -160,92 +133,116 @@ def push_enqueue_many(
     body: dict[str, Any] | None,
     coalesce: bool = True,
 ) -> list[OutboxItem]:
-    """``push_enqueue`` of one change for several partners in a handful of queries, whatever their number. Returns
-    the row that carries the change for each partner that gets it."""
+    """``push_enqueue`` of one change for several partners in one INSERT, whatever their number: nothing is read or
+    locked, coalescing waits for the claim (``ocpi_api.push.coalesce``). Returns the new row of each partner that
+    gets the change."""
     if method not in Method.values:
         raise ValueError(f"Unsupported method {method!r}.")
     targets = [p for p in partners if url is not None or receiver_url(partner=p, module=module) is not None]
     if not targets:
         return []
-    path, url = path.strip("/"), url or ""
-    body = json_ready(body)
-    coalesce = coalesce and method != Method.POST
+    encoded = None if body is None else json.dumps(body, cls=JSONEncoder)
+    plain = None if encoded is None else json.loads(encoded)
+    now = timezone.now()
+    rows = [
+        OutboxItem(
+            partner=p,
+            module=module,
+            object_key=object_key,
+            method=method,
+            path=path.strip("/"),
+            url=url or "",
+            body=plain,
+            last_updated=body_last_updated(plain),
+            coalesce=coalesce and method != Method.POST,
+            created=now,
+            next_attempt_at=now,
+            enqueued_at=now,
+            updated=now,
+        )
+        for p in targets
+    ]
     # No savepoint: the rows are part of the caller's change, and a failure here fails that change whole.
     with transaction.atomic(savepoint=False):
-        now = timezone.now()
-        waiting: dict[int, list[OutboxItem]] = defaultdict(list)
-        if coalesce:
-            # Rows a worker is sending now are neither merged nor locked: the worker records their outcome meanwhile.
-            rows = (
-                OutboxItem.objects.select_for_update()
-                .filter(partner__in=targets, object_key=object_key, status=Status.PENDING)
-                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-                .defer("response_message", "response_headers", "response_data")
-            )
-            for row in rows.order_by("id"):
-                waiting[row.partner_id].append(row)
-        plans = {
-            p.pk: _plan(method, body, [r for r in waiting[p.pk] if r.url == url and r.module == module], path, now)
-            if coalesce
-            else (method, body, [])
-            for p in targets
-        }
-        kept = _repeated(targets, object_key, url, path, method, body, plans, waiting) if coalesce else {}
-        new = [
-            OutboxItem(
-                partner=p,
-                module=module,
-                object_key=object_key,
-                method=plans[p.pk][0],
-                path=path,
-                url=url,
-                body=plans[p.pk][1],
-                last_updated=max(
-                    filter(None, [body_last_updated(plans[p.pk][1]), *(r.last_updated for r in plans[p.pk][2])]),
-                    default=None,
-                ),
-                # A merged row keeps the age and the backoff of what it replaces: the partner is no more reachable.
-                created=min([now, *(r.created for r in plans[p.pk][2])]),
-                attempts=max([0, *(r.attempts for r in plans[p.pk][2])]),
-                next_attempt_at=max([now, *(r.next_attempt_at for r in plans[p.pk][2])]),
-                enqueued_at=now,
-            )
-            for p in targets
-            if p.pk not in kept
-        ]
-        _insert(new)
-        replaced = {r.pk: item.pk for item in new for r in plans[item.partner_id][2]}
-        if replaced:
-            OutboxItem.objects.filter(pk__in=replaced).update(
-                status=Status.SUPERSEDED,
-                finished_at=now,
-                claimed_until=None,
-                claim_token="",
-                response_message=Case(
-                    *[When(pk=old, then=Value(f"Merged into row {new_pk}.")) for old, new_pk in replaced.items()]
-                ),
-            )
-        wake_after_commit({item.partner_id for item in new})
-    by_partner = {item.partner_id: item for item in [*new, *kept.values()]}
-    return [by_partner[p.pk] for p in targets]
+        _insert(rows, encoded)
+        wake_after_commit({p.pk for p in targets})
+    return rows
 
 
-def _insert(items: list[OutboxItem]) -> None:
-    """``bulk_create`` written out (one INSERT … RETURNING id): the ORM's preparation of every value of every row was
-    most of what an EVSE status change cost."""
-    if not items:
-        return
+def push_broadcast(*, module: str, object_key: str, method: str, path: str, body: dict[str, Any] | None) -> int:
+    """``push_enqueue_many`` to every partner that receives ``module`` (``selectors.push_partners``), choosing them in
+    the INSERT itself: a change costs this one statement, for the busiest push of all (an EVSE's status). Returns
+    the partners it was queued for."""
+    if method not in Method.values or method == Method.POST:
+        raise ValueError(f"Unsupported method {method!r} for a broadcast.")
+    now, encoded = timezone.now(), None if body is None else json.dumps(body, cls=JSONEncoder)
+    row = OutboxItem(
+        module=module,
+        object_key=object_key,
+        method=method,
+        path=path.strip("/"),
+        body=None if encoded is None else json.loads(encoded),
+        created=now,
+        next_attempt_at=now,
+        enqueued_at=now,
+        updated=now,
+    )
+    row.last_updated = body_last_updated(row.body)
     fields = [f for f in OutboxItem._meta.concrete_fields if not f.primary_key]
-    now, params = timezone.now(), []
+    quote = connection.ops.quote_name
+    values, params = [], []
+    for f in fields:
+        if f.attname == "partner_id":
+            values.append(f"p.{quote('id')}")
+            continue
+        values.append(_typed(f, "%s"))
+        params.append(encoded if f.attname == "body" else _db_value(f, getattr(row, f.attname)))
+    partners, receives = quote(Partner._meta.db_table), _RECEIVES[connection.vendor]
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    # Only quoted names of our own models, their types and placeholders go into the text; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(OutboxItem._meta.db_table)} ({columns}) SELECT {', '.join(values)} "  # noqa: S608
+        f"FROM {partners} p WHERE p.{quote('status')} = %s AND {receives} "
+        f"ORDER BY p.{quote('id')} RETURNING {quote('partner_id')}"
+    )
+    params += [Partner.Status.REGISTERED, module, InterfaceRole.RECEIVER.value, InterfaceRole.RECEIVER.value]
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        partner_ids = [pk for (pk,) in cursor.fetchall()]
+        wake_after_commit(partner_ids)
+    return len(partner_ids)
+
+
+# ``Partner.endpoint_url(module, RECEIVER)`` in SQL: an endpoint of the module whose role is RECEIVER or not given
+# (2.1.1 endpoints carry none).
+_RECEIVES = {
+    "postgresql": (
+        "EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.endpoints) = 'array' "
+        "THEN p.endpoints ELSE '[]'::jsonb END) AS e "
+        "WHERE e->>'identifier' = %s AND COALESCE(e->>'role', %s) = %s)"
+    ),
+    "sqlite": (
+        "EXISTS (SELECT 1 FROM json_each(p.endpoints) AS e "
+        "WHERE json_extract(e.value, '$.identifier') = %s AND COALESCE(json_extract(e.value, '$.role'), %s) = %s)"
+    ),
+}
+
+
+def _db_value(field: models.Field[Any, Any], value: Any) -> Any:
+    if isinstance(field, models.JSONField):
+        return None if value is None else json.dumps(value)
+    if isinstance(field, models.DateTimeField):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
+def _insert(items: list[OutboxItem], encoded_body: str | None) -> None:
+    """``bulk_create`` written out (one INSERT … RETURNING id) for rows of one change, whose body is encoded once:
+    the ORM's preparation of every value of every row was most of what an EVSE status change cost."""
+    fields = [f for f in OutboxItem._meta.concrete_fields if not f.primary_key]
+    params: list[Any] = []
     for item in items:
-        item.updated = now  # auto_now
-        for f in fields:
-            value = getattr(item, f.attname)
-            if isinstance(f, models.JSONField):
-                value = None if value is None else json.dumps(value)
-            elif isinstance(f, models.DateTimeField):
-                value = connection.ops.adapt_datetimefield_value(value)
-            params.append(value)
+        params += [encoded_body if f.attname == "body" else _db_value(f, getattr(item, f.attname)) for f in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -259,55 +256,39 @@ def _insert(items: list[OutboxItem]) -> None:
         item._state.adding, item._state.db = False, connection.alias
 
 
-Plan = tuple[str, dict[str, Any] | None, list[OutboxItem]]
+def _typed(field: models.Field[Any, Any], sql: str) -> str:
+    """``sql`` as a value of ``field``'s column. PostgreSQL types a VALUES column or a SELECT parameter by its literal
+    (text, which it will not assign to jsonb or timestamptz); SQLite's columns take any value as it is, and a CAST
+    there would turn a timestamp into a number."""
+    return f"CAST({sql} AS {field.db_type(connection)})" if connection.vendor == "postgresql" else sql
 
 
-def _plan(method: str, body: dict[str, Any] | None, waiting: list[OutboxItem], path: str, now: datetime) -> Plan:
-    """How the new call folds into the rows still waiting for this object: (method, body, rows it replaces).
-
-    The merged row goes to the end of the queue rather than being updated in place, so the rows of one queue keep
-    rising ``last_updated`` values: an EVSE merged in place could overtake a newer change of its sibling, and the
-    receiver, which sets the location's last_updated from every EVSE push, would end up with an older one.
-    """
-    # The row a worker is sending right now goes out as it is; later changes need a row of their own.
-    open_rows = [r for r in waiting if not leased(r, now)]
-    if method in _FULL_STATE:
-        return (method, body, [r for r in open_rows if below_or_at(path, r.path)])
-    same = [r for r in open_rows if r.path == path and r.method in (Method.PUT, Method.PATCH)]
-    if method != Method.PATCH or body is None or not same:
-        return (method, body, [])
-    merged: dict[str, Any] = {}
-    for row in same:
-        merged = _merge(merged, row.body or {})
-    return (same[0].method, _merge(merged, body), same)
-
-
-def _repeated(
-    partners: Sequence[Partner],
-    object_key: str,
-    url: str,
-    path: str,
-    method: str,
-    body: dict[str, Any] | None,
-    plans: Mapping[int, Plan],
-    waiting: Mapping[int, list[OutboxItem]],
-) -> dict[int, OutboxItem]:
-    """Per partner, the object's latest row when the new PATCH only repeats it (identical consecutive updates)."""
-    if method != Method.PATCH or body is None:
-        return {}
-    alone = [p.pk for p in partners if not plans[p.pk][2]]
-    tails = {pk: waiting[pk][-1] for pk in alone if waiting[pk]}
-    unknown = [pk for pk in alone if pk not in tails]
-    if unknown:
-        latest = (
-            OutboxItem.objects.filter(partner_id=OuterRef("partner_id"), object_key=object_key)
-            .exclude(status=Status.SUPERSEDED)
-            .order_by("-id")
-            .values("pk")[:1]
-        )
-        queue = OutboxItem.objects.filter(partner_id__in=unknown, object_key=object_key)
-        tails.update({row.partner_id: row for row in queue.filter(pk=Subquery(latest))})
-    return {pk: tail for pk, tail in tails.items() if tail.url == url and _repeats(tail, path, body)}
+def update_each(items: Sequence[OutboxItem], fields: Sequence[str], **common: Any) -> None:
+    """Save ``fields`` of each row, each with its own values, and ``common`` values on all of them, in one UPDATE
+    (``WITH v AS (VALUES …) UPDATE … FROM v``): ``bulk_update``'s CASE expressions cost the worker more CPU than the
+    calls whose outcome they record."""
+    if not items:
+        return
+    quote = connection.ops.quote_name
+    by_name = {f.name: f for f in OutboxItem._meta.concrete_fields}
+    own = [by_name[name] for name in fields]
+    shared = [(by_name[name], value) for name, value in common.items()]
+    params: list[Any] = []
+    for item in items:
+        params += [item.pk, *(f.get_db_prep_save(getattr(item, f.attname), connection) for f in own)]
+    params += [f.get_db_prep_save(value, connection) for f, value in shared]
+    table, pk = quote(OutboxItem._meta.db_table), quote("id")
+    names = ", ".join([pk, *(quote(str(f.column)) for f in own)])
+    row = "(" + ", ".join(["%s"] * (len(own) + 1)) + ")"
+    sets = [f"{quote(str(f.column))} = {_typed(f, f'v.{quote(str(f.column))}')}" for f in own]
+    sets += [f"{quote(str(f.column))} = %s" for f, _value in shared]
+    # Only quoted names of our own model, their types and placeholders go into the text; every value is a parameter.
+    sql = (
+        f"WITH v ({names}) AS (VALUES {', '.join([row] * len(items))}) "  # noqa: S608
+        f"UPDATE {table} SET {', '.join(sets)} FROM v WHERE {table}.{pk} = v.{pk}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def release(item: OutboxItem) -> None:

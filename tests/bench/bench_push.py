@@ -15,6 +15,8 @@ Five measurements, each against its own baseline in this run:
   every change (the backlog was coalesced meanwhile). The workers run with the test suite's short backoff (0.1–0.5 s).
 
 A change counts as received by a partner when a PATCH for that EVSE carrying its last_updated or a later one arrives.
+CPU seconds are printed beside the wall-clock figures (the machine may be shared): the worker process's own, and this
+thread's for the baseline's calls and for the changes (neither counts PostgreSQL's or the receivers' CPU).
 Needs PostgreSQL (the workers share the database) and Redis; without them it says so and skips.
 """
 
@@ -89,13 +91,26 @@ def _worker(url: str, tmp: Path, n: int) -> Worker:
 
 
 @contextmanager
-def _workers(make: Callable[[int], Worker], count: int) -> Iterator[None]:
+def _workers(make: Callable[[int], Worker], count: int) -> Iterator[list[Worker]]:
     started = [make(n).start() for n in range(count)]
     try:
-        yield
+        yield started
     finally:
         for worker in started:
             worker.stop()
+
+
+def _cpu_seconds(workers: list[Worker]) -> float:
+    """User + system CPU seconds the worker processes used so far (Linux /proc; NaN elsewhere)."""
+    total = 0.0
+    for worker in workers:
+        assert worker.process is not None
+        try:
+            fields = Path(f"/proc/{worker.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _wait_until_delivered(rows: QuerySet[OutboxItem] | None = None, timeout: float = 300.0) -> float:
@@ -119,7 +134,7 @@ def _bench(receivers: list[Receiver], make_worker: Callable[[int], Worker]) -> l
     for n, receiver in enumerate(receivers):
         receiving_partner(receiver, "locations", name=f"bench-{n}", party_id=f"B{n:02d}")
     rng = random.Random(1)
-    with _workers(make_worker, 1):
+    with _workers(make_worker, 1) as workers:
         locations = [
             location_upsert(data=location_data(evses=[evse_data() for _ in range(EVSES_PER_LOCATION)])).location
             for _ in range(LOCATIONS + SCALING_LOCATIONS)
@@ -131,17 +146,19 @@ def _bench(receivers: list[Receiver], make_worker: Callable[[int], Worker]) -> l
             receiver.calls.clear()
 
         # Throughput and latency: changes as fast as this loop makes them, one worker delivering meanwhile.
-        started = time.time()
+        worker_cpu = _cpu_seconds(workers)
+        started, change_cpu = time.time(), time.thread_time()
         changes = [_change(evses, rng) for _ in range(CHANGES)]
-        produced = time.time() - started
+        produced, change_cpu = time.time() - started, time.thread_time() - change_cpu
         _wait_until_delivered()
+        worker_cpu = _cpu_seconds(workers) - worker_cpu
         calls = [call for receiver in receivers for call in receiver.calls]
         pipeline = max(call.at for call in calls) - started
         latencies, lost = _latencies(receivers, changes)
         _assert_in_sync(receivers, evses)
-    baseline = _baseline(receivers, changes)
+    baseline, baseline_cpu = _baseline(receivers, changes)
 
-    change_ms, bare_ms = _change_cost(evses, rng)
+    change_ms, bare_ms, change_cpu_ms, bare_cpu_ms = _change_cost(evses, rng)
     _wait_for_no_worker()
     scaling = {count: _drain_backlog(make_worker, count, scaling_evses, rng) for count in (1, 2)}
     recovery_s, recovery_calls = _recovery(make_worker, receivers, evses, rng)
@@ -150,24 +167,29 @@ def _bench(receivers: list[Receiver], make_worker: Callable[[int], Worker]) -> l
     pairs = CHANGES * PARTNERS
     return [
         f"{CHANGES} EVSE status changes on {len(evses)} EVSEs, {PARTNERS} partners, 1 worker process, Redis",
-        f"pipeline: {pipeline:.2f} s from the first change to the last receipt ({produced:.2f} s to make the changes)",
+        f"pipeline: {pipeline:.2f} s from the first change to the last receipt ({produced:.2f} s to make the changes, "
+        f"{change_cpu:.2f} s CPU of this thread); worker CPU {worker_cpu:.2f} s, "
+        f"{worker_cpu / max(len(calls), 1) * 1000:.2f} ms per call",
         f"{len(calls)} PATCHes for {pairs} change×partner pairs (coalescing folded the rest): "
         f"{pairs / pipeline:.0f} pairs/s, {len(calls) / pipeline:.0f} calls/s",
-        f"baseline: {pairs} sequential requests.patch calls in {baseline:.2f} s ({pairs / baseline:.0f} calls/s)",
+        f"baseline: {pairs} sequential requests.patch calls in {baseline:.2f} s ({pairs / baseline:.0f} calls/s), "
+        f"{baseline_cpu / pairs * 1000:.2f} ms CPU per call in the calling thread",
         f"throughput pipeline/baseline: {baseline / pipeline:.2f}×",
         f"change-to-receipt latency: p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
         f" over {len(latencies)} pairs; lost: {lost}",
         f"cost of a change: {bare_ms + change_ms:.2f} ms with its outbox rows, {bare_ms:.2f} ms bare "
-        f"(push receiver disconnected): +{change_ms:.2f} ms",
-        f"scaling: a backlog of {len(scaling_evses) * PARTNERS} calls drained in {scaling[1]:.2f} s by 1 worker "
-        f"process, {scaling[2]:.2f} s by 2: {scaling[1] / scaling[2]:.2f}×",
+        f"(push receiver disconnected): +{change_ms:.2f} ms; CPU of this thread {bare_cpu_ms + change_cpu_ms:.2f} ms, "
+        f"{bare_cpu_ms:.2f} ms bare: +{change_cpu_ms:.2f} ms",
+        f"scaling: a backlog of {len(scaling_evses) * PARTNERS} calls drained in {scaling[1][0]:.2f} s by 1 worker "
+        f"process, {scaling[2][0]:.2f} s by 2: {scaling[1][0] / scaling[2][0]:.2f}× "
+        f"(worker CPU {scaling[1][1]:.2f} s and {scaling[2][1]:.2f} s)",
         f"recovery: a partner down during {RECOVERY_CHANGES} changes had them all {recovery_s:.2f} s after it came "
         f"back, in {recovery_calls} calls",
         result(
             "push",
             throughput_x=baseline / pipeline,
             p95_ms=p95 * 1000,
-            workers2_x=scaling[1] / scaling[2],
+            workers2_x=scaling[1][0] / scaling[2][0],
             change_ms=change_ms,
             recovery_s=recovery_s,
             lost=lost,
@@ -175,32 +197,37 @@ def _bench(receivers: list[Receiver], make_worker: Callable[[int], Worker]) -> l
     ]
 
 
-def _baseline(receivers: list[Receiver], changes: list[Change]) -> float:
+def _baseline(receivers: list[Receiver], changes: list[Change]) -> tuple[float, float]:
+    """(seconds, CPU seconds of this thread) of the sequential calls."""
     bodies = [(path, {"status": "AVAILABLE", "last_updated": lu}) for path, lu, _ in changes]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     for receiver in receivers:
         for path, body in bodies:
             requests.patch(f"{receiver.base_url}/locations/{path}", json=body, timeout=10).raise_for_status()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.thread_time() - cpu
 
 
-def _change_cost(evses: list[EVSE], rng: random.Random) -> tuple[float, float]:
-    """(ms a change's outbox rows add, ms of the bare change), alternating rounds of each with no worker running.
-    The receivers are behind by the bare changes afterwards; the later measurements do not compare their state."""
+def _change_cost(evses: list[EVSE], rng: random.Random) -> tuple[float, float, float, float]:
+    """(ms a change's outbox rows add, ms of the bare change, and the same two in CPU ms of this thread), alternating
+    rounds of each with no worker running. The receivers are behind by the bare changes afterwards; the later
+    measurements do not compare their state."""
     timings: dict[bool, list[float]] = {True: [], False: []}
+    cpu: dict[bool, list[float]] = {True: [], False: []}
     for _round in range(4):
         for with_push in (False, True):
             if not with_push:
                 evse_status_changed.disconnect(dispatch_uid="ocpi_push.evse_status")
             try:
-                started = time.perf_counter()
+                started, thread = time.perf_counter(), time.thread_time()
                 for _ in range(COST_CHANGES // 4):
                     _change(evses, rng)
                 timings[with_push].append((time.perf_counter() - started) / (COST_CHANGES // 4) * 1000)
+                cpu[with_push].append((time.thread_time() - thread) / (COST_CHANGES // 4) * 1000)
             finally:
                 evse_status_changed.connect(on_evse_status_changed, dispatch_uid="ocpi_push.evse_status")
     bare, full = statistics.median(timings[False]), statistics.median(timings[True])
-    return full - bare, bare
+    bare_cpu, full_cpu = statistics.median(cpu[False]), statistics.median(cpu[True])
+    return full - bare, bare, full_cpu - bare_cpu, bare_cpu
 
 
 def _wait_for_no_worker() -> None:
@@ -208,18 +235,22 @@ def _wait_for_no_worker() -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
 
 
-def _drain_backlog(make_worker: Callable[[int], Worker], count: int, evses: list[EVSE], rng: random.Random) -> float:
-    """Seconds ``count`` worker processes take to deliver one change on each EVSE to every partner."""
+def _drain_backlog(
+    make_worker: Callable[[int], Worker], count: int, evses: list[EVSE], rng: random.Random
+) -> tuple[float, float]:
+    """(seconds, worker CPU seconds) ``count`` worker processes take to deliver one change on each EVSE to every
+    partner."""
     _wait_for_no_worker()
-    with _workers(make_worker, count):
+    with _workers(make_worker, count) as workers:
         queue_drain()
         _wait_until_delivered()  # what the change-cost rounds left behind
         _wait_for_no_worker()
         for evse in evses:
             evse_set_status(evse=evse, status=rng.choice([s for s in STATUSES if s != evse.status]))
         _wait_for_no_worker()  # their wake-up task too: the clock starts below
+        cpu = _cpu_seconds(workers)
         queue_drain()
-        return _wait_until_delivered()
+        return _wait_until_delivered(), _cpu_seconds(workers) - cpu
 
 
 def _recovery(

@@ -4,10 +4,12 @@ delivery, one kept-alive session per partner, and an unreachable partner's batch
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from ocpi_api.models import Partner
 from ocpi_api.push import delivery, drain
@@ -133,3 +135,27 @@ def test_drains_side_by_side_never_send_a_row_twice_nor_out_of_order(receiver: R
         sent = [c.body["last_updated"] for c in receiver.calls if c.path == f"tariffs/SE/CPO/T{tariff}"]
         assert sent == sorted(sent)
         assert len(sent) == 5
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("fast_push")
+def test_a_partner_that_answers_again_gets_the_rows_it_missed_at_once(receiver: Receiver, settings) -> None:
+    settings.OCPI_PUSH_RETRY_BASE, settings.OCPI_PUSH_RETRY_CAP = 300.0, 600.0  # production backoff: minutes
+    partner = receiving_partner(receiver, "tariffs")
+    receiver.mode = "500"  # the partner cannot take this one object
+    refused = tariff_put(partner, "T0", 0)
+    drain_partner(partner.pk)
+    receiver.mode = "down"
+    missed = [tariff_put(partner, f"T{n}", n) for n in (1, 2)]
+    drain_partner(partner.pk)
+    later = timezone.now() + timedelta(seconds=100)
+    rows = OutboxItem.objects.filter(pk__in=[refused.pk, *(r.pk for r in missed)])
+    assert [(r.status, r.attempts, r.next_attempt_at > later) for r in rows] == [(Status.PENDING, 1, True)] * 3
+    receiver.mode = "up"
+    tariff_put(partner, "T3", 3)
+    # Its first success makes the rows that found it unreachable due: they go out in the same drain, not minutes later.
+    assert drain_partner(partner.pk) == 3
+    assert sorted(receiver.tariffs) == ["SE/CPO/T1", "SE/CPO/T2", "SE/CPO/T3"]
+    refused.refresh_from_db()
+    assert (refused.status, refused.attempts, refused.http_status) == (Status.PENDING, 1, 500)
+    assert refused.next_attempt_at > later  # an object the partner answered about keeps its backoff
