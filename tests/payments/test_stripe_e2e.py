@@ -82,7 +82,7 @@ def test_a_driver_pays_with_stripe_js_and_the_session_starts_once_stripe_holds_t
 
     type_card(page)
     page.check("input[name=agree]")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.click("text=Complete authentication")  # localstripe's 3-D Secure dialog
     page.wait_for_url("**/pay/p/**")
     assert "Stop charging" in page.content()
@@ -102,7 +102,7 @@ def test_a_failed_authentication_the_browser_calls_success_starts_nothing(live_s
     page.wait_for_selector("#card-element input[placeholder=number]")
     type_card(page)
     page.check("input[name=agree]")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.click("text=Fail authentication")  # localstripe's Stripe.js still answers with no error
     page.wait_for_selector("text=The card payment did not go through")
     payment = AdHocPayment.objects.get()
