@@ -29,14 +29,19 @@ def stripe_api():
         yield url
 
 
-@pytest.fixture
-def gateway(settings, stripe_api) -> StripeGateway:
+def stripe_configured(settings, url: str) -> StripeGateway:
+    """The portal on the Stripe gateway, its API and its Stripe.js at the localstripe ``url``; the same gateway."""
     settings.PAYMENTS_GATEWAY = "stripe"
     settings.PAYMENTS_STRIPE_SECRET_KEY, settings.PAYMENTS_STRIPE_PUBLISHABLE_KEY = SECRET, PUBLISHABLE
     settings.PAYMENTS_STRIPE_WEBHOOK_SECRET = "whsec_test"
-    settings.PAYMENTS_STRIPE_API_BASE = stripe_api
-    settings.PAYMENTS_STRIPE_JS_URL = f"{stripe_api}/js.stripe.com/v3/"
-    return StripeGateway(secret_key=SECRET, webhook_secret="whsec_test", api_base=stripe_api)
+    settings.PAYMENTS_STRIPE_API_BASE = url
+    settings.PAYMENTS_STRIPE_JS_URL = f"{url}/js.stripe.com/v3/"
+    return StripeGateway(secret_key=SECRET, webhook_secret="whsec_test", api_base=url)
+
+
+@pytest.fixture
+def gateway(settings, stripe_api) -> StripeGateway:
+    return stripe_configured(settings, stripe_api)
 
 
 def confirm_as_stripe_js(gateway: StripeGateway, provider_reference: str, number: str = "4242424242424242") -> None:

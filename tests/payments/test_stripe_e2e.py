@@ -19,7 +19,7 @@ from tests.a11y import axe_violations, describe
 
 from .localstripe_server import localstripe
 from .support import ad_hoc_station
-from .test_stripe_browser_hold import PUBLISHABLE, SECRET, confirm_as_stripe_js
+from .test_stripe_browser_hold import confirm_as_stripe_js, stripe_configured
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,15 +29,8 @@ THREE_D_SECURE_CARD = "4000002760003184"
 
 @pytest.fixture
 def stripe_page(settings):
-    from payments.gateways.stripe_gateway import StripeGateway
-
     with localstripe() as url:
-        settings.PAYMENTS_GATEWAY = "stripe"
-        settings.PAYMENTS_STRIPE_SECRET_KEY, settings.PAYMENTS_STRIPE_PUBLISHABLE_KEY = SECRET, PUBLISHABLE
-        settings.PAYMENTS_STRIPE_WEBHOOK_SECRET = "whsec_test"
-        settings.PAYMENTS_STRIPE_API_BASE = url
-        settings.PAYMENTS_STRIPE_JS_URL = f"{url}/js.stripe.com/v3/"
-        yield StripeGateway(secret_key=SECRET, webhook_secret="whsec_test", api_base=url)
+        yield stripe_configured(settings, url)
 
 
 def card_typed_in(gateway):
