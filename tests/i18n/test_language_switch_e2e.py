@@ -40,6 +40,8 @@ def test_switching_to_swedish_sticks_to_the_user(live_server, browser):
     assert page.locator("h1").inner_text() == "Stationer"
 
     page.get_by_role("button", name="Meny").click()  # the phone menu, in Swedish too
+    # Bootstrap marks the menu .show once it has finished opening: a click while it still slides can miss the button.
+    page.wait_for_selector(".navbar-collapse.show")
     page.locator("button", has_text="Logga ut").click()
     page.wait_for_url("**/accounts/login/")
     assert page.locator("h1").inner_text() == "Logga in"
