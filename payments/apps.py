@@ -4,11 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from chargepoints.portal import PortalSection
 from chargepoints.roles import FINANCE
 
+from .schedule import STRANDED_HOLDS_JOB
+
 
 class PaymentsConfig(AppConfig):
     name = "payments"
     portal_sections = (PortalSection(85, _("Ad hoc payments"), "payments:staff_list", "payments.view_adhocpayment"),)
     staff_role_grants = {FINANCE: {"payments": ("view", "change")}}
+    periodic_jobs = (STRANDED_HOLDS_JOB,)
 
     def ready(self) -> None:
         from billing.references import set_invoice_reference_source

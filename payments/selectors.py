@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from billing.conf import billing_today, billing_zone
@@ -19,11 +19,17 @@ from tariffs.services import tariff_pricing
 
 from .afir import AfirIssue, AfirWarning, afir_issues
 from .gateways import GATEWAY_CLASSES, get_gateway, hold_valid_for
-from .models import AdHocPayment, PaymentState
+from .models import AdHocPayment, PaymentEvent, PaymentState
 
 
 def payment_list(*, state: str = "", limit: int = 100) -> QuerySet[AdHocPayment]:
-    rows = AdHocPayment.objects.select_related("evse", "session", "receipt").order_by("-created", "-id")
+    """The newest payments, each with ``release_reason``: why its hold was given back (its RELEASE event), if it was."""
+    release = PaymentEvent.objects.filter(payment=OuterRef("pk"), kind=PaymentEvent.Kind.RELEASE).order_by("-id")
+    rows = (
+        AdHocPayment.objects.select_related("evse", "session", "receipt")
+        .annotate(release_reason=Subquery(release.values("detail")[:1]))
+        .order_by("-created", "-id")
+    )
     if state:
         rows = rows.filter(state=state)
     return rows[:limit]

@@ -259,6 +259,9 @@ PAYMENTS_STRIPE_API_BASE = env("PAYMENTS_STRIPE_API_BASE", default="")  # empty:
 PAYMENTS_HOLD_AMOUNTS = {"SEK": "500", "NOK": "500", "DKK": "400", "EUR": "50", "*": "50"}
 PAYMENTS_WATCHDOG_MARGIN = env.float("PAYMENTS_WATCHDOG_MARGIN", default=0.05)
 PAYMENTS_RECEIPT_SERIES = env("PAYMENTS_RECEIPT_SERIES", default="RCP")
+# A hold nothing happened to for this long with no session to pay for is released (payments.stranded, a periodic
+# job): well above the charger's wait for the driver to plug in after a remote start (ocpp_gateway.remote_starts).
+PAYMENTS_STRANDED_HOLD_MINUTES = env.int("PAYMENTS_STRANDED_HOLD_MINUTES", default=15)
 BILLING_INVOICE_SERIES = env("BILLING_INVOICE_SERIES", default="INV")
 BILLING_CREDIT_NOTE_SERIES = env("BILLING_CREDIT_NOTE_SERIES", default="CN")
 # Our legal details as printed on every invoice (copied into each invoice when it is issued).

@@ -1,6 +1,6 @@
 """A driver pays ad hoc on the page of an EVSE a real charger serves: the hold is followed by a RemoteStartTransaction
 over OCPP, the charger's StartTransaction starts the ad hoc session at the agreed price, and its StopTransaction ends
-in the capture of the CDR's total."""
+in the capture of the CDR's total. A remote start the driver never plugs in for strands the hold until the sweep."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import requests
+from django.utils import timezone
 from ocpp.v16 import call
 
-from payments.models import AdHocPayment, PaymentState
+from payments.models import AdHocPayment, DemoCardHold, PaymentState
+from payments.stranded import payments_release_stranded
 from tests.payments.support import ad_hoc_station
 
 from .conftest import Answers, connected, registered, run_async
@@ -63,3 +65,27 @@ def test_paying_on_the_page_starts_the_real_charger_and_its_stop_captures(gatewa
     assert payment.session.token_type == "AD_HOC_USER"
     assert payment.state == PaymentState.CAPTURED
     assert payment.captured_amount == Decimal("13.75")  # 2 kWh × 3.75 + 6.25
+
+
+def test_a_remote_start_the_driver_never_plugged_in_for_has_its_hold_released_by_the_sweep(gateway, live_server):
+    evse = ad_hoc_station()
+    _, password = registered([evse.uid])
+    answers = Answers()
+
+    async def play() -> None:
+        async with connected(gateway, "CP-1", password, answers) as (cp, _):
+            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
+            paid = await asyncio.to_thread(pay, live_server.url, evse.evse_id)
+            assert paid.status_code == 200, paid.text[:500]
+            # The charger accepted the RemoteStartTransaction; no StartTransaction follows.
+
+    run_async(play())
+    gateway.settle()
+    payment = AdHocPayment.objects.get()
+    assert [action for action, _ in answers.received] == ["RemoteStartTransaction"]
+    assert (payment.state, payment.session) == (PaymentState.HELD, None)
+
+    assert payments_release_stranded(now=timezone.now() + timedelta(minutes=16)) == 1
+    payment.refresh_from_db()
+    assert payment.state == PaymentState.RELEASED
+    assert DemoCardHold.objects.get(provider_reference=payment.provider_reference).status == "canceled"
