@@ -1,4 +1,5 @@
-"""Putting an EVSE on ad hoc payment in the catalogue: its ad hoc tariff and the payment capabilities, announced.
+"""Putting an EVSE on ad hoc payment in the catalogue, or taking it off: its ad hoc tariff and the payment
+capabilities, announced. These two services are the one write path for both (the staff page and the admin).
 
 OCPI 2.2.1 mod_locations.asciidoc (Capability enum): CREDIT_CARD_PAYABLE and DEBIT_CARD_PAYABLE say the EVSE takes
 those cards (here through the payment page its QR sticker opens); CONTACTLESS_CARD_SUPPORT is for a contactless reader
@@ -18,6 +19,7 @@ from chargepoints.services import station_announce_change
 from tariffs.models import Tariff, TariffType
 
 CARD_PAYABLE = (Capability.CREDIT_CARD_PAYABLE, Capability.DEBIT_CARD_PAYABLE)
+CARD_CAPABILITIES = (*CARD_PAYABLE, Capability.CONTACTLESS_CARD_SUPPORT)
 
 
 @transaction.atomic
@@ -41,6 +43,30 @@ def evse_enable_ad_hoc(*, evse: EVSE, tariff_id: str, terminal: bool = False) ->
         wanted_ids = [*others, tariff_id]
         if wanted_ids != connector.tariff_ids:
             connector.tariff_ids = wanted_ids
+            connector.save(update_fields=["tariff_ids", "last_updated", "rated_power_w"])
+            changed = True
+    if changed:
+        station_announce_change(location=evse.location, evse=evse)
+    return evse
+
+
+@transaction.atomic
+def evse_disable_ad_hoc(*, evse: EVSE) -> EVSE:
+    """Take ``evse`` off ad hoc payment: its connectors lose their AD_HOC_PAYMENT tariffs and the EVSE its card
+    capabilities, announced to partners like any station edit. Safe to call again. Sessions already paid for keep
+    the price their drivers agreed to (the payment's tariff snapshot)."""
+    evse = EVSE.objects.select_for_update().select_related("location").get(pk=evse.pk)
+    changed = False
+    capabilities = [c for c in evse.capabilities if c not in CARD_CAPABILITIES]
+    if capabilities != list(evse.capabilities):
+        evse.capabilities = capabilities
+        evse.save(update_fields=["capabilities", "last_updated"])
+        changed = True
+    ad_hoc_ids = set(Tariff.objects.filter(type=TariffType.AD_HOC_PAYMENT).values_list("ocpi_id", flat=True))
+    for connector in evse.connectors.all():
+        kept = [t for t in connector.tariff_ids if t not in ad_hoc_ids]
+        if kept != connector.tariff_ids:
+            connector.tariff_ids = kept
             connector.save(update_fields=["tariff_ids", "last_updated", "rated_power_w"])
             changed = True
     if changed:

@@ -23,6 +23,8 @@ from tariffs import pricing
 from tariffs.currencies import MINOR_UNITS
 from tariffs.pricing.formatting import fmt_money, fmt_number
 
+from .catalogue import CARD_PAYABLE
+
 # AFIR Article 5 order: per kWh, per minute, per session, any other component.
 AFIR_ORDER = (pricing.Dimension.ENERGY, pricing.Dimension.TIME, pricing.Dimension.FLAT, pricing.Dimension.PARKING_TIME)
 MINUTES_PER_HOUR = Decimal(60)
@@ -49,9 +51,12 @@ class Offer:
 
 
 def ad_hoc_offer(*, evse: EVSE, at: datetime) -> Offer | None:
-    """The offer on ``evse`` (its first connector that has an ad hoc price), None when it takes no ad hoc payment."""
+    """The offer on ``evse`` (its first connector that has an ad hoc price), None when it takes no ad hoc payment.
+    A tariff for every session (no type) is an ad hoc price only where the EVSE says it takes cards: taking an EVSE
+    off ad hoc payment (``catalogue.evse_disable_ad_hoc``) removes those capabilities, not its tariff for everyone."""
+    card_payable = any(c in evse.capabilities for c in CARD_PAYABLE)
     for connector in evse.connectors.all():
-        found = ad_hoc_tariff_in_force(connector=connector, at=at)
+        found = ad_hoc_tariff_in_force(connector=connector, at=at, or_untyped=card_payable)
         if found is not None:
             tariff = found.tariff
             return Offer(

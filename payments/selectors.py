@@ -18,6 +18,7 @@ from tariffs.models import Tariff, TariffType
 from tariffs.services import tariff_pricing
 
 from .afir import AfirIssue, AfirWarning, afir_issues
+from .catalogue import CARD_CAPABILITIES
 from .gateways import GATEWAY_CLASSES, get_gateway, hold_valid_for
 from .models import AdHocPayment, PaymentEvent, PaymentState
 
@@ -149,6 +150,7 @@ class EvseAdHoc:
 
     tariff_id: str  # "" when it takes no ad hoc payment
     terminal: bool
+    takes_cards: bool  # it advertises a card capability (CREDIT_CARD_PAYABLE, DEBIT_CARD_PAYABLE, contactless)
     max_kw: Decimal
     issues: list[AfirIssue]
 
@@ -180,4 +182,5 @@ def evse_ad_hoc(*, evse: EVSE) -> EvseAdHoc:
         else []
     )
     terminal = Capability.CONTACTLESS_CARD_SUPPORT in evse.capabilities
-    return EvseAdHoc(tariff_id=ad_hoc, terminal=terminal, max_kw=max_kw, issues=issues)
+    takes_cards = any(c in evse.capabilities for c in CARD_CAPABILITIES)
+    return EvseAdHoc(tariff_id=ad_hoc, terminal=terminal, takes_cards=takes_cards, max_kw=max_kw, issues=issues)

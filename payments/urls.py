@@ -14,6 +14,7 @@ urlpatterns = [
     path("pay/<str:evse_id>/", views.PayView.as_view(), name="pay"),
     path("finance/payments/", views.StaffListView.as_view(), name="staff_list"),
     path("finance/payments/evse/<str:evse_id>/", views.EvseAdHocView.as_view(), name="evse_ad_hoc"),
+    path("finance/payments/evse/<str:evse_id>/off/", views.EvseAdHocOffView.as_view(), name="evse_ad_hoc_off"),
     path("finance/payments/<str:reference>/refund/", views.RefundView.as_view(), name="refund"),
     path("finance/payments/<str:reference>/capture/", views.RetryCaptureView.as_view(), name="retry_capture"),
     path("finance/payments/<str:reference>/receipt-email/", views.ResendReceiptView.as_view(), name="resend_receipt"),

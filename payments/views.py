@@ -24,7 +24,7 @@ from chargepoints.models import EVSE
 from tariffs.models import Tariff, TariffType
 
 from . import selectors, services
-from .catalogue import evse_enable_ad_hoc
+from .catalogue import evse_disable_ad_hoc, evse_enable_ad_hoc
 from .forms import DemoPayForm, EvseAdHocForm, PayForm, RefundForm
 from .gateways import get_gateway
 from .gateways.base import BrowserConfirmedGateway, PaymentGateway, WebhookSignatureError
@@ -42,6 +42,11 @@ def _evse(evse_id: str) -> EVSE:
 
 def _payment(reference: str) -> AdHocPayment:
     return get_object_or_404(AdHocPayment.objects.select_related("evse__location", "session"), reference=reference)
+
+
+def _page_language() -> str:
+    """The language of the page the driver pays on, kept on the payment for their receipt e-mail."""
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 # Views that call the card provider run outside the request's transaction (ATOMIC_REQUESTS): the services make
@@ -70,7 +75,7 @@ class PayView(View):
                 evse=evse,
                 payment_method=form.cleaned_data["card_number"],
                 email=form.cleaned_data["email"],
-                language=translation.get_language() or settings.LANGUAGE_CODE,
+                language=_page_language(),
             )
         except ValidationError as error:
             form.add_error(None, "; ".join(error.messages))
@@ -91,7 +96,7 @@ class PayView(View):
             payment, client_secret = services.payment_prepare(
                 evse=evse,
                 email=form.cleaned_data["email"],
-                language=translation.get_language() or settings.LANGUAGE_CODE,
+                language=_page_language(),
             )
         except ValidationError as error:
             return JsonResponse({"error": "; ".join(error.messages)}, status=409)
@@ -271,6 +276,17 @@ class EvseAdHocView(LoginRequiredMixin, PermissionRequiredMixin, View):
     def _page(self, request: HttpRequest, evse: EVSE, form: EvseAdHocForm, status: int = 200) -> HttpResponse:
         context = {"evse": evse, "form": form, "state": selectors.evse_ad_hoc(evse=evse)}
         return render(request, "payments/evse_ad_hoc.html", context, status=status)
+
+
+class EvseAdHocOffView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """Take an EVSE off ad hoc payment (``catalogue.evse_disable_ad_hoc``); the page's button asks first."""
+
+    permission_required = "chargepoints.change_evse"
+
+    def post(self, request: HttpRequest, evse_id: str) -> HttpResponse:
+        evse = evse_disable_ad_hoc(evse=_evse(evse_id))
+        messages.success(request, _("%(evse)s no longer takes ad hoc payment.") % {"evse": evse.evse_id})
+        return HttpResponseRedirect(reverse("payments:evse_ad_hoc", args=[evse.evse_id]))
 
 
 def _ad_hoc_tariff_ids() -> list[str]:

@@ -102,15 +102,14 @@ def tariff_in_force(*, connector: Connector, at: datetime) -> FoundTariff | None
     return _first_in_force(connector=connector, at=at, types=("", TariffType.REGULAR))
 
 
-def ad_hoc_tariff_in_force(*, connector: Connector, at: datetime) -> FoundTariff | None:
+def ad_hoc_tariff_in_force(*, connector: Connector, at: datetime, or_untyped: bool = True) -> FoundTariff | None:
     """The tariff a driver paying ad hoc (card, phone; no contract) is offered on ``connector`` at ``at``.
 
-    The connector's AD_HOC_PAYMENT tariff in force, else its tariff for every session (no type): OCPI 2.2.1
-    mod_tariffs.asciidoc (TariffType) says a tariff without a type applies to every session.
+    The connector's AD_HOC_PAYMENT tariff in force, else (``or_untyped``) its tariff for every session (no type):
+    OCPI 2.2.1 mod_tariffs.asciidoc (TariffType) says a tariff without a type applies to every session.
     """
-    return _first_in_force(connector=connector, at=at, types=(TariffType.AD_HOC_PAYMENT,)) or _first_in_force(
-        connector=connector, at=at, types=("",)
-    )
+    typed = _first_in_force(connector=connector, at=at, types=(TariffType.AD_HOC_PAYMENT,))
+    return typed or (_first_in_force(connector=connector, at=at, types=("",)) if or_untyped else None)
 
 
 def _first_in_force(*, connector: Connector, at: datetime, types: tuple[str, ...]) -> FoundTariff | None:

@@ -42,10 +42,33 @@ def test_operations_makes_an_evse_payable_from_its_station_page_and_sees_what_af
     assert client.post(url, {"tariff_id": "T-REG"}).status_code == 400  # not an ad hoc tariff: not offered
 
 
+def test_operations_takes_an_evse_off_ad_hoc_payment_after_confirming(client):
+    evse = station(tariff_ids=[tariff("T-REG", type="REGULAR")])
+    tariff("T-AH", type="AD_HOC_PAYMENT")
+    client.force_login(operations_user())
+    url = reverse("payments:evse_ad_hoc", args=[evse.evse_id])
+    off = reverse("payments:evse_ad_hoc_off", args=[evse.evse_id])
+    assert f'action="{off}"' not in client.get(url).content.decode()  # nothing to take off yet
+
+    client.post(url, {"tariff_id": "T-AH", "terminal": "on"})
+    page = client.get(url).content.decode()
+    assert f'action="{off}"' in page
+    assert "return confirm('Take " in page
+    page = client.post(off, follow=True).content.decode()
+    assert f"{evse.evse_id} no longer takes ad hoc payment." in page
+    assert "Drivers cannot pay ad hoc here yet." in page
+    assert f'action="{off}"' not in page
+    evse.refresh_from_db()
+    assert evse.capabilities == ["RFID_READER"]
+    assert evse.connectors.get().tariff_ids == ["T-REG"]
+    assert client.get(off).status_code == 405  # only the page's confirmed button takes it off
+
+
 def test_finance_cannot_change_the_catalogue(client):
     evse = station()
     client.force_login(finance_user())
     assert client.get(reverse("payments:evse_ad_hoc", args=[evse.evse_id])).status_code == 403
+    assert client.post(reverse("payments:evse_ad_hoc_off", args=[evse.evse_id])).status_code == 403
     station_page = client.get(reverse("stations:detail", args=[evse.location_id]))
     assert "Ad hoc payment ·" not in station_page.content.decode()
 
