@@ -7,10 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from tariffs.models import Tariff, TariffType
 from tariffs.structured_fields import (
     DISPLAY_TEXT_COLUMNS,
     Column,
@@ -21,6 +24,7 @@ from tariffs.structured_fields import (
 )
 
 from .enums import (
+    CARD_PAYMENT_CAPABILITIES,
     Capability,
     EvseStatus,
     Facility,
@@ -29,6 +33,7 @@ from .enums import (
     TokenType,
 )
 from .models import EVSE, Connector, Location
+from .portal import evse_links
 
 _IMAGE = (
     Column("url", _("URL")),
@@ -97,6 +102,9 @@ class LocationAdminForm(forms.ModelForm[Location]):
 
 
 class EvseAdminForm(forms.ModelForm[EVSE]):
+    """An EVSE's fields. Ad hoc card payment (``CARD_PAYMENT_CAPABILITIES`` and the connectors' AD_HOC_PAYMENT
+    tariffs) is shown, not edited: its one write path is the page the help text links to (``evse_links``)."""
+
     capabilities = EnumChecklistField(Capability.choices)
     parking_restrictions = EnumChecklistField(ParkingRestriction.choices)
     directions = RowsField(DISPLAY_TEXT_COLUMNS, label=_("EVSE directions"))
@@ -109,6 +117,29 @@ class EvseAdminForm(forms.ModelForm[EVSE]):
         ),
         label=_("Planned status"),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        links = format_html_join(
+            ", ", '<a href="{}">{}</a>', ((link.url, link.label) for link in evse_links(self.instance))
+        )
+        self.fields["capabilities"].help_text = format_html(
+            "{} {}",
+            _(
+                "Card payment (Credit Card Payable, Debit Card Payable, Contactless Card Support) and the connectors' "
+                "AD_HOC_PAYMENT tariffs are set on the EVSE's ad hoc payment page, not here:"
+            ),
+            links or _("it has one once the EVSE has an EVSE id."),
+        )
+
+    def clean_capabilities(self) -> list[str]:
+        wanted: list[str] = self.cleaned_data["capabilities"]
+        before = self.instance.capabilities if self.instance.pk else []
+        if {c for c in wanted if c in CARD_PAYMENT_CAPABILITIES} != {
+            c for c in before if c in CARD_PAYMENT_CAPABILITIES
+        }:
+            raise ValidationError(_("Card payment is set on the EVSE's ad hoc payment page (the link below)."))
+        return wanted
 
     class Meta:
         model = EVSE
@@ -140,9 +171,22 @@ class ConnectorAdminForm(forms.ModelForm[Connector]):
     tariff_ids = TextListField(
         required=False,
         label=_("Tariff ids"),
-        help_text="Comma separated.",
+        help_text=_("Comma separated. AD_HOC_PAYMENT tariffs are set on the EVSE's ad hoc payment page."),
         widget=forms.TextInput(attrs={"size": 12, "aria-label": "Tariff ids"}),
     )
+
+    def clean_tariff_ids(self) -> list[str]:
+        wanted: list[str] = self.cleaned_data["tariff_ids"]
+        before = self.instance.tariff_ids if self.instance.pk else []
+        changed = set(wanted) ^ set(before)
+        ad_hoc = Tariff.objects.filter(ocpi_id__in=changed, type=TariffType.AD_HOC_PAYMENT)
+        found = sorted(ad_hoc.values_list("ocpi_id", flat=True)) if changed else []
+        if found:
+            raise ValidationError(
+                _("%(tariffs)s: AD_HOC_PAYMENT tariffs are set on the EVSE's ad hoc payment page, not here.")
+                % {"tariffs": ", ".join(found)}
+            )
+        return wanted
 
     class Meta:
         model = Connector

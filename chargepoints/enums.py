@@ -32,6 +32,15 @@ class Capability(models.TextChoices):
     UNLOCK_CAPABLE = "UNLOCK_CAPABLE", _("Unlock Capable")
 
 
+# The capabilities that say an EVSE takes payment cards ad hoc. Their one write path is the payments app's catalogue
+# service (with the connectors' AD_HOC_PAYMENT tariffs); the admin's EVSE editor leaves them as they are.
+CARD_PAYMENT_CAPABILITIES = (
+    Capability.CREDIT_CARD_PAYABLE,
+    Capability.DEBIT_CARD_PAYABLE,
+    Capability.CONTACTLESS_CARD_SUPPORT,
+)
+
+
 class ConnectorFormat(models.TextChoices):
     SOCKET = "SOCKET", _("Socket")
     CABLE = "CABLE", _("Cable")

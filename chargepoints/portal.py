@@ -15,7 +15,7 @@ from django_stubs_ext import StrOrPromise
 
 if TYPE_CHECKING:  # apps.py imports this module before the models are loaded
     from .dashboard import Viewer
-    from .models import ChargingSession, Location
+    from .models import EVSE, ChargingSession, Location
 
 
 @dataclass(frozen=True)
@@ -76,3 +76,18 @@ def register_station_links(source: StationLinkSource) -> StationLinkSource:
 
 def station_links(user: Viewer, location: Location) -> list[PageLink]:
     return [link for source in STATION_LINK_SOURCES for link in source(user, location)]
+
+
+# The pages other apps keep for an EVSE's settings they own (payments: its ad hoc payment), linked from the admin's
+# EVSE editor where those settings are shown but not edited. No user: the pages check their own permissions.
+EvseLinkSource = Callable[["EVSE"], list[PageLink]]
+EVSE_LINK_SOURCES: list[EvseLinkSource] = []
+
+
+def register_evse_links(source: EvseLinkSource) -> EvseLinkSource:
+    EVSE_LINK_SOURCES.append(source)
+    return source
+
+
+def evse_links(evse: EVSE) -> list[PageLink]:
+    return [link for source in EVSE_LINK_SOURCES for link in source(evse)]

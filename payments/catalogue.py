@@ -13,13 +13,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from chargepoints.enums import Capability
+from chargepoints.enums import CARD_PAYMENT_CAPABILITIES, Capability
 from chargepoints.models import EVSE
 from chargepoints.services import station_announce_change
 from tariffs.models import Tariff, TariffType
 
 CARD_PAYABLE = (Capability.CREDIT_CARD_PAYABLE, Capability.DEBIT_CARD_PAYABLE)
-CARD_CAPABILITIES = (*CARD_PAYABLE, Capability.CONTACTLESS_CARD_SUPPORT)
 
 
 @transaction.atomic
@@ -57,7 +56,7 @@ def evse_disable_ad_hoc(*, evse: EVSE) -> EVSE:
     the price their drivers agreed to (the payment's tariff snapshot)."""
     evse = EVSE.objects.select_for_update().select_related("location").get(pk=evse.pk)
     changed = False
-    capabilities = [c for c in evse.capabilities if c not in CARD_CAPABILITIES]
+    capabilities = [c for c in evse.capabilities if c not in CARD_PAYMENT_CAPABILITIES]
     if capabilities != list(evse.capabilities):
         evse.capabilities = capabilities
         evse.save(update_fields=["capabilities", "last_updated"])

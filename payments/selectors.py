@@ -11,14 +11,13 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from billing.conf import billing_today, billing_zone
-from chargepoints.enums import Capability
+from chargepoints.enums import CARD_PAYMENT_CAPABILITIES, Capability
 from chargepoints.models import EVSE, Connector
 from tariffs import pricing
 from tariffs.models import Tariff, TariffType
 from tariffs.services import tariff_pricing
 
 from .afir import AfirIssue, AfirWarning, afir_issues
-from .catalogue import CARD_CAPABILITIES
 from .gateways import GATEWAY_CLASSES, get_gateway, hold_valid_for
 from .models import AdHocPayment, PaymentEvent, PaymentState
 
@@ -182,5 +181,5 @@ def evse_ad_hoc(*, evse: EVSE) -> EvseAdHoc:
         else []
     )
     terminal = Capability.CONTACTLESS_CARD_SUPPORT in evse.capabilities
-    takes_cards = any(c in evse.capabilities for c in CARD_CAPABILITIES)
+    takes_cards = any(c in evse.capabilities for c in CARD_PAYMENT_CAPABILITIES)
     return EvseAdHoc(tariff_id=ad_hoc, terminal=terminal, takes_cards=takes_cards, max_kw=max_kw, issues=issues)
