@@ -74,7 +74,7 @@ def test_a_hold_whose_page_went_away_before_the_start_is_released_once(gateway, 
 
     client.force_login(finance_user())
     page = client.get("/finance/payments/").content.decode()
-    assert '<span class="small text-body-secondary release-reason">No session started within 15 minutes' in page
+    assert 'release-reason d-inline-block" style="min-width: 16rem">No session started within 15 minutes' in page
 
 
 def test_a_hold_confirmed_at_stripe_that_we_never_heard_of_is_cancelled_there(gateway):
