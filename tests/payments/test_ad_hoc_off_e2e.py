@@ -49,7 +49,12 @@ def test_operations_takes_an_evse_off_ad_hoc_payment_after_confirming(live_serve
     assert "CREDIT_CARD_PAYABLE" in evse.capabilities  # the driver's page is left alone when staff say no
 
     questions: list[str] = []
-    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+
+    def accept(dialog) -> None:
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
     button.click()
     page.wait_for_selector(f"text={evse.evse_id} no longer takes ad hoc payment.")
     assert questions == [f"Take {evse.evse_id} off ad hoc payment? Drivers can then no longer pay by card here."]
