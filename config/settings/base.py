@@ -206,7 +206,7 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "chargepoints.sessions.enums.SessionStatus",
         "TokenTypeEnum": "chargepoints.enums.TokenType",
         "CdrDimensionTypeEnum": "ocpi_api.modules.common.CDR_DIMENSIONS",
-        "EnergySourceCategoryEnum": "chargepoints.enums.EnergySourceCategory",
+        "EnergySourceCategoryEnum": "tariffs.enums.EnergySourceCategory",
         "InterfaceRoleEnum": "ocpi_api.core.status.InterfaceRole",
         "RoleEnum": "ocpi_api.core.status.Role",
         "TariffDimensionTypeEnum": "tariffs.validators.DIMENSIONS",
