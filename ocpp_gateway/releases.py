@@ -30,7 +30,7 @@ class ReleaseLog:
 
     async def release(self, *, charger_id: int, channel_name: str) -> None:
         self.pending.append((charger_id, channel_name))
-        if self.batch is None:
+        if self.batch is None or self.batch.done():  # done: cancelled with the event loop of an earlier server
             self.batch = asyncio.get_running_loop().create_task(self._write())
         await asyncio.shield(self.batch)
 
