@@ -20,8 +20,9 @@ run: export PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed  ## Set up SQLite, seed the demo data and serve the portal on http://127.0.0.1:$(PORT)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --port $(PORT)
-	@# Two demo chargers speak OCPP 1.6J to the portal's own gateway while it runs (they stop with it).
-	$(BIN)/python manage.py ocpp_demo_chargers --port $(PORT) & trap 'kill $$! 2>/dev/null' EXIT; \
+	@# Two demo chargers speak OCPP 1.6J to the portal's own gateway while it runs (they stop with it: a background
+	@# job of a script ignores Ctrl-C, and the shell's EXIT trap alone does not run when Ctrl-C ends the shell).
+	$(BIN)/python manage.py ocpp_demo_chargers --port $(PORT) & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed  ## Run the whole suite (SQLite unless DATABASE_URL says otherwise)

@@ -1,4 +1,5 @@
-"""Enumerations of the station domain. Values are the OCPI 2.2.1 ones, so that nothing is lost on the way out."""
+"""Enumerations of the station domain. Values are the OCPI 2.2.1 ones, so that nothing is lost on the way out. The
+energy mix's categories, which tariffs share, are ``tariffs.enums``'."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -145,22 +146,6 @@ class ImageCategory(models.TextChoices):
     OPERATOR = "OPERATOR"
     OTHER = "OTHER"
     OWNER = "OWNER"
-
-
-class EnergySourceCategory(models.TextChoices):
-    NUCLEAR = "NUCLEAR"
-    GENERAL_FOSSIL = "GENERAL_FOSSIL"
-    COAL = "COAL"
-    GAS = "GAS"
-    GENERAL_GREEN = "GENERAL_GREEN"
-    SOLAR = "SOLAR"
-    WIND = "WIND"
-    WATER = "WATER"
-
-
-class EnvironmentalImpactCategory(models.TextChoices):
-    NUCLEAR_WASTE = "NUCLEAR_WASTE"
-    CARBON_DIOXIDE = "CARBON_DIOXIDE"
 
 
 class TokenType(models.TextChoices):

@@ -10,13 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 
-from .enums import (
-    EnergySourceCategory,
-    EnvironmentalImpactCategory,
-    EvseStatus,
-    ImageCategory,
-    TokenType,
-)
+from tariffs.enums import EnergySourceCategory, EnvironmentalImpactCategory
+
+from .enums import EvseStatus, ImageCategory, TokenType
 
 LATITUDE_RE = re.compile(r"^-?[0-9]{1,2}\.[0-9]{5,7}$")
 LONGITUDE_RE = re.compile(r"^-?[0-9]{1,3}\.[0-9]{5,7}$")

@@ -25,6 +25,7 @@ from .commands import run_command
 from .db import in_db
 from .message_log import message_log
 from .models import Charger, OcppMessage
+from .releases import SERVICE_RESTART, release_log
 from .routing_loop import remember_gateway_loop
 from .seen import seen_log
 
@@ -173,7 +174,11 @@ class ChargerConsumer(AsyncWebsocketConsumer):
                 await self.charge_point.settled()  # its StatusNotifications first: they came before the close
             await message_log.flush()
             await seen_log.flush()
-            await in_db(services.charger_disconnected, charger_id=self.charger.pk, channel_name=self.channel_name)
+            if code == SERVICE_RESTART:
+                # The gateway is stopping (or the charger says it restarts): it will connect again, here or elsewhere.
+                await release_log.release(charger_id=self.charger.pk, channel_name=self.channel_name)
+            else:
+                await in_db(services.charger_disconnected, charger_id=self.charger.pk, channel_name=self.channel_name)
 
     async def ocpp_replaced(self, event: dict[str, Any]) -> None:
         await self.close(code=1000)

@@ -33,6 +33,9 @@ class Charger(models.Model):
     connected_since = models.DateTimeField(null=True, blank=True)
     # Connected, but nothing heard for several heartbeat intervals (a half-open socket): its EVSEs are UNKNOWN.
     silent_since = models.DateTimeField(null=True, blank=True)
+    # Told to reconnect (close 1012) by a gateway process that shut down: its EVSEs keep their status for
+    # OCPP_RELEASE_GRACE_SECONDS, then become UNKNOWN unless it connected again (services.chargers_released_expire).
+    released_at = models.DateTimeField(null=True, blank=True)
     # The channel of the connection holding the charger's socket, on whichever gateway process.
     channel_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

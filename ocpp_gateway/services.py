@@ -138,7 +138,7 @@ def charger_connected(*, charger_id: int, channel_name: str) -> set[int]:
     Returns the connectors without an open transaction."""
     now = timezone.now()
     Charger.objects.filter(pk=charger_id).update(
-        connected_since=now, last_seen_at=now, channel_name=channel_name, silent_since=None
+        connected_since=now, last_seen_at=now, channel_name=channel_name, silent_since=None, released_at=None
     )
     connectors = _apply_reported_statuses(charger_id)
     open_ = Transaction.objects.filter(charger_id=charger_id, stopped_at__isnull=True)
@@ -150,10 +150,41 @@ def charger_disconnected(*, charger_id: int, channel_name: str) -> None:
     """The socket closed. Unless a newer connection already took over, the EVSEs' status is UNKNOWN (OCPI 2.2.1
     mod_locations.md §4.4.2: no status information available)."""
     gone = Charger.objects.filter(pk=charger_id, channel_name=channel_name).update(
-        connected_since=None, channel_name="", silent_since=None
+        connected_since=None, channel_name="", silent_since=None, released_at=None
     )
     if gone:
         _evses_unknown(charger_id)
+
+
+def chargers_released(*, connections: list[tuple[int, str]]) -> int:
+    """The gateway process is shutting down and told these chargers (charger id, channel) to reconnect: they are
+    disconnected in one statement, whatever their number, and their EVSEs keep their status until
+    ``chargers_released_expire`` (a stop would otherwise wait for a thousand chargers' EVSE updates, and partners
+    would see each EVSE go UNKNOWN and back within seconds). A charger already connected elsewhere is left alone.
+    Returns how many were released."""
+    if not connections:
+        return 0
+    held = Q()
+    for charger_id, channel_name in connections:
+        held |= Q(pk=charger_id, channel_name=channel_name)
+    return Charger.objects.filter(held).update(
+        connected_since=None, channel_name="", silent_since=None, released_at=timezone.now()
+    )
+
+
+def chargers_released_expire(*, now: datetime | None = None) -> int:
+    """Released chargers that have not connected again within OCPP_RELEASE_GRACE_SECONDS: their EVSEs become UNKNOWN
+    (OCPI 2.2.1 mod_locations.md §4.4.2, no status information available), as if they had disconnected then.
+    Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.OCPP_RELEASE_GRACE_SECONDS)
+    expired = 0
+    for charger_id in Charger.objects.filter(released_at__lte=cutoff).values_list("pk", flat=True):
+        with transaction.atomic():
+            # The row stays locked until the EVSEs are written: a charger connecting now applies its statuses after.
+            if Charger.objects.filter(pk=charger_id, released_at__isnull=False).update(released_at=None):
+                _evses_unknown(charger_id)
+                expired += 1
+    return expired
 
 
 def chargers_seen(*, charger_ids: list[int], heartbeat_ids: list[int]) -> None:

@@ -9,4 +9,5 @@ from . import services
 
 @shared_task(ignore_result=True)
 def chargers_mark_silent_task() -> int:
-    return services.chargers_mark_silent()
+    """Chargers we have lost: silent ones still connected, and released ones that did not come back."""
+    return services.chargers_mark_silent() + services.chargers_released_expire()

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from .validators import ENERGY_SOURCES, ENVIRONMENTAL_IMPACTS
+from .enums import EnergySourceCategory, EnvironmentalImpactCategory
 
 # A hostile or broken form cannot make us build more rows than any real station has.
 MAX_ROWS = 200
@@ -261,20 +261,16 @@ _GREEN_CHOICES = (
 )
 
 
-def _enum_choices(values: Iterable[str]) -> list[tuple[str, str]]:
-    return [(value, value.replace("_", " ").title()) for value in values]  # labelled as Django's TextChoices are
-
-
 # DisplayText (OCPI 2.2.1 types.asciidoc §4.3): a location's directions, a tariff's alternative text.
 DISPLAY_TEXT_COLUMNS = (Column("language", gettext_lazy("Language (ISO 639-1)")), Column("text", gettext_lazy("Text")))
 
 # EnergySource and EnvironmentalImpact (OCPI 2.2.1 mod_locations §8.4.8, §8.4.9), the rows of an EnergyMix.
 ENERGY_SOURCE_COLUMNS = (
-    Column("source", gettext_lazy("Source"), choices=_enum_choices(ENERGY_SOURCES)),
+    Column("source", gettext_lazy("Source"), choices=EnergySourceCategory.choices),
     Column("percentage", gettext_lazy("Percent"), number=True),
 )
 ENVIRONMENTAL_IMPACT_COLUMNS = (
-    Column("category", gettext_lazy("Category"), choices=_enum_choices(ENVIRONMENTAL_IMPACTS)),
+    Column("category", gettext_lazy("Category"), choices=EnvironmentalImpactCategory.choices),
     Column("amount", gettext_lazy("g/kWh"), number=True),
 )
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from .currencies import currency_error
+from .enums import EnergySourceCategory, EnvironmentalImpactCategory
 
 DIMENSIONS = ("ENERGY", "FLAT", "PARKING_TIME", "TIME")
 RESERVATION_DIMENSIONS = {"FLAT", "TIME"}
@@ -143,8 +144,6 @@ def tariff_errors(
 # --- JSON parts of the model ------------------------------------------------------------------------------------------
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
-ENERGY_SOURCES = ("NUCLEAR", "GENERAL_FOSSIL", "COAL", "GAS", "GENERAL_GREEN", "SOLAR", "WIND", "WATER")
-ENVIRONMENTAL_IMPACTS = ("NUCLEAR_WASTE", "CARBON_DIOXIDE")
 
 
 def validate_days(value: Any) -> None:
@@ -173,8 +172,10 @@ def validate_energy_mix(value: Any) -> None:
     if not isinstance(value, dict) or not isinstance(value.get("is_green_energy"), bool):
         raise ValidationError("energy_mix needs is_green_energy (true or false).")
     for index, source in enumerate(value.get("energy_sources") or []):
-        if not isinstance(source, dict) or source.get("source") not in ENERGY_SOURCES:
-            raise ValidationError(f"energy_sources[{index}].source must be one of {', '.join(ENERGY_SOURCES)}.")
+        if not isinstance(source, dict) or source.get("source") not in EnergySourceCategory.values:
+            raise ValidationError(
+                f"energy_sources[{index}].source must be one of {', '.join(EnergySourceCategory.values)}."
+            )
         percentage = source.get("percentage")
         if (
             isinstance(percentage, bool)
@@ -183,9 +184,9 @@ def validate_energy_mix(value: Any) -> None:
         ):
             raise ValidationError(f"energy_sources[{index}].percentage must be a number from 0 to 100.")
     for index, impact in enumerate(value.get("environ_impact") or []):
-        if not isinstance(impact, dict) or impact.get("category") not in ENVIRONMENTAL_IMPACTS:
+        if not isinstance(impact, dict) or impact.get("category") not in EnvironmentalImpactCategory.values:
             raise ValidationError(
-                f"environ_impact[{index}].category must be one of {', '.join(ENVIRONMENTAL_IMPACTS)}."
+                f"environ_impact[{index}].category must be one of {', '.join(EnvironmentalImpactCategory.values)}."
             )
         amount = impact.get("amount")
         if isinstance(amount, bool) or not isinstance(amount, int | float | str) or float(amount) < 0:

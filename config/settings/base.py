@@ -206,7 +206,7 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "chargepoints.sessions.enums.SessionStatus",
         "TokenTypeEnum": "chargepoints.enums.TokenType",
         "CdrDimensionTypeEnum": "ocpi_api.modules.common.CDR_DIMENSIONS",
-        "EnergySourceCategoryEnum": "chargepoints.enums.EnergySourceCategory",
+        "EnergySourceCategoryEnum": "tariffs.enums.EnergySourceCategory",
         "InterfaceRoleEnum": "ocpi_api.core.status.InterfaceRole",
         "RoleEnum": "ocpi_api.core.status.Role",
         "TariffDimensionTypeEnum": "tariffs.validators.DIMENSIONS",
@@ -360,3 +360,6 @@ OCPP_MESSAGE_LOG_FLUSH_SECONDS = env.float("OCPP_MESSAGE_LOG_FLUSH_SECONDS", def
 OCPP_DB_THREADS = env.int("OCPP_DB_THREADS", default=4)
 # A connected charger silent for this many heartbeat intervals has its EVSEs shown UNKNOWN (checked every minute).
 OCPP_SILENT_AFTER_HEARTBEATS = env.int("OCPP_SILENT_AFTER_HEARTBEATS", default=2)
+# A charger a stopping gateway told to reconnect keeps its EVSEs' status this long (checked every minute) before they
+# are shown UNKNOWN: a restart or deployment is over before that, and partners see no UNKNOWN and back for each EVSE.
+OCPP_RELEASE_GRACE_SECONDS = env.int("OCPP_RELEASE_GRACE_SECONDS", default=60)

@@ -15,7 +15,6 @@ from rest_framework import serializers
 from rest_framework.serializers import LIST_SERIALIZER_KWARGS, LIST_SERIALIZER_KWARGS_REMOVE
 
 from chargepoints import validators as domain_validators
-from chargepoints.enums import EnergySourceCategory, EnvironmentalImpactCategory
 from ocpi_api.core.fields import (
     BoolField,
     CiStringField,
@@ -25,6 +24,7 @@ from ocpi_api.core.fields import (
     OcpiDateTimeField,
     StringField,
 )
+from tariffs.enums import EnergySourceCategory, EnvironmentalImpactCategory
 
 EMPTY: tuple[Any, ...] = (None, "", [], {})
 

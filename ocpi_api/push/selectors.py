@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -12,6 +13,7 @@ from ocpi_api.core.status import InterfaceRole
 from ocpi_api.models import Partner
 
 from .models import CatalogueResend, OutboxItem
+from .render import render_bodies
 
 
 def push_partners(*, module: str) -> list[Partner]:
@@ -90,9 +92,17 @@ def outbox_list(*, partner: Partner, status: str | None = None, object_key: str 
     return items.order_by("-id")
 
 
-def object_history(*, partner: Partner, object_key: str) -> QuerySet[OutboxItem]:
-    """Every row of one object for one partner, newest first, with its attempts."""
-    return outbox_list(partner=partner, object_key=object_key).prefetch_related("attempt_log")
+@dataclass(frozen=True)
+class HistoryRow:
+    item: OutboxItem
+    body: Any  # what the partner is (or was) sent: the stored 2.2.1 body in the partner's OCPI version
+
+
+def object_history(*, partner: Partner, object_key: str, limit: int) -> list[HistoryRow]:
+    """The newest ``limit`` rows of one object for one partner, newest first, with their attempts and bodies as the
+    partner is sent them, in a fixed number of queries."""
+    items = list(outbox_list(partner=partner, object_key=object_key).prefetch_related("attempt_log")[:limit])
+    return [HistoryRow(item, body) for item, body in zip(items, render_bodies(items, partner), strict=True)]
 
 
 def latest_resend(*, partner: Partner) -> CatalogueResend | None:

@@ -23,6 +23,7 @@ from .models import CatalogueResend, OutboxItem
 
 Status = OutboxItem.Status
 LIST_SIZE = 50
+HISTORY_SIZE = 200
 
 
 class ViewDeliveries(LoginRequiredMixin, PermissionRequiredMixin):
@@ -61,7 +62,7 @@ class ObjectHistoryView(ViewDeliveries, TemplateView):
         context.update(
             partner=partner,
             key=key,
-            items=selectors.object_history(partner=partner, object_key=key)[:200] if key else [],
+            rows=selectors.object_history(partner=partner, object_key=key, limit=HISTORY_SIZE) if key else [],
         )
         return context
 

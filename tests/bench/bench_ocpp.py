@@ -2,8 +2,9 @@
 at a sustained rate of heartbeats, status changes and meter values; against a bare ``websockets`` echo server in the
 same run, driven the same way. Reports p50/p95 response times, memory per connection (RSS growth of the server
 process / connections), the server's CPU time per answer while driven (less swayed than latency by other processes
-on the machine; the gateway's also split into its event loop's share and its database threads') and errors, then
-``RESULT ocpp …``.
+on the machine; the gateway's also split into its event loop's share and its database threads') and errors; then
+stops the gateway with every charger connected (SIGTERM, as a deployment or `make run`'s Ctrl-C does) and reports
+how long it took to exit, how many chargers got a close frame and how many it released; then ``RESULT ocpp …``.
 
 Sizes (environment): OCPP_BENCH_CHARGERS (1000), OCPP_BENCH_RATE (messages/s, 200), OCPP_BENCH_SECONDS (60);
 OCPP_BENCH_SIZE=smoke is 20 chargers at 20 messages/s for 3 s (`make bench-smoke`). OCPP_BENCH_PROFILE=FILE profiles
@@ -41,6 +42,7 @@ from tests.bench.support import SMOKE
 from tests.factories import make_location
 
 ROOT = Path(__file__).resolve().parents[2]
+SHUTDOWN_WAIT = 120.0  # seconds a gateway may take to stop before the benchmark kills it (and says so)
 PASSWORD = "bench-password-0123456789"
 ECHO_SERVER = """
 import asyncio, sys, websockets
@@ -79,6 +81,8 @@ class Outcome:
     kib_per_connection: float = 0.0
     cpu_seconds: float = 0.0  # the server process's, while driven
     loop_cpu_seconds: float = 0.0  # of it, its main thread's: the event loop
+    shutdown_seconds: float = float("nan")  # from SIGTERM, every charger still connected, to the process's exit
+    closed_cleanly: int = 0  # chargers that got a close frame from the server as it shut down
 
     @property
     def cpu_ms_per_answer(self) -> float:
@@ -141,8 +145,10 @@ def _frames(index: int, n: int) -> str:
     return json.dumps([2, unique_id, "MeterValues", {"connectorId": 1, "meterValue": [sample]}])
 
 
-async def _drive(url: str, ids: list[str], size: Size, pid: int, *, profiled: bool) -> Outcome:
-    outcome = Outcome()
+async def _drive(
+    url: str, ids: list[str], size: Size, process: subprocess.Popen[bytes], *, profiled: bool, shut_down: bool
+) -> Outcome:
+    outcome, pid = Outcome(), process.pid
     sockets: list[websockets.ClientConnection] = []
     waiting: dict[str, tuple[float, asyncio.Future[None]]] = {}
     gate = asyncio.Semaphore(50)
@@ -211,11 +217,31 @@ async def _drive(url: str, ids: list[str], size: Size, pid: int, *, profiled: bo
     if profiled:
         os.kill(pid, signal.SIGUSR2)
         await asyncio.sleep(5)  # the profiles are written
+    if shut_down:
+        await _shut_down(process, sockets, outcome)
     for ws in sockets:
         await ws.close()
     for reader in readers:
         reader.cancel()
     return outcome
+
+
+async def _shut_down(
+    process: subprocess.Popen[bytes], sockets: list[websockets.ClientConnection], outcome: Outcome
+) -> None:
+    """Stop the server as `make run`'s Ctrl-C or a deployment does, with every charger connected: how long it takes,
+    and whether each charger is told (a close frame) rather than finding its connection dropped."""
+    started = time.perf_counter()
+    process.terminate()
+    deadline = started + SHUTDOWN_WAIT
+    while process.poll() is None and time.perf_counter() < deadline:
+        await asyncio.sleep(0.05)
+    outcome.shutdown_seconds = time.perf_counter() - started
+    if process.poll() is None:
+        outcome.shutdown_seconds = float("inf")
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.gather(*(ws.wait_closed() for ws in sockets)), 5)
+    outcome.closed_cleanly = sum(ws.protocol.close_rcvd is not None for ws in sockets)
 
 
 def _database_url(directory: str) -> str:
@@ -245,18 +271,24 @@ def _chargers(count: int) -> list[str]:
 
 
 def _serve(
-    command: list[str], env: dict[str, str], port: int, url: str, ids: list[str], size: Size, *, profiled: bool = False
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    url: str,
+    ids: list[str],
+    size: Size,
+    *,
+    profiled: bool = False,
+    shut_down: bool = False,
 ) -> Outcome:
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_port(port, process)
-        return asyncio.run(_drive(url, ids, size, process.pid, profiled=profiled))
+        return asyncio.run(_drive(url, ids, size, process, profiled=profiled, shut_down=shut_down))
     finally:
-        # Shutting down runs every charger's disconnect (its EVSEs become UNKNOWN, through the real services): with
-        # a thousand chargers that outlasts a short grace period, and the figures are already taken.
         process.terminate()
         try:
-            process.wait(60)
+            process.wait(SHUTDOWN_WAIT)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -293,6 +325,13 @@ def run() -> list[str]:
                 ids,
                 size,
                 profiled=bool(profile),
+                shut_down=True,
+            )
+            # What the stopping gateway wrote: every charger released (SQLite: the gateway had a copy of the database).
+            released = (
+                Charger.objects.filter(charge_point_id__startswith="BENCH-", released_at__isnull=False).count()
+                if connection.vendor != "sqlite"
+                else "n/a"
             )
             port = _free_port()
             echo = _serve(
@@ -307,7 +346,9 @@ def run() -> list[str]:
         f"gateway: {len(gateway.latencies)} answered, p50 {gateway.percentile(0.5):.1f} ms, "
         f"p95 {gateway.percentile(0.95):.1f} ms, {gateway.kib_per_connection:.0f} KiB per connection, "
         f"{gateway.cpu_ms_per_answer:.2f} ms CPU per answer ({gateway.loop_cpu_ms_per_answer:.2f} on the event loop), "
-        f"{gateway.errors} errors, {gateway.connect_errors} refused connections",
+        f"{gateway.errors} errors, {gateway.connect_errors} refused connections; stopped in "
+        f"{gateway.shutdown_seconds:.1f} s, {gateway.closed_cleanly} chargers told with a close frame, "
+        f"{released} released",
         f"echo:    {len(echo.latencies)} answered, p50 {echo.percentile(0.5):.1f} ms, "
         f"p95 {echo.percentile(0.95):.1f} ms, {echo.kib_per_connection:.0f} KiB per connection, "
         f"{echo.cpu_ms_per_answer:.2f} ms CPU per answer",
@@ -319,5 +360,6 @@ def run() -> list[str]:
         f"cpu_ms_per_answer={gateway.cpu_ms_per_answer:.2f} "
         f"loop_cpu_ms_per_answer={gateway.loop_cpu_ms_per_answer:.2f} "
         f"echo_cpu_ms_per_answer={echo.cpu_ms_per_answer:.2f} "
-        f"cpu_ratio={cpu_ratio:.2f}",
+        f"cpu_ratio={cpu_ratio:.2f} "
+        f"shutdown_s={gateway.shutdown_seconds:.1f} closed_cleanly={gateway.closed_cleanly} released={released}",
     ]

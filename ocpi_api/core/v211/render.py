@@ -6,7 +6,7 @@ fetches them, see ``ocpi_api.selectors.locations_json_by_id``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ocpi_api.core.status import ModuleID
@@ -40,11 +40,19 @@ def cdr_211(cdr: Mapping[str, Any], locations: Locations) -> dict[str, Any]:
     return cdr_to_211(cdr, locations.get((cdr.get("cdr_location") or {}).get("id", "")))
 
 
-def push_body(version: str, module: str, path: str, body: Any, locations_of: Callable[[set[str]], Locations]) -> Any:
-    """The outbox keeps one 2.2.1 body per change; this is the body a partner on ``version`` gets at delivery."""
+PushCall = tuple[str, str, Any]  # module, path, stored 2.2.1 body
+
+
+def push_bodies(version: str, calls: Sequence[PushCall], locations_of: Callable[[set[str]], Locations]) -> list[Any]:
+    """The outbox keeps one 2.2.1 body per change; these are the bodies a partner on ``version`` gets for ``calls``,
+    with one lookup of the Locations they all refer to (a page of rows costs no query per row)."""
     if not is_211(version):
-        return body
-    return render_push(module, path, body, locations_of(location_ids(module, body)))
+        return [body for _module, _path, body in calls]
+    wanted: set[str] = set()
+    for module, _path, body in calls:
+        wanted |= location_ids(module, body)
+    locations = locations_of(wanted)
+    return [render_push(module, path, body, locations) for module, path, body in calls]
 
 
 def render_push(module: str, path: str, body: Any, locations: Locations) -> Any:
