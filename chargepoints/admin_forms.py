@@ -140,8 +140,8 @@ class ConnectorAdminForm(forms.ModelForm[Connector]):
     tariff_ids = TextListField(
         required=False,
         label=_("Tariff ids"),
-        help_text="Comma separated.",
-        widget=forms.TextInput(attrs={"size": 12, "aria-label": "Tariff ids"}),
+        help_text=_("Comma separated."),
+        widget=forms.TextInput(attrs={"size": 12, "aria-label": _("Tariff ids")}),
     )
 
     class Meta:
