@@ -205,6 +205,10 @@ class BillingProfileAdmin(admin.ModelAdmin[BillingProfile]):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # invoices keep referring to it; deactivate it instead
 
+    @admin.display(description=_("Party"), ordering="party_id")
+    def party(self, profile: BillingProfile) -> str:
+        return profile.party
+
 
 class InvoiceEventInline(admin.TabularInline[InvoiceEvent, Invoice]):
     model = InvoiceEvent

@@ -5,10 +5,12 @@ from typing import Any, TypedDict, TypeVar
 
 import nested_admin
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, QuerySet
-from django.forms import BaseInlineFormSet, ModelForm
+from django.forms import BaseInlineFormSet, ModelForm, ModelMultipleChoiceField
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -400,3 +402,50 @@ class ChargingSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[ChargingSession]
     @admin.display(description=_("eMSP"), ordering="token_party_id")
     def token_party(self, obj: ChargingSession) -> str:
         return f"{obj.token_country_code}*{obj.token_party_id}"
+
+
+# --- Users and groups ---------------------------------------------------------------------------------------------
+# Django stores a permission's name in English when it creates the row ("Can add location"). The permission lists
+# of the user and group forms name each from its codename and the model's translated name instead.
+_PERMISSION_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """``app | model | action`` in the active language, as Django's own label; a custom permission keeps its name."""
+    action, _sep, model_name = permission.codename.partition("_")
+    model = permission.content_type.model_class()
+    if action not in _PERMISSION_ACTIONS or model is None or model._meta.model_name != model_name:
+        return str(permission)
+    wording = str(_PERMISSION_ACTIONS[action]) % {"model": model._meta.verbose_name}
+    return f"{permission.content_type} | {wording}"
+
+
+class PermissionsField(ModelMultipleChoiceField[Permission]):
+    def label_from_instance(self, obj: Permission) -> str:
+        return permission_label(obj)
+
+
+class TranslatedPermissionsMixin:
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.related_model is Permission:
+            kwargs.setdefault("form_class", PermissionsField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class StaffUserAdmin(TranslatedPermissionsMixin, UserAdmin[User]):
+    pass
+
+
+@admin.register(Group)
+class StaffGroupAdmin(TranslatedPermissionsMixin, GroupAdmin):
+    pass

@@ -53,7 +53,7 @@ def _business_details(label: StrOrPromise) -> RowsField:
 
 
 class LocationAdminForm(forms.ModelForm[Location]):
-    facilities = EnumChecklistField(Facility.choices)
+    facilities = EnumChecklistField(Facility.choices, label=_("Facilities"))
     images = RowsField(_IMAGE, label=_("Images"))
     directions = RowsField(DISPLAY_TEXT_COLUMNS, label=_("Directions"))
     related_locations = RowsField(
@@ -97,8 +97,8 @@ class LocationAdminForm(forms.ModelForm[Location]):
 
 
 class EvseAdminForm(forms.ModelForm[EVSE]):
-    capabilities = EnumChecklistField(Capability.choices)
-    parking_restrictions = EnumChecklistField(ParkingRestriction.choices)
+    capabilities = EnumChecklistField(Capability.choices, label=_("Capabilities"))
+    parking_restrictions = EnumChecklistField(ParkingRestriction.choices, label=_("Parking restrictions"))
     directions = RowsField(DISPLAY_TEXT_COLUMNS, label=_("EVSE directions"))
     images = RowsField(_IMAGE, label=_("EVSE images"))
     status_schedule = RowsField(

@@ -299,29 +299,30 @@ class CommandRequest(models.Model):
     """A command an eMSP sent us (OCPI 2.2.1 mod_commands.asciidoc): what we answered at once, and the charger's result
     we sent later."""
 
+    # OCPI codes (mod_commands.asciidoc §CommandType, §CommandResponseType, §CommandResultType), shown as they are.
     class Command(models.TextChoices):
-        CANCEL_RESERVATION = "CANCEL_RESERVATION"
-        RESERVE_NOW = "RESERVE_NOW"
-        START_SESSION = "START_SESSION"
-        STOP_SESSION = "STOP_SESSION"
-        UNLOCK_CONNECTOR = "UNLOCK_CONNECTOR"
+        CANCEL_RESERVATION = "CANCEL_RESERVATION", "CANCEL_RESERVATION"
+        RESERVE_NOW = "RESERVE_NOW", "RESERVE_NOW"
+        START_SESSION = "START_SESSION", "START_SESSION"
+        STOP_SESSION = "STOP_SESSION", "STOP_SESSION"
+        UNLOCK_CONNECTOR = "UNLOCK_CONNECTOR", "UNLOCK_CONNECTOR"
 
     class Response(models.TextChoices):
-        ACCEPTED = "ACCEPTED"
-        NOT_SUPPORTED = "NOT_SUPPORTED"
-        REJECTED = "REJECTED"
-        UNKNOWN_SESSION = "UNKNOWN_SESSION"
+        ACCEPTED = "ACCEPTED", "ACCEPTED"
+        NOT_SUPPORTED = "NOT_SUPPORTED", "NOT_SUPPORTED"
+        REJECTED = "REJECTED", "REJECTED"
+        UNKNOWN_SESSION = "UNKNOWN_SESSION", "UNKNOWN_SESSION"
 
     class Result(models.TextChoices):
-        ACCEPTED = "ACCEPTED"
-        CANCELED_RESERVATION = "CANCELED_RESERVATION"
-        EVSE_OCCUPIED = "EVSE_OCCUPIED"
-        EVSE_INOPERATIVE = "EVSE_INOPERATIVE"
-        FAILED = "FAILED"
-        NOT_SUPPORTED = "NOT_SUPPORTED"
-        REJECTED = "REJECTED"
-        TIMEOUT = "TIMEOUT"
-        UNKNOWN_RESERVATION = "UNKNOWN_RESERVATION"
+        ACCEPTED = "ACCEPTED", "ACCEPTED"
+        CANCELED_RESERVATION = "CANCELED_RESERVATION", "CANCELED_RESERVATION"
+        EVSE_OCCUPIED = "EVSE_OCCUPIED", "EVSE_OCCUPIED"
+        EVSE_INOPERATIVE = "EVSE_INOPERATIVE", "EVSE_INOPERATIVE"
+        FAILED = "FAILED", "FAILED"
+        NOT_SUPPORTED = "NOT_SUPPORTED", "NOT_SUPPORTED"
+        REJECTED = "REJECTED", "REJECTED"
+        TIMEOUT = "TIMEOUT", "TIMEOUT"
+        UNKNOWN_RESERVATION = "UNKNOWN_RESERVATION", "UNKNOWN_RESERVATION"
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="commands", verbose_name=_("partner"))
     command = models.CharField(max_length=20, choices=Command.choices, verbose_name=_("command"))

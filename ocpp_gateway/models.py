@@ -18,7 +18,7 @@ class Charger(models.Model):
     password_hash = models.CharField(max_length=128, verbose_name=_("password hash"))
     enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
     vendor = models.CharField(max_length=20, blank=True, verbose_name=_("vendor"))
-    model = models.CharField(max_length=20, blank=True, verbose_name=_("model"))
+    model = models.CharField(max_length=20, blank=True, verbose_name=_("charge point model"))
     serial_number = models.CharField(max_length=25, blank=True, verbose_name=_("serial number"))
     firmware_version = models.CharField(max_length=50, blank=True, verbose_name=_("firmware version"))
     firmware_status = models.CharField(max_length=32, blank=True, verbose_name=_("firmware status"))

@@ -7,6 +7,7 @@ from chargepoints.roles import FINANCE
 
 class PaymentsConfig(AppConfig):
     name = "payments"
+    verbose_name = _("Payments")
     portal_sections = (PortalSection(85, _("Ad hoc payments"), "payments:staff_list", "payments.view_adhocpayment"),)
     staff_role_grants = {FINANCE: {"payments": ("view", "change")}}
 

@@ -94,16 +94,16 @@ class PaymentEvent(models.Model):
     own id here and changes nothing); so are staff refunds (the form's idempotency key)."""
 
     class Kind(models.TextChoices):
-        CREATED = "CREATED"
-        HOLD = "HOLD"
-        SESSION_STARTED = "SESSION_STARTED"
-        STOP_REQUESTED = "STOP_REQUESTED"
-        CAPTURE = "CAPTURE"
-        RELEASE = "RELEASE"
-        REFUND = "REFUND"
-        FAIL = "FAIL"
-        PROVIDER = "PROVIDER", "Provider notification"
-        RECEIPT = "RECEIPT"
+        CREATED = "CREATED", _("Created")
+        HOLD = "HOLD", _("Hold")
+        SESSION_STARTED = "SESSION_STARTED", _("Session started")
+        STOP_REQUESTED = "STOP_REQUESTED", _("Stop requested")
+        CAPTURE = "CAPTURE", _("Capture")
+        RELEASE = "RELEASE", _("Release")
+        REFUND = "REFUND", _("Refund")
+        FAIL = "FAIL", _("Failure")
+        PROVIDER = "PROVIDER", _("Provider notification")
+        RECEIPT = "RECEIPT", _("Receipt")
 
     payment = models.ForeignKey(
         AdHocPayment, on_delete=models.CASCADE, related_name="events", verbose_name=_("payment")
