@@ -12,6 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_stubs_ext import StrOrPromise
 
 from .models import BillingProfile, Cdr, CdrInReview, Invoice, InvoiceEvent, InvoiceNumberCounter, InvoiceRun
 from .services import cdrs, invoices
@@ -41,7 +44,19 @@ class ServiceWrittenAdmin(admin.ModelAdmin[Record]):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=255, widget=forms.TextInput(attrs={"size": 80}))
+    reason = forms.CharField(label=_("Reason"), max_length=255, widget=forms.TextInput(attrs={"size": 80}))
+
+
+def _issued(count: int) -> str:
+    return ngettext("%(count)s CDR issued.", "%(count)s CDRs issued.", count)
+
+
+def _voided(count: int) -> str:
+    return ngettext("%(count)s CDR voided.", "%(count)s CDRs voided.", count)
+
+
+def _credited(count: int) -> str:
+    return ngettext("%(count)s CDR credited.", "%(count)s CDRs credited.", count)
 
 
 class CdrAdminBase(ServiceWrittenAdmin[Cdr]):
@@ -53,11 +68,18 @@ class CdrAdminBase(ServiceWrittenAdmin[Cdr]):
     list_per_page = 50
     show_full_result_count = False
 
-    @admin.display(description="eMSP", ordering="token_party_id")
+    @admin.display(description=_("eMSP"), ordering="token_party_id")
     def token_party(self, obj: Cdr) -> str:
         return f"{obj.token_country_code}*{obj.token_party_id}"
 
-    def _each(self, request: HttpRequest, queryset: QuerySet[Cdr], verb: str, apply: Callable[[Cdr], object]) -> None:
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Cdr],
+        done_text: Callable[[int], str],
+        apply: Callable[[Cdr], object],
+    ) -> None:
+        """Apply to each CDR; ``done_text`` words the count of those it succeeded on (a plural per language)."""
         done = 0
         for cdr in queryset:
             try:
@@ -66,10 +88,10 @@ class CdrAdminBase(ServiceWrittenAdmin[Cdr]):
             except ValidationError as error:
                 self.message_user(request, f"{cdr}: {'; '.join(error.messages)}", messages.ERROR)
         if done:
-            self.message_user(request, f"{done} CDR(s) {verb}.", messages.SUCCESS)
+            self.message_user(request, done_text(done) % {"count": done}, messages.SUCCESS)
 
     def _with_reason(
-        self, request: HttpRequest, queryset: QuerySet[Cdr], action: str, intro: str, submit: str
+        self, request: HttpRequest, queryset: QuerySet[Cdr], action: str, intro: StrOrPromise, submit: StrOrPromise
     ) -> tuple[str | None, HttpResponse | None]:
         """Ask for a reason on an intermediate page; returns it once the page was submitted."""
         form = ReasonForm(request.POST if "apply" in request.POST else None)
@@ -87,33 +109,31 @@ class CdrAdminBase(ServiceWrittenAdmin[Cdr]):
         }
         return None, TemplateResponse(request, "billing/cdr_action_reason.html", context)
 
-    @admin.action(description="Release: issue the selected held CDRs as they are", permissions=["change"])
+    @admin.action(description=_("Release: issue the selected held CDRs as they are"), permissions=["change"])
     def release(self, request: HttpRequest, queryset: QuerySet[Cdr]) -> None:
-        self._each(request, queryset, "issued", lambda cdr: cdrs.cdr_release(cdr=cdr, by=_user(request)))
+        self._each(request, queryset, _issued, lambda cdr: cdrs.cdr_release(cdr=cdr, by=_user(request)))
 
-    @admin.action(description="Void: never send the selected held CDRs", permissions=["change"])
+    @admin.action(description=_("Void: never send the selected held CDRs"), permissions=["change"])
     def void(self, request: HttpRequest, queryset: QuerySet[Cdr]) -> HttpResponse | None:
         reason, page = self._with_reason(
-            request, queryset, "void", "These held CDRs will never be sent. Why?", "Void CDRs"
+            request, queryset, "void", _("These held CDRs will never be sent. Why?"), _("Void CDRs")
         )
         if reason is not None:
-            self._each(
-                request, queryset, "voided", lambda cdr: cdrs.cdr_void(cdr=cdr, by=_user(request), reason=reason)
-            )
+            self._each(request, queryset, _voided, lambda cdr: cdrs.cdr_void(cdr=cdr, by=_user(request), reason=reason))
         return page
 
-    @admin.action(description="Credit: cancel the selected issued CDRs with credit CDRs", permissions=["change"])
+    @admin.action(description=_("Credit: cancel the selected issued CDRs with credit CDRs"), permissions=["change"])
     def credit_cdrs(self, request: HttpRequest, queryset: QuerySet[Cdr]) -> HttpResponse | None:
         reason, page = self._with_reason(
             request,
             queryset,
             "credit_cdrs",
-            "A credit CDR with negated amounts will be issued and sent for each. Why?",
-            "Issue credit CDRs",
+            _("A credit CDR with negated amounts will be issued and sent for each. Why?"),
+            _("Issue credit CDRs"),
         )
         if reason is not None:
             self._each(
-                request, queryset, "credited", lambda cdr: cdrs.cdr_credit(cdr=cdr, by=_user(request), reason=reason)
+                request, queryset, _credited, lambda cdr: cdrs.cdr_credit(cdr=cdr, by=_user(request), reason=reason)
             )
         return page
 
@@ -144,7 +164,7 @@ class CdrReviewAdmin(CdrAdminBase):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Cdr]:
         return super().get_queryset(request).filter(status=Cdr.Status.REVIEW)
 
-    @admin.display(description="Held because")
+    @admin.display(description=_("Held because"))
     def reasons(self, obj: Cdr) -> str:
         return "; ".join(obj.review_reasons)
 
@@ -161,13 +181,13 @@ class BillingProfileAdmin(admin.ModelAdmin[BillingProfile]):
     search_fields = ("legal_name", "party_id", "vat_number", "billing_email")
     readonly_fields = ("billed_through", "created")
     fieldsets = (
-        ("eMSP party (as on its tokens)", {"fields": ("country_code", "party_id", "active")}),
+        (_("eMSP party (as on its tokens)"), {"fields": ("country_code", "party_id", "active")}),
         (
-            "Legal details",
+            _("Legal details"),
             {"fields": ("legal_name", "street", "postal_code", "city", "country", "vat_number", "registration_number")},
         ),
         (
-            "Invoicing",
+            _("Invoicing"),
             {
                 "fields": (
                     "billing_email",
@@ -184,6 +204,10 @@ class BillingProfileAdmin(admin.ModelAdmin[BillingProfile]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # invoices keep referring to it; deactivate it instead
+
+    @admin.display(description=_("Party"), ordering="party_id")
+    def party(self, profile: BillingProfile) -> str:
+        return profile.party
 
 
 class InvoiceEventInline(admin.TabularInline[InvoiceEvent, Invoice]):
@@ -207,7 +231,7 @@ class InvoiceAdmin(ServiceWrittenAdmin[Invoice]):
     inlines = (InvoiceEventInline,)
     actions = ("issue",)
 
-    @admin.action(description="Issue the selected drafts", permissions=["change"])
+    @admin.action(description=_("Issue the selected drafts"), permissions=["change"])
     def issue(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
         done = 0
         for invoice in queryset.filter(status=Invoice.Status.DRAFT).order_by("pk"):
@@ -216,7 +240,8 @@ class InvoiceAdmin(ServiceWrittenAdmin[Invoice]):
                 done += 1
             except ValidationError as error:
                 self.message_user(request, f"{invoice}: {'; '.join(error.messages)}", messages.ERROR)
-        self.message_user(request, f"{done} invoice(s) issued.", messages.SUCCESS if done else messages.WARNING)
+        text = ngettext("%(count)s invoice issued.", "%(count)s invoices issued.", done) % {"count": done}
+        self.message_user(request, text, messages.SUCCESS if done else messages.WARNING)
 
 
 @admin.register(InvoiceRun)

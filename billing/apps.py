@@ -9,6 +9,7 @@ from .schedule import INVOICE_RUN_JOB
 
 class BillingConfig(AppConfig):
     name = "billing"
+    verbose_name = _("Billing")
     periodic_jobs = (INVOICE_RUN_JOB,)
     portal_sections = (
         PortalSection(70, _("CDRs"), "billing:cdr_list", "billing.view_cdr"),

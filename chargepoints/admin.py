@@ -5,11 +5,15 @@ from typing import Any, TypedDict, TypeVar
 
 import nested_admin
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, QuerySet
-from django.forms import BaseInlineFormSet, ModelForm
+from django.forms import BaseInlineFormSet, ModelForm, ModelMultipleChoiceField
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_stubs_ext import WithAnnotations
 
 from tariffs.admin import NamedControlsTabularInline
@@ -90,7 +94,7 @@ class AtLeastOneConnectorFormSet(BaseInlineFormSet[Connector, EVSE, ModelForm[Co
         super().clean()
         remaining = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         if not remaining:
-            raise ValidationError("An EVSE needs at least one connector.")
+            raise ValidationError(_("An EVSE needs at least one connector."))
 
 
 class ConnectorInline(NamedControlsTabularInline):
@@ -126,7 +130,7 @@ class EvseInline(nested_admin.NestedStackedInline):
     fieldsets = (
         (None, {"fields": (("uid", "evse_id", "status"), ("physical_reference", "floor_level"), "capabilities")}),
         (
-            "Where and when",
+            _("Where and when"),
             {
                 "classes": ("collapse",),
                 "fields": (
@@ -149,13 +153,13 @@ class LocationSourceFilter(admin.SimpleListFilter):
     """The data set a location came from; a location staff entered by hand has none, and is named so (a filter link
     with no text has no accessible name)."""
 
-    title = "source"
+    title = _("source")
     parameter_name = "source"
     STAFF = "staff"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Location]) -> list[tuple[str, str]]:
         sources = Location.objects.order_by("source").values_list("source", flat=True).distinct()
-        return [(source or self.STAFF, source or "Entered by staff") for source in sources]
+        return [(source or self.STAFF, source or str(_("Entered by staff"))) for source in sources]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Location]) -> QuerySet[Location]:
         value = self.value()
@@ -208,9 +212,9 @@ class LocationAdmin(NeverDeletedAdmin[Location], nested_admin.NestedModelAdmin):
                 )
             },
         ),
-        ("Publication", {"fields": ("roaming_enabled", "publish", "publish_allowed_to")}),
+        (_("Publication"), {"fields": ("roaming_enabled", "publish", "publish_allowed_to")}),
         (
-            "Details",
+            _("Details"),
             {
                 "fields": (
                     "parking_type",
@@ -227,7 +231,7 @@ class LocationAdmin(NeverDeletedAdmin[Location], nested_admin.NestedModelAdmin):
                 )
             },
         ),
-        ("Source", {"fields": ("source", "source_ref", "created", "last_updated")}),
+        (_("Source"), {"fields": ("source", "source_ref", "created", "last_updated")}),
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Location]:
@@ -256,29 +260,30 @@ class LocationAdmin(NeverDeletedAdmin[Location], nested_admin.NestedModelAdmin):
         if changed != []:  # a save without changes tells partners nothing
             services.station_announce_change(location=form.instance, changed_fields=changed)
 
-    @admin.display(description="EVSEs", ordering="evse_total")
+    @admin.display(description=_("EVSEs"), ordering="evse_total")
     def evse_total(self, obj: WithAnnotations[Location, _EvseTotal]) -> int:
         return obj.evse_total
 
     def _set_status(self, request: HttpRequest, queryset: QuerySet[Location], status: EvseStatus) -> None:
         evses = EVSE.objects.filter(location__in=queryset).exclude(status=EvseStatus.REMOVED)
         changed = services.evses_set_status(evses=evses, status=status)
-        self.message_user(request, f"{changed} EVSE(s) set to {status.label}.", messages.SUCCESS)
+        text = ngettext("%(count)s EVSE set to %(status)s.", "%(count)s EVSEs set to %(status)s.", changed)
+        self.message_user(request, text % {"count": changed, "status": status.label}, messages.SUCCESS)
 
-    @admin.action(description="Mark their EVSEs out of order", permissions=["change"])
+    @admin.action(description=_("Mark their EVSEs out of order"), permissions=["change"])
     def mark_evses_out_of_order(self, request: HttpRequest, queryset: QuerySet[Location]) -> None:
         self._set_status(request, queryset, EvseStatus.OUTOFORDER)
 
-    @admin.action(description="Mark their EVSEs available", permissions=["change"])
+    @admin.action(description=_("Mark their EVSEs available"), permissions=["change"])
     def mark_evses_available(self, request: HttpRequest, queryset: QuerySet[Location]) -> None:
         self._set_status(request, queryset, EvseStatus.AVAILABLE)
 
-    @admin.action(description="Release for roaming", permissions=["change"])
+    @admin.action(description=_("Release for roaming"), permissions=["change"])
     def release_for_roaming(self, request: HttpRequest, queryset: QuerySet[Location]) -> None:
         for location in queryset:
             services.location_set_roaming(location=location, enabled=True)
 
-    @admin.action(description="Withdraw from roaming (private or test site)", permissions=["change"])
+    @admin.action(description=_("Withdraw from roaming (private or test site)"), permissions=["change"])
     def withdraw_from_roaming(self, request: HttpRequest, queryset: QuerySet[Location]) -> None:
         for location in queryset:
             services.location_set_roaming(location=location, enabled=False)
@@ -314,20 +319,23 @@ class EvseAdmin(NeverDeletedAdmin[EVSE], nested_admin.NestedModelAdmin):
                 location=form.instance.location, evse=form.instance, changed_fields=changed
             )
 
-    @admin.action(description="Mark out of order", permissions=["change"])
+    @admin.action(description=_("Mark out of order"), permissions=["change"])
     def mark_out_of_order(self, request: HttpRequest, queryset: QuerySet[EVSE]) -> None:
         changed = services.evses_set_status(evses=queryset, status=EvseStatus.OUTOFORDER)
-        self.message_user(request, f"{changed} EVSE(s) marked out of order.", messages.SUCCESS)
+        text = ngettext("%(count)s EVSE marked out of order.", "%(count)s EVSEs marked out of order.", changed)
+        self.message_user(request, text % {"count": changed}, messages.SUCCESS)
 
-    @admin.action(description="Mark available", permissions=["change"])
+    @admin.action(description=_("Mark available"), permissions=["change"])
     def mark_available(self, request: HttpRequest, queryset: QuerySet[EVSE]) -> None:
         changed = services.evses_set_status(evses=queryset, status=EvseStatus.AVAILABLE)
-        self.message_user(request, f"{changed} EVSE(s) marked available.", messages.SUCCESS)
+        text = ngettext("%(count)s EVSE marked available.", "%(count)s EVSEs marked available.", changed)
+        self.message_user(request, text % {"count": changed}, messages.SUCCESS)
 
-    @admin.action(description="Retire (status REMOVED)", permissions=["change"])
+    @admin.action(description=_("Retire (status REMOVED)"), permissions=["change"])
     def mark_removed(self, request: HttpRequest, queryset: QuerySet[EVSE]) -> None:
         changed = services.evses_set_status(evses=queryset, status=EvseStatus.REMOVED)
-        self.message_user(request, f"{changed} EVSE(s) retired.", messages.SUCCESS)
+        text = ngettext("%(count)s EVSE retired.", "%(count)s EVSEs retired.", changed)
+        self.message_user(request, text % {"count": changed}, messages.SUCCESS)
 
 
 class ReadOnlyAdminMixin:
@@ -391,6 +399,53 @@ class ChargingSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[ChargingSession]
     list_per_page = 50
     show_full_result_count = False
 
-    @admin.display(description="eMSP", ordering="token_party_id")
+    @admin.display(description=_("eMSP"), ordering="token_party_id")
     def token_party(self, obj: ChargingSession) -> str:
         return f"{obj.token_country_code}*{obj.token_party_id}"
+
+
+# --- Users and groups ---------------------------------------------------------------------------------------------
+# Django stores a permission's name in English when it creates the row ("Can add location"). The permission lists
+# of the user and group forms name each from its codename and the model's translated name instead.
+_PERMISSION_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """``app | model | action`` in the active language, as Django's own label; a custom permission keeps its name."""
+    action, _sep, model_name = permission.codename.partition("_")
+    model = permission.content_type.model_class()
+    if action not in _PERMISSION_ACTIONS or model is None or model._meta.model_name != model_name:
+        return str(permission)
+    wording = str(_PERMISSION_ACTIONS[action]) % {"model": model._meta.verbose_name}
+    return f"{permission.content_type} | {wording}"
+
+
+class PermissionsField(ModelMultipleChoiceField[Permission]):
+    def label_from_instance(self, obj: Permission) -> str:
+        return permission_label(obj)
+
+
+class TranslatedPermissionsMixin:
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.related_model is Permission:
+            kwargs.setdefault("form_class", PermissionsField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class StaffUserAdmin(TranslatedPermissionsMixin, UserAdmin[User]):
+    pass
+
+
+@admin.register(Group)
+class StaffGroupAdmin(TranslatedPermissionsMixin, GroupAdmin):
+    pass

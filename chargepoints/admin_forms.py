@@ -58,7 +58,7 @@ def _business_details(label: StrOrPromise) -> RowsField:
 
 
 class LocationAdminForm(forms.ModelForm[Location]):
-    facilities = EnumChecklistField(Facility.choices)
+    facilities = EnumChecklistField(Facility.choices, label=_("Facilities"))
     images = RowsField(_IMAGE, label=_("Images"))
     directions = RowsField(DISPLAY_TEXT_COLUMNS, label=_("Directions"))
     related_locations = RowsField(
@@ -105,8 +105,8 @@ class EvseAdminForm(forms.ModelForm[EVSE]):
     """An EVSE's fields. Ad hoc card payment (``CARD_PAYMENT_CAPABILITIES`` and the connectors' AD_HOC_PAYMENT
     tariffs) is shown, not edited: its one write path is the page the help text links to (``evse_links``)."""
 
-    capabilities = EnumChecklistField(Capability.choices)
-    parking_restrictions = EnumChecklistField(ParkingRestriction.choices)
+    capabilities = EnumChecklistField(Capability.choices, label=_("Capabilities"))
+    parking_restrictions = EnumChecklistField(ParkingRestriction.choices, label=_("Parking restrictions"))
     directions = RowsField(DISPLAY_TEXT_COLUMNS, label=_("EVSE directions"))
     images = RowsField(_IMAGE, label=_("EVSE images"))
     status_schedule = RowsField(
@@ -172,7 +172,7 @@ class ConnectorAdminForm(forms.ModelForm[Connector]):
         required=False,
         label=_("Tariff ids"),
         help_text=_("Comma separated. AD_HOC_PAYMENT tariffs are set on the EVSE's ad hoc payment page."),
-        widget=forms.TextInput(attrs={"size": 12, "aria-label": "Tariff ids"}),
+        widget=forms.TextInput(attrs={"size": 12, "aria-label": _("Tariff ids")}),
     )
 
     def clean_tariff_ids(self) -> list[str]:

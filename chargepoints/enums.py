@@ -99,34 +99,34 @@ class PowerType(models.TextChoices):
 
 
 class Facility(models.TextChoices):
-    HOTEL = "HOTEL"
-    RESTAURANT = "RESTAURANT"
-    CAFE = "CAFE"
-    MALL = "MALL"
-    SUPERMARKET = "SUPERMARKET"
-    SPORT = "SPORT"
-    RECREATION_AREA = "RECREATION_AREA"
-    NATURE = "NATURE"
-    MUSEUM = "MUSEUM"
-    BIKE_SHARING = "BIKE_SHARING"
-    BUS_STOP = "BUS_STOP"
-    TAXI_STAND = "TAXI_STAND"
-    TRAM_STOP = "TRAM_STOP"
-    METRO_STATION = "METRO_STATION"
-    TRAIN_STATION = "TRAIN_STATION"
-    AIRPORT = "AIRPORT"
-    PARKING_LOT = "PARKING_LOT"
-    CARPOOL_PARKING = "CARPOOL_PARKING"
-    FUEL_STATION = "FUEL_STATION"
-    WIFI = "WIFI"
+    HOTEL = "HOTEL", _("Hotel")
+    RESTAURANT = "RESTAURANT", _("Restaurant")
+    CAFE = "CAFE", _("Cafe")
+    MALL = "MALL", _("Mall")
+    SUPERMARKET = "SUPERMARKET", _("Supermarket")
+    SPORT = "SPORT", _("Sport")
+    RECREATION_AREA = "RECREATION_AREA", _("Recreation area")
+    NATURE = "NATURE", _("Nature")
+    MUSEUM = "MUSEUM", _("Museum")
+    BIKE_SHARING = "BIKE_SHARING", _("Bike sharing")
+    BUS_STOP = "BUS_STOP", _("Bus stop")
+    TAXI_STAND = "TAXI_STAND", _("Taxi stand")
+    TRAM_STOP = "TRAM_STOP", _("Tram stop")
+    METRO_STATION = "METRO_STATION", _("Metro station")
+    TRAIN_STATION = "TRAIN_STATION", _("Train station")
+    AIRPORT = "AIRPORT", _("Airport")
+    PARKING_LOT = "PARKING_LOT", _("Parking lot")
+    CARPOOL_PARKING = "CARPOOL_PARKING", _("Carpool parking")
+    FUEL_STATION = "FUEL_STATION", _("Fuel station")
+    WIFI = "WIFI", _("Wifi")
 
 
 class ParkingRestriction(models.TextChoices):
-    EV_ONLY = "EV_ONLY"
-    PLUGGED = "PLUGGED"
-    DISABLED = "DISABLED"
-    CUSTOMERS = "CUSTOMERS"
-    MOTORCYCLES = "MOTORCYCLES"
+    EV_ONLY = "EV_ONLY", _("Electric vehicles only")
+    PLUGGED = "PLUGGED", _("While plugged in")
+    DISABLED = "DISABLED", _("Disabled drivers")
+    CUSTOMERS = "CUSTOMERS", _("Customers only")
+    MOTORCYCLES = "MOTORCYCLES", _("Motorcycles")
 
 
 class ParkingType(models.TextChoices):
@@ -139,20 +139,22 @@ class ParkingType(models.TextChoices):
 
 
 class ImageCategory(models.TextChoices):
-    CHARGER = "CHARGER"
-    ENTRANCE = "ENTRANCE"
-    LOCATION = "LOCATION"
-    NETWORK = "NETWORK"
-    OPERATOR = "OPERATOR"
-    OTHER = "OTHER"
-    OWNER = "OWNER"
+    CHARGER = "CHARGER", _("Charger")
+    ENTRANCE = "ENTRANCE", _("Entrance")
+    LOCATION = "LOCATION", _("Location")
+    NETWORK = "NETWORK", _("Network")
+    OPERATOR = "OPERATOR", _("Operator")
+    OTHER = "OTHER", _("Other")
+    OWNER = "OWNER", _("Owner")
 
 
 class TokenType(models.TextChoices):
-    AD_HOC_USER = "AD_HOC_USER"
-    APP_USER = "APP_USER"
-    OTHER = "OTHER"
-    RFID = "RFID"
+    """OCPI codes (mod_tokens.asciidoc §TokenType enum), shown as they are."""
+
+    AD_HOC_USER = "AD_HOC_USER", "AD_HOC_USER"
+    APP_USER = "APP_USER", "APP_USER"
+    OTHER = "OTHER", "OTHER"
+    RFID = "RFID", "RFID"
 
 
 class PowerClass(models.TextChoices):

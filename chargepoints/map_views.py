@@ -54,28 +54,6 @@ PAYMENT_CHOICES = [
     (Capability.RFID_READER.value, _("RFID card")),
 ]
 POWER_CHOICES = [("", _("Any power")), ("11", "≥ 11 kW"), ("22", "≥ 22 kW"), ("50", "≥ 50 kW"), ("150", "≥ 150 kW")]
-FACILITY_LABELS = {
-    Facility.HOTEL: _("Hotel"),
-    Facility.RESTAURANT: _("Restaurant"),
-    Facility.CAFE: _("Cafe"),
-    Facility.MALL: _("Mall"),
-    Facility.SUPERMARKET: _("Supermarket"),
-    Facility.SPORT: _("Sport"),
-    Facility.RECREATION_AREA: _("Recreation area"),
-    Facility.NATURE: _("Nature"),
-    Facility.MUSEUM: _("Museum"),
-    Facility.BIKE_SHARING: _("Bike sharing"),
-    Facility.BUS_STOP: _("Bus stop"),
-    Facility.TAXI_STAND: _("Taxi stand"),
-    Facility.TRAM_STOP: _("Tram stop"),
-    Facility.METRO_STATION: _("Metro station"),
-    Facility.TRAIN_STATION: _("Train station"),
-    Facility.AIRPORT: _("Airport"),
-    Facility.PARKING_LOT: _("Parking lot"),
-    Facility.CARPOOL_PARKING: _("Carpool parking"),
-    Facility.FUEL_STATION: _("Fuel station"),
-    Facility.WIFI: _("Wifi"),
-}
 LIST_LIMIT = 20  # stations in the list beside the map; the map itself shows every one in the area
 _SELECT = {"class": "form-select form-select-sm"}
 
@@ -122,7 +100,7 @@ class MapFilterForm(MapAreaForm):
     payment = forms.MultipleChoiceField(required=False, choices=PAYMENT_CHOICES, widget=forms.CheckboxSelectMultiple)
     facility = forms.MultipleChoiceField(
         required=False,
-        choices=list(FACILITY_LABELS.items()),
+        choices=Facility.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     open_now = forms.BooleanField(required=False, label=_("Open now"))

@@ -5,6 +5,7 @@ from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from chargepoints.admin import ReadOnlyAdminMixin
 
@@ -47,12 +48,12 @@ class PartnerAdmin(admin.ModelAdmin[Partner]):
     )
     fields = ("name", "auth_header_base64", "realtime_authorization", *readonly_fields)
 
-    @admin.display(description="Actions")
+    @admin.display(description=_("Actions"))
     def partner_page(self, obj: Partner) -> str:
         if not obj.pk:
             return "-"
         url = reverse("partners:detail", args=[obj.pk])
-        return format_html('<a href="{}">Grant parties, test connection, rotate token, unregister…</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("Grant parties, test connection, rotate token, unregister…"))
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Partners come into being through a token A or a registration, both on the partner pages.

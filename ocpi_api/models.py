@@ -30,43 +30,62 @@ class Partner(models.Model):
         REGISTERED = "REGISTERED", _("Registered")
         UNREGISTERED = "UNREGISTERED", _("Unregistered")
 
-    name = models.CharField(max_length=100, blank=True)
-    country_code = models.CharField(max_length=2, blank=True, help_text="Main party of the partner (ISO 3166 alpha-2).")
-    party_id = models.CharField(max_length=3, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
-    versions_url = models.URLField("their versions URL", max_length=255, blank=True)
-    version = models.CharField("OCPI version in use", max_length=10, blank=True)
-    endpoints = models.JSONField(default=list, blank=True, help_text="Their modules: identifier, role and URL.")
-    roles = models.JSONField(default=list, blank=True, help_text="Their CredentialsRoles from the handshake.")
-    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
-    previous_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
-    outbound_token = models.CharField(max_length=64, blank=True, editable=False)
+    name = models.CharField(max_length=100, blank=True, verbose_name=_("name"))
+    country_code = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text=_("Main party of the partner (ISO 3166 alpha-2)."),
+        verbose_name=_("country code"),
+    )
+    party_id = models.CharField(max_length=3, blank=True, verbose_name=_("party id"))
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True, verbose_name=_("status")
+    )
+    versions_url = models.URLField(_("their versions URL"), max_length=255, blank=True)
+    version = models.CharField(_("OCPI version in use"), max_length=10, blank=True)
+    endpoints = models.JSONField(
+        default=list, blank=True, help_text=_("Their modules: identifier, role and URL."), verbose_name=_("endpoints")
+    )
+    roles = models.JSONField(
+        default=list, blank=True, help_text=_("Their CredentialsRoles from the handshake."), verbose_name=_("roles")
+    )
+    token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False, verbose_name=_("token hash")
+    )
+    previous_token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False, verbose_name=_("previous token hash")
+    )
+    outbound_token = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("outbound token"))
     auth_header_base64 = models.BooleanField(
-        "send tokens Base64-encoded",
+        _("send tokens Base64-encoded"),
         default=True,
-        help_text="OCPI 2.2.1 encodes the token; many older peers expect it raw. Found out during the handshake.",
+        help_text=_("OCPI 2.2.1 encodes the token; many older peers expect it raw. Found out during the handshake."),
     )
     realtime_authorization = models.BooleanField(
-        "ask in real time for ALLOWED tokens",
+        _("ask in real time for ALLOWED tokens"),
         default=False,
-        help_text="Tokens with whitelist ALLOWED are decided locally unless this is set; then we ask the eMSP first "
-        "and fall back to the local copy when it cannot answer.",
+        help_text=_(
+            "Tokens with whitelist ALLOWED are decided locally unless this is set; then we ask the eMSP first "
+            "and fall back to the local copy when it cannot answer."
+        ),
     )
-    last_success_at = models.DateTimeField("last successful call to them", null=True, blank=True)
-    last_seen_at = models.DateTimeField("last request from them", null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    last_success_at = models.DateTimeField(_("last successful call to them"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last request from them"), null=True, blank=True)
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
     tokens_pulled_at = models.DateTimeField(
-        "their token list read up to",
+        _("their token list read up to"),
         null=True,
         blank=True,
         editable=False,
-        help_text="When the last complete pull of their token list started; the next pull asks for changes since.",
+        help_text=_("When the last complete pull of their token list started; the next pull asks for changes since."),
     )
-    tokens_pull = models.JSONField("last token pull", default=dict, blank=True, editable=False)
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    tokens_pull = models.JSONField(_("last token pull"), default=dict, blank=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    updated = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
         ordering: ClassVar = ["name", "id"]
 
     def __str__(self) -> str:
@@ -106,17 +125,23 @@ class PartyGrant(models.Model):
     at most one grant in force, whoever holds it (a database constraint), so no party belongs to two partners.
     """
 
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="grants")
-    country_code = models.CharField(max_length=2)
-    party_id = models.CharField(max_length=3)
-    reason = models.CharField(max_length=255, help_text="Why staff granted it (contract, ticket…).")
-    granted_by = models.CharField(max_length=150, help_text="The staff user, or the command that granted it.")
-    granted_at = models.DateTimeField(default=timezone.now)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.CharField(max_length=150, blank=True)
-    revoke_reason = models.CharField(max_length=255, blank=True)
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="grants", verbose_name=_("partner"))
+    country_code = models.CharField(max_length=2, verbose_name=_("country code"))
+    party_id = models.CharField(max_length=3, verbose_name=_("party id"))
+    reason = models.CharField(
+        max_length=255, help_text=_("Why staff granted it (contract, ticket…)."), verbose_name=_("reason")
+    )
+    granted_by = models.CharField(
+        max_length=150, help_text=_("The staff user, or the command that granted it."), verbose_name=_("granted by")
+    )
+    granted_at = models.DateTimeField(default=timezone.now, verbose_name=_("granted at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+    revoked_by = models.CharField(max_length=150, blank=True, verbose_name=_("revoked by"))
+    revoke_reason = models.CharField(max_length=255, blank=True, verbose_name=_("revoke reason"))
 
     class Meta:
+        verbose_name = _("party grant")
+        verbose_name_plural = _("party grants")
         ordering: ClassVar = ["country_code", "party_id", "-granted_at", "-id"]
         constraints: ClassVar = [
             models.UniqueConstraint(
@@ -154,26 +179,37 @@ class EmspToken(models.Model):
     retires it). ``uid`` is a CiString, so (country_code, party_id, uid, type) is unique regardless of case.
     """
 
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="tokens", help_text="Who pushed it.")
-    country_code = models.CharField(max_length=2)
-    party_id = models.CharField(max_length=3)
-    uid = models.CharField(max_length=36)
-    type = models.CharField(max_length=12, choices=TokenType.choices)
-    contract_id = models.CharField(max_length=36)
-    visual_number = models.CharField(max_length=64, blank=True)
-    issuer = models.CharField(max_length=64)
-    group_id = models.CharField(max_length=36, blank=True)
-    valid = models.BooleanField()
-    whitelist = models.CharField(max_length=16, choices=WhitelistType.choices)
-    language = models.CharField(max_length=2, blank=True)
-    default_profile_type = models.CharField(max_length=8, choices=ProfileType.choices, blank=True)
-    energy_contract = models.JSONField(null=True, blank=True, help_text="supplier_name and contract_id.")
-    last_updated = models.DateTimeField(help_text="The eMSP's last_updated.")
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        related_name="tokens",
+        help_text=_("Who pushed it."),
+        verbose_name=_("partner"),
+    )
+    country_code = models.CharField(max_length=2, verbose_name=_("country code"))
+    party_id = models.CharField(max_length=3, verbose_name=_("party id"))
+    uid = models.CharField(max_length=36, verbose_name=_("UID"))
+    type = models.CharField(max_length=12, choices=TokenType.choices, verbose_name=_("type"))
+    contract_id = models.CharField(max_length=36, verbose_name=_("contract id"))
+    visual_number = models.CharField(max_length=64, blank=True, verbose_name=_("visual number"))
+    issuer = models.CharField(max_length=64, verbose_name=_("issuer"))
+    group_id = models.CharField(max_length=36, blank=True, verbose_name=_("group id"))
+    valid = models.BooleanField(verbose_name=_("valid"))
+    whitelist = models.CharField(max_length=16, choices=WhitelistType.choices, verbose_name=_("whitelist"))
+    language = models.CharField(max_length=2, blank=True, verbose_name=_("language"))
+    default_profile_type = models.CharField(
+        max_length=8, choices=ProfileType.choices, blank=True, verbose_name=_("default profile type")
+    )
+    energy_contract = models.JSONField(
+        null=True, blank=True, help_text=_("supplier_name and contract_id."), verbose_name=_("energy contract")
+    )
+    last_updated = models.DateTimeField(help_text=_("The eMSP's last_updated."), verbose_name=_("last updated"))
+    created = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    updated = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     class Meta:
-        verbose_name = "eMSP token"
+        verbose_name_plural = _("eMSP tokens")
+        verbose_name = _("eMSP token")
         ordering: ClassVar = ["country_code", "party_id", "uid", "type"]
         constraints: ClassVar = [
             models.UniqueConstraint(
@@ -211,26 +247,43 @@ class AuthorizationRecord(models.Model):
         COMMAND = "COMMAND", _("Pre-authorized by the eMSP's command")
         CONFLICT = "CONFLICT", _("Refused: the uid is held by several eMSPs")
 
-    created = models.DateTimeField(default=timezone.now, db_index=True)
-    token_uid = models.CharField(max_length=36, db_index=True)
-    token_type = models.CharField(max_length=12)
-    token = models.ForeignKey(EmspToken, on_delete=models.PROTECT, null=True, blank=True, related_name="authorizations")
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    location_id = models.CharField(max_length=36)
-    evse_uid = models.CharField(max_length=36)
-    allowed = models.BooleanField()
-    source = models.CharField(max_length=10, choices=Source.choices)
-    allowed_type = models.CharField(
-        max_length=12, blank=True, help_text="The eMSP's AllowedType when it answered in real time."
+    created = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("created"))
+    token_uid = models.CharField(max_length=36, db_index=True, verbose_name=_("token UID"))
+    token_type = models.CharField(max_length=12, verbose_name=_("token type"))
+    token = models.ForeignKey(
+        EmspToken,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="authorizations",
+        verbose_name=_("token"),
     )
-    auth_method = models.CharField(max_length=12, choices=AuthMethod.choices, blank=True)
-    authorization_reference = models.CharField(max_length=36, blank=True)
-    reason = models.CharField(max_length=255)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("partner")
+    )
+    location_id = models.CharField(max_length=36, verbose_name=_("location id"))
+    evse_uid = models.CharField(max_length=36, verbose_name=_("EVSE UID"))
+    allowed = models.BooleanField(verbose_name=_("allowed"))
+    source = models.CharField(max_length=10, choices=Source.choices, verbose_name=_("source"))
+    allowed_type = models.CharField(
+        max_length=12,
+        blank=True,
+        help_text=_("The eMSP's AllowedType when it answered in real time."),
+        verbose_name=_("allowed type"),
+    )
+    auth_method = models.CharField(max_length=12, choices=AuthMethod.choices, blank=True, verbose_name=_("auth method"))
+    authorization_reference = models.CharField(max_length=36, blank=True, verbose_name=_("authorization reference"))
+    reason = models.CharField(max_length=255, verbose_name=_("reason"))
     exchange = models.CharField(
-        max_length=255, blank=True, help_text="The real-time call: what the eMSP answered, or why it could not."
+        max_length=255,
+        blank=True,
+        help_text=_("The real-time call: what the eMSP answered, or why it could not."),
+        verbose_name=_("exchange"),
     )
 
     class Meta:
+        verbose_name = _("authorization record")
+        verbose_name_plural = _("authorization records")
         ordering: ClassVar = ["-created", "-id"]
         # The Tokens page: the latest decisions, and those of one uid in any case (token uids are case-insensitive).
         indexes: ClassVar = [
@@ -246,51 +299,65 @@ class CommandRequest(models.Model):
     """A command an eMSP sent us (OCPI 2.2.1 mod_commands.asciidoc): what we answered at once, and the charger's result
     we sent later."""
 
+    # OCPI codes (mod_commands.asciidoc §CommandType, §CommandResponseType, §CommandResultType), shown as they are.
     class Command(models.TextChoices):
-        CANCEL_RESERVATION = "CANCEL_RESERVATION"
-        RESERVE_NOW = "RESERVE_NOW"
-        START_SESSION = "START_SESSION"
-        STOP_SESSION = "STOP_SESSION"
-        UNLOCK_CONNECTOR = "UNLOCK_CONNECTOR"
+        CANCEL_RESERVATION = "CANCEL_RESERVATION", "CANCEL_RESERVATION"
+        RESERVE_NOW = "RESERVE_NOW", "RESERVE_NOW"
+        START_SESSION = "START_SESSION", "START_SESSION"
+        STOP_SESSION = "STOP_SESSION", "STOP_SESSION"
+        UNLOCK_CONNECTOR = "UNLOCK_CONNECTOR", "UNLOCK_CONNECTOR"
 
     class Response(models.TextChoices):
-        ACCEPTED = "ACCEPTED"
-        NOT_SUPPORTED = "NOT_SUPPORTED"
-        REJECTED = "REJECTED"
-        UNKNOWN_SESSION = "UNKNOWN_SESSION"
+        ACCEPTED = "ACCEPTED", "ACCEPTED"
+        NOT_SUPPORTED = "NOT_SUPPORTED", "NOT_SUPPORTED"
+        REJECTED = "REJECTED", "REJECTED"
+        UNKNOWN_SESSION = "UNKNOWN_SESSION", "UNKNOWN_SESSION"
 
     class Result(models.TextChoices):
-        ACCEPTED = "ACCEPTED"
-        CANCELED_RESERVATION = "CANCELED_RESERVATION"
-        EVSE_OCCUPIED = "EVSE_OCCUPIED"
-        EVSE_INOPERATIVE = "EVSE_INOPERATIVE"
-        FAILED = "FAILED"
-        NOT_SUPPORTED = "NOT_SUPPORTED"
-        REJECTED = "REJECTED"
-        TIMEOUT = "TIMEOUT"
-        UNKNOWN_RESERVATION = "UNKNOWN_RESERVATION"
+        ACCEPTED = "ACCEPTED", "ACCEPTED"
+        CANCELED_RESERVATION = "CANCELED_RESERVATION", "CANCELED_RESERVATION"
+        EVSE_OCCUPIED = "EVSE_OCCUPIED", "EVSE_OCCUPIED"
+        EVSE_INOPERATIVE = "EVSE_INOPERATIVE", "EVSE_INOPERATIVE"
+        FAILED = "FAILED", "FAILED"
+        NOT_SUPPORTED = "NOT_SUPPORTED", "NOT_SUPPORTED"
+        REJECTED = "REJECTED", "REJECTED"
+        TIMEOUT = "TIMEOUT", "TIMEOUT"
+        UNKNOWN_RESERVATION = "UNKNOWN_RESERVATION", "UNKNOWN_RESERVATION"
 
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="commands")
-    command = models.CharField(max_length=20, choices=Command.choices)
-    received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    response_url = models.CharField(max_length=255)
-    payload = models.JSONField(help_text="The command as the eMSP sent it.")
-    location_id = models.CharField(max_length=36, blank=True)
-    evse_uid = models.CharField(max_length=36, blank=True)
-    connector_id = models.CharField(max_length=36, blank=True)
-    reservation_id = models.CharField(max_length=36, blank=True, help_text="The eMSP's id, only valid for it.")
-    expiry_date = models.DateTimeField(null=True, blank=True, help_text="RESERVE_NOW: when the reservation ends.")
-    session = models.ForeignKey(
-        ChargingSession, on_delete=models.PROTECT, null=True, blank=True, related_name="commands"
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="commands", verbose_name=_("partner"))
+    command = models.CharField(max_length=20, choices=Command.choices, verbose_name=_("command"))
+    received_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("received at"))
+    response_url = models.CharField(max_length=255, verbose_name=_("response URL"))
+    payload = models.JSONField(help_text=_("The command as the eMSP sent it."), verbose_name=_("payload"))
+    location_id = models.CharField(max_length=36, blank=True, verbose_name=_("location id"))
+    evse_uid = models.CharField(max_length=36, blank=True, verbose_name=_("EVSE UID"))
+    connector_id = models.CharField(max_length=36, blank=True, verbose_name=_("connector id"))
+    reservation_id = models.CharField(
+        max_length=36, blank=True, help_text=_("The eMSP's id, only valid for it."), verbose_name=_("reservation id")
     )
-    response = models.CharField(max_length=16, choices=Response.choices)
-    response_message = models.CharField(max_length=255, blank=True)
-    timeout = models.PositiveIntegerField(help_text="Seconds the eMSP waits for the result.")
-    result = models.CharField(max_length=20, choices=Result.choices, blank=True)
-    result_message = models.CharField(max_length=255, blank=True)
-    result_at = models.DateTimeField(null=True, blank=True)
+    expiry_date = models.DateTimeField(
+        null=True, blank=True, help_text=_("RESERVE_NOW: when the reservation ends."), verbose_name=_("expiry date")
+    )
+    session = models.ForeignKey(
+        ChargingSession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commands",
+        verbose_name=_("session"),
+    )
+    response = models.CharField(max_length=16, choices=Response.choices, verbose_name=_("response"))
+    response_message = models.CharField(max_length=255, blank=True, verbose_name=_("response message"))
+    timeout = models.PositiveIntegerField(
+        help_text=_("Seconds the eMSP waits for the result."), verbose_name=_("timeout")
+    )
+    result = models.CharField(max_length=20, choices=Result.choices, blank=True, verbose_name=_("result"))
+    result_message = models.CharField(max_length=255, blank=True, verbose_name=_("result message"))
+    result_at = models.DateTimeField(null=True, blank=True, verbose_name=_("result at"))
 
     class Meta:
+        verbose_name = _("command request")
+        verbose_name_plural = _("command requests")
         ordering: ClassVar = ["-received_at", "-id"]
         indexes: ClassVar = [models.Index(fields=["partner", "reservation_id"], name="command_reservation")]
 
@@ -306,14 +373,16 @@ class CdrDelivery(models.Model):
     """Where a CDR we POSTed lives at the eMSP: the ``Location`` header of its answer (OCPI 2.2.1 mod_cdrs.asciidoc,
     Receiver Interface)."""
 
-    cdr = models.ForeignKey("billing.Cdr", on_delete=models.PROTECT, related_name="deliveries")
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="cdr_deliveries")
-    location_url = models.CharField("their URL of the CDR", max_length=512, blank=True)
-    delivered_at = models.DateTimeField(default=timezone.now)
+    cdr = models.ForeignKey("billing.Cdr", on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("CDR"))
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="cdr_deliveries", verbose_name=_("partner")
+    )
+    location_url = models.CharField(_("their URL of the CDR"), max_length=512, blank=True)
+    delivered_at = models.DateTimeField(default=timezone.now, verbose_name=_("delivered at"))
 
     class Meta:
-        verbose_name = "CDR delivery"
-        verbose_name_plural = "CDR deliveries"
+        verbose_name = _("CDR delivery")
+        verbose_name_plural = _("CDR deliveries")
         ordering: ClassVar = ["-delivered_at", "-id"]
         constraints: ClassVar = [models.UniqueConstraint(fields=["cdr", "partner"], name="cdrdelivery_once")]
 
@@ -330,9 +399,15 @@ class LocationDocument(models.Model):
     from its location's is out of date and is not served.
     """
 
-    location = models.OneToOneField(Location, on_delete=models.CASCADE, primary_key=True, related_name="ocpi_document")
-    last_updated = models.DateTimeField()
-    body = models.BinaryField()
+    location = models.OneToOneField(
+        Location, on_delete=models.CASCADE, primary_key=True, related_name="ocpi_document", verbose_name=_("location")
+    )
+    last_updated = models.DateTimeField(verbose_name=_("last updated"))
+    body = models.BinaryField(verbose_name=_("body"))
+
+    class Meta:
+        verbose_name = _("location document")
+        verbose_name_plural = _("location documents")
 
     def __str__(self) -> str:
         return f"OCPI document of location {self.location_id}"

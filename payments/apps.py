@@ -9,6 +9,7 @@ from .schedule import STRANDED_HOLDS_JOB
 
 class PaymentsConfig(AppConfig):
     name = "payments"
+    verbose_name = _("Payments")
     portal_sections = (PortalSection(85, _("Ad hoc payments"), "payments:staff_list", "payments.view_adhocpayment"),)
     staff_role_grants = {FINANCE: {"payments": ("view", "change")}}
     periodic_jobs = (STRANDED_HOLDS_JOB,)

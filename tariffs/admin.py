@@ -165,7 +165,7 @@ class TariffAdmin(nested_admin.NestedModelAdmin):
 
     @admin.display(description=_("created"))
     def created_at(self, tariff: Tariff) -> Any:
-        return tariff.created
+        return tariff.created or self.get_empty_value_display()  # not yet saved
 
     @admin.display(description=_("last updated"))
     def last_updated_at(self, tariff: Tariff) -> Any:

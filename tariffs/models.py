@@ -79,44 +79,61 @@ _NUMBER: dict[str, Any] = {"max_digits": 12, "decimal_places": 4, "null": True, 
 
 
 class Tariff(models.Model):
-    country_code = models.CharField(max_length=2, default=_default_country_code, validators=[_validate_country_code])
-    party_id = models.CharField(max_length=3, default=_default_party_id, validators=[_validate_party_id])
+    country_code = models.CharField(
+        max_length=2, default=_default_country_code, validators=[_validate_country_code], verbose_name=_("country code")
+    )
+    party_id = models.CharField(
+        max_length=3, default=_default_party_id, validators=[_validate_party_id], verbose_name=_("party id")
+    )
     ocpi_id = models.CharField(
-        "tariff id",
+        _("tariff id"),
         max_length=36,
         validators=[_validate_ocpi_id],
         help_text=_("OCPI Tariff id, unique for this operator. Connectors list it in their tariff ids."),
     )
     currency = models.CharField(
-        max_length=3, validators=[_validate_currency], help_text=_("ISO 4217, e.g. SEK or EUR.")
+        max_length=3,
+        validators=[_validate_currency],
+        help_text=_("ISO 4217, e.g. SEK or EUR."),
+        verbose_name=_("currency"),
     )
     type = models.CharField(
         max_length=16,
         choices=TariffType.choices,
         blank=True,
         help_text=_("Empty: valid for every session. Otherwise the payment method or charging preference it is for."),
+        verbose_name=_("type"),
     )
     tariff_alt_text = models.JSONField(
-        "alternative text",
+        _("alternative text"),
         default=list,
         blank=True,
         validators=[rules.validate_display_texts],
         help_text=_('List of {"language": "en", "text": "…"}. Extra information only: not the prices in the elements.'),
     )
-    tariff_alt_url = models.URLField("alternative URL", max_length=255, blank=True)
-    min_price_excl_vat = models.DecimalField(**_NUMBER)
-    min_price_incl_vat = models.DecimalField(**_NUMBER)
-    max_price_excl_vat = models.DecimalField(**_NUMBER)
-    max_price_incl_vat = models.DecimalField(**_NUMBER)
-    start_date_time = models.DateTimeField(null=True, blank=True, help_text=_("Valid from (UTC). Empty: no start."))
-    end_date_time = models.DateTimeField(
-        null=True, blank=True, help_text=_("No longer valid after (UTC). Empty: no end.")
+    tariff_alt_url = models.URLField(_("alternative URL"), max_length=255, blank=True)
+    min_price_excl_vat = models.DecimalField(**_NUMBER, verbose_name=_("min price excl VAT"))
+    min_price_incl_vat = models.DecimalField(**_NUMBER, verbose_name=_("min price incl VAT"))
+    max_price_excl_vat = models.DecimalField(**_NUMBER, verbose_name=_("max price excl VAT"))
+    max_price_incl_vat = models.DecimalField(**_NUMBER, verbose_name=_("max price incl VAT"))
+    start_date_time = models.DateTimeField(
+        null=True, blank=True, help_text=_("Valid from (UTC). Empty: no start."), verbose_name=_("start date time")
     )
-    energy_mix = models.JSONField(null=True, blank=True, validators=[rules.validate_energy_mix])
-    created = models.DateTimeField(auto_now_add=True)
-    last_updated = models.DateTimeField(default=timezone.now, db_index=True)
+    end_date_time = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("No longer valid after (UTC). Empty: no end."),
+        verbose_name=_("end date time"),
+    )
+    energy_mix = models.JSONField(
+        null=True, blank=True, validators=[rules.validate_energy_mix], verbose_name=_("energy mix")
+    )
+    created = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    last_updated = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("last updated"))
 
     class Meta:
+        verbose_name = _("tariff")
+        verbose_name_plural = _("tariffs")
         ordering: ClassVar = ["country_code", "party_id", "ocpi_id"]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["country_code", "party_id", "ocpi_id"], name="tariff_unique_ocpi_id"),
@@ -166,12 +183,17 @@ def _price(excl: Any, incl: Any) -> dict[str, Any] | None:
 class TariffElement(models.Model):
     """One element and its restrictions (all empty = applies always)."""
 
-    tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="elements")
+    tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="elements", verbose_name=_("tariff"))
     position = models.PositiveSmallIntegerField(
-        default=0, help_text=_("Order in the tariff: the first matching element prices each dimension.")
+        default=0,
+        help_text=_("Order in the tariff: the first matching element prices each dimension."),
+        verbose_name=_("position"),
     )
     start_time = models.TimeField(
-        null=True, blank=True, help_text=_("Local time HH:MM from which the element applies.")
+        null=True,
+        blank=True,
+        help_text=_("Local time HH:MM from which the element applies."),
+        verbose_name=_("start time"),
     )
     end_time = models.TimeField(
         null=True,
@@ -180,34 +202,63 @@ class TariffElement(models.Model):
             "Local time until which it applies (exclusive). Before the start time: the window runs past "
             "midnight. 00:00: until midnight."
         ),
+        verbose_name=_("end time"),
     )
-    start_date = models.DateField(null=True, blank=True, help_text=_("Local date from which it applies (inclusive)."))
-    end_date = models.DateField(null=True, blank=True, help_text=_("Local date until which it applies (exclusive)."))
-    min_kwh = models.DecimalField("min kWh", **_NUMBER, help_text=_("Applies once the session charged this much."))
+    start_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("Local date from which it applies (inclusive)."),
+        verbose_name=_("start date"),
+    )
+    end_date = models.DateField(
+        null=True, blank=True, help_text=_("Local date until which it applies (exclusive)."), verbose_name=_("end date")
+    )
+    min_kwh = models.DecimalField(_("min kWh"), **_NUMBER, help_text=_("Applies once the session charged this much."))
     max_kwh = models.DecimalField(
-        "max kWh", **_NUMBER, help_text=_("Applies while the session charged less than this.")
+        _("max kWh"), **_NUMBER, help_text=_("Applies while the session charged less than this.")
     )
-    min_current = models.DecimalField(**_NUMBER, help_text=_("A, sum over phases: applies while at least this."))
-    max_current = models.DecimalField(**_NUMBER, help_text=_("A, sum over phases: applies while below this."))
-    min_power = models.DecimalField(**_NUMBER, help_text=_("kW: applies while at least this."))
-    max_power = models.DecimalField(**_NUMBER, help_text=_("kW: applies while below this."))
+    min_current = models.DecimalField(
+        **_NUMBER, help_text=_("A, sum over phases: applies while at least this."), verbose_name=_("min current")
+    )
+    max_current = models.DecimalField(
+        **_NUMBER, help_text=_("A, sum over phases: applies while below this."), verbose_name=_("max current")
+    )
+    min_power = models.DecimalField(
+        **_NUMBER, help_text=_("kW: applies while at least this."), verbose_name=_("min power")
+    )
+    max_power = models.DecimalField(
+        **_NUMBER, help_text=_("kW: applies while below this."), verbose_name=_("max power")
+    )
     min_duration = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("Seconds since the session started: applies from then on.")
+        null=True,
+        blank=True,
+        help_text=_("Seconds since the session started: applies from then on."),
+        verbose_name=_("min duration"),
     )
     max_duration = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("Seconds since the session started: applies until then.")
+        null=True,
+        blank=True,
+        help_text=_("Seconds since the session started: applies until then."),
+        verbose_name=_("max duration"),
     )
     day_of_week = models.JSONField(
-        default=list, blank=True, validators=[rules.validate_days], help_text=_("Local weekdays; empty: every day.")
+        default=list,
+        blank=True,
+        validators=[rules.validate_days],
+        help_text=_("Local weekdays; empty: every day."),
+        verbose_name=_("day of week"),
     )
     reservation = models.CharField(
         max_length=19,
         choices=RESERVATION_CHOICES,
         blank=True,
         help_text=_("Set when this element prices a reservation (only FLAT and TIME then; TIME = reservation time)."),
+        verbose_name=_("reservation"),
     )
 
     class Meta:
+        verbose_name = _("tariff element")
+        verbose_name_plural = _("tariff elements")
         ordering: ClassVar = ["tariff", "position", "id"]
 
     def __str__(self) -> str:
@@ -253,14 +304,18 @@ RESTRICTION_FIELDS = (
 
 
 class PriceComponent(models.Model):
-    element = models.ForeignKey(TariffElement, on_delete=models.CASCADE, related_name="price_components")
-    position = models.PositiveSmallIntegerField(default=0)
-    type = models.CharField(max_length=12, choices=DIMENSION_CHOICES)
+    element = models.ForeignKey(
+        TariffElement, on_delete=models.CASCADE, related_name="price_components", verbose_name=_("element")
+    )
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
+    type = models.CharField(max_length=12, choices=DIMENSION_CHOICES, verbose_name=_("type"))
     price = models.DecimalField(
-        **_MONEY, help_text=_("Excl. VAT: per kWh (ENERGY), per hour (TIME, PARKING_TIME) or per session (FLAT).")
+        **_MONEY,
+        help_text=_("Excl. VAT: per kWh (ENERGY), per hour (TIME, PARKING_TIME) or per session (FLAT)."),
+        verbose_name=_("price"),
     )
     vat = models.DecimalField(
-        "VAT %",
+        _("VAT %"),
         max_digits=7,
         decimal_places=4,
         null=True,
@@ -273,9 +328,12 @@ class PriceComponent(models.Model):
             "Billing granularity: Wh for ENERGY, seconds for TIME and PARKING_TIME; 1 for FLAT. "
             "1 is recommended (OCPI 3 drops step_size)."
         ),
+        verbose_name=_("step size"),
     )
 
     class Meta:
+        verbose_name = _("price component")
+        verbose_name_plural = _("price components")
         ordering: ClassVar = ["element", "position", "id"]
 
     def __str__(self) -> str:

@@ -57,92 +57,153 @@ class Cdr(models.Model):
         ISSUED = "ISSUED", _("Issued")
         VOID = "VOID", _("Void (never issued)")
 
-    country_code = models.CharField(max_length=2, default=_default_country_code)
-    party_id = models.CharField(max_length=3, default=_default_party_id)
-    ocpi_id = models.CharField("CDR id", max_length=39, unique=True, default=new_cdr_id)
-    status = models.CharField(max_length=6, choices=Status.choices, db_index=True)
-    session = models.ForeignKey(ChargingSession, on_delete=models.PROTECT, related_name="cdrs")
-    start_date_time = models.DateTimeField()
-    end_date_time = models.DateTimeField()
+    country_code = models.CharField(max_length=2, default=_default_country_code, verbose_name=_("country code"))
+    party_id = models.CharField(max_length=3, default=_default_party_id, verbose_name=_("party id"))
+    ocpi_id = models.CharField(_("CDR id"), max_length=39, unique=True, default=new_cdr_id)
+    status = models.CharField(max_length=6, choices=Status.choices, db_index=True, verbose_name=_("status"))
+    session = models.ForeignKey(
+        ChargingSession, on_delete=models.PROTECT, related_name="cdrs", verbose_name=_("session")
+    )
+    start_date_time = models.DateTimeField(verbose_name=_("start date time"))
+    end_date_time = models.DateTimeField(verbose_name=_("end date time"))
     # CdrToken
-    token_country_code = models.CharField(max_length=2)
-    token_party_id = models.CharField(max_length=3)
-    token_uid = models.CharField(max_length=36)
-    token_type = models.CharField(max_length=12, choices=TokenType.choices)
-    token_contract_id = models.CharField(max_length=36)
-    auth_method = models.CharField(max_length=12, choices=AuthMethod.choices)
-    authorization_reference = models.CharField(max_length=36, blank=True)
+    token_country_code = models.CharField(max_length=2, verbose_name=_("token country code"))
+    token_party_id = models.CharField(max_length=3, verbose_name=_("token party id"))
+    token_uid = models.CharField(max_length=36, verbose_name=_("token UID"))
+    token_type = models.CharField(max_length=12, choices=TokenType.choices, verbose_name=_("token type"))
+    token_contract_id = models.CharField(max_length=36, verbose_name=_("token contract id"))
+    auth_method = models.CharField(max_length=12, choices=AuthMethod.choices, verbose_name=_("auth method"))
+    authorization_reference = models.CharField(max_length=36, blank=True, verbose_name=_("authorization reference"))
     # CdrLocation, as it was when the session started; OCPI's limits applied (see billing.services.cdrs).
-    location_id = models.CharField(max_length=36)
-    location_name = models.CharField(max_length=255, blank=True)
-    location_address = models.CharField(max_length=45)
-    location_city = models.CharField(max_length=45)
-    location_postal_code = models.CharField(max_length=10, blank=True)
-    location_state = models.CharField(max_length=20, blank=True)
-    location_country = models.CharField(max_length=3)
-    location_latitude = models.CharField(max_length=10)
-    location_longitude = models.CharField(max_length=11)
-    evse_uid = models.CharField(max_length=36)
-    evse_id = models.CharField(max_length=48)
-    connector_id = models.CharField(max_length=36)
-    connector_standard = models.CharField(max_length=32, choices=ConnectorType.choices)
-    connector_format = models.CharField(max_length=8, choices=ConnectorFormat.choices)
-    connector_power_type = models.CharField(max_length=16, choices=PowerType.choices)
-    meter_id = models.CharField(max_length=255, blank=True)
-    currency = models.CharField(max_length=3, blank=True)
-    tariff_id = models.CharField(max_length=36, blank=True, help_text="The tariff that priced this CDR.")
+    location_id = models.CharField(max_length=36, verbose_name=_("location id"))
+    location_name = models.CharField(max_length=255, blank=True, verbose_name=_("location name"))
+    location_address = models.CharField(max_length=45, verbose_name=_("location address"))
+    location_city = models.CharField(max_length=45, verbose_name=_("location city"))
+    location_postal_code = models.CharField(max_length=10, blank=True, verbose_name=_("location postal code"))
+    location_state = models.CharField(max_length=20, blank=True, verbose_name=_("location state"))
+    location_country = models.CharField(max_length=3, verbose_name=_("location country"))
+    location_latitude = models.CharField(max_length=10, verbose_name=_("location latitude"))
+    location_longitude = models.CharField(max_length=11, verbose_name=_("location longitude"))
+    evse_uid = models.CharField(max_length=36, verbose_name=_("EVSE UID"))
+    evse_id = models.CharField(max_length=48, verbose_name=_("EVSE id"))
+    connector_id = models.CharField(max_length=36, verbose_name=_("connector id"))
+    connector_standard = models.CharField(
+        max_length=32, choices=ConnectorType.choices, verbose_name=_("connector standard")
+    )
+    connector_format = models.CharField(
+        max_length=8, choices=ConnectorFormat.choices, verbose_name=_("connector format")
+    )
+    connector_power_type = models.CharField(
+        max_length=16, choices=PowerType.choices, verbose_name=_("connector power type")
+    )
+    meter_id = models.CharField(max_length=255, blank=True, verbose_name=_("meter id"))
+    currency = models.CharField(max_length=3, blank=True, verbose_name=_("currency"))
+    tariff_id = models.CharField(
+        max_length=36, blank=True, help_text=_("The tariff that priced this CDR."), verbose_name=_("tariff id")
+    )
     # The tariff as it was at the session's start, in the tariffs domain's snapshot form; null without a tariff.
-    tariff_snapshot = models.JSONField(null=True, blank=True)
+    tariff_snapshot = models.JSONField(null=True, blank=True, verbose_name=_("tariff snapshot"))
     # Exact copies of the session's periods (chargepoints.sessions.pricing.PeriodFacts.to_json), re-priceable as-is.
-    charging_periods = models.JSONField(default=list)
+    charging_periods = models.JSONField(default=list, verbose_name=_("charging periods"))
     # Totals. Costs are null when the CDR could not be priced (it is then held for review).
-    total_cost_excl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    total_cost_incl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    total_fixed_cost_excl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    total_fixed_cost_incl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    total_energy = models.DecimalField(max_digits=16, decimal_places=6, help_text="kWh")
-    total_energy_cost_excl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    total_energy_cost_incl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    total_time = models.DecimalField(max_digits=16, decimal_places=6, help_text="hours, charging and parking")
-    total_time_cost_excl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    total_time_cost_incl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    total_parking_time = models.DecimalField(max_digits=16, decimal_places=6, help_text="hours")
-    total_parking_cost_excl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    total_parking_cost_incl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    total_reservation_cost_excl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    total_reservation_cost_incl_vat = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    remark = models.CharField(max_length=255, blank=True)
+    total_cost_excl_vat = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True, verbose_name=_("total cost excl VAT")
+    )
+    total_cost_incl_vat = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True, verbose_name=_("total cost incl VAT")
+    )
+    total_fixed_cost_excl_vat = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True, verbose_name=_("total fixed cost excl VAT")
+    )
+    total_fixed_cost_incl_vat = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True, verbose_name=_("total fixed cost incl VAT")
+    )
+    total_energy = models.DecimalField(
+        max_digits=16, decimal_places=6, help_text=_("kWh"), verbose_name=_("total energy")
+    )
+    total_energy_cost_excl_vat = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True, verbose_name=_("total energy cost excl VAT")
+    )
+    total_energy_cost_incl_vat = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True, verbose_name=_("total energy cost incl VAT")
+    )
+    total_time = models.DecimalField(
+        max_digits=16, decimal_places=6, help_text=_("hours, charging and parking"), verbose_name=_("total time")
+    )
+    total_time_cost_excl_vat = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True, verbose_name=_("total time cost excl VAT")
+    )
+    total_time_cost_incl_vat = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True, verbose_name=_("total time cost incl VAT")
+    )
+    total_parking_time = models.DecimalField(
+        max_digits=16, decimal_places=6, help_text=_("hours"), verbose_name=_("total parking time")
+    )
+    total_parking_cost_excl_vat = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True, verbose_name=_("total parking cost excl VAT")
+    )
+    total_parking_cost_incl_vat = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True, verbose_name=_("total parking cost incl VAT")
+    )
+    total_reservation_cost_excl_vat = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True, verbose_name=_("total reservation cost excl VAT")
+    )
+    total_reservation_cost_incl_vat = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True, verbose_name=_("total reservation cost incl VAT")
+    )
+    remark = models.CharField(max_length=255, blank=True, verbose_name=_("remark"))
     invoice_reference_id = models.CharField(
         max_length=39,
         blank=True,
-        help_text="OCPI invoice_reference_id (mod_cdrs.asciidoc, CDR object): the driver's receipt number of an ad "
-        "hoc payment.",
+        help_text=_(
+            "OCPI invoice_reference_id (mod_cdrs.asciidoc, CDR object): the driver's receipt number of an ad "
+            "hoc payment."
+        ),
+        verbose_name=_("invoice reference id"),
     )
-    credit = models.BooleanField(default=False)
-    credit_reference_id = models.CharField(max_length=39, blank=True)
+    credit = models.BooleanField(default=False, verbose_name=_("credit"))
+    credit_reference_id = models.CharField(max_length=39, blank=True, verbose_name=_("credit reference id"))
     credit_of = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_cdr", editable=False
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_cdr",
+        editable=False,
+        verbose_name=_("credit of"),
     )
     replaces = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by", editable=False
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        editable=False,
+        verbose_name=_("replaces"),
     )
     # The review queue: why the quality gate held it, and the staff decision.
-    review_reasons = models.JSONField(default=list, blank=True)
+    review_reasons = models.JSONField(default=list, blank=True, verbose_name=_("review reasons"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.CharField(max_length=255, blank=True)
-    created = models.DateTimeField(default=timezone.now)
-    issued_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decision_note = models.CharField(max_length=255, blank=True, verbose_name=_("decision note"))
+    created = models.DateTimeField(default=timezone.now, verbose_name=_("created"))
+    issued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("issued at"))
     # OCPI 2.2.1: a CDR's last_updated is when it was made available, i.e. when it was issued.
-    last_updated = models.DateTimeField(default=timezone.now, db_index=True)
+    last_updated = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("last updated"))
 
     objects = CdrQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "CDR"
-        verbose_name_plural = "CDRs"
+        verbose_name = _("CDR")
+        verbose_name_plural = _("CDRs")
         ordering: ClassVar = ["-created", "-id"]
         constraints: ClassVar = [
             models.UniqueConstraint(
@@ -185,5 +246,5 @@ class CdrInReview(Cdr):
 
     class Meta:
         proxy = True
-        verbose_name = "CDR in review"
-        verbose_name_plural = "CDR review queue"
+        verbose_name = _("CDR in review")
+        verbose_name_plural = _("CDR review queue")

@@ -32,26 +32,44 @@ class BillingProfile(models.Model):
         MONTHLY = "MONTHLY", _("Monthly")
         WEEKLY = "WEEKLY", _("Weekly")
 
-    country_code = models.CharField(max_length=2, help_text="The eMSP's OCPI country code, as on its tokens.")
-    party_id = models.CharField(max_length=3, help_text="The eMSP's OCPI party id, as on its tokens.")
-    legal_name = models.CharField(max_length=255)
-    street = models.CharField(max_length=255)
-    postal_code = models.CharField(max_length=16)
-    city = models.CharField(max_length=100)
-    country = models.CharField(max_length=64, help_text="Country name as printed on the invoice.")
-    vat_number = models.CharField("VAT number", max_length=32)
-    registration_number = models.CharField(max_length=32, blank=True, help_text="Company registration number.")
-    their_reference = models.CharField(max_length=100, blank=True, help_text="Printed as 'Your reference'.")
-    billing_email = models.EmailField()
-    period = models.CharField(max_length=7, choices=Period.choices, default=Period.MONTHLY)
-    payment_terms_days = models.PositiveSmallIntegerField(default=30, help_text="Days from the invoice date.")
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
-    active = models.BooleanField(default=True, help_text="Inactive parties are left out of invoice runs.")
+    country_code = models.CharField(
+        max_length=2, help_text=_("The eMSP's OCPI country code, as on its tokens."), verbose_name=_("country code")
+    )
+    party_id = models.CharField(
+        max_length=3, help_text=_("The eMSP's OCPI party id, as on its tokens."), verbose_name=_("party id")
+    )
+    legal_name = models.CharField(max_length=255, verbose_name=_("legal name"))
+    street = models.CharField(max_length=255, verbose_name=_("street"))
+    postal_code = models.CharField(max_length=16, verbose_name=_("postal code"))
+    city = models.CharField(max_length=100, verbose_name=_("city"))
+    country = models.CharField(
+        max_length=64, help_text=_("Country name as printed on the invoice."), verbose_name=_("country")
+    )
+    vat_number = models.CharField(_("VAT number"), max_length=32)
+    registration_number = models.CharField(
+        max_length=32, blank=True, help_text=_("Company registration number."), verbose_name=_("registration number")
+    )
+    their_reference = models.CharField(
+        max_length=100, blank=True, help_text=_("Printed as 'Your reference'."), verbose_name=_("their reference")
+    )
+    billing_email = models.EmailField(verbose_name=_("billing email"))
+    period = models.CharField(max_length=7, choices=Period.choices, default=Period.MONTHLY, verbose_name=_("period"))
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=30, help_text=_("Days from the invoice date."), verbose_name=_("payment terms days")
+    )
+    language = models.CharField(
+        max_length=2, choices=Language.choices, default=Language.ENGLISH, verbose_name=_("language")
+    )
+    active = models.BooleanField(
+        default=True, help_text=_("Inactive parties are left out of invoice runs."), verbose_name=_("active")
+    )
     # The end of the last period an invoice run has invoiced; CDRs that end before it and were not billed are late.
-    billed_through = models.DateTimeField(null=True, blank=True, editable=False)
-    created = models.DateTimeField(default=timezone.now, editable=False)
+    billed_through = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("billed through"))
+    created = models.DateTimeField(default=timezone.now, editable=False, verbose_name=_("created"))
 
     class Meta:
+        verbose_name = _("billing profile")
+        verbose_name_plural = _("billing profiles")
         ordering: ClassVar = ["legal_name", "id"]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["country_code", "party_id"], name="billing_profile_one_per_party"),
@@ -76,11 +94,13 @@ class BillingProfile(models.Model):
 class InvoiceNumberCounter(models.Model):
     """The last number given in one series and year. Locked (select_for_update) while an invoice takes the next."""
 
-    series = models.CharField(max_length=10)
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
+    series = models.CharField(max_length=10, verbose_name=_("series"))
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    last_number = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
+        verbose_name = _("invoice number counter")
+        verbose_name_plural = _("invoice number counters")
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["series", "year"], name="invoice_counter_one_per_series_year"),
         ]
@@ -101,19 +121,26 @@ class InvoiceRun(models.Model):
         MANUAL = "MANUAL", _("Run now")
         COMMAND = "COMMAND", _("Command")
 
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    trigger = models.CharField(max_length=8, choices=Trigger.choices)
+    started_at = models.DateTimeField(default=timezone.now, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    trigger = models.CharField(max_length=8, choices=Trigger.choices, verbose_name=_("trigger"))
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
     )
-    status = models.CharField(max_length=6, choices=Status.choices, default=Status.DONE)
-    invoices_created = models.PositiveIntegerField(default=0)
-    credit_notes_created = models.PositiveIntegerField(default=0)
-    lines_created = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.DONE, verbose_name=_("status"))
+    invoices_created = models.PositiveIntegerField(default=0, verbose_name=_("invoices created"))
+    credit_notes_created = models.PositiveIntegerField(default=0, verbose_name=_("credit notes created"))
+    lines_created = models.PositiveIntegerField(default=0, verbose_name=_("lines created"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
 
     class Meta:
+        verbose_name = _("invoice run")
+        verbose_name_plural = _("invoice runs")
         ordering: ClassVar = ["-started_at", "-id"]
 
     def __str__(self) -> str:
@@ -165,55 +192,74 @@ class Invoice(models.Model):
 
     Status = InvoiceStatus
 
-    kind = models.CharField(max_length=11, choices=Kind.choices, default=Kind.INVOICE)
-    profile = models.ForeignKey(BillingProfile, on_delete=models.PROTECT, related_name="invoices")
-    currency = models.CharField(max_length=3)
-    # The period's bounds as instants (local midnights of the billing time zone, in UTC); the end is exclusive.
-    period_start = models.DateTimeField()
-    period_end = models.DateTimeField()
-    # Also bills CDRs that ended before period_start, whose period was already invoiced: they are marked late.
-    includes_late = models.BooleanField(default=False)
-    run = models.ForeignKey(InvoiceRun, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices")
-    credited_invoice = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+    kind = models.CharField(max_length=11, choices=Kind.choices, default=Kind.INVOICE, verbose_name=_("kind"))
+    profile = models.ForeignKey(
+        BillingProfile, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("profile")
     )
-    status = models.CharField(max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    # The period's bounds as instants (local midnights of the billing time zone, in UTC); the end is exclusive.
+    period_start = models.DateTimeField(verbose_name=_("period start"))
+    period_end = models.DateTimeField(verbose_name=_("period end"))
+    # Also bills CDRs that ended before period_start, whose period was already invoiced: they are marked late.
+    includes_late = models.BooleanField(default=False, verbose_name=_("includes late"))
+    run = models.ForeignKey(
+        InvoiceRun, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices", verbose_name=_("run")
+    )
+    credited_invoice = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_notes",
+        verbose_name=_("credited invoice"),
+    )
+    status = models.CharField(
+        max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT, verbose_name=_("status")
+    )
     # Numbering, set at issue.
-    series = models.CharField(max_length=10, blank=True)
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
-    sequence = models.PositiveIntegerField(null=True, blank=True)
-    number = models.CharField(max_length=32, null=True, blank=True, unique=True)
-    issue_date = models.DateField(null=True, blank=True)
-    due_date = models.DateField(null=True, blank=True)
-    payment_reference = models.CharField(max_length=25, blank=True)
+    series = models.CharField(max_length=10, blank=True, verbose_name=_("series"))
+    year = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("year"))
+    sequence = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("sequence"))
+    number = models.CharField(max_length=32, null=True, blank=True, unique=True, verbose_name=_("number"))
+    issue_date = models.DateField(null=True, blank=True, verbose_name=_("issue date"))
+    due_date = models.DateField(null=True, blank=True, verbose_name=_("due date"))
+    payment_reference = models.CharField(max_length=25, blank=True, verbose_name=_("payment reference"))
     # The buyer as invoiced (copied from the profile at creation and again at issue) and the seller at issue.
-    buyer_name = models.CharField(max_length=255)
-    buyer_address = models.JSONField(default=list)
-    buyer_vat_number = models.CharField(max_length=32)
-    buyer_registration_number = models.CharField(max_length=32, blank=True)
-    buyer_reference = models.CharField(max_length=100, blank=True)
-    buyer_email = models.EmailField()
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
-    payment_terms_days = models.PositiveSmallIntegerField(default=30)
-    seller = models.JSONField(default=dict, blank=True)
+    buyer_name = models.CharField(max_length=255, verbose_name=_("buyer name"))
+    buyer_address = models.JSONField(default=list, verbose_name=_("buyer address"))
+    buyer_vat_number = models.CharField(max_length=32, verbose_name=_("buyer VAT number"))
+    buyer_registration_number = models.CharField(max_length=32, blank=True, verbose_name=_("buyer registration number"))
+    buyer_reference = models.CharField(max_length=100, blank=True, verbose_name=_("buyer reference"))
+    buyer_email = models.EmailField(verbose_name=_("buyer email"))
+    language = models.CharField(
+        max_length=2, choices=Language.choices, default=Language.ENGLISH, verbose_name=_("language")
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(default=30, verbose_name=_("payment terms days"))
+    seller = models.JSONField(default=dict, blank=True, verbose_name=_("seller"))
     # Totals of the lines (4 decimals like the CDRs; the CDR amounts are already rounded to the currency's unit).
-    line_count = models.PositiveIntegerField(default=0)
-    total_excl_vat = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal(0))
-    total_vat = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal(0))
-    total_incl_vat = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal(0))
-    created = models.DateTimeField(default=timezone.now)
-    issued_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    pdf = models.FileField(upload_to=invoice_pdf_path, blank=True)
-    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
-    send_attempts = models.PositiveSmallIntegerField(default=0)
-    send_error = models.TextField(blank=True)
-    send_failed_at = models.DateTimeField(null=True, blank=True)
+    line_count = models.PositiveIntegerField(default=0, verbose_name=_("line count"))
+    total_excl_vat = models.DecimalField(
+        max_digits=16, decimal_places=4, default=Decimal(0), verbose_name=_("total excl VAT")
+    )
+    total_vat = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal(0), verbose_name=_("total VAT"))
+    total_incl_vat = models.DecimalField(
+        max_digits=16, decimal_places=4, default=Decimal(0), verbose_name=_("total incl VAT")
+    )
+    created = models.DateTimeField(default=timezone.now, verbose_name=_("created"))
+    issued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("issued at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
+    pdf = models.FileField(upload_to=invoice_pdf_path, blank=True, verbose_name=_("PDF"))
+    pdf_rendered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("PDF rendered at"))
+    send_attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("send attempts"))
+    send_error = models.TextField(blank=True, verbose_name=_("send error"))
+    send_failed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("send failed at"))
 
     objects = InvoiceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         ordering: ClassVar = ["-period_start", "-id"]
         constraints: ClassVar = [
             models.UniqueConstraint(
@@ -291,18 +337,22 @@ class InvoiceLineQuerySet(models.QuerySet["InvoiceLine"]):
 class InvoiceLine(models.Model):
     """One CDR on one invoice. The unique ``cdr`` is what guarantees that a CDR is billed once, whatever runs when."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    cdr = models.OneToOneField(Cdr, on_delete=models.PROTECT, related_name="invoice_line")
-    late = models.BooleanField(default=False, help_text="The CDR's own period had already been invoiced.")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("invoice"))
+    cdr = models.OneToOneField(Cdr, on_delete=models.PROTECT, related_name="invoice_line", verbose_name=_("CDR"))
+    late = models.BooleanField(
+        default=False, help_text=_("The CDR's own period had already been invoiced."), verbose_name=_("late")
+    )
     # The VAT rate of the CDR's tariff in percent; null when the tariff charges no VAT or mixes rates.
-    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    amount_excl_vat = models.DecimalField(max_digits=14, decimal_places=4)
-    vat_amount = models.DecimalField(max_digits=14, decimal_places=4)
-    amount_incl_vat = models.DecimalField(max_digits=14, decimal_places=4)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, verbose_name=_("VAT rate"))
+    amount_excl_vat = models.DecimalField(max_digits=14, decimal_places=4, verbose_name=_("amount excl VAT"))
+    vat_amount = models.DecimalField(max_digits=14, decimal_places=4, verbose_name=_("VAT amount"))
+    amount_incl_vat = models.DecimalField(max_digits=14, decimal_places=4, verbose_name=_("amount incl VAT"))
 
     objects = InvoiceLineQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
         ordering: ClassVar = ["id"]
 
     def __str__(self) -> str:
@@ -335,15 +385,26 @@ class InvoiceEvent(models.Model):
         PAID = "PAID", _("Marked paid")
         CREDITED = "CREDITED", _("Credited")
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    action = models.CharField(max_length=12, choices=Action.choices)
-    from_status = models.CharField(max_length=8, choices=InvoiceStatus.choices, blank=True)
-    to_status = models.CharField(max_length=8, choices=InvoiceStatus.choices, blank=True)
-    note = models.TextField(blank=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events", verbose_name=_("invoice"))
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(max_length=12, choices=Action.choices, verbose_name=_("action"))
+    from_status = models.CharField(
+        max_length=8, choices=InvoiceStatus.choices, blank=True, verbose_name=_("from status")
+    )
+    to_status = models.CharField(max_length=8, choices=InvoiceStatus.choices, blank=True, verbose_name=_("to status"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("invoice event")
+        verbose_name_plural = _("invoice events")
         ordering: ClassVar = ["at", "id"]
 
     def __str__(self) -> str:

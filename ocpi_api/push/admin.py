@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .models import CatalogueResend, DeliveryAttempt, OutboxItem
@@ -41,11 +43,13 @@ class OutboxItemAdmin(admin.ModelAdmin[OutboxItem]):
     def has_delete_permission(self, request: HttpRequest, obj: OutboxItem | None = None) -> bool:
         return False
 
-    @admin.action(description="Retry (failed) or replay (delivered) the selected rows", permissions=["change"])
+    @admin.action(description=_("Retry (failed) or replay (delivered) the selected rows"), permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboxItem]) -> None:
         for item in queryset.order_by("id"):
             services.push_retry(item=item)
-        self.message_user(request, f"{queryset.count()} row(s) queued again.", messages.SUCCESS)
+        count = queryset.count()
+        text = ngettext("%(count)s row queued again.", "%(count)s rows queued again.", count)
+        self.message_user(request, text % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(CatalogueResend)

@@ -33,38 +33,59 @@ class OutboxItem(models.Model):
         POST = "POST"
         DELETE = "DELETE"
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="outbox_items")
-    module = models.CharField(max_length=32, choices=MODULE_CHOICES, help_text="OCPI module identifier (ModuleID).")
-    object_key = models.CharField(
-        max_length=255, help_text="The unit of ordering and history, e.g. locations/SE/CPO/LOC1 for a whole location."
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="outbox_items", verbose_name=_("partner")
     )
-    method = models.CharField(max_length=6, choices=Method.choices)
-    path = models.CharField(max_length=255, blank=True, help_text="Appended to the partner's Receiver endpoint.")
-    url = models.URLField(max_length=512, blank=True, help_text="Absolute target instead (e.g. a response_url).")
-    body = models.JSONField(null=True, blank=True)
+    module = models.CharField(
+        max_length=32,
+        choices=MODULE_CHOICES,
+        help_text=_("OCPI module identifier (ModuleID)."),
+        verbose_name=_("module"),
+    )
+    object_key = models.CharField(
+        max_length=255,
+        help_text=_("The unit of ordering and history, e.g. locations/SE/CPO/LOC1 for a whole location."),
+        verbose_name=_("object key"),
+    )
+    method = models.CharField(max_length=6, choices=Method.choices, verbose_name=_("method"))
+    path = models.CharField(
+        max_length=255, blank=True, help_text=_("Appended to the partner's Receiver endpoint."), verbose_name=_("path")
+    )
+    url = models.URLField(
+        max_length=512, blank=True, help_text=_("Absolute target instead (e.g. a response_url)."), verbose_name=_("URL")
+    )
+    body = models.JSONField(null=True, blank=True, verbose_name=_("body"))
     # The body's last_updated: a row older than what the partner already got for the object is never sent.
-    last_updated = models.DateTimeField(null=True, blank=True)
+    last_updated = models.DateTimeField(null=True, blank=True, verbose_name=_("last updated"))
     # False for POSTs and for rows queued with coalesce=False: sent as queued, never folded (ocpi_api.push.coalesce).
-    coalesce = models.BooleanField(default=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claimed_until = models.DateTimeField(null=True, blank=True, help_text="Lease of the worker sending it now.")
-    claim_token = models.CharField(max_length=32, blank=True, editable=False)
-    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="When a delivery task was last queued.")
-    created = models.DateTimeField(default=timezone.now)
-    updated = models.DateTimeField(auto_now=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    ocpi_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_message = models.TextField(blank=True, help_text="The partner's status_message, or why the call failed.")
-    response_headers = models.JSONField(default=dict, blank=True)
-    response_data = models.JSONField(null=True, blank=True)
+    coalesce = models.BooleanField(default=True, verbose_name=_("coalesce"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("next attempt at"))
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text=_("Lease of the worker sending it now."), verbose_name=_("claimed until")
+    )
+    claim_token = models.CharField(max_length=32, blank=True, editable=False, verbose_name=_("claim token"))
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When a delivery task was last queued."), verbose_name=_("enqueued at")
+    )
+    created = models.DateTimeField(default=timezone.now, verbose_name=_("created"))
+    updated = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("http status"))
+    ocpi_status = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("OCPI status"))
+    response_message = models.TextField(
+        blank=True,
+        help_text=_("The partner's status_message, or why the call failed."),
+        verbose_name=_("response message"),
+    )
+    response_headers = models.JSONField(default=dict, blank=True, verbose_name=_("response headers"))
+    response_data = models.JSONField(null=True, blank=True, verbose_name=_("response data"))
 
     class Meta:
         ordering: ClassVar = ["-id"]
-        verbose_name = "delivery"
-        verbose_name_plural = "deliveries"
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         indexes: ClassVar = [
             models.Index(fields=["partner", "object_key", "id"], name="push_item_queue"),
             # The hot lookups touch only a queue's waiting rows, or its delivered rows of one path: without these
@@ -103,15 +124,17 @@ class DeliveryAttempt(models.Model):
         FAILED = "FAILED", _("Rejected")
         DEAD = "DEAD", _("Gave up")
 
-    item = models.ForeignKey(OutboxItem, on_delete=models.CASCADE, related_name="attempt_log")
-    started_at = models.DateTimeField()
-    duration_ms = models.PositiveIntegerField()
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    ocpi_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    message = models.TextField(blank=True)
+    item = models.ForeignKey(OutboxItem, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("item"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    duration_ms = models.PositiveIntegerField(verbose_name=_("duration ms"))
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, verbose_name=_("outcome"))
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("http status"))
+    ocpi_status = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("OCPI status"))
+    message = models.TextField(blank=True, verbose_name=_("message"))
 
     class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
         ordering: ClassVar = ["-id"]
 
     def __str__(self) -> str:
@@ -126,15 +149,23 @@ class CatalogueResend(models.Model):
         RUNNING = "RUNNING", _("Running")
         DONE = "DONE", _("Done")
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="catalogue_resends")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    total = models.PositiveIntegerField(default=0, help_text="Objects to send (locations and tariffs).")
-    done = models.PositiveIntegerField(default=0, help_text="Objects put in the outbox so far.")
-    requested_by = models.CharField(max_length=150, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="catalogue_resends", verbose_name=_("partner")
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status"))
+    total = models.PositiveIntegerField(
+        default=0, help_text=_("Objects to send (locations and tariffs)."), verbose_name=_("total")
+    )
+    done = models.PositiveIntegerField(
+        default=0, help_text=_("Objects put in the outbox so far."), verbose_name=_("done")
+    )
+    requested_by = models.CharField(max_length=150, blank=True, verbose_name=_("requested by"))
+    created = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("catalogue resend")
+        verbose_name_plural = _("catalogue resends")
         ordering: ClassVar = ["-id"]
 
     def __str__(self) -> str:

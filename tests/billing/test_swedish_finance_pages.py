@@ -1,4 +1,4 @@
-"""The finance, tariff and payment pages in Swedish: no msgid of the catalogue left in English (tests/i18n_check.py),
+"""The finance, tariff and payment pages in Swedish: no msgid of the catalogue left in English (tests/i18n/scan.py),
 and the Swedish and English wording of the documents where the person reading them chose it."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from payments.models import AdHocPayment
 from tariffs.models import Tariff
 from tests.i18n.scan import english_on, visible_text
 from tests.payments.support import ad_hoc_station
-from tests.test_accessibility_e2e import _network
+from tests.site_pages import site_network
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the pay view commits as it goes, as in production
 
@@ -45,7 +45,7 @@ def _english(client: Client, url: str) -> list[str]:
 
 @pytest.fixture
 def network():
-    _network()
+    site_network()
 
 
 def _paid_and_charged(client: Client) -> AdHocPayment:
@@ -61,7 +61,7 @@ def _paid_and_charged(client: Client) -> AdHocPayment:
 
 
 def test_the_invoice_page_and_review_queue_read_in_swedish(network):
-    """Beyond the site-wide scan (tests/i18n_pages.py lists every finance page): the queue's filter, and the Swedish
+    """Beyond the site-wide scan (tests/site_pages.py lists every finance page): the queue's filter, and the Swedish
     that must be there."""
     client = _client("finance")
     review = reverse("billing:cdr_list") + "?status=REVIEW"

@@ -1,4 +1,4 @@
-"""Every page of tests/i18n_pages.py, rendered in Swedish, says lang="sv" and shows no English (tests.i18n.scan)."""
+"""Every page of tests/site_pages.py, rendered in Swedish, says lang="sv" and shows no English (tests.i18n.scan)."""
 
 from __future__ import annotations
 
@@ -8,31 +8,29 @@ from django.urls import reverse
 
 from tests.factories import DEFAULT_PASSWORD
 from tests.i18n.scan import english_on, page_language
-from tests.i18n_pages import I18nPage, i18n_pages
-from tests.test_accessibility_e2e import _network
+from tests.site_pages import USERNAMES, SitePage, site_network, site_pages
 
 pytestmark = pytest.mark.django_db
-USERNAMES = {"operations": "ops", "finance": "finance"}
 
 
-def _untranslated(client: Client, page: I18nPage) -> list[str]:
+def _untranslated(client: Client, page: SitePage) -> list[str]:
     response = client.get(page.url)
     assert response.status_code == page.status, f"{page.url}: HTTP {response.status_code}"
     html = response.content.decode()
     assert page_language(html) == "sv", f"{page.url}: <html lang={page_language(html)!r}>"
-    return english_on(html)
+    return english_on(html, data=page.data)
 
 
-@pytest.mark.parametrize("role", ["anonymous", "operations", "finance"])
+@pytest.mark.parametrize("role", ["anonymous", "operations", "finance", "admin"])
 def test_every_page_in_swedish_shows_no_english(role):
-    _network()
+    site_network()
     found: list[str] = []
     client = Client()
     client.cookies["django_language"] = "sv"
     if role != "anonymous":
         signed_in = client.post(reverse("login"), {"username": USERNAMES[role], "password": DEFAULT_PASSWORD})
         assert signed_in.status_code == 302
-    for page in i18n_pages():
+    for page in site_pages():
         if page.role == role:
             found += [f"{page.url}: {english!r}" for english in _untranslated(client, page)]
     assert not found, "\n".join(found)

@@ -12,7 +12,7 @@ from chargepoints.models import ChargingSession
 from ocpp_gateway.models import Charger
 from tests.a11y import settle
 from tests.browser import log_in
-from tests.test_accessibility_e2e import _network
+from tests.site_pages import site_network
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ SPILL = """(boxes) => [...document.querySelectorAll(boxes)]
 
 
 def test_swedish_pages_fit_a_desktop_and_a_phone(live_server, browser):
-    _network()
+    site_network()
     session = ChargingSession.objects.order_by("pk").first()
     assert session is not None
     pages = {
@@ -54,5 +54,33 @@ def test_swedish_pages_fit_a_desktop_and_a_phone(live_server, browser):
             if page_width > width:
                 problems.append(f"{name} at {width} px is {page_width} px wide")
             problems += [f"{name} at {width} px: {spill}" for spill in page.evaluate(SPILL, BOXES)]
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_swedish_admin_fits_a_desktop_and_a_phone(live_server, browser):
+    """The admin's index, a change list and the station editor in Swedish: no wider than the screen."""
+    site_network()
+    station = ChargingSession.objects.order_by("pk").first().location  # type: ignore[union-attr]
+    pages = {
+        "admin_index": reverse("admin:index"),
+        "admin_locations": reverse("admin:chargepoints_location_changelist"),
+        "admin_location": reverse("admin:chargepoints_location_change", args=[station.pk]),
+    }
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    for width in (1440, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        context.add_cookies([{"name": "django_language", "value": "sv", "url": live_server.url}])
+        page = context.new_page()
+        log_in(page, f"{live_server.url}{reverse('stations:dashboard')}", "admin")
+        for name, url in pages.items():
+            page.goto(f"{live_server.url}{url}")
+            settle(page)
+            assert page.locator("html").get_attribute("lang") == "sv"
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+            page_width = int(page.evaluate("document.documentElement.scrollWidth"))
+            if page_width > width:
+                problems.append(f"{name} at {width} px is {page_width} px wide")
         context.close()
     assert not problems, "\n".join(problems)
