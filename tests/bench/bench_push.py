@@ -1,5 +1,7 @@
 """Push pipeline: EVSE status changes delivered to 5 partners on loopback through Redis and real Celery workers
 (``--pool=solo`` processes), against plain sequential ``requests.patch`` calls to the same receivers in the same run.
+The partners' receivers run in a process of their own (``tests.ocpi_push.receiver_process``), as partners do: in
+this one their threads would hold up the changes being measured, and the baseline's calls.
 
 Five measurements, each against its own baseline in this run:
 
@@ -52,7 +54,7 @@ from ocpi_api.push.wake import queue_drain
 from tests.bench.support import result, sized, skipped
 from tests.factories import evse_data, location_data
 from tests.ocpi_push.conftest import receiving_partner
-from tests.ocpi_push.receiver import Receiver
+from tests.ocpi_push.receiver_process import ReceiverProcess, RemoteReceiver
 from tests.ocpi_push.worker import FAST, Worker, database_url, publishing_to, redis_problem
 
 CHANGES = sized(1000, 40)
@@ -76,13 +78,13 @@ def run() -> list[str]:
     problem = redis_problem(REDIS_URL)
     if problem:
         return skipped("push", f"needs Redis ({problem})")
-    receivers = [Receiver().start() for _ in range(PARTNERS)]
+    receiver_process = ReceiverProcess(PARTNERS)
+    receivers = receiver_process.start()
     try:
         with tempfile.TemporaryDirectory() as tmp, publishing_to(REDIS_URL):
             return _bench(receivers, lambda n: _worker(url, Path(tmp), n))
     finally:
-        for receiver in receivers:
-            receiver.stop()
+        receiver_process.stop()
         # Leave the database as we found it: no partner that later changes would be pushed to.
         PartyGrant.objects.filter(partner__name__startswith="bench-").delete()  # grants protect their partner
         Partner.objects.filter(name__startswith="bench-").delete()
@@ -133,7 +135,7 @@ def _change(evses: list[EVSE], rng: random.Random) -> Change:
     return location_path(evse.location, evse), _ocpi_time(evse), time.time()
 
 
-def _bench(receivers: list[Receiver], make_worker: Callable[[int], Worker]) -> list[str]:
+def _bench(receivers: list[RemoteReceiver], make_worker: Callable[[int], Worker]) -> list[str]:
     for n, receiver in enumerate(receivers):
         receiving_partner(receiver, "locations", name=f"bench-{n}", party_id=f"B{n:02d}")
     rng = random.Random(1)
@@ -146,7 +148,7 @@ def _bench(receivers: list[Receiver], make_worker: Callable[[int], Worker]) -> l
         evses = list(EVSE.objects.select_related("location").filter(location__in=locations[:LOCATIONS]))
         scaling_evses = list(EVSE.objects.select_related("location").filter(location__in=locations[LOCATIONS:]))
         for receiver in receivers:
-            receiver.calls.clear()
+            receiver.clear_calls()
 
         # Throughput and latency: changes as fast as this loop makes them, one worker delivering meanwhile.
         worker_cpu = _cpu_seconds(workers)
@@ -203,7 +205,7 @@ def _bench(receivers: list[Receiver], make_worker: Callable[[int], Worker]) -> l
     ]
 
 
-def _baseline(receivers: list[Receiver], changes: list[Change]) -> tuple[float, float]:
+def _baseline(receivers: list[RemoteReceiver], changes: list[Change]) -> tuple[float, float]:
     """(seconds, CPU seconds of this thread) of the sequential calls."""
     bodies = [(path, {"status": "AVAILABLE", "last_updated": lu}) for path, lu, _ in changes]
     started, cpu = time.perf_counter(), time.thread_time()
@@ -236,11 +238,11 @@ def _change_cost(evses: list[EVSE], rng: random.Random) -> ChangeCost:
             if way == "unpushed":
                 evse_status_writing.disconnect(dispatch_uid="ocpi_push.evse_status")
             try:
-                started, thread = time.perf_counter(), time.thread_time()
+                started, thread_started = time.perf_counter(), time.thread_time()
                 for _ in range(per_round):
                     _bare_change(evses, rng) if way == "bare" else _change(evses, rng)
                 timings[way].append((time.perf_counter() - started) / per_round * 1000)
-                cpu[way].append((time.thread_time() - thread) / per_round * 1000)
+                cpu[way].append((time.thread_time() - thread_started) / per_round * 1000)
             finally:
                 evse_status_writing.connect(on_evse_status_writing, dispatch_uid="ocpi_push.evse_status")
     wall = {way: statistics.median(values) for way, values in timings.items()}
@@ -283,23 +285,23 @@ def _drain_backlog(
 
 
 def _recovery(
-    make_worker: Callable[[int], Worker], receivers: list[Receiver], evses: list[EVSE], rng: random.Random
+    make_worker: Callable[[int], Worker], receivers: list[RemoteReceiver], evses: list[EVSE], rng: random.Random
 ) -> tuple[float, int]:
     down = receivers[0]
     partner = Partner.objects.get(name="bench-0")
     with _workers(make_worker, 1):
-        down.mode = "down"
+        down.set_mode("down")
         changed = {_change(evses, rng)[0] for _ in range(RECOVERY_CHANGES)}
         _wait_until_delivered(OutboxItem.objects.exclude(partner=partner))
         before = len(down.calls)
-        down.mode = "up"
+        down.set_mode("up")
         seconds = _wait_until_delivered(OutboxItem.objects.filter(partner=partner))
         calls = len([call for call in down.calls[before:] if call.mode == "up"])
         _assert_in_sync([down], [evse for evse in evses if location_path(evse.location, evse) in changed])
     return seconds, calls
 
 
-def _assert_in_sync(receivers: list[Receiver], evses: list[EVSE]) -> None:
+def _assert_in_sync(receivers: list[RemoteReceiver], evses: list[EVSE]) -> None:
     for receiver in receivers:
         for evse in evses:
             received = receiver.evse(location_path(evse.location), evse.uid)
@@ -311,7 +313,7 @@ def _ocpi_time(evse: EVSE) -> str:
     return evse.last_updated.strftime("%Y-%m-%dT%H:%M:%S.") + f"{evse.last_updated.microsecond // 1000:03d}Z"
 
 
-def _latencies(receivers: list[Receiver], changes: list[Change]) -> tuple[list[float], int]:
+def _latencies(receivers: list[RemoteReceiver], changes: list[Change]) -> tuple[list[float], int]:
     latencies: list[float] = []
     lost = 0
     for receiver in receivers:
