@@ -166,7 +166,8 @@ class OcpiClient:
             headers.update(routing.as_headers())
         started = time.monotonic()
         log_context = f"{method} {url} (request {request_id}, token {mask(self.token)})"
-        if body is not None:
+        debug = logger.isEnabledFor(logging.DEBUG)  # the bodies are masked only to be logged
+        if body is not None and debug:
             logger.debug("OCPI request body for %s: %s", log_context, mask_tokens(body))
         try:
             response = self._call(method, url, body, params, headers)
@@ -190,7 +191,8 @@ class OcpiClient:
         logger.info(
             "OCPI %s -> HTTP %s, OCPI %s in %.0f ms", log_context, response.status_code, reply.status_code, _ms(started)
         )
-        logger.debug("OCPI response body for %s: %s", log_context, mask_tokens(reply.data))
+        if debug:
+            logger.debug("OCPI response body for %s: %s", log_context, mask_tokens(reply.data))
         if not 1000 <= reply.status_code < 2000 or response.status_code >= 400:
             raise OcpiClientError(
                 f"{url} answered HTTP {response.status_code}, OCPI {reply.status_code}: {reply.status_message}"[:500],
