@@ -1,5 +1,5 @@
 """Delivery in batches (ocpi_api.push.drain): one row per object per batch, each object's rows in order, rendering at
-delivery, one kept-alive session per partner, and an unreachable partner's batch given back unsent."""
+delivery, kept-alive connections per partner, and an unreachable partner's batch given back unsent."""
 
 from __future__ import annotations
 
