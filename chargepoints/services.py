@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from .enums import EvseStatus
@@ -21,7 +22,8 @@ from .evse_rows import (
     validate_row,
 )
 from .models import EVSE, Connector, EvseStatusPeriod, ExceptionalPeriod, Location, RegularHours, touch_location
-from .signals import evse_status_changed, location_changed
+from .signals import evse_status_changed, evse_status_writing, location_changed
+from .write_batch import WriteBatch
 
 
 class ConnectorInput(TypedDict, total=False):
@@ -319,20 +321,59 @@ def _sync_connectors(evse: EVSE, connectors: Sequence[ConnectorInput], prefix: s
     return changed
 
 
-@transaction.atomic
 def evse_set_status(*, evse: EVSE, status: EvseStatus | str) -> bool:
-    """Change an EVSE's live status. Returns whether anything changed."""
+    """Change an EVSE's live status. Returns whether anything changed.
+
+    The EVSE's row, its location's stamp (``touch_location``), the status history (the open period closed, the new
+    status's opened, at the EVSE's own change time) and what ``evse_status_writing``'s receivers add are written in
+    one round trip (``WriteBatch``); ``evse_status_changed`` follows. No savepoint: the change is whole or not at all.
+    """
     if status not in EvseStatus.values:
         raise ValidationError({"status": f"'{status}' is not an EVSE status."})
     if evse.status == status:
         return False
-    old_status, evse.status = evse.status, status
-    evse.save(update_fields=["status", "last_updated"])
-    # The status history: close the open period and open the new status's, at the EVSE's own change time.
-    EvseStatusPeriod.objects.filter(evse=evse, until__isnull=True).update(until=evse.last_updated)
-    EvseStatusPeriod.objects.create(evse=evse, status=status, since=evse.last_updated)
-    evse_status_changed.send(sender=EVSE, evse=evse, old_status=old_status, status=str(status))
+    old_status, evse.status, evse.last_updated = evse.status, status, timezone.now()
+    with transaction.atomic(savepoint=False):
+        writes = WriteBatch()
+        when = connection.ops.adapt_datetimefield_value(evse.last_updated)
+        sql = _status_sql()
+        writes.add(sql.set_status, [str(status), when, evse.pk])
+        writes.add(sql.touch_location, [when, evse.location_id])
+        writes.add(sql.close_period, [when, evse.pk])
+        writes.add(sql.open_period, [evse.pk, str(status), when])
+        evse_status_writing.send(sender=EVSE, evse=evse, old_status=old_status, status=str(status), writes=writes)
+        writes.execute()
+        evse_status_changed.send(sender=EVSE, evse=evse, old_status=old_status, status=str(status))
     return True
+
+
+@dataclass(frozen=True)
+class _StatusSql:
+    set_status: str
+    touch_location: str
+    close_period: str
+    open_period: str
+
+
+@functools.cache
+def _status_sql() -> _StatusSql:
+    """The status change's statements, written out: the ORM's compilation of them cost more than running them."""
+    quote = connection.ops.quote_name
+    evses, locations = quote(EVSE._meta.db_table), quote(Location._meta.db_table)
+    periods = quote(EvseStatusPeriod._meta.db_table)
+    # Only quoted names of our own models and placeholders; every value is a parameter.
+    return _StatusSql(
+        set_status=f"UPDATE {evses} SET {quote('status')} = %s, {quote('last_updated')} = %s WHERE {quote('id')} = %s",  # noqa: S608
+        touch_location=f"UPDATE {locations} SET {quote('last_updated')} = %s WHERE {quote('id')} = %s",  # noqa: S608
+        close_period=(
+            f"UPDATE {periods} SET {quote('until')} = %s "  # noqa: S608
+            f"WHERE {quote('evse_id')} = %s AND {quote('until')} IS NULL"
+        ),
+        open_period=(
+            f"INSERT INTO {periods} ({quote('evse_id')}, {quote('status')}, {quote('since')}, {quote('until')}) "  # noqa: S608
+            "VALUES (%s, %s, %s, NULL)"
+        ),
+    )
 
 
 @transaction.atomic

@@ -10,6 +10,12 @@ from django.dispatch import Signal
 # kwargs: evse (EVSE, already saved), old_status (str), status (str).
 evse_status_changed = Signal()
 
+# kwargs: evse (EVSE with its new status and last_updated, not yet written), old_status (str), status (str), writes
+# (a ``write_batch.WriteBatch``). Sent by evse_set_status in its transaction before its writes go to the database,
+# for receivers whose own writes join the change's one round trip (they add them to ``writes``; what must read the
+# written state goes into ``writes.after``). Then evse_status_changed follows, once everything is written.
+evse_status_writing = Signal()
+
 # kwargs: location (Location, already saved); optionally evse (EVSE) or evse and connector (Connector) when only that
 # object changed, and changed_fields (frozenset[str] of that object's model fields) when they are known. Without
 # changed_fields, consider the whole object (with everything below it) changed. Not sent for EVSE status changes

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import pre_save
-
 from billing.models import Cdr
 from billing.signals import cdr_issued
 from chargepoints.models import EVSE, ChargingSession, Location
-from chargepoints.signals import evse_status_changed, location_changed, locations_written, session_changed
+from chargepoints.signals import (
+    evse_status_changed,
+    evse_status_writing,
+    location_changed,
+    locations_written,
+    session_changed,
+)
+from chargepoints.write_batch import WriteBatch
 
 from . import command_services, location_documents, pushes
 from .core.status import ModuleID
@@ -40,14 +45,8 @@ def on_locations_written(sender: type[Location], location_ids: list[int], **_: A
     location_documents.location_documents_rebuild(location_ids)
 
 
-def on_evse_status_saving(sender: type[EVSE], instance: EVSE, update_fields: frozenset[str] | None, **_: Any) -> None:
-    # evse_set_status saves exactly these fields; its evse_status_changed follows in the same transaction.
-    if instance.pk is not None and update_fields == frozenset({"status", "last_updated"}):
-        location_documents.location_stamp_remember(instance)
-
-
-def on_evse_status_changed_document(sender: type[EVSE], evse: EVSE, **_: Any) -> None:
-    location_documents.location_document_evse_status(evse)
+def on_evse_status_writing(sender: type[EVSE], evse: EVSE, writes: WriteBatch, **_: Any) -> None:
+    location_documents.location_document_evse_status(evse, writes)
 
 
 def on_push_delivered(sender: type[OutboxItem], item: OutboxItem, **_: Any) -> None:
@@ -63,5 +62,4 @@ def connect() -> None:
     # The stored Locations documents follow every change in its transaction (location_documents).
     location_changed.connect(on_location_changed, dispatch_uid="ocpi_api.location_document")
     locations_written.connect(on_locations_written, dispatch_uid="ocpi_api.location_documents")
-    pre_save.connect(on_evse_status_saving, sender=EVSE, dispatch_uid="ocpi_api.location_document_stamp")
-    evse_status_changed.connect(on_evse_status_changed_document, dispatch_uid="ocpi_api.location_document_status")
+    evse_status_writing.connect(on_evse_status_writing, dispatch_uid="ocpi_api.location_document_status")

@@ -8,17 +8,20 @@ are never followed.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlencode
 
 import requests
+import urllib3
 from django.conf import settings
 
-from .egress import OutgoingUrlRefused, vetted_session
+from .egress import OutgoingUrlRefused, VettedPools, vetted_session
 from .headers import CORRELATION_ID, REQUEST_ID, Routing
 from .status import OcpiStatus
 from .tokens import header_value, mask
@@ -94,11 +97,15 @@ class OcpiClient:
         base64_header: bool = True,
         timeout: tuple[float, float] | None = None,
         session: requests.Session | None = None,
+        pools: VettedPools | None = None,
     ) -> None:
+        """Calls go through ``session`` (a requests session, vetted), or through ``pools`` when given: the same
+        guard and the same answers, for less CPU per call (the push worker's)."""
         self.token = token
         self.base64_header = base64_header
         self.timeout = timeout or tuple(settings.OCPI_CLIENT_TIMEOUT)
-        self.session = vetted_session(session)
+        self.pools = pools
+        self.session = vetted_session(session) if pools is None else None
 
     def get(self, url: str, **kwargs: Any) -> OcpiReply:
         return self.request("GET", url, **kwargs)
@@ -159,16 +166,15 @@ class OcpiClient:
             headers.update(routing.as_headers())
         started = time.monotonic()
         log_context = f"{method} {url} (request {request_id}, token {mask(self.token)})"
-        if body is not None:
+        debug = logger.isEnabledFor(logging.DEBUG)  # the bodies are masked only to be logged
+        if body is not None and debug:
             logger.debug("OCPI request body for %s: %s", log_context, mask_tokens(body))
         try:
-            response = self.session.request(
-                method, url, json=body, params=params, headers=headers, timeout=self.timeout, allow_redirects=False
-            )
+            response = self._call(method, url, body, params, headers)
         except (OutgoingUrlRefused, *_UNUSABLE_URL) as error:
             logger.warning("OCPI %s refused, not sent: %s", log_context, error)
             raise OcpiClientError(f"Refused to call {error}", refused=True) from error
-        except requests.RequestException as error:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
             logger.warning("OCPI %s failed after %.0f ms: %s", log_context, _ms(started), error)
             raise OcpiClientError(f"Could not reach {url}: {error.__class__.__name__}") from error
         if response.is_redirect:
@@ -185,7 +191,8 @@ class OcpiClient:
         logger.info(
             "OCPI %s -> HTTP %s, OCPI %s in %.0f ms", log_context, response.status_code, reply.status_code, _ms(started)
         )
-        logger.debug("OCPI response body for %s: %s", log_context, mask_tokens(reply.data))
+        if debug:
+            logger.debug("OCPI response body for %s: %s", log_context, mask_tokens(reply.data))
         if not 1000 <= reply.status_code < 2000 or response.status_code >= 400:
             raise OcpiClientError(
                 f"{url} answered HTTP {response.status_code}, OCPI {reply.status_code}: {reply.status_message}"[:500],
@@ -195,8 +202,23 @@ class OcpiClient:
             )
         return reply
 
+    def _call(
+        self, method: str, url: str, body: Any, params: Mapping[str, str] | None, headers: dict[str, str]
+    ) -> Answer:
+        if self.pools is None:
+            assert self.session is not None
+            return self.session.request(
+                method, url, json=body, params=params, headers=headers, timeout=self.timeout, allow_redirects=False
+            )
+        if params:
+            url += ("&" if "?" in url else "?") + urlencode(params)
+        # Encoded as requests encodes ``json=``.
+        encoded = None if body is None else json.dumps(body, allow_nan=False).encode()
+        timeout = (float(self.timeout[0]), float(self.timeout[1]))
+        return PooledAnswer(self.pools.urlopen(method, url, body=encoded, headers=headers, timeout=timeout))
+
     @staticmethod
-    def _parse(response: requests.Response, url: str) -> OcpiReply:
+    def _parse(response: Answer, url: str) -> OcpiReply:
         try:
             body = response.json()
         except ValueError:
@@ -231,7 +253,47 @@ class OcpiClient:
 _EXCERPT = 200
 
 
-def _excerpt(response: requests.Response) -> str:
+class Answer(Protocol):
+    """What the client reads of an HTTP answer: a ``requests.Response`` or a ``PooledAnswer``."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def is_redirect(self) -> bool: ...
+    def json(self) -> Any: ...
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class PooledAnswer:
+    """A urllib3 answer (read whole) as the client reads a ``requests.Response``."""
+
+    def __init__(self, response: urllib3.BaseHTTPResponse) -> None:
+        self.status_code = response.status
+        self.headers: Mapping[str, str] = response.headers
+        self.reason = response.reason
+        self._content = response.data
+
+    @property
+    def text(self) -> str:
+        return self._content.decode("utf-8", errors="replace")
+
+    @property
+    def is_redirect(self) -> bool:
+        return "location" in self.headers and self.status_code in _REDIRECTS
+
+    def json(self) -> Any:
+        return json.loads(self._content)  # a ValueError when it is not JSON, as requests raises
+
+
+def _excerpt(response: Answer) -> str:
     """The start of a partner's answer on one line, for messages staff read; the HTTP reason when it is empty."""
     text = " ".join(response.text.split())
     if not text:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from chargepoints.models import EVSE, Connector, Location
 from chargepoints.selectors import location_list_for_sync, synced
+from chargepoints.write_batch import WriteBatch
 from ocpi_api.core.envelope import format_datetime
 from ocpi_api.core.status import ModuleID
 from ocpi_api.models import Partner
@@ -27,7 +28,7 @@ from tariffs.selectors import tariff_list
 from .keys import location_key, location_path, tariff_key, tariff_path
 from .models import CatalogueResend
 from .selectors import push_partners
-from .services import push_broadcast, push_enqueue, push_enqueue_many, push_resend_catalogue_start, receiver_url
+from .services import push_broadcast_add, push_enqueue, push_enqueue_many, push_resend_catalogue_start, receiver_url
 
 LOCATIONS = ModuleID.LOCATIONS
 TARIFFS = ModuleID.TARIFFS
@@ -58,14 +59,16 @@ def put_or_patch(obj: dict[str, Any], changed_fields: Iterable[str]) -> tuple[st
     return "PUT", obj
 
 
-def push_evse_status(*, evse: EVSE, status: str) -> int:
-    """The most frequent push: PATCH {status, last_updated} on the EVSE. Returns the partners it was queued for."""
+def push_evse_status(*, evse: EVSE, status: str, writes: WriteBatch) -> None:
+    """The most frequent push: PATCH {status, last_updated} on the EVSE, queued in the status change's own
+    statement (``writes``) for every partner with a Locations Receiver."""
     location = evse.location
     if not location.roaming_enabled:
-        return 0
+        return
     body = {"status": status, "last_updated": format_datetime(evse.last_updated)}
     path = location_path(location, evse)
-    return push_broadcast(module=LOCATIONS, object_key=location_key(location), method="PATCH", path=path, body=body)
+    key = location_key(location)
+    push_broadcast_add(writes, module=LOCATIONS, object_key=key, method="PATCH", path=path, body=body)
 
 
 def push_location_change(

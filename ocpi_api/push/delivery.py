@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import requests
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
@@ -23,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ocpi_api.core.client import OcpiClient, OcpiClientError, OcpiReply, join_url
-from ocpi_api.core.egress import vetted_session
+from ocpi_api.core.egress import VettedPools
 from ocpi_api.core.status import ModuleID
 from ocpi_api.models import Partner
 from ocpi_api.services import partner_routing
@@ -75,20 +74,20 @@ _RETRY_HTTP = frozenset({408, 429})
 _RETRY_HUB = frozenset({4002, 4003})
 
 
-_sessions: dict[int, requests.Session] = {}
-_sessions_lock = threading.Lock()
+_pools: dict[int, VettedPools] = {}
+_pools_lock = threading.Lock()
 # A forked worker must not share the parent's sockets.
-os.register_at_fork(after_in_child=_sessions.clear)
+os.register_at_fork(after_in_child=_pools.clear)
 
 
-def _http_session(partner_id: int) -> requests.Session:
-    """A kept-alive session per partner and worker process: its connections are reused call after call, and each
-    request is still vetted (``egress``)."""
-    with _sessions_lock:
-        session = _sessions.get(partner_id)
-        if session is None:
-            session = _sessions[partner_id] = vetted_session()
-        return session
+def _http_pools(partner_id: int) -> VettedPools:
+    """Kept-alive connections per partner and worker process (urllib3 pools, without the requests machinery): they
+    are reused call after call, and each call is still vetted (``egress``)."""
+    with _pools_lock:
+        pools = _pools.get(partner_id)
+        if pools is None:
+            pools = _pools[partner_id] = VettedPools()
+        return pools
 
 
 def _call_seconds() -> float:
@@ -175,7 +174,7 @@ def _send(claim: Claim) -> Outcome:
         token=partner.outbound_token,
         base64_header=partner.auth_header_base64,
         timeout=tuple(settings.OCPI_PUSH_TIMEOUT),
-        session=_http_session(partner.pk),
+        pools=_http_pools(partner.pk),
     )
     # One correlation id per row, the same on every retry, so both sides can follow a delivery in their logs.
     correlation_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ocpi-push:{claim.item_id}"))

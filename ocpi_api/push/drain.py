@@ -1,5 +1,6 @@
 """Delivery in batches: each partner's due queue heads are claimed together, sent one after another over the
-partner's kept-alive session, and their successes recorded together; partners are served side by side in threads.
+partner's kept-alive connections (urllib3 pools behind the outgoing-URL guard), and their successes recorded
+together; partners are served side by side in threads.
 
 A batch takes at most one row per queue (the head of each (partner, object_key) queue), so each object's calls still
 go out strictly one at a time and in order, while different objects of a partner, and different partners, no longer

@@ -8,15 +8,16 @@ from typing import Any
 from django.db.models.signals import post_delete
 
 from chargepoints.models import EVSE, Connector, Location
-from chargepoints.signals import evse_status_changed, location_changed, locations_imported
+from chargepoints.signals import evse_status_writing, location_changed, locations_imported
+from chargepoints.write_batch import WriteBatch
 from tariffs.models import Tariff
 from tariffs.signals import tariff_changed
 
 from . import catalogue
 
 
-def on_evse_status_changed(sender: type[EVSE], evse: EVSE, status: str, **kwargs: Any) -> None:
-    catalogue.push_evse_status(evse=evse, status=status)
+def on_evse_status_writing(sender: type[EVSE], evse: EVSE, status: str, writes: WriteBatch, **kwargs: Any) -> None:
+    catalogue.push_evse_status(evse=evse, status=status, writes=writes)
 
 
 def on_location_changed(
@@ -44,7 +45,7 @@ def on_tariff_deleted(sender: type[Tariff], instance: Tariff, **kwargs: Any) -> 
 
 
 def connect() -> None:
-    evse_status_changed.connect(on_evse_status_changed, dispatch_uid="ocpi_push.evse_status")
+    evse_status_writing.connect(on_evse_status_writing, dispatch_uid="ocpi_push.evse_status")
     location_changed.connect(on_location_changed, dispatch_uid="ocpi_push.location")
     locations_imported.connect(on_locations_imported, dispatch_uid="ocpi_push.locations_imported")
     tariff_changed.connect(on_tariff_changed, dispatch_uid="ocpi_push.tariff")

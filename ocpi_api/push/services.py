@@ -28,7 +28,9 @@ Public API for the OCPI modules
     on top of its own.
 
 ``push_broadcast(*, module, object_key, method, path, body) -> int`` queues one change for every partner that
-    receives ``module`` (``selectors.push_partners``), choosing them in the INSERT itself: the EVSE status push.
+    receives ``module`` (``selectors.push_partners``), choosing them in the INSERT itself. ``push_broadcast_add(writes,
+    …)`` adds that INSERT to a change's ``chargepoints.write_batch.WriteBatch`` instead: the EVSE status push, whose
+    outbox rows go to the database in the status change's one statement.
 
 ``push_delivered`` (``ocpi_api.push.signals``) is sent in the transaction that marks a row DELIVERED, with ``item``:
     ``item.response_header("Location")`` reads a header of the partner's answer (all are in
@@ -48,6 +50,7 @@ replay any row.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
@@ -58,6 +61,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
+from chargepoints.write_batch import WriteBatch
 from ocpi_api.core.status import InterfaceRole
 from ocpi_api.models import Partner
 
@@ -171,46 +175,69 @@ def push_enqueue_many(
 
 def push_broadcast(*, module: str, object_key: str, method: str, path: str, body: dict[str, Any] | None) -> int:
     """``push_enqueue_many`` to every partner that receives ``module`` (``selectors.push_partners``), choosing them in
-    the INSERT itself: a change costs this one statement, for the busiest push of all (an EVSE's status). Returns
-    the partners it was queued for."""
+    the INSERT itself (``push_broadcast_add``), run now. Returns the partners it was queued for."""
+    writes = WriteBatch()
+    push_broadcast_add(writes, module=module, object_key=object_key, method=method, path=path, body=body)
+    with transaction.atomic(savepoint=False):
+        (partner_ids,) = writes.execute()
+    return len(partner_ids)
+
+
+def push_broadcast_add(
+    writes: WriteBatch, *, module: str, object_key: str, method: str, path: str, body: dict[str, Any] | None
+) -> None:
+    """Add to ``writes`` (the batch of the change it announces) the INSERT … SELECT that queues one change for every
+    partner that receives ``module``: the change's outbox rows cost no statement of their own, for the busiest push
+    of all (an EVSE's status). Partners are woken after the commit, as by ``push_enqueue_many``."""
     if method not in Method.values or method == Method.POST:
         raise ValueError(f"Unsupported method {method!r} for a broadcast.")
-    now, encoded = timezone.now(), None if body is None else json.dumps(body, cls=JSONEncoder)
-    row = OutboxItem(
-        module=module,
-        object_key=object_key,
-        method=method,
-        path=path.strip("/"),
-        body=None if encoded is None else json.loads(encoded),
-        created=now,
-        next_attempt_at=now,
-        enqueued_at=now,
-        updated=now,
-    )
-    row.last_updated = body_last_updated(row.body)
+    encoded = None if body is None else json.dumps(body, cls=JSONEncoder)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    last_updated = body_last_updated(body)
+    sql, template = _broadcast_sql()
+    params = list(template)
+    for index, value in (
+        (_BROADCAST_COLUMNS["module"], module),
+        (_BROADCAST_COLUMNS["object_key"], object_key),
+        (_BROADCAST_COLUMNS["method"], method),
+        (_BROADCAST_COLUMNS["path"], path.strip("/")),
+        (_BROADCAST_COLUMNS["body"], encoded),
+        (_BROADCAST_COLUMNS["last_updated"], connection.ops.adapt_datetimefield_value(last_updated)),
+        *((_BROADCAST_COLUMNS[name], now) for name in ("created", "next_attempt_at", "enqueued_at", "updated")),
+    ):
+        params[index] = value
+    params += [Partner.Status.REGISTERED, module, InterfaceRole.RECEIVER.value, InterfaceRole.RECEIVER.value]
+    writes.add(sql, params, returning=connection.ops.quote_name("partner_id"), then=wake_after_commit)
+
+
+# The place of each column's parameter in the broadcast's INSERT (``_broadcast_sql``).
+_BROADCAST_COLUMNS: dict[str, int] = {}
+
+
+@functools.cache
+def _broadcast_sql() -> tuple[str, list[Any]]:
+    """The INSERT … SELECT of ``push_broadcast_add`` and its parameters with a new row's defaults, built once."""
     fields = [f for f in OutboxItem._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    values, params = [], []
+    prototype = OutboxItem(created=timezone.now())
+    values: list[str] = []
+    template: list[Any] = []
     for f in fields:
         if f.attname == "partner_id":
             values.append(f"p.{quote('id')}")
             continue
+        _BROADCAST_COLUMNS[f.attname] = len(template)
         values.append(_typed(f, "%s"))
-        params.append(encoded if f.attname == "body" else _db_value(f, getattr(row, f.attname)))
+        template.append(_db_value(f, getattr(prototype, f.attname)))
     partners, receives = quote(Partner._meta.db_table), _RECEIVES[connection.vendor]
     columns = ", ".join(quote(str(f.column)) for f in fields)
     # Only quoted names of our own models, their types and placeholders go into the text; every value is a parameter.
     sql = (
         f"INSERT INTO {quote(OutboxItem._meta.db_table)} ({columns}) SELECT {', '.join(values)} "  # noqa: S608
         f"FROM {partners} p WHERE p.{quote('status')} = %s AND {receives} "
-        f"ORDER BY p.{quote('id')} RETURNING {quote('partner_id')}"
+        f"ORDER BY p.{quote('id')}"
     )
-    params += [Partner.Status.REGISTERED, module, InterfaceRole.RECEIVER.value, InterfaceRole.RECEIVER.value]
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        partner_ids = [pk for (pk,) in cursor.fetchall()]
-        wake_after_commit(partner_ids)
-    return len(partner_ids)
+    return sql, template
 
 
 # ``Partner.endpoint_url(module, RECEIVER)`` in SQL: an endpoint of the module whose role is RECEIVER or not given

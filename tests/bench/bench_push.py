@@ -1,5 +1,7 @@
 """Push pipeline: EVSE status changes delivered to 5 partners on loopback through Redis and real Celery workers
 (``--pool=solo`` processes), against plain sequential ``requests.patch`` calls to the same receivers in the same run.
+The partners' receivers run in a process of their own (``tests.ocpi_push.receiver_process``), as partners do: in
+this one their threads would hold up the changes being measured, and the baseline's calls.
 
 Five measurements, each against its own baseline in this run:
 
@@ -8,8 +10,10 @@ Five measurements, each against its own baseline in this run:
   one EVSE into one PATCH, so fewer calls than change×partner pairs are made, and both counts are printed);
 - latency: p95 from a change's commit to its receipt by each partner, 1 worker process, at the rate this loop makes
   changes;
-- cost of a change: ``evse_set_status`` with its outbox rows against the same status change with the push receiver
-  disconnected (the bare UPDATEs and commit), no worker running, ms per change;
+- cost of a change: ``evse_set_status`` with everything (status history, location stamp, stored document, outbox
+  rows, wake-up) against the bare UPDATE of the EVSE's status in a transaction of its own, committed (``change_ms``
+  is the difference), and, as before, against ``evse_set_status`` with the push receiver disconnected; no worker
+  running, ms per change;
 - scaling: the same backlog (one change on each of 200 EVSEs, for 5 partners) drained by 1 and by 2 worker processes;
 - recovery: one partner drops every connection while 10,000 changes happen, then comes back; seconds until it has
   every change (the backlog was coalesced meanwhile). The workers run with the test suite's short backoff (0.1–0.5 s).
@@ -31,25 +35,26 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import redis
 import requests
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from chargepoints.models import EVSE
 from chargepoints.services import evse_set_status, location_upsert
-from chargepoints.signals import evse_status_changed
+from chargepoints.signals import evse_status_writing
 from ocpi_api.models import Partner, PartyGrant
 from ocpi_api.push.keys import location_path
 from ocpi_api.push.models import OutboxItem
-from ocpi_api.push.receivers import on_evse_status_changed
+from ocpi_api.push.receivers import on_evse_status_writing
 from ocpi_api.push.wake import queue_drain
 from tests.bench.support import result, sized, skipped
 from tests.factories import evse_data, location_data
 from tests.ocpi_push.conftest import receiving_partner
-from tests.ocpi_push.receiver import Receiver
+from tests.ocpi_push.receiver_process import ReceiverProcess, RemoteReceiver
 from tests.ocpi_push.worker import FAST, Worker, database_url, publishing_to, redis_problem
 
 CHANGES = sized(1000, 40)
@@ -73,13 +78,13 @@ def run() -> list[str]:
     problem = redis_problem(REDIS_URL)
     if problem:
         return skipped("push", f"needs Redis ({problem})")
-    receivers = [Receiver().start() for _ in range(PARTNERS)]
+    receiver_process = ReceiverProcess(PARTNERS)
+    receivers = receiver_process.start()
     try:
         with tempfile.TemporaryDirectory() as tmp, publishing_to(REDIS_URL):
             return _bench(receivers, lambda n: _worker(url, Path(tmp), n))
     finally:
-        for receiver in receivers:
-            receiver.stop()
+        receiver_process.stop()
         # Leave the database as we found it: no partner that later changes would be pushed to.
         PartyGrant.objects.filter(partner__name__startswith="bench-").delete()  # grants protect their partner
         Partner.objects.filter(name__startswith="bench-").delete()
@@ -130,7 +135,7 @@ def _change(evses: list[EVSE], rng: random.Random) -> Change:
     return location_path(evse.location, evse), _ocpi_time(evse), time.time()
 
 
-def _bench(receivers: list[Receiver], make_worker: Callable[[int], Worker]) -> list[str]:
+def _bench(receivers: list[RemoteReceiver], make_worker: Callable[[int], Worker]) -> list[str]:
     for n, receiver in enumerate(receivers):
         receiving_partner(receiver, "locations", name=f"bench-{n}", party_id=f"B{n:02d}")
     rng = random.Random(1)
@@ -143,7 +148,7 @@ def _bench(receivers: list[Receiver], make_worker: Callable[[int], Worker]) -> l
         evses = list(EVSE.objects.select_related("location").filter(location__in=locations[:LOCATIONS]))
         scaling_evses = list(EVSE.objects.select_related("location").filter(location__in=locations[LOCATIONS:]))
         for receiver in receivers:
-            receiver.calls.clear()
+            receiver.clear_calls()
 
         # Throughput and latency: changes as fast as this loop makes them, one worker delivering meanwhile.
         worker_cpu = _cpu_seconds(workers)
@@ -158,7 +163,7 @@ def _bench(receivers: list[Receiver], make_worker: Callable[[int], Worker]) -> l
         _assert_in_sync(receivers, evses)
     baseline, baseline_cpu = _baseline(receivers, changes)
 
-    change_ms, bare_ms, change_cpu_ms, bare_cpu_ms = _change_cost(evses, rng)
+    cost = _change_cost(evses, rng)
     _wait_for_no_worker()
     scaling = {count: _drain_backlog(make_worker, count, scaling_evses, rng) for count in (1, 2)}
     recovery_s, recovery_calls = _recovery(make_worker, receivers, evses, rng)
@@ -177,9 +182,12 @@ def _bench(receivers: list[Receiver], make_worker: Callable[[int], Worker]) -> l
         f"throughput pipeline/baseline: {baseline / pipeline:.2f}×",
         f"change-to-receipt latency: p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
         f" over {len(latencies)} pairs; lost: {lost}",
-        f"cost of a change: {bare_ms + change_ms:.2f} ms with its outbox rows, {bare_ms:.2f} ms bare "
-        f"(push receiver disconnected): +{change_ms:.2f} ms; CPU of this thread {bare_cpu_ms + change_cpu_ms:.2f} ms, "
-        f"{bare_cpu_ms:.2f} ms bare: +{change_cpu_ms:.2f} ms",
+        f"cost of a change: {cost.full:.2f} ms (evse_set_status with everything), {cost.bare:.2f} ms for the bare "
+        f"UPDATE of the status, committed: +{cost.full - cost.bare:.2f} ms; CPU of this thread {cost.full_cpu:.2f} ms "
+        f"and {cost.bare_cpu:.2f} ms: +{cost.full_cpu - cost.bare_cpu:.2f} ms",
+        f"the old split: {cost.unpushed:.2f} ms with the push receiver disconnected, so the outbox rows and wake-up "
+        f"add {cost.full - cost.unpushed:.2f} ms (CPU {cost.unpushed_cpu:.2f} ms: "
+        f"+{cost.full_cpu - cost.unpushed_cpu:.2f} ms)",
         f"scaling: a backlog of {len(scaling_evses) * PARTNERS} calls drained in {scaling[1][0]:.2f} s by 1 worker "
         f"process, {scaling[2][0]:.2f} s by 2: {scaling[1][0] / scaling[2][0]:.2f}× "
         f"(worker CPU {scaling[1][1]:.2f} s and {scaling[2][1]:.2f} s)",
@@ -190,14 +198,14 @@ def _bench(receivers: list[Receiver], make_worker: Callable[[int], Worker]) -> l
             throughput_x=baseline / pipeline,
             p95_ms=p95 * 1000,
             workers2_x=scaling[1][0] / scaling[2][0],
-            change_ms=change_ms,
+            change_ms=cost.full - cost.bare,
             recovery_s=recovery_s,
             lost=lost,
         ),
     ]
 
 
-def _baseline(receivers: list[Receiver], changes: list[Change]) -> tuple[float, float]:
+def _baseline(receivers: list[RemoteReceiver], changes: list[Change]) -> tuple[float, float]:
     """(seconds, CPU seconds of this thread) of the sequential calls."""
     bodies = [(path, {"status": "AVAILABLE", "last_updated": lu}) for path, lu, _ in changes]
     started, cpu = time.perf_counter(), time.thread_time()
@@ -207,27 +215,50 @@ def _baseline(receivers: list[Receiver], changes: list[Change]) -> tuple[float, 
     return time.perf_counter() - started, time.thread_time() - cpu
 
 
-def _change_cost(evses: list[EVSE], rng: random.Random) -> tuple[float, float, float, float]:
-    """(ms a change's outbox rows add, ms of the bare change, and the same two in CPU ms of this thread), alternating
-    rounds of each with no worker running. The receivers are behind by the bare changes afterwards; the later
-    measurements do not compare their state."""
-    timings: dict[bool, list[float]] = {True: [], False: []}
-    cpu: dict[bool, list[float]] = {True: [], False: []}
+@dataclass(frozen=True)
+class ChangeCost:
+    """Milliseconds per change, wall clock and CPU of this thread, of each way of making it."""
+
+    bare: float  # a plain UPDATE of the EVSE's status in a transaction of its own, committed
+    full: float  # evse_set_status: history, location stamp, stored document, outbox rows, wake-up
+    unpushed: float  # evse_set_status with the push receiver disconnected (no outbox rows, no wake-up)
+    bare_cpu: float
+    full_cpu: float
+    unpushed_cpu: float
+
+
+def _change_cost(evses: list[EVSE], rng: random.Random) -> ChangeCost:
+    """The three ways of changing a status, in alternating rounds, with no worker running. The receivers are behind
+    by these changes afterwards; the later measurements do not compare their state."""
+    timings: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, list[float]] = defaultdict(list)
+    per_round = COST_CHANGES // 4
     for _round in range(4):
-        for with_push in (False, True):
-            if not with_push:
-                evse_status_changed.disconnect(dispatch_uid="ocpi_push.evse_status")
+        for way in ("bare", "unpushed", "full"):
+            if way == "unpushed":
+                evse_status_writing.disconnect(dispatch_uid="ocpi_push.evse_status")
             try:
-                started, thread = time.perf_counter(), time.thread_time()
-                for _ in range(COST_CHANGES // 4):
-                    _change(evses, rng)
-                timings[with_push].append((time.perf_counter() - started) / (COST_CHANGES // 4) * 1000)
-                cpu[with_push].append((time.thread_time() - thread) / (COST_CHANGES // 4) * 1000)
+                started, thread_started = time.perf_counter(), time.thread_time()
+                for _ in range(per_round):
+                    _bare_change(evses, rng) if way == "bare" else _change(evses, rng)
+                timings[way].append((time.perf_counter() - started) / per_round * 1000)
+                cpu[way].append((time.thread_time() - thread_started) / per_round * 1000)
             finally:
-                evse_status_changed.connect(on_evse_status_changed, dispatch_uid="ocpi_push.evse_status")
-    bare, full = statistics.median(timings[False]), statistics.median(timings[True])
-    bare_cpu, full_cpu = statistics.median(cpu[False]), statistics.median(cpu[True])
-    return full - bare, bare, full_cpu - bare_cpu, bare_cpu
+                evse_status_writing.connect(on_evse_status_writing, dispatch_uid="ocpi_push.evse_status")
+    wall = {way: statistics.median(values) for way, values in timings.items()}
+    thread = {way: statistics.median(values) for way, values in cpu.items()}
+    return ChangeCost(wall["bare"], wall["full"], wall["unpushed"], thread["bare"], thread["full"], thread["unpushed"])
+
+
+def _bare_change(evses: list[EVSE], rng: random.Random) -> None:
+    """The bare UPDATE the issue measures a change against: the EVSE's status and nothing else, committed."""
+    evse = rng.choice(evses)
+    evse.status = rng.choice([s for s in STATUSES if s != evse.status])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_BARE_UPDATE, [evse.status, evse.pk])
+
+
+_BARE_UPDATE = f'UPDATE "{EVSE._meta.db_table}" SET "status" = %s WHERE "id" = %s'  # noqa: S608
 
 
 def _wait_for_no_worker() -> None:
@@ -254,23 +285,23 @@ def _drain_backlog(
 
 
 def _recovery(
-    make_worker: Callable[[int], Worker], receivers: list[Receiver], evses: list[EVSE], rng: random.Random
+    make_worker: Callable[[int], Worker], receivers: list[RemoteReceiver], evses: list[EVSE], rng: random.Random
 ) -> tuple[float, int]:
     down = receivers[0]
     partner = Partner.objects.get(name="bench-0")
     with _workers(make_worker, 1):
-        down.mode = "down"
+        down.set_mode("down")
         changed = {_change(evses, rng)[0] for _ in range(RECOVERY_CHANGES)}
         _wait_until_delivered(OutboxItem.objects.exclude(partner=partner))
         before = len(down.calls)
-        down.mode = "up"
+        down.set_mode("up")
         seconds = _wait_until_delivered(OutboxItem.objects.filter(partner=partner))
         calls = len([call for call in down.calls[before:] if call.mode == "up"])
         _assert_in_sync([down], [evse for evse in evses if location_path(evse.location, evse) in changed])
     return seconds, calls
 
 
-def _assert_in_sync(receivers: list[Receiver], evses: list[EVSE]) -> None:
+def _assert_in_sync(receivers: list[RemoteReceiver], evses: list[EVSE]) -> None:
     for receiver in receivers:
         for evse in evses:
             received = receiver.evse(location_path(evse.location), evse.uid)
@@ -282,7 +313,7 @@ def _ocpi_time(evse: EVSE) -> str:
     return evse.last_updated.strftime("%Y-%m-%dT%H:%M:%S.") + f"{evse.last_updated.microsecond // 1000:03d}Z"
 
 
-def _latencies(receivers: list[Receiver], changes: list[Change]) -> tuple[list[float], int]:
+def _latencies(receivers: list[RemoteReceiver], changes: list[Change]) -> tuple[list[float], int]:
     latencies: list[float] = []
     lost = 0
     for receiver in receivers:

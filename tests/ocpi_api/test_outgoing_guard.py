@@ -21,6 +21,7 @@ import requests
 from ocpi_api import services
 from ocpi_api.authority import ask_emsp
 from ocpi_api.core.client import OcpiClient, OcpiClientError
+from ocpi_api.core.egress import VettedPools
 from ocpi_api.models import CommandRequest, Partner
 from ocpi_api.push.delivery import push_deliver
 from ocpi_api.push.models import DeliveryAttempt, OutboxItem
@@ -122,10 +123,15 @@ def loopback_only(monkeypatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", checked)
 
 
+# The client's two transports: a requests session (every call but the push worker's), urllib3 pools (the push worker).
+TRANSPORTS = [pytest.param(lambda: {}, id="session"), pytest.param(lambda: {"pools": VettedPools()}, id="pools")]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("url", HOSTILE_URLS)
-def test_hostile_urls_are_refused_before_any_connect(no_network, url, caplog) -> None:
+def test_hostile_urls_are_refused_before_any_connect(no_network, url, transport, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="ocpi_api.core.client"), pytest.raises(OcpiClientError) as error:
-        OcpiClient(token="t").get(url)
+        OcpiClient(token="t", **transport()).get(url)
     assert error.value.refused
     assert not error.value.answered
     assert "not on OCPI_OUTGOING_ALLOWED_NETWORKS" in str(error.value)
@@ -183,7 +189,8 @@ def remote(loopback_only) -> Iterator[Partner221]:
     server.stop()
 
 
-def test_the_call_goes_to_the_vetted_address_with_the_host_name_kept(remote, monkeypatch, settings) -> None:
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_the_call_goes_to_the_vetted_address_with_the_host_name_kept(remote, monkeypatch, settings, transport) -> None:
     """DNS rebinding: the name resolves to our partner at the check and to the intranet a moment later. We connect to
     the address we checked, and the partner still sees its own name in Host."""
     settings.OCPI_OUTGOING_ALLOWED_NETWORKS = ["127.0.0.1/32"]
@@ -198,16 +205,17 @@ def test_the_call_goes_to_the_vetted_address_with_the_host_name_kept(remote, mon
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     port = int(remote.base_url.rsplit(":", 1)[1])
     remote.replies.append(Reply(200, envelope(data=[])))
-    reply = OcpiClient(token="t").get(f"http://emsp.rebinding.example:{port}/ocpi/versions")
+    reply = OcpiClient(token="t", **transport()).get(f"http://emsp.rebinding.example:{port}/ocpi/versions")
     assert reply.data == []
     [request] = remote.received
     assert request.headers["Host"] == f"emsp.rebinding.example:{port}"
 
 
-def test_a_redirect_is_not_followed(remote, caplog) -> None:
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_redirect_is_not_followed(remote, caplog, transport) -> None:
     remote.replies.append(Reply(302, envelope(), {"Location": "http://169.254.169.254/latest/meta-data/"}))
     with caplog.at_level(logging.WARNING), pytest.raises(OcpiClientError, match="redirects are not followed") as error:
-        OcpiClient(token="t").get(f"{remote.base_url}/ocpi/versions")
+        OcpiClient(token="t", **transport()).get(f"{remote.base_url}/ocpi/versions")
     assert error.value.refused
     assert len(remote.received) == 1
     assert "not followed" in caplog.text
@@ -445,15 +453,17 @@ def tls_remote(loopback_only, tmp_path, monkeypatch, settings) -> Iterator[tuple
     server.stop()
 
 
-def test_https_to_the_vetted_address_checks_the_certificate_against_the_host_name(tls_remote) -> None:
+@pytest.mark.parametrize("pooled", [False, True], ids=["session", "pools"])
+def test_https_to_the_vetted_address_checks_the_certificate_against_the_host_name(tls_remote, pooled) -> None:
     server, cert = tls_remote
     port = server.server.server_port
     session = requests.Session()
     session.verify = cert
+    transport: dict[str, Any] = {"pools": VettedPools(ca_certs=cert)} if pooled else {"session": session}
     server.replies.append(Reply(200, envelope(data=[])))
-    assert OcpiClient(token="t", session=session).get(f"https://emsp.tls.example:{port}/ocpi/versions").data == []
+    assert OcpiClient(token="t", **transport).get(f"https://emsp.tls.example:{port}/ocpi/versions").data == []
     assert server.received[0].headers["Host"] == f"emsp.tls.example:{port}"
     # The same address under a name the certificate does not carry: TLS refuses it (SNI and check use the name).
     with pytest.raises(OcpiClientError, match="Could not reach"):
-        OcpiClient(token="t", session=session).get(f"https://other.tls.example:{port}/ocpi/versions")
+        OcpiClient(token="t", **transport).get(f"https://other.tls.example:{port}/ocpi/versions")
     assert len(server.received) == 1

@@ -12,10 +12,11 @@ from ocpi_api.push.models import OutboxItem
 from tests.factories import make_partner
 
 from .receiver import Receiver
+from .receiver_process import RemoteReceiver
 
 
 def receiving_partner(
-    receiver: Receiver | None,
+    receiver: Receiver | RemoteReceiver | None,
     *modules: str,
     name: str = "eMSP",
     party_id: str = "EMS",

@@ -1,5 +1,5 @@
 """Delivery in batches (ocpi_api.push.drain): one row per object per batch, each object's rows in order, rendering at
-delivery, one kept-alive session per partner, and an unreachable partner's batch given back unsent."""
+delivery, kept-alive connections per partner, and an unreachable partner's batch given back unsent."""
 
 from __future__ import annotations
 
@@ -83,11 +83,11 @@ def test_the_body_is_rendered_for_its_partner_when_it_is_sent(
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("fast_push")
-def test_each_partner_has_one_kept_alive_session(receiver: Receiver) -> None:
+def test_each_partner_has_its_own_kept_alive_connections(receiver: Receiver) -> None:
     one = receiving_partner(receiver, "tariffs", name="one", party_id="ONE")
     two = receiving_partner(receiver, "tariffs", name="two", party_id="TWO")
-    assert delivery._http_session(one.pk) is delivery._http_session(one.pk)
-    assert delivery._http_session(one.pk) is not delivery._http_session(two.pk)
+    assert delivery._http_pools(one.pk) is delivery._http_pools(one.pk)
+    assert delivery._http_pools(one.pk) is not delivery._http_pools(two.pk)
 
 
 @pytest.mark.django_db
