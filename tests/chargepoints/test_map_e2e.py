@@ -28,6 +28,26 @@ SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "var/screenshots"))
 LAND_FILL = (247, 245, 239)  # map.js's land colour, drawn on the basemap canvas
 
 
+@pytest.fixture(autouse=True)
+def map_quiet_at_the_end(request: pytest.FixtureRequest):
+    """After each test, wait until the page has no request in flight: a zoom's last stations.json request still being
+    answered by the live server when the test database was flushed deadlocked the flush once, and the next test then
+    saw the stations twice. (Playwright's "networkidle" load state would not do: it is reached once, at load.)"""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page: Page = request.getfixturevalue("page")  # set up first, so torn down after this
+    in_flight: set[object] = set()
+    page.on("request", lambda r: in_flight.add(r))
+    page.on("requestfinished", lambda r: in_flight.discard(r))
+    page.on("requestfailed", lambda r: in_flight.discard(r))
+    yield
+    for _ in range(50):
+        if not in_flight:
+            break
+        page.wait_for_timeout(100)
+
+
 @pytest.fixture
 def stations(transactional_db):
     make_location("Arlanda rapid", 59.6498, 17.9238, chargers=[Charger(capabilities=CARD, plugs=[CCS_150, CHADEMO_50])])
