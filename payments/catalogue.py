@@ -32,19 +32,7 @@ def evse_enable_ad_hoc(*, evse: EVSE, tariff_id: str, terminal: bool = False) ->
     capabilities = list(evse.capabilities) + [c.value for c in wanted if c.value not in evse.capabilities]
     if not terminal:
         capabilities = [c for c in capabilities if c != Capability.CONTACTLESS_CARD_SUPPORT]
-    changed = capabilities != list(evse.capabilities)
-    if changed:
-        evse.capabilities = capabilities
-        evse.save(update_fields=["capabilities", "last_updated"])
-    ad_hoc_ids = set(Tariff.objects.filter(type=TariffType.AD_HOC_PAYMENT).values_list("ocpi_id", flat=True))
-    for connector in evse.connectors.all():
-        others = [t for t in connector.tariff_ids if t not in ad_hoc_ids]
-        wanted_ids = [*others, tariff_id]
-        if wanted_ids != connector.tariff_ids:
-            connector.tariff_ids = wanted_ids
-            connector.save(update_fields=["tariff_ids", "last_updated", "rated_power_w"])
-            changed = True
-    if changed:
+    if _set_ad_hoc_payment(evse, capabilities, tariff_id):
         station_announce_change(location=evse.location, evse=evse)
     return evse
 
@@ -55,19 +43,24 @@ def evse_disable_ad_hoc(*, evse: EVSE) -> EVSE:
     capabilities, announced to partners like any station edit. Safe to call again. Sessions already paid for keep
     the price their drivers agreed to (the payment's tariff snapshot)."""
     evse = EVSE.objects.select_for_update().select_related("location").get(pk=evse.pk)
-    changed = False
     capabilities = [c for c in evse.capabilities if c not in CARD_PAYMENT_CAPABILITIES]
-    if capabilities != list(evse.capabilities):
-        evse.capabilities = capabilities
-        evse.save(update_fields=["capabilities", "last_updated"])
-        changed = True
-    ad_hoc_ids = set(Tariff.objects.filter(type=TariffType.AD_HOC_PAYMENT).values_list("ocpi_id", flat=True))
-    for connector in evse.connectors.all():
-        kept = [t for t in connector.tariff_ids if t not in ad_hoc_ids]
-        if kept != connector.tariff_ids:
-            connector.tariff_ids = kept
-            connector.save(update_fields=["tariff_ids", "last_updated", "rated_power_w"])
-            changed = True
-    if changed:
+    if _set_ad_hoc_payment(evse, capabilities, None):
         station_announce_change(location=evse.location, evse=evse)
     return evse
+
+
+def _set_ad_hoc_payment(evse: EVSE, capabilities: list[str], tariff_id: str | None) -> bool:
+    """Give ``evse`` these capabilities and its connectors ``tariff_id`` as their one AD_HOC_PAYMENT tariff (none
+    when None), their other tariffs kept. Returns whether anything changed."""
+    changed = capabilities != list(evse.capabilities)
+    if changed:
+        evse.capabilities = capabilities
+        evse.save(update_fields=["capabilities", "last_updated"])
+    ad_hoc_ids = set(Tariff.objects.filter(type=TariffType.AD_HOC_PAYMENT).values_list("ocpi_id", flat=True))
+    for connector in evse.connectors.all():
+        wanted_ids = [t for t in connector.tariff_ids if t not in ad_hoc_ids] + ([tariff_id] if tariff_id else [])
+        if wanted_ids != connector.tariff_ids:
+            connector.tariff_ids = wanted_ids
+            connector.save(update_fields=["tariff_ids", "last_updated", "rated_power_w"])
+            changed = True
+    return changed
