@@ -181,7 +181,7 @@ def chargers_released_expire(*, now: datetime | None = None) -> int:
     for charger_id in Charger.objects.filter(released_at__lte=cutoff).values_list("pk", flat=True):
         with transaction.atomic():
             # The row stays locked until the EVSEs are written: a charger connecting now applies its statuses after.
-            if Charger.objects.filter(pk=charger_id, released_at__isnull=False).update(released_at=None):
+            if Charger.objects.filter(pk=charger_id, released_at__lte=cutoff).update(released_at=None):
                 _evses_unknown(charger_id)
                 expired += 1
     return expired
