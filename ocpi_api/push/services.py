@@ -194,39 +194,37 @@ def push_broadcast_add(
     encoded = None if body is None else json.dumps(body, cls=JSONEncoder)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     last_updated = body_last_updated(body)
-    sql, template = _broadcast_sql()
+    sql, template, place = _broadcast_sql()
     params = list(template)
-    for index, value in (
-        (_BROADCAST_COLUMNS["module"], module),
-        (_BROADCAST_COLUMNS["object_key"], object_key),
-        (_BROADCAST_COLUMNS["method"], method),
-        (_BROADCAST_COLUMNS["path"], path.strip("/")),
-        (_BROADCAST_COLUMNS["body"], encoded),
-        (_BROADCAST_COLUMNS["last_updated"], connection.ops.adapt_datetimefield_value(last_updated)),
-        *((_BROADCAST_COLUMNS[name], now) for name in ("created", "next_attempt_at", "enqueued_at", "updated")),
+    for column, value in (
+        ("module", module),
+        ("object_key", object_key),
+        ("method", method),
+        ("path", path.strip("/")),
+        ("body", encoded),
+        ("last_updated", connection.ops.adapt_datetimefield_value(last_updated)),
+        *((name, now) for name in ("created", "next_attempt_at", "enqueued_at", "updated")),
     ):
-        params[index] = value
+        params[place[column]] = value
     params += [Partner.Status.REGISTERED, module, InterfaceRole.RECEIVER.value, InterfaceRole.RECEIVER.value]
     writes.add(sql, params, returning=connection.ops.quote_name("partner_id"), then=wake_after_commit)
 
 
-# The place of each column's parameter in the broadcast's INSERT (``_broadcast_sql``).
-_BROADCAST_COLUMNS: dict[str, int] = {}
-
-
 @functools.cache
-def _broadcast_sql() -> tuple[str, list[Any]]:
-    """The INSERT … SELECT of ``push_broadcast_add`` and its parameters with a new row's defaults, built once."""
+def _broadcast_sql() -> tuple[str, list[Any], dict[str, int]]:
+    """The INSERT … SELECT of ``push_broadcast_add``, its parameters with a new row's defaults and the place of each
+    column's parameter among them, built once."""
     fields = [f for f in OutboxItem._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     prototype = OutboxItem(created=timezone.now())
     values: list[str] = []
     template: list[Any] = []
+    place: dict[str, int] = {}
     for f in fields:
         if f.attname == "partner_id":
             values.append(f"p.{quote('id')}")
             continue
-        _BROADCAST_COLUMNS[f.attname] = len(template)
+        place[f.attname] = len(template)
         values.append(_typed(f, "%s"))
         template.append(_db_value(f, getattr(prototype, f.attname)))
     partners, receives = quote(Partner._meta.db_table), _RECEIVES[connection.vendor]
@@ -237,7 +235,7 @@ def _broadcast_sql() -> tuple[str, list[Any]]:
         f"FROM {partners} p WHERE p.{quote('status')} = %s AND {receives} "
         f"ORDER BY p.{quote('id')}"
     )
-    return sql, template
+    return sql, template, place
 
 
 # ``Partner.endpoint_url(module, RECEIVER)`` in SQL: an endpoint of the module whose role is RECEIVER or not given
