@@ -4,6 +4,7 @@ delivery, kept-alive connections per partner, and an unreachable partner's batch
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -68,11 +69,11 @@ def test_the_body_is_rendered_for_its_partner_when_it_is_sent(
     row = tariff_put(partner, "T1", 1)
     rendered: list[tuple[int, int]] = []
 
-    def render(item: OutboxItem, to: Partner) -> Any:
-        rendered.append((item.pk, to.pk))
-        return {**(item.body or {}), "rendered_for": to.name}
+    def render(items: Sequence[OutboxItem], to: Partner) -> list[Any]:
+        rendered.extend((item.pk, to.pk) for item in items)
+        return [{**(item.body or {}), "rendered_for": to.name} for item in items]
 
-    monkeypatch.setattr(drain, "render_body", render)
+    monkeypatch.setattr(drain, "render_bodies", render)
     assert rendered == []  # not at enqueue
     assert drain_partner(partner.pk) == 1
     assert rendered == [(row.pk, partner.pk)]
